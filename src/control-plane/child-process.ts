@@ -1,0 +1,71 @@
+// One supervised child process of the control plane (etcd or kube-apiserver): output to a log
+// file, a tail for error messages, and a stop that escalates from SIGTERM to SIGKILL.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+
+export type ManagedProcess = {
+  readonly name: string;
+  readonly pid: number;
+  readonly logPath: string;
+  /** Resolves with the exit code (or signal name) once the process has ended. */
+  readonly exited: Promise<number | string>;
+  isRunning(): boolean;
+  /** The last `lines` lines of the process's output. */
+  tail(lines?: number): Promise<string>;
+  /**
+   * Sends SIGTERM, then SIGKILL after `graceMs`. Resolves once the process has exited; calling it
+   * again, or after the process exited on its own, is harmless.
+   */
+  stop(graceMs?: number): Promise<void>;
+};
+
+export async function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  logPath: string,
+): Promise<ManagedProcess> {
+  const log = createWriteStream(logPath, { flags: 'a' });
+  await once(log, 'open');
+  // Own process group: a terminal's Ctrl-C reaches only the owner, which stops the children in
+  // order (kube-apiserver before etcd). The watchdog covers an owner that dies first.
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  let running = true;
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('error', (err) => {
+      log.write(`\n[harness] failed to start ${command}: ${err.message}\n`);
+      running = false;
+      resolve('spawn-error');
+    });
+    child.once('exit', (code, signal) => {
+      running = false;
+      resolve(code ?? signal ?? 'unknown');
+    });
+  });
+  const closed = exited.then(() => new Promise<void>((resolve) => log.end(resolve)));
+  await Promise.race([once(child, 'spawn'), exited]);
+  return {
+    name,
+    pid: child.pid ?? -1,
+    logPath,
+    exited,
+    isRunning: () => running,
+    async tail(lines = 30) {
+      const text = await readFile(logPath, 'utf8').catch(() => '');
+      return text.trimEnd().split('\n').slice(-lines).join('\n');
+    },
+    async stop(graceMs = 5000) {
+      if (running) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      await closed;
+    },
+  };
+}

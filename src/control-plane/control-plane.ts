@@ -1,0 +1,219 @@
+// envtest for TypeScript: a real etcd and kube-apiserver on loopback, in a temporary folder, with
+// generated certificates, for tests and the dev loop. Nothing here is used in a cluster.
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { toKubeconfigYaml } from '../kube/kubeconfig.ts';
+import { findFreePort } from '../net/free-port.ts';
+import { createCertificateAuthority } from '../pki/certificates.ts';
+import { type ControlPlaneAssets, resolveAssets } from './assets.ts';
+import { type ManagedProcess, startProcess } from './child-process.ts';
+import { HarnessError } from './harness-error.ts';
+
+export type ControlPlaneOptions = {
+  /** Binaries to run; default: resolveAssets(process.env). */
+  assets?: ControlPlaneAssets;
+  /** Parent of the temporary folder; default /dev/shm when present (etcd fsyncs are free there). */
+  baseDir?: string;
+  /** How long to wait for /readyz; default 90 s. */
+  startTimeoutMs?: number;
+  /** Extra kube-apiserver flags, appended last so they override the defaults. */
+  apiserverArgs?: string[];
+};
+
+export type ControlPlane = {
+  /** A kubeconfig with cluster-admin (system:masters) client credentials. */
+  kubeconfigPath: string;
+  /** The apiserver's URL, https://127.0.0.1:<port>. */
+  server: string;
+  /** The CA that signed the apiserver's serving certificate and the admin client certificate. */
+  caPem: string;
+  dir: string;
+  etcd: ManagedProcess;
+  apiserver: ManagedProcess;
+  /** Stops kube-apiserver, then etcd, and removes the folder. Safe to call more than once. */
+  stop(): Promise<void>;
+};
+
+const watchdogPath = fileURLToPath(new URL('./watchdog.ts', import.meta.url));
+
+function defaultBaseDir(): string {
+  return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+}
+
+/**
+ * Starts etcd and kube-apiserver on free loopback ports and resolves once /readyz answers 200.
+ * On failure both are stopped, the folder is removed, and the HarnessError carries the tail of
+ * both logs. A watchdog process ends both if this process dies without calling stop().
+ */
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const assets = options.assets ?? (await resolveAssets(process.env));
+  const dir = await mkdtemp(join(options.baseDir ?? defaultBaseDir(), 'shipshape-cp-'));
+  const started: ManagedProcess[] = [];
+  const killAll = () => {
+    for (const p of started) if (p.isRunning()) process.kill(p.pid, 'SIGKILL');
+  };
+  process.once('exit', killAll);
+  let watchdogPid: number | undefined;
+
+  const stop = async () => {
+    process.removeListener('exit', killAll);
+    // apiserver first: with etcd gone it can ignore SIGTERM for a long time.
+    for (const p of [...started].reverse()) await p.stop(3000);
+    await rm(dir, { recursive: true, force: true });
+    if (watchdogPid) {
+      try {
+        process.kill(watchdogPid, 'SIGTERM');
+      } catch {}
+    }
+  };
+
+  try {
+    const pki = await writePki(dir);
+    const etcdPort = await findFreePort();
+    const peerPort = await findFreePort();
+    const etcd = await startProcess('etcd', assets.etcd, etcdArgs(dir, etcdPort, peerPort), join(dir, 'etcd.log'));
+    started.push(etcd);
+    watchdogPid = startWatchdog(dir, started);
+    await waitFor(() => httpOk(`http://127.0.0.1:${etcdPort}/health`), etcd, 20_000, 'etcd /health');
+
+    const port = await findFreePort();
+    const server = `https://127.0.0.1:${port}`;
+    const args = [...apiserverArgs(dir, port, etcdPort), ...(options.apiserverArgs ?? [])];
+    const apiserver = await startProcess('kube-apiserver', assets.kubeApiserver, args, join(dir, 'kube-apiserver.log'));
+    started.push(apiserver);
+    watchdogPid = startWatchdog(dir, started, watchdogPid);
+    await waitFor(
+      () => httpOk(`${server}/readyz`, pki),
+      apiserver,
+      options.startTimeoutMs ?? 90_000,
+      'kube-apiserver /readyz',
+    );
+
+    const kubeconfigPath = join(dir, 'kubeconfig');
+    await writeFile(
+      kubeconfigPath,
+      toKubeconfigYaml({
+        server,
+        name: 'shipshape-envtest',
+        caPem: pki.ca,
+        clientCertPem: pki.cert,
+        clientKeyPem: pki.key,
+      }),
+      { mode: 0o600 },
+    );
+    return { kubeconfigPath, server, caPem: pki.ca, dir, etcd, apiserver, stop };
+  } catch (err) {
+    const tails = await Promise.all(started.map(async (p) => `--- ${p.name} (${p.logPath}) ---\n${await p.tail()}`));
+    await stop();
+    const message = err instanceof Error ? err.message : String(err);
+    throw new HarnessError('CP_START_FAILED', `${message}\n${tails.join('\n')}`, { cause: err });
+  }
+}
+
+type Pki = { ca: string; cert: string; key: string };
+
+async function writePki(dir: string): Promise<Pki> {
+  const pkiDir = join(dir, 'pki');
+  await mkdir(pkiDir, { mode: 0o700 });
+  const ca = await createCertificateAuthority('shipshape-envtest-ca');
+  const serving = await ca.issue({ commonName: 'kube-apiserver', hosts: ['127.0.0.1', 'localhost'], usage: 'server' });
+  const admin = await ca.issue({ commonName: 'shipshape-admin', organizations: ['system:masters'], usage: 'client' });
+  const sa = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const files: Record<string, string> = {
+    'ca.crt': ca.certPem,
+    'apiserver.crt': serving.certPem,
+    'apiserver.key': serving.keyPem,
+    'sa.key': sa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    'sa.pub': sa.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+  for (const [name, content] of Object.entries(files)) await writeFile(join(pkiDir, name), content, { mode: 0o600 });
+  return { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem };
+}
+
+function etcdArgs(dir: string, port: number, peerPort: number): string[] {
+  const client = `http://127.0.0.1:${port}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  return [
+    '--name=default',
+    `--data-dir=${join(dir, 'etcd')}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=default=${peer}`,
+    '--logger=zap',
+    '--log-outputs=stderr',
+  ];
+}
+
+function apiserverArgs(dir: string, port: number, etcdPort: number): string[] {
+  const pki = (name: string) => join(dir, 'pki', name);
+  return [
+    '--advertise-address=127.0.0.1',
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    '--insecure-port=0',
+    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+    `--cert-dir=${join(dir, 'pki')}`,
+    `--tls-cert-file=${pki('apiserver.crt')}`,
+    `--tls-private-key-file=${pki('apiserver.key')}`,
+    `--client-ca-file=${pki('ca.crt')}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${pki('sa.pub')}`,
+    `--service-account-signing-key-file=${pki('sa.key')}`,
+    '--service-cluster-ip-range=10.0.0.0/24',
+    '--authorization-mode=RBAC',
+    '--allow-privileged=true',
+    // No controller-manager creates ServiceAccounts here (envtest makes the same choice).
+    '--disable-admission-plugins=ServiceAccount',
+    '--profiling=false',
+  ];
+}
+
+/** (Re)starts the watchdog with the current pids; the previous watchdog, if any, is ended. */
+function startWatchdog(dir: string, processes: ManagedProcess[], previous?: number): number {
+  if (previous) {
+    try {
+      process.kill(previous, 'SIGTERM');
+    } catch {}
+  }
+  const pids = [...processes].reverse().map((p) => String(p.pid));
+  const child = spawn(process.execPath, [watchdogPath, String(process.pid), dir, ...pids], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  child.unref();
+  return child.pid ?? 0;
+}
+
+async function waitFor(check: () => Promise<boolean>, proc: ManagedProcess, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!proc.isRunning()) throw new Error(`${proc.name} exited (${await proc.exited}) before ${what} was ready`);
+    if (await check()) return;
+    await sleep(200);
+  }
+  throw new HarnessError('CP_NOT_READY', `${what} not ready after ${timeoutMs} ms`);
+}
+
+function httpOk(url: string, tls?: Pki): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = url.startsWith('https:')
+      ? httpsGet(url, { ca: tls?.ca, cert: tls?.cert, key: tls?.key, timeout: 2000 })
+      : httpGet(url, { timeout: 2000 });
+    request.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    request.on('error', () => resolve(false));
+    request.on('timeout', () => request.destroy());
+  });
+}

@@ -1,0 +1,32 @@
+// Runs as its own detached process beside a control plane. If the process that started the control
+// plane dies without stopping it (SIGKILL, a crash, a test runner's timeout), this ends the
+// children it was given, in order, and removes the working folder. Exits once they are all gone.
+//
+// argv: <parentPid> <workDir> <pid>... (pids in stop order: kube-apiserver before etcd, because
+// with etcd gone the apiserver can ignore SIGTERM for a long time).
+import { rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const [parentArg, workDir, ...pidArgs] = process.argv.slice(2);
+const parentPid = Number(parentArg);
+const pids = pidArgs.map(Number);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function end(pid: number): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 30 && alive(pid); i++) await sleep(100);
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+while (alive(parentPid) && pids.some(alive)) await sleep(500);
+for (const pid of pids) await end(pid).catch(() => {});
+if (workDir && !alive(parentPid)) rmSync(workDir, { recursive: true, force: true });
