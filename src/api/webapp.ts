@@ -1,0 +1,100 @@
+// The WebApp API: one zod schema is the source of the TypeScript type, the structural checks of
+// the validating webhook and the CRD's OpenAPI v3 schema (rendered by src/api/crd.ts).
+// Absolute bounds live here; configurable limits (replicas, port ranges) live in webhooks/limits.ts,
+// because a Namespace may raise them and the CRD must not.
+import { z } from 'zod';
+
+/**
+ * A Kubernetes resource.Quantity, as the CRD's `x-kubernetes-int-or-string` with the upstream
+ * pattern. Values are compared by webhooks/quantity.ts.
+ */
+export const QUANTITY_PATTERN =
+  /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+
+export const quantitySchema = z
+  .union([z.int(), z.string().regex(QUANTITY_PATTERN, { error: 'must be a Kubernetes quantity such as 500m or 1Gi' })])
+  .meta({ 'x-kubernetes-int-or-string': true });
+
+/** Environment variable names as Kubernetes accepts them (letters, digits, '_', '-', '.'; no leading digit). */
+export const ENV_NAME_PATTERN = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+export const envVarSchema = z.strictObject({
+  name: z.string().regex(ENV_NAME_PATTERN, {
+    error: "must consist of letters, digits, '_', '-' or '.', and must not start with a digit",
+  }),
+  value: z.string().optional(),
+});
+
+export const resourceListSchema = z.strictObject({
+  cpu: quantitySchema.optional(),
+  memory: quantitySchema.optional(),
+});
+
+export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
+const portNumber = z.int32().min(1).max(65535);
+
+export const webAppSpecSchema = z.strictObject({
+  image: z.string().min(1).describe('Container image reference, e.g. nginx:1.27 or registry.example/app@sha256:...'),
+  replicas: z.int32().min(0).optional().describe('Number of pods; defaulted to 1, limited by the validating webhook'),
+  port: portNumber.optional().describe('The container port; defaulted to 8080'),
+  env: z.array(envVarSchema).optional().describe('Environment variables, delivered through a ConfigMap'),
+  resources: z
+    .strictObject({ requests: resourceListSchema.optional(), limits: resourceListSchema.optional() })
+    .optional()
+    .describe('CPU and memory requests and limits'),
+  service: z
+    .strictObject({
+      type: z.enum(SERVICE_TYPES).optional().describe('Service type; defaulted to ClusterIP'),
+      port: portNumber.optional().describe('Service port mapped to spec.port; defaulted to 80'),
+    })
+    .optional(),
+});
+
+export const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
+export const conditionSchema = z.object({
+  type: z.string(),
+  status: z.enum(CONDITION_STATUSES),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  lastTransitionTime: z.string().optional(),
+  observedGeneration: z.int().optional(),
+});
+
+export const PHASES = ['Pending', 'Running', 'Failed'] as const;
+export const webAppStatusSchema = z.object({
+  phase: z.enum(PHASES).optional(),
+  availableReplicas: z.int32().optional(),
+  observedGeneration: z.int().optional(),
+  conditions: z.array(conditionSchema).optional(),
+  message: z.string().optional(),
+});
+
+export const objectMetaSchema = z.looseObject({
+  name: z.string().optional(),
+  generateName: z.string().optional(),
+  namespace: z.string().optional(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  generation: z.int().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  finalizers: z.array(z.string()).optional(),
+  deletionTimestamp: z.string().optional(),
+});
+
+export const webAppSchema = z.looseObject({
+  apiVersion: z.string(),
+  kind: z.string(),
+  metadata: objectMetaSchema,
+  spec: webAppSpecSchema,
+  status: webAppStatusSchema.optional(),
+});
+
+export type Quantity = z.infer<typeof quantitySchema>;
+export type EnvVar = z.infer<typeof envVarSchema>;
+export type ResourceList = z.infer<typeof resourceListSchema>;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+export type WebAppSpec = z.infer<typeof webAppSpecSchema>;
+export type WebAppStatus = z.infer<typeof webAppStatusSchema>;
+export type Condition = z.infer<typeof conditionSchema>;
+export type WebApp = z.infer<typeof webAppSchema>;
