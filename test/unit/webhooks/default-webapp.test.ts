@@ -1,0 +1,197 @@
+import t from 'tap';
+import { LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../../../src/constants.ts';
+import { DEFAULTS, defaultWebApp } from '../../../webhooks/default-webapp.ts';
+import { applyPatch, type ContextOptions, loadFixture, loadFixtures, toContext, toRequest } from './request.ts';
+
+type JsonObject = Record<string, unknown>;
+
+function mutate(object: JsonObject | null, options: ContextOptions = {}, request = toRequest(object)) {
+  const decision = defaultWebApp(request, toContext(options));
+  return { decision, after: applyPatch(object, decision.patch) as JsonObject };
+}
+
+function specOf(object: JsonObject): JsonObject {
+  return object.spec as JsonObject;
+}
+
+t.test('the defaults are the documented values', async (t) => {
+  t.strictSame(DEFAULTS, { replicas: 1, port: 8080, env: [], service: { type: 'ClusterIP', port: 80 } });
+  t.ok(Object.isFrozen(DEFAULTS) && Object.isFrozen(DEFAULTS.service) && Object.isFrozen(DEFAULTS.env));
+});
+
+t.test('a minimal WebApp gets exactly the missing fields and labels', async (t) => {
+  const object = loadFixture('minimal');
+  const { decision } = mutate(object);
+  t.equal(decision.allowed, true);
+  t.strictSame(decision.warnings, []);
+  t.strictSame(decision.patch, [
+    { op: 'add', path: '/metadata/labels', value: { [LABEL_NAME]: 'web', [LABEL_MANAGED_BY]: MANAGED_BY } },
+    { op: 'add', path: '/spec/replicas', value: 1 },
+    { op: 'add', path: '/spec/port', value: 8080 },
+    { op: 'add', path: '/spec/env', value: [] },
+    { op: 'add', path: '/spec/service', value: { type: 'ClusterIP', port: 80 } },
+  ]);
+  t.strictSame(object, loadFixture('minimal'), 'the request object is not modified');
+});
+
+t.test('existing labels are kept; missing ones are added by escaped path', async (t) => {
+  const object = loadFixture('minimal');
+  (object.metadata as JsonObject).labels = { team: 'a', [LABEL_MANAGED_BY]: 'helm' };
+  const { decision } = mutate(object);
+  t.strictSame(decision.patch?.[0], { op: 'add', path: '/metadata/labels/app.kubernetes.io~1name', value: 'web' });
+  t.notOk(
+    decision.patch?.some((op) => op.path.includes('managed-by')),
+    'a managed-by label set by someone else is kept',
+  );
+
+  (object.metadata as JsonObject).labels = { [LABEL_NAME]: 'storefront' };
+  const relabelled = mutate(object);
+  t.notOk(
+    relabelled.decision.patch?.some((op) => op.path.includes('app.kubernetes.io~1name')),
+    'an existing name label is not overridden',
+  );
+  t.equal(((relabelled.after.metadata as JsonObject).labels as JsonObject)[LABEL_NAME], 'storefront');
+});
+
+t.test('a fully specified WebApp is allowed without a patch', async (t) => {
+  const decision = defaultWebApp(toRequest(loadFixture('full')), toContext());
+  t.strictSame(decision, { allowed: true, warnings: [] });
+});
+
+t.test('values that look empty are still values', async (t) => {
+  const object = loadFixture('full');
+  Object.assign(specOf(object), { replicas: 0, env: [], service: { type: 'NodePort' } });
+  const { decision } = mutate(object);
+  t.strictSame(decision.patch, [{ op: 'add', path: '/spec/service/port', value: 80 }]);
+});
+
+t.test('null counts as missing', async (t) => {
+  const object = loadFixture('minimal');
+  Object.assign(specOf(object), { replicas: null, port: 9000, env: [], service: { port: 81 } });
+  const { decision } = mutate(object);
+  t.strictSame(decision.patch?.slice(1), [
+    { op: 'replace', path: '/spec/replicas', value: 1 },
+    { op: 'add', path: '/spec/service/type', value: 'ClusterIP' },
+  ]);
+});
+
+t.test('defaulting is idempotent: its own output yields no patch', async (t) => {
+  const options: ContextOptions = {
+    defaultResources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+  };
+  const objects = [
+    loadFixture('minimal'),
+    loadFixture('full'),
+    loadFixture('generate-name'),
+    ...loadFixtures('odd-shapes'),
+  ];
+  for (const object of objects) {
+    const first = mutate(object, options);
+    const second = defaultWebApp(toRequest(first.after), toContext(options));
+    t.strictSame(second, { allowed: true, warnings: [] }, JSON.stringify(object.metadata));
+  }
+});
+
+t.test('resources come from the configuration, only for the entries that are missing', async (t) => {
+  const defaultResources = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } };
+  const minimal = mutate(loadFixture('minimal'), { defaultResources });
+  t.strictSame(minimal.decision.patch?.at(-1), { op: 'add', path: '/spec/resources', value: defaultResources });
+
+  const object = loadFixture('minimal');
+  specOf(object).resources = { requests: { memory: '1Gi' }, limits: { memory: '2Gi' } };
+  const { decision, after } = mutate(object, { defaultResources });
+  t.strictSame(
+    decision.patch?.filter((op) => op.path.startsWith('/spec/resources')),
+    [
+      { op: 'add', path: '/spec/resources/requests/cpu', value: '100m' },
+      { op: 'add', path: '/spec/resources/limits/cpu', value: '1' },
+    ],
+  );
+  t.strictSame(specOf(after).resources, {
+    requests: { memory: '1Gi', cpu: '100m' },
+    limits: { memory: '2Gi', cpu: '1' },
+  });
+});
+
+t.test('without configured resources, none are added', async (t) => {
+  const { after } = mutate(loadFixture('minimal'));
+  t.notOk('resources' in specOf(after));
+  const { decision } = mutate(loadFixture('minimal'), { defaultResources: {} });
+  t.notOk(
+    decision.patch?.some((op) => op.path.startsWith('/spec/resources')),
+    'empty defaults add nothing',
+  );
+});
+
+t.test('a default never contradicts a request or limit the user set', async (t) => {
+  const defaultResources = { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } };
+  const object = loadFixture('minimal');
+  specOf(object).resources = { requests: { cpu: '2' }, limits: { memory: '256Mi' } };
+  const { after } = mutate(object, { defaultResources });
+  t.strictSame(specOf(after).resources, {
+    requests: { cpu: '2', memory: '256Mi' },
+    limits: { memory: '256Mi', cpu: '2' },
+  });
+});
+
+t.test('odd shapes are left for validation to report, without a throw', async (t) => {
+  const [specNull, wrongTypes, notObjects, noName] = loadFixtures('odd-shapes');
+
+  const first = mutate(specNull!, { defaultResources: { requests: { cpu: '1' } } });
+  t.strictSame(first.decision.patch, [
+    { op: 'add', path: '/metadata/labels', value: { [LABEL_NAME]: 'web', [LABEL_MANAGED_BY]: MANAGED_BY } },
+  ]);
+
+  const second = mutate(wrongTypes!);
+  t.equal(specOf(second.after).replicas, '3', 'replicas of the wrong type are kept');
+  t.equal(specOf(second.after).service, 'ClusterIP', 'a service that is not an object is kept');
+  t.equal(specOf(second.after).port, 8080, 'the rest is still defaulted');
+
+  const third = mutate(notObjects!, { defaultResources: { requests: { cpu: '1' } } });
+  t.same((third.after.metadata as JsonObject).labels, ['a', 'b']);
+  t.equal(specOf(third.after).resources, 'lots');
+  t.equal(specOf(third.after).replicas, 1);
+
+  const fourth = mutate(noName!);
+  t.strictSame(fourth.decision.patch, [
+    { op: 'add', path: '/metadata/labels', value: { [LABEL_MANAGED_BY]: MANAGED_BY } },
+  ]);
+  const named = mutate(noName!, {}, toRequest(noName!, { name: 'from-request' }));
+  t.equal(((named.after.metadata as JsonObject).labels as JsonObject)[LABEL_NAME], 'from-request');
+
+  const bare = mutate({ apiVersion: 'shipshape.dev/v1', kind: 'WebApp' });
+  t.strictSame(bare.decision.patch, [
+    { op: 'add', path: '/metadata', value: { labels: { [LABEL_MANAGED_BY]: MANAGED_BY } } },
+  ]);
+});
+
+t.test('generateName-only objects get no name label', async (t) => {
+  const { after } = mutate(loadFixture('generate-name'));
+  t.strictSame((after.metadata as JsonObject).labels, { [LABEL_MANAGED_BY]: MANAGED_BY });
+  t.equal(specOf(after).replicas, 1);
+});
+
+t.test('a name too long for a label value gets no name label', async (t) => {
+  const object = loadFixture('minimal');
+  (object.metadata as JsonObject).name = 'a'.repeat(64);
+  const { after } = mutate(object);
+  t.notOk(LABEL_NAME in ((after.metadata as JsonObject).labels as JsonObject));
+});
+
+t.test('UPDATE is defaulted like CREATE', async (t) => {
+  const object = loadFixture('minimal');
+  const decision = defaultWebApp(
+    toRequest(object, { operation: 'UPDATE', oldObject: loadFixture('full') }),
+    toContext(),
+  );
+  t.equal(decision.patch?.length, 5);
+});
+
+t.test('DELETE, CONNECT and requests without an object are allowed untouched', async (t) => {
+  const object = loadFixture('minimal');
+  for (const operation of ['DELETE', 'CONNECT'] as const) {
+    const request = toRequest(operation === 'DELETE' ? null : object, { operation, oldObject: object });
+    t.strictSame(defaultWebApp(request, toContext()), { allowed: true, warnings: [] }, operation);
+  }
+  t.strictSame(defaultWebApp(toRequest(null), toContext()), { allowed: true, warnings: [] });
+});

@@ -1,0 +1,86 @@
+import t from 'tap';
+import { QUANTITY_PATTERN } from '../../../src/api/webapp.ts';
+import { compareQuantities, parseQuantity, QuantityError } from '../../../webhooks/quantity.ts';
+
+t.test('parses every suffix Kubernetes accepts', async (t) => {
+  const cases: [string | number, number][] = [
+    ['1', 1],
+    ['0', 0],
+    [2, 2],
+    ['500m', 0.5],
+    ['250u', 0.00025],
+    ['100n', 1e-7],
+    ['1k', 1000],
+    ['2M', 2e6],
+    ['3G', 3e9],
+    ['4T', 4e12],
+    ['5P', 5e15],
+    ['1E', 1e18],
+    ['1Ki', 1024],
+    ['128Mi', 128 * 2 ** 20],
+    ['1Gi', 2 ** 30],
+    ['2Ti', 2 * 2 ** 40],
+    ['1Pi', 2 ** 50],
+    ['1Ei', 2 ** 60],
+    ['1.5Gi', 1.5 * 2 ** 30],
+    ['0.5', 0.5],
+    ['.5', 0.5],
+    ['1.', 1],
+    ['+1.5k', 1500],
+    ['-2Mi', -2 * 2 ** 20],
+    ['1e3', 1000],
+    ['1E3', 1000],
+    ['12e-3', 0.012],
+    ['1e+2', 100],
+  ];
+  for (const [q, value] of cases) t.equal(parseQuantity(q), value, String(q));
+});
+
+t.test('equal quantities spelled differently give the same number', async (t) => {
+  t.equal(parseQuantity('1.1'), parseQuantity('1100m'));
+  t.equal(parseQuantity('0.1'), parseQuantity('100m'));
+  t.equal(parseQuantity('1k'), parseQuantity('1e3'));
+  t.equal(parseQuantity('1024Mi'), parseQuantity('1Gi'));
+});
+
+t.test('throws a QuantityError on what upstream refuses', async (t) => {
+  for (const q of [
+    '',
+    ' 1',
+    '1 ',
+    'abc',
+    '1g',
+    '1mi',
+    '1KiB',
+    '1.2.3',
+    'e3',
+    '1e',
+    '1e1.5',
+    '--1',
+    '1Ki2',
+    '1e999',
+    NaN,
+    Infinity,
+  ]) {
+    t.throws(() => parseQuantity(q), { name: 'QuantityError', code: 'INVALID_QUANTITY' }, JSON.stringify(q));
+  }
+  t.throws(() => parseQuantity('abc'), new QuantityError('"abc" is not a Kubernetes quantity'));
+});
+
+t.test('accepts everything the CRD pattern accepts, except decimal exponents', async (t) => {
+  for (const q of ['1', '1.5Gi', '+.5', '-1e-3', '7E', '3Ei', '0.000m']) {
+    t.ok(QUANTITY_PATTERN.test(q), `${q} matches the CRD pattern`);
+    t.doesNotThrow(() => parseQuantity(q), q);
+  }
+});
+
+t.test('compareQuantities orders across suffixes', async (t) => {
+  t.equal(compareQuantities('100m', '200m'), -1);
+  t.equal(compareQuantities('1', '999m'), 1);
+  t.equal(compareQuantities('1100m', '1.1'), 0);
+  t.equal(compareQuantities('1Gi', '1G'), 1, 'binary gibibyte is larger than decimal gigabyte');
+  t.equal(compareQuantities('512Mi', '1Gi'), -1);
+  t.equal(compareQuantities(2, '2000m'), 0);
+  t.equal(compareQuantities('-1', '0'), -1);
+  t.throws(() => compareQuantities('1', 'lots'), QuantityError);
+});

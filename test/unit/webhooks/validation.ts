@@ -1,0 +1,25 @@
+// Shorthands for the validating webhook's tests: call the policy on a fixture, read a denial.
+import type { AdmissionDecision } from '../../../webhooks/decision.ts';
+import { validateWebApp } from '../../../webhooks/validate-webapp.ts';
+import { type ContextOptions, loadFixture, type RequestOptions, toContext, toRequest } from './request.ts';
+
+type JsonObject = Record<string, unknown>;
+
+export const NO_REQUESTS = 'spec.resources.requests: none set; the scheduler cannot place pods well';
+
+export function validate(object: JsonObject | null, context: ContextOptions = {}, request: RequestOptions = {}) {
+  return validateWebApp(toRequest(object, request), toContext(context));
+}
+
+/** The `full` fixture (valid, no warnings) with some `spec` and `metadata` fields replaced. */
+export function fullWith(spec: JsonObject, metadata: JsonObject = {}): JsonObject {
+  const object = loadFixture('full');
+  Object.assign(object.spec as JsonObject, spec);
+  Object.assign(object.metadata as JsonObject, metadata);
+  return object;
+}
+
+/** The violations of a denial, without the `WebApp "<name>" is invalid: ` prefix. */
+export function violations(decision: AdmissionDecision): string[] {
+  return decision.status?.message.replace(/^WebApp "[^"]*" is invalid: /, '').split('; ') ?? [];
+}

@@ -1,0 +1,130 @@
+// The mutating webhook: fills in what a WebApp leaves out, and nothing else. It never judges the
+// object; a field of the wrong type is left as it is for the validating webhook to report.
+import { LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../src/constants.ts';
+import type { EnvVar, ServiceType } from '../src/api/webapp.ts';
+import { allowed, patched } from './decision.ts';
+import { toJsonPatch } from './json-patch.ts';
+import type { PolicyConfig } from './limits.ts';
+import type { Policy } from './policy.ts';
+import { compareQuantities } from './quantity.ts';
+
+/** What an omitted field of a WebApp's spec becomes; shown by the README and the CLI. */
+export const DEFAULTS: {
+  readonly replicas: number;
+  readonly port: number;
+  readonly env: readonly EnvVar[];
+  readonly service: { readonly type: ServiceType; readonly port: number };
+} = Object.freeze({
+  replicas: 1,
+  port: 8080,
+  env: Object.freeze([]),
+  service: Object.freeze({ type: 'ClusterIP', port: 80 }),
+});
+
+type JsonObject = Record<string, unknown>;
+type DefaultResources = NonNullable<PolicyConfig['defaultResources']>;
+
+const RESOURCE_NAMES = ['cpu', 'memory'] as const;
+/** A label value (k8s.io/apimachinery validation.IsValidLabelValue); longer names get no label. */
+const LABEL_VALUE = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Null counts as missing: the apiserver prunes nulls from non-nullable custom resource fields. */
+function isMissing(value: unknown): boolean {
+  return value === undefined || value === null;
+}
+
+function fill(target: JsonObject, key: string, value: unknown): void {
+  if (isMissing(target[key])) target[key] = structuredClone(value);
+}
+
+/** The object (created when missing) under `key`, or undefined when `key` holds something else. */
+function child(target: JsonObject, key: string): JsonObject | undefined {
+  if (isMissing(target[key])) target[key] = {};
+  const value = target[key];
+  return isObject(value) ? value : undefined;
+}
+
+function fillLabels(object: JsonObject, name: string | undefined): void {
+  const metadata = child(object, 'metadata');
+  const labels = metadata && child(metadata, 'labels');
+  if (!labels) return;
+  if (name !== undefined && LABEL_VALUE.test(name)) fill(labels, LABEL_NAME, name);
+  fill(labels, LABEL_MANAGED_BY, MANAGED_BY);
+}
+
+/** `a` orders before `b`; false when either is not a quantity (validation reports that). */
+function isBelow(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'string' && typeof a !== 'number') return false;
+  if (typeof b !== 'string' && typeof b !== 'number') return false;
+  try {
+    return compareQuantities(a, b) < 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A copy of the list under `key`: {} when missing, undefined when it holds something else. */
+function listAt(resources: JsonObject, key: string): JsonObject | undefined {
+  const value = resources[key];
+  if (isMissing(value)) return {};
+  return isObject(value) ? { ...value } : undefined;
+}
+
+/**
+ * Fills missing requests and limits, per cpu and memory, from the configured defaults. A default
+ * never contradicts what the user set: a default request above the user's limit becomes that
+ * limit, and a default limit below the user's request becomes that request (as Kubernetes makes a
+ * Pod's missing request equal to its limit). Otherwise the user would be denied for a value they
+ * never wrote.
+ */
+function fillResources(spec: JsonObject, defaults: DefaultResources): void {
+  if (!isMissing(spec.resources) && !isObject(spec.resources)) return;
+  const resources = isObject(spec.resources) ? spec.resources : {};
+  const requests = listAt(resources, 'requests');
+  const limits = listAt(resources, 'limits');
+  for (const r of RESOURCE_NAMES) {
+    const request = defaults.requests?.[r];
+    if (requests && request !== undefined && isMissing(requests[r])) {
+      requests[r] = limits && isBelow(limits[r], request) ? limits[r] : request;
+    }
+    const limit = defaults.limits?.[r];
+    if (limits && limit !== undefined && isMissing(limits[r])) {
+      limits[r] = requests && isBelow(limit, requests[r]) ? requests[r] : limit;
+    }
+  }
+  if (requests && Object.keys(requests).length) resources.requests = requests;
+  if (limits && Object.keys(limits).length) resources.limits = limits;
+  if (Object.keys(resources).length) spec.resources = resources;
+}
+
+function fillSpec(spec: JsonObject, config: PolicyConfig): void {
+  fill(spec, 'replicas', DEFAULTS.replicas);
+  fill(spec, 'port', DEFAULTS.port);
+  fill(spec, 'env', DEFAULTS.env);
+  const service = child(spec, 'service');
+  if (service) {
+    fill(service, 'type', DEFAULTS.service.type);
+    fill(service, 'port', DEFAULTS.service.port);
+  }
+  if (config.defaultResources) fillResources(spec, config.defaultResources);
+}
+
+/**
+ * Defaults a WebApp on CREATE and UPDATE: spec.replicas, port, env, service.type, service.port,
+ * the configured resources, and the app.kubernetes.io name and managed-by labels; values already
+ * present, of any type, are kept. Idempotent: defaulting its own output yields no patch.
+ */
+export const defaultWebApp: Policy = (request, context) => {
+  if ((request.operation !== 'CREATE' && request.operation !== 'UPDATE') || !request.object) return allowed();
+  const before = request.object;
+  const after = structuredClone(before);
+  const metadata = isObject(after.metadata) ? after.metadata : undefined;
+  const name = typeof metadata?.name === 'string' && metadata.name ? metadata.name : request.name || undefined;
+  fillLabels(after, name);
+  if (isObject(after.spec)) fillSpec(after.spec, context.config);
+  return patched(toJsonPatch(before, after));
+};

@@ -1,0 +1,104 @@
+// The limits the validating webhook enforces, their defaults, and per-namespace overrides read from
+// Namespace annotations. A malformed annotation is ignored with a warning, never a crash or a zero.
+import { ANNOTATION_PREFIX } from '../src/constants.ts';
+import type { ResourceList } from '../src/api/webapp.ts';
+
+export type Limits = {
+  minReplicas: number;
+  maxReplicas: number;
+  minPort: number;
+  maxPort: number;
+  /** Container ports refused even inside [minPort, maxPort]. */
+  deniedPorts: number[];
+  minServicePort: number;
+  maxServicePort: number;
+};
+
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  minReplicas: 1,
+  maxReplicas: 10,
+  minPort: 1024,
+  maxPort: 65535,
+  deniedPorts: [],
+  minServicePort: 1,
+  maxServicePort: 65535,
+}) as Limits;
+
+/** What the policies read besides the request. Built once from Config in src/main.ts. */
+export type PolicyConfig = {
+  limits: Limits;
+  /** Resources the mutating webhook fills in when a WebApp has none; absent means none. */
+  defaultResources?: { requests?: ResourceList; limits?: ResourceList };
+};
+
+/** Namespace annotations and the limit each overrides. */
+export const OVERRIDE_ANNOTATIONS = {
+  [`${ANNOTATION_PREFIX}min-replicas`]: 'minReplicas',
+  [`${ANNOTATION_PREFIX}max-replicas`]: 'maxReplicas',
+  [`${ANNOTATION_PREFIX}min-port`]: 'minPort',
+  [`${ANNOTATION_PREFIX}max-port`]: 'maxPort',
+  [`${ANNOTATION_PREFIX}denied-ports`]: 'deniedPorts',
+} as const satisfies Record<string, keyof Limits>;
+
+const BOUNDS: Record<string, [number, number]> = {
+  minReplicas: [0, 2147483647],
+  maxReplicas: [0, 2147483647],
+  minPort: [1, 65535],
+  maxPort: [1, 65535],
+  deniedPorts: [1, 65535],
+};
+
+function parseInteger(text: string, [min, max]: [number, number]): number | undefined {
+  if (!/^\s*\d+\s*$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
+}
+
+/**
+ * Applies a Namespace's override annotations to `base`. Returns the effective limits and one
+ * warning per annotation that was ignored (not an integer in range, or a min above its max).
+ */
+export function applyNamespaceOverrides(
+  base: Limits,
+  annotations: Record<string, string> | undefined,
+): { limits: Limits; warnings: string[] } {
+  const limits: Limits = { ...base, deniedPorts: [...base.deniedPorts] };
+  const warnings: string[] = [];
+  for (const [annotation, key] of Object.entries(OVERRIDE_ANNOTATIONS)) {
+    const text = annotations?.[annotation];
+    if (text === undefined) continue;
+    const bounds = BOUNDS[key]!;
+    if (key === 'deniedPorts') {
+      const parts = text
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
+      const ports = parts.map((p) => parseInteger(p, bounds));
+      if (ports.some((p) => p === undefined)) {
+        warnings.push(`namespace annotation ${annotation}="${text}" is not a comma-separated list of ports; ignored`);
+      } else {
+        limits.deniedPorts = ports as number[];
+      }
+      continue;
+    }
+    const value = parseInteger(text, bounds);
+    if (value === undefined) {
+      warnings.push(
+        `namespace annotation ${annotation}="${text}" is not an integer in [${bounds[0]}, ${bounds[1]}]; using ${limits[key]}`,
+      );
+    } else {
+      limits[key] = value;
+    }
+  }
+  for (const [min, max] of [
+    ['minReplicas', 'maxReplicas'],
+    ['minPort', 'maxPort'],
+  ] as const) {
+    if (limits[min] > limits[max]) {
+      warnings.push(`namespace overrides give ${min} ${limits[min]} above ${max} ${limits[max]}; using the defaults`);
+      limits[min] = base[min];
+      limits[max] = base[max];
+    }
+  }
+  return { limits, warnings };
+}

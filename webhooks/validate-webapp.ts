@@ -1,0 +1,194 @@
+// The validating webhook: structural checks from the WebApp zod schema, then the configured
+// limits as a Namespace's annotations adjust them. Every violation is collected and reported in
+// one denial, so a user fixes them all in one round trip.
+import { webAppSchema } from '../src/api/webapp.ts';
+import { ANNOTATION_PREFIX } from '../src/constants.ts';
+import { allowed, denied, errored, withWarnings } from './decision.ts';
+import { parseImageReference } from './image-reference.ts';
+import { applyNamespaceOverrides, type Limits } from './limits.ts';
+import type { Policy } from './policy.ts';
+import { parseQuantity } from './quantity.ts';
+
+type JsonObject = Record<string, unknown>;
+type Violation = { path: string; message: string };
+/** A structural issue; `range` marks a numeric bound, which a limit check may report better. */
+type Issue = Violation & { range: boolean };
+
+/** RFC 1035 label (k8s.io/apimachinery validation.IsDNS1035Label). */
+const DNS_1035_LABEL = /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+const RESOURCE_NAMES = ['cpu', 'memory'] as const;
+const MIN_PORT_ANNOTATION = `${ANNOTATION_PREFIX}min-port`;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** spec.env[1].name; keys that are not identifiers in brackets, as kubectl prints label keys. */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((key, i) => {
+      if (typeof key === 'number') return `[${key}]`;
+      const text = String(key);
+      if (!/^[A-Za-z_$][\w$]*$/.test(text)) return `[${text}]`;
+      return i === 0 ? text : `.${text}`;
+    })
+    .join('');
+}
+
+function structuralIssues(object: unknown): Issue[] {
+  const result = webAppSchema.safeParse(object, {
+    error: (issue) => {
+      if (issue.input === undefined) return 'required';
+      if (issue.code === 'invalid_union') return 'must be an integer or a quantity such as 500m or 1Gi';
+      return undefined;
+    },
+  });
+  if (result.success) return [];
+  return result.error.issues.flatMap((issue): Issue[] => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: formatPath([...issue.path, key]),
+        message: 'unknown field',
+        range: false,
+      }));
+    }
+    const range = (issue.code === 'too_big' || issue.code === 'too_small') && issue.origin === 'number';
+    return [{ path: formatPath(issue.path), message: issue.message, range }];
+  });
+}
+
+function rangeViolation(value: number, min: number, max: number): string | undefined {
+  if (value < min) return `${value} is below the minimum of ${min}`;
+  if (value > max) return `${value} exceeds the maximum of ${max}`;
+  return undefined;
+}
+
+/** The checks beyond the schema, on the raw object; a field that failed parsing is skipped. */
+function limitViolations(
+  spec: JsonObject,
+  limits: Limits,
+  failed: (path: string) => boolean,
+): { violations: Violation[]; warnings: string[] } {
+  const violations: Violation[] = [];
+  const warnings: string[] = [];
+  const add = (path: string, message: string | undefined) => message && violations.push({ path, message });
+  const integer = (path: string, value: unknown) =>
+    Number.isInteger(value) && !failed(path) ? (value as number) : undefined;
+
+  if (typeof spec.image === 'string' && !failed('spec.image')) {
+    const image = JSON.stringify(spec.image);
+    const ref = parseImageReference(spec.image);
+    if (!ref) add('spec.image', `${image} is not a valid image reference`);
+    else if (!ref.digest && !ref.tag)
+      warnings.push(`spec.image: ${image} has no tag; pin a version (":latest" is implied)`);
+    else if (!ref.digest && ref.tag === 'latest') {
+      warnings.push(`spec.image: ${image} uses the mutable tag "latest"; pin a version`);
+    }
+  }
+
+  const replicas = integer('spec.replicas', spec.replicas);
+  if (replicas !== undefined) add('spec.replicas', rangeViolation(replicas, limits.minReplicas, limits.maxReplicas));
+
+  const port = integer('spec.port', spec.port);
+  if (port !== undefined) {
+    const denial = limits.deniedPorts.includes(port)
+      ? `${port} is in the denied list (${limits.deniedPorts.join(', ')})`
+      : undefined;
+    add('spec.port', rangeViolation(port, limits.minPort, limits.maxPort) ?? denial);
+  }
+
+  const service = isObject(spec.service) ? spec.service : {};
+  const servicePort = integer('spec.service.port', service.port);
+  if (servicePort !== undefined) {
+    add('spec.service.port', rangeViolation(servicePort, limits.minServicePort, limits.maxServicePort));
+  }
+
+  if (Array.isArray(spec.env)) {
+    const seen = new Map<string, number>();
+    spec.env.forEach((entry: unknown, i) => {
+      const name = isObject(entry) ? entry.name : undefined;
+      if (typeof name !== 'string' || failed(`spec.env[${i}].name`)) return;
+      const first = seen.get(name);
+      if (first === undefined) seen.set(name, i);
+      else add(`spec.env[${i}].name`, `duplicate name ${JSON.stringify(name)} (also at spec.env[${first}])`);
+    });
+  }
+
+  const resources = isObject(spec.resources) ? spec.resources : spec.resources === undefined ? {} : undefined;
+  if (resources) {
+    const requests = isObject(resources.requests) ? resources.requests : {};
+    const limitList = isObject(resources.limits) ? resources.limits : {};
+    const quantity = (path: string, value: unknown) => {
+      if ((typeof value !== 'string' && typeof value !== 'number') || failed(path)) return undefined;
+      try {
+        return parseQuantity(value);
+      } catch (err) {
+        add(path, err instanceof Error ? err.message : String(err));
+        return undefined;
+      }
+    };
+    for (const r of RESOURCE_NAMES) {
+      const request = quantity(`spec.resources.requests.${r}`, requests[r]);
+      const limit = quantity(`spec.resources.limits.${r}`, limitList[r]);
+      if (request !== undefined && limit !== undefined && limit < request) {
+        add(`spec.resources.limits.${r}`, `${String(limitList[r])} is below the request of ${String(requests[r])}`);
+      }
+    }
+    const noRequests =
+      resources.requests === undefined || (requests.cpu === undefined && requests.memory === undefined);
+    if (noRequests && !failed('spec.resources.requests')) {
+      warnings.push('spec.resources.requests: none set; the scheduler cannot place pods well');
+    }
+  }
+  return { violations, warnings };
+}
+
+/**
+ * Validates a WebApp on CREATE and UPDATE (an UPDATE is judged by its new object alone). Denies
+ * with 422 and every violation as "<path>: <problem>"; warns about unpinned images, missing
+ * requests, ignored namespace annotations and ports admitted only by a namespace override.
+ */
+export const validateWebApp: Policy = (request, context) => {
+  if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allowed();
+  const object = request.object;
+  if (!object) return errored(400, new Error(`${request.operation} request for a WebApp carries no object`));
+
+  const base = context.config.limits;
+  const { limits, warnings } = applyNamespaceOverrides(base, context.namespaceAnnotations);
+  const issues = structuralIssues(object);
+  const failed = (path: string) =>
+    issues.some((i) => !i.range && (i.path === path || i.path.startsWith(`${path}.`) || i.path.startsWith(`${path}[`)));
+
+  const metadata = isObject(object.metadata) ? object.metadata : {};
+  const name = typeof metadata.name === 'string' && metadata.name ? metadata.name : request.name || undefined;
+  const violations: Violation[] = [];
+  if (name !== undefined && !failed('metadata.name') && !DNS_1035_LABEL.test(name)) {
+    violations.push({
+      path: 'metadata.name',
+      message: `${JSON.stringify(name)} must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit, at most 63 characters)`,
+    });
+  }
+  if (isObject(object.spec)) {
+    const checked = limitViolations(object.spec, limits, failed);
+    violations.push(...checked.violations);
+    warnings.push(...checked.warnings);
+    const port = object.spec.port;
+    const admitted =
+      Number.isInteger(port) &&
+      !issues.some((i) => i.path === 'spec.port') &&
+      !checked.violations.some((v) => v.path === 'spec.port');
+    if (admitted && (port as number) < base.minPort) {
+      warnings.push(
+        `spec.port: ${port} is below the cluster minimum of ${base.minPort}; allowed by namespace annotation ${MIN_PORT_ANNOTATION}`,
+      );
+    }
+  }
+  // A numeric bound the schema enforces is reported once, by the limit check's clearer message.
+  const reported = new Set(violations.map((v) => v.path));
+  const all = [...issues.filter((i) => !(i.range && reported.has(i.path))), ...violations];
+  if (!all.length) return withWarnings(allowed(), ...warnings);
+
+  const display = name ?? (typeof metadata.generateName === 'string' ? metadata.generateName : '');
+  const message = `WebApp ${JSON.stringify(display)} is invalid: ${all.map((v) => `${v.path}: ${v.message}`).join('; ')}`;
+  return withWarnings(denied(message, 422), ...warnings);
+};
