@@ -14,7 +14,7 @@ import { toKubeconfigYaml } from '../kube/kubeconfig.ts';
 import { findFreePort } from '../net/free-port.ts';
 import { createCertificateAuthority } from '../pki/certificates.ts';
 import { type ControlPlaneAssets, resolveAssets } from './assets.ts';
-import { type ManagedProcess, startProcess } from './child-process.ts';
+import { type ManagedProcess, startProcess } from '../runtime/child-process.ts';
 import { HarnessError } from './harness-error.ts';
 
 export type ControlPlaneOptions = {

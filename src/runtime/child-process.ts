@@ -1,4 +1,4 @@
-// One supervised child process of the control plane (etcd or kube-apiserver): output to a log
+// One supervised child process (etcd, kube-apiserver, a local Shipshape): output to a log
 // file, a tail for error messages, and a stop that escalates from SIGTERM to SIGKILL.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -26,12 +26,17 @@ export async function startProcess(
   command: string,
   args: string[],
   logPath: string,
+  options: { env?: NodeJS.ProcessEnv } = {},
 ): Promise<ManagedProcess> {
   const log = createWriteStream(logPath, { flags: 'a' });
   await once(log, 'open');
   // Own process group: a terminal's Ctrl-C reaches only the owner, which stops the children in
   // order (kube-apiserver before etcd). The watchdog covers an owner that dies first.
-  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child: ChildProcess = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: options.env ?? process.env,
+  });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   let running = true;

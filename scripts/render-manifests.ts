@@ -1,0 +1,52 @@
+// `node scripts/render-manifests.ts` writes every generated manifest from the code that defines it.
+// `--check` writes nothing and exits 1 naming each committed file that differs (for CI).
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { renderCrdYaml } from '../src/api/crd.ts';
+import { WEBAPP_CRD_NAME } from '../src/constants.ts';
+import { renderWebhookConfigurationsYaml } from '../src/manifests/webhook-configurations.ts';
+
+type Output = {
+  /** Relative to the repository root. */
+  path: string;
+  render(): string;
+};
+
+const outputs: Output[] = [
+  { path: `crds/${WEBAPP_CRD_NAME}.yaml`, render: renderCrdYaml },
+  { path: 'deploy/webhook-configurations.yaml', render: renderWebhookConfigurationsYaml },
+];
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+const stale: string[] = [];
+for (const output of outputs) {
+  const file = resolve(root, output.path);
+  const rendered = output.render();
+  if ((await readIfExists(file)) === rendered) continue;
+  stale.push(output.path);
+  if (values.check) continue;
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, rendered);
+}
+
+if (values.check && stale.length > 0) {
+  console.error(
+    `out of date (run \`npm run render\` and commit the result):\n${stale.map((p) => `  ${p}`).join('\n')}`,
+  );
+  process.exitCode = 1;
+} else if (!values.check) {
+  console.log(stale.length > 0 ? `wrote ${stale.join(', ')}` : 'manifests up to date');
+}

@@ -1,0 +1,129 @@
+// Config: every setting parsed once, at start-up, from flags over environment over defaults.
+// A bad value is a ConfigError naming the variable and flag; nothing starts.
+import { z } from 'zod';
+import { QUANTITY_PATTERN } from '../api/webapp.ts';
+import type { PolicyConfig } from '../../webhooks/limits.ts';
+import { SETTINGS } from './settings.ts';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const count = z.coerce.number().int().min(0).max(2147483647);
+const quantity = z.union([z.literal(''), z.string().regex(QUANTITY_PATTERN, 'must be a Kubernetes quantity')]);
+const portList = z
+  .string()
+  .regex(/^[\d,\s]*$/, 'must be a comma-separated list of ports')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)
+      .map(Number),
+  )
+  .pipe(z.array(z.number().int().min(1).max(65535)));
+
+export const configSchema = z
+  .object({
+    host: z.string().min(1),
+    port,
+    tlsCertFile: z.string().min(1),
+    tlsKeyFile: z.string().min(1),
+    bodyLimitBytes: z.coerce.number().int().min(1024),
+    minReplicas: count,
+    maxReplicas: count,
+    minPort: port,
+    maxPort: port,
+    deniedPorts: portList,
+    minServicePort: port,
+    maxServicePort: port,
+    defaultCpuRequest: quantity,
+    defaultMemoryRequest: quantity,
+    defaultCpuLimit: quantity,
+    defaultMemoryLimit: quantity,
+    namespace: z.string().min(1),
+    podName: z.string().min(1),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+  })
+  .refine((c) => c.minReplicas <= c.maxReplicas, { path: ['maxReplicas'], message: 'must be >= min replicas' })
+  .refine((c) => c.minPort <= c.maxPort, { path: ['maxPort'], message: 'must be >= min port' })
+  .refine((c) => c.minServicePort <= c.maxServicePort, { path: ['maxServicePort'], message: 'must be >= min' });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `--help` was given: the caller prints usage() and exits 0. */
+export type ParsedArgs = { help: true } | { help: false; config: Config };
+
+/**
+ * Parses flags (`--max-replicas 20` or `--max-replicas=20`) over environment variables over
+ * defaults. Throws ConfigError listing every bad or unknown setting.
+ */
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
+  const raw: Record<string, string> = {};
+  for (const s of SETTINGS) raw[s.key] = env[s.env] ?? s.default;
+  const errors: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') return { help: true };
+    const [flag, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
+    const setting = SETTINGS.find((s) => s.flag === flag);
+    if (!setting) {
+      errors.push(`unknown argument ${arg}`);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) errors.push(`${flag} needs a value`);
+    else raw[setting.key] = value;
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const s = SETTINGS.find((x) => x.key === issue.path[0]);
+      errors.push(s ? `${s.env} (${s.flag}) = "${raw[s.key]}": ${issue.message}` : issue.message);
+    }
+  }
+  if (errors.length || !result.success) throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}`);
+  return { help: false, config: result.data };
+}
+
+/** The policies' view of Config. */
+export function toPolicyConfig(config: Config): PolicyConfig {
+  const list = (cpu: string, memory: string) =>
+    cpu || memory ? { ...(cpu && { cpu }), ...(memory && { memory }) } : undefined;
+  const requests = list(config.defaultCpuRequest, config.defaultMemoryRequest);
+  const limits = list(config.defaultCpuLimit, config.defaultMemoryLimit);
+  return {
+    limits: {
+      minReplicas: config.minReplicas,
+      maxReplicas: config.maxReplicas,
+      minPort: config.minPort,
+      maxPort: config.maxPort,
+      deniedPorts: config.deniedPorts,
+      minServicePort: config.minServicePort,
+      maxServicePort: config.maxServicePort,
+    },
+    ...((requests || limits) && { defaultResources: { ...(requests && { requests }), ...(limits && { limits }) } }),
+  };
+}
+
+export function usage(): string {
+  const rows = SETTINGS.map(
+    (s) => `  ${s.flag.padEnd(28)} ${s.env.padEnd(34)} ${s.description} (default: ${s.default || 'none'})`,
+  );
+  return [
+    'Usage: shipshape-server [flags]',
+    '',
+    'Runs the Shipshape admission webhooks (and, on the leader, the WebApp reconciler).',
+    'Every flag can also be given as the environment variable beside it; flags win.',
+    'The Kubernetes connection follows KUBECONFIG, else the in-cluster service account.',
+    '',
+    ...rows,
+    '',
+    'Example: KUBECONFIG=~/.kube/config npm start -- --tls-cert-file certs/dev/tls.crt --tls-key-file certs/dev/tls.key',
+  ].join('\n');
+}

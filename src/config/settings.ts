@@ -1,0 +1,56 @@
+// Every Shipshape setting: its environment variable, its flag, its default and its meaning.
+// src/config/config.ts parses them with zod; `--help` and the README's table are printed from here.
+import { SHIPSHAPE_NAMESPACE, WEBHOOK_PORT } from '../constants.ts';
+import { DEFAULT_LIMITS } from '../../webhooks/limits.ts';
+
+export type Setting = {
+  /** Key in Config. */
+  key: string;
+  env: string;
+  flag: string;
+  default: string;
+  description: string;
+};
+
+const setting = (key: string, env: string, def: string | number, description: string): Setting => ({
+  key,
+  env,
+  flag: `--${env
+    .replace(/^SHIPSHAPE_/, '')
+    .toLowerCase()
+    .replaceAll('_', '-')}`,
+  default: String(def),
+  description,
+});
+
+export const SETTINGS: readonly Setting[] = [
+  setting('host', 'SHIPSHAPE_HOST', '0.0.0.0', 'Address the HTTPS webhook server listens on'),
+  setting('port', 'SHIPSHAPE_PORT', WEBHOOK_PORT, 'HTTPS port of the webhooks, /healthz and /readyz'),
+  setting(
+    'tlsCertFile',
+    'SHIPSHAPE_TLS_CERT_FILE',
+    '/tls/tls.crt',
+    'Serving certificate (PEM); reloaded when it changes',
+  ),
+  setting('tlsKeyFile', 'SHIPSHAPE_TLS_KEY_FILE', '/tls/tls.key', 'Private key of the serving certificate (PEM)'),
+  setting(
+    'bodyLimitBytes',
+    'SHIPSHAPE_BODY_LIMIT_BYTES',
+    3 * 1024 * 1024,
+    'Largest AdmissionReview accepted, in bytes',
+  ),
+  setting('minReplicas', 'SHIPSHAPE_MIN_REPLICAS', DEFAULT_LIMITS.minReplicas, 'Smallest spec.replicas admitted'),
+  setting('maxReplicas', 'SHIPSHAPE_MAX_REPLICAS', DEFAULT_LIMITS.maxReplicas, 'Largest spec.replicas admitted'),
+  setting('minPort', 'SHIPSHAPE_MIN_PORT', DEFAULT_LIMITS.minPort, 'Smallest spec.port admitted'),
+  setting('maxPort', 'SHIPSHAPE_MAX_PORT', DEFAULT_LIMITS.maxPort, 'Largest spec.port admitted'),
+  setting('deniedPorts', 'SHIPSHAPE_DENIED_PORTS', '', 'Comma-separated container ports refused, e.g. 9090,9443'),
+  setting('minServicePort', 'SHIPSHAPE_MIN_SERVICE_PORT', DEFAULT_LIMITS.minServicePort, 'Smallest spec.service.port'),
+  setting('maxServicePort', 'SHIPSHAPE_MAX_SERVICE_PORT', DEFAULT_LIMITS.maxServicePort, 'Largest spec.service.port'),
+  setting('defaultCpuRequest', 'SHIPSHAPE_DEFAULT_CPU_REQUEST', '', 'CPU request defaulted onto WebApps without one'),
+  setting('defaultMemoryRequest', 'SHIPSHAPE_DEFAULT_MEMORY_REQUEST', '', 'Memory request defaulted onto WebApps'),
+  setting('defaultCpuLimit', 'SHIPSHAPE_DEFAULT_CPU_LIMIT', '', 'CPU limit defaulted onto WebApps without one'),
+  setting('defaultMemoryLimit', 'SHIPSHAPE_DEFAULT_MEMORY_LIMIT', '', 'Memory limit defaulted onto WebApps'),
+  setting('namespace', 'POD_NAMESPACE', SHIPSHAPE_NAMESPACE, "Shipshape's own namespace (downward API)"),
+  setting('podName', 'POD_NAME', 'shipshape', 'This replica’s name (downward API)'),
+  setting('logLevel', 'SHIPSHAPE_LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or trace'),
+];

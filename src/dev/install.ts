@@ -1,0 +1,92 @@
+// Puts Shipshape's API and webhooks into a (local) cluster and waits until admission works.
+import {
+  AdmissionregistrationV1Api,
+  ApiextensionsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type V1CustomResourceDefinition,
+  loadYaml,
+} from '@kubernetes/client-node';
+import { renderCrdYaml } from '../api/crd.ts';
+import {
+  API_GROUP,
+  API_VERSION,
+  SHIPSHAPE_NAMESPACE,
+  WEBAPP_CRD_NAME,
+  WEBAPP_KIND,
+  WEBAPP_PLURAL,
+} from '../constants.ts';
+import { serverSideApply } from '../kube/apply.ts';
+import {
+  type WebhookTarget,
+  toMutatingWebhookConfiguration,
+  toValidatingWebhookConfiguration,
+} from '../manifests/webhook-configurations.ts';
+import { sleep } from '../runtime/sleep.ts';
+
+async function until<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const result = await attempt();
+      if (result !== undefined) return result;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(200);
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms`, { cause: last });
+}
+
+/** Applies the WebApp CRD and waits until it is Established. */
+export async function installCrd(kc: KubeConfig): Promise<void> {
+  // Through loadYaml: client-node's models name `enum` and `x-kubernetes-int-or-string` differently
+  // and its serializer silently drops the plain keys of an unconverted object.
+  await serverSideApply(kc, loadYaml<V1CustomResourceDefinition>(renderCrdYaml()));
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  await until('CRD Established', 30_000, async () => {
+    const crd = await ext.readCustomResourceDefinition({ name: WEBAPP_CRD_NAME });
+    return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined;
+  });
+}
+
+/** Creates Shipshape's namespace and applies both webhook configurations pointing at `target`. */
+export async function registerWebhooks(kc: KubeConfig, target: WebhookTarget): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: SHIPSHAPE_NAMESPACE } } }).catch((err: { code?: number }) => {
+    if (err.code !== 409) throw err;
+  });
+  const api = kc.makeApiClient(AdmissionregistrationV1Api);
+  const mutating = toMutatingWebhookConfiguration(target);
+  const validating = toValidatingWebhookConfiguration(target);
+  await api.deleteMutatingWebhookConfiguration({ name: mutating.metadata!.name! }).catch(() => {});
+  await api.deleteValidatingWebhookConfiguration({ name: validating.metadata!.name! }).catch(() => {});
+  await api.createMutatingWebhookConfiguration({ body: mutating });
+  await api.createValidatingWebhookConfiguration({ body: validating });
+}
+
+/**
+ * Waits until a server-side dry-run create of a WebApp comes back defaulted: the apiserver has
+ * picked up the webhook configurations and reaches the webhooks.
+ */
+export async function waitUntilAdmitting(kc: KubeConfig, namespace = 'default', timeoutMs = 30_000): Promise<void> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  await until('admission through the webhooks', timeoutMs, async () => {
+    const created = (await custom.createNamespacedCustomObject({
+      group: API_GROUP,
+      version: API_VERSION,
+      namespace,
+      plural: WEBAPP_PLURAL,
+      dryRun: 'All',
+      body: {
+        apiVersion: `${API_GROUP}/${API_VERSION}`,
+        kind: WEBAPP_KIND,
+        metadata: { name: 'shipshape-probe' },
+        spec: { image: 'registry.invalid/probe:1' },
+      },
+    })) as { spec?: { replicas?: number } };
+    return created.spec?.replicas !== undefined || undefined;
+  });
+}

@@ -1,0 +1,59 @@
+// One Shipshape server process (src/main.ts) against a local control plane, for the dev loop and
+// the integration tests, which must exercise the real entry point.
+import { get } from 'node:https';
+import { fileURLToPath } from 'node:url';
+import { type ManagedProcess, startProcess } from '../runtime/child-process.ts';
+import { findFreePort } from '../net/free-port.ts';
+import { sleep } from '../runtime/sleep.ts';
+import type { DevCertificates } from './dev-certificates.ts';
+
+const mainPath = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+export type ShipshapeProcessOptions = {
+  kubeconfigPath: string;
+  certs: DevCertificates;
+  podName: string;
+  logPath: string;
+  /** Extra environment (settings, OTEL_*); the parent's environment is passed through first. */
+  env?: NodeJS.ProcessEnv;
+  readyTimeoutMs?: number;
+};
+
+export type ShipshapeProcess = ManagedProcess & { port: number; baseUrl: string };
+
+/** Starts src/main.ts on a free loopback port and resolves once its /readyz answers 200. */
+export async function startShipshapeProcess(options: ShipshapeProcessOptions): Promise<ShipshapeProcess> {
+  const port = await findFreePort();
+  const env = {
+    ...process.env,
+    KUBECONFIG: options.kubeconfigPath,
+    SHIPSHAPE_HOST: '127.0.0.1',
+    SHIPSHAPE_PORT: String(port),
+    SHIPSHAPE_TLS_CERT_FILE: options.certs.certFile,
+    SHIPSHAPE_TLS_KEY_FILE: options.certs.keyFile,
+    POD_NAME: options.podName,
+    POD_NAMESPACE: 'shipshape-system',
+    ...options.env,
+  };
+  const proc = await startProcess(options.podName, process.execPath, [mainPath], options.logPath, { env });
+  const baseUrl = `https://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    if (!proc.isRunning()) throw new Error(`${options.podName} exited (${await proc.exited}):\n${await proc.tail()}`);
+    if ((await statusOf(`${baseUrl}/readyz`, options.certs.caPem)) === 200) return { ...proc, port, baseUrl };
+    await sleep(100);
+  }
+  await proc.stop();
+  throw new Error(`${options.podName} not ready within the timeout:\n${await proc.tail()}`);
+}
+
+function statusOf(url: string, ca: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = get(url, { ca, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+  });
+}

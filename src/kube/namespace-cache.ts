@@ -1,0 +1,26 @@
+// Namespace annotations for the admission policies, from a watched cache: admission never makes
+// an API call per request.
+import { CoreV1Api, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { createResilientInformer } from './resilient-informer.ts';
+
+export function createNamespaceCache(kc: KubeConfig, logger: Logger) {
+  const core = kc.makeApiClient(CoreV1Api);
+  const informer = createResilientInformer<V1Namespace>({
+    kc,
+    path: '/api/v1/namespaces',
+    list: () => core.listNamespace(),
+    logger: logger.child({ component: 'namespace-cache' }),
+  });
+  return {
+    needsLeaderElection: false,
+    start: informer.start,
+    hasSynced: informer.hasSynced,
+    /** The Namespace's annotations, or undefined when it is not (yet) in the cache. */
+    annotations(name: string): Record<string, string> | undefined {
+      return informer.get(name)?.metadata?.annotations ?? (informer.get(name) ? {} : undefined);
+    },
+  };
+}
+
+export type NamespaceCache = ReturnType<typeof createNamespaceCache>;

@@ -1,0 +1,70 @@
+// A list-watch cache that keeps going. @kubernetes/client-node's informer relists on 410 Gone but
+// stops for good after any other error (a dropped connection, a 5xx); this restarts it with
+// exponential backoff, and relists on a timer so a watch that went silent cannot go stale forever.
+import { type KubeConfig, type KubernetesObject, type ListPromise, ListWatch, Watch } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { sleep } from '../runtime/sleep.ts';
+
+export type ResilientInformerOptions<T extends KubernetesObject> = {
+  kc: KubeConfig;
+  /** API path to watch, e.g. /api/v1/namespaces. */
+  path: string;
+  list: ListPromise<T>;
+  labelSelector?: string;
+  logger: Logger;
+  /** Full relist period; default 10 minutes. */
+  resyncMs?: number;
+  onChange?: (obj: T, verb: 'add' | 'update' | 'delete') => void;
+};
+
+export function createResilientInformer<T extends KubernetesObject>(options: ResilientInformerOptions<T>) {
+  const informer = new ListWatch<T>(options.path, new Watch(options.kc), options.list, false, options.labelSelector);
+  let synced = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  informer.on('error', (err) => {
+    failure = err;
+    wake?.();
+  });
+  if (options.onChange) {
+    const cb = options.onChange;
+    informer.on('add', (o) => cb(o, 'add'));
+    informer.on('update', (o) => cb(o, 'update'));
+    informer.on('delete', (o) => cb(o, 'delete'));
+  }
+
+  return {
+    needsLeaderElection: false,
+    hasSynced: () => synced,
+    get: (name: string, namespace?: string) => informer.get(name, namespace),
+    list: (namespace?: string) => informer.list(namespace),
+
+    /** Lists, watches and restarts until `signal` aborts; then stops the watch. */
+    async start(signal: AbortSignal): Promise<void> {
+      let backoffMs = 500;
+      signal.addEventListener('abort', () => wake?.(), { once: true });
+      while (!signal.aborted) {
+        failure = undefined;
+        await informer.start();
+        if (failure === undefined && informer.latestResourceVersion()) {
+          synced = true;
+          backoffMs = 500;
+          // Runs until an error, the resync timer, or abort.
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            sleep(options.resyncMs ?? 600_000, signal).then(resolve);
+          });
+          wake = undefined;
+        }
+        await informer.stop();
+        if (signal.aborted) break;
+        if (failure !== undefined) {
+          options.logger.warn({ err: failure, path: options.path, retryInMs: backoffMs }, 'watch failed; restarting');
+          await sleep(backoffMs, signal);
+          backoffMs = Math.min(backoffMs * 2, 30_000);
+        }
+      }
+      await informer.stop();
+    },
+  };
+}

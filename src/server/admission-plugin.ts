@@ -1,0 +1,67 @@
+// The admission routes. Every response is 200 with an AdmissionReview (the apiserver treats any
+// other status as a failed call); what went wrong is in response.status.
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { errored } from '../../webhooks/decision.ts';
+import type { Policy, PolicyContext } from '../../webhooks/policy.ts';
+import { AdmissionError } from '../admission/admission-error.ts';
+import type { AdmissionRequest } from '../admission/admission-review.ts';
+import { decodeAdmissionReview, runPolicy, toAdmissionReview } from '../admission/review.ts';
+
+export type AdmissionRoute = { path: string; webhook: 'mutate' | 'validate'; policy: Policy };
+
+export type AdmissionPluginOptions = {
+  routes: AdmissionRoute[];
+  bodyLimit: number;
+  context(request: AdmissionRequest): PolicyContext;
+};
+
+export async function admissionPlugin(app: FastifyInstance, options: AdmissionPluginOptions): Promise<void> {
+  // The body is parsed here, not by Fastify, so that any content type and any malformed JSON
+  // still gets an AdmissionReview answer.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  const reply = (res: FastifyReply, uid: string, decision: ReturnType<typeof errored>) =>
+    res.code(200).header('content-type', 'application/json').send(toAdmissionReview(uid, decision));
+
+  app.setErrorHandler((err: FastifyError, req, res) => {
+    const code = err.statusCode ?? 500;
+    const error =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? new AdmissionError('ADM_BODY_TOO_LARGE', `the request body exceeds ${options.bodyLimit} bytes`, {
+            cause: err,
+          })
+        : new AdmissionError('ADM_DECODE', err.message, { cause: err });
+    req.log.warn({ err: error }, 'admission request rejected before review');
+    return reply(res, '', errored(code >= 500 ? 500 : code, error));
+  });
+
+  for (const route of options.routes) {
+    app.post(route.path, async (req, res) => {
+      const decoded = decodeAdmissionReview(req.body as Buffer | undefined);
+      if (!decoded.ok) {
+        req.log.warn({ err: decoded.error, uid: decoded.uid, webhook: route.webhook }, 'malformed AdmissionReview');
+        return reply(res, decoded.uid, errored(400, decoded.error));
+      }
+      const { request } = decoded;
+      const decision = runPolicy(route.policy, request, () => options.context(request));
+      req.log[decision.allowed ? 'debug' : 'info'](
+        {
+          uid: request.uid,
+          webhook: route.webhook,
+          operation: request.operation,
+          namespace: request.namespace,
+          name: request.name,
+          dryRun: request.dryRun ?? false,
+          allowed: decision.allowed,
+          patchOperations: decision.patch?.length ?? 0,
+          reason: decision.status?.message,
+        },
+        'admission reviewed',
+      );
+      return reply(res, request.uid, decision);
+    });
+  }
+}

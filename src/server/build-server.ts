@@ -1,0 +1,50 @@
+// buildServer(deps) returns the Fastify app and never listens (src/main.ts does), so tests use
+// app.inject(). HTTPS only: there is no way to build it without a key pair.
+import helmet from '@fastify/helmet';
+import Fastify from 'fastify';
+import type { Logger } from 'pino';
+import type { PolicyContext } from '../../webhooks/policy.ts';
+import { defaultWebApp } from '../../webhooks/default-webapp.ts';
+import type { PolicyConfig } from '../../webhooks/limits.ts';
+import { validateWebApp } from '../../webhooks/validate-webapp.ts';
+import { MUTATE_PATH, VALIDATE_PATH } from '../constants.ts';
+import { type KeyPair, toSecureContextOptions } from '../tls/key-pair.ts';
+import { admissionPlugin } from './admission-plugin.ts';
+import { type ReadinessCheck, healthPlugin } from './health-plugin.ts';
+
+export type ServerDeps = {
+  tls: KeyPair;
+  logger: Logger;
+  policyConfig: PolicyConfig;
+  /** Annotations of a Namespace from the watched cache; undefined when unknown. */
+  namespaceAnnotations(namespace: string): Record<string, string> | undefined;
+  readiness: ReadinessCheck[];
+  bodyLimit: number;
+};
+
+export async function buildServer(deps: ServerDeps) {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    https: toSecureContextOptions(deps.tls),
+    // Slightly above the admission limit so oversized bodies reach the admission error handler.
+    bodyLimit: deps.bodyLimit + 1,
+    return503OnClosing: true,
+  });
+  await app.register(helmet, { global: true });
+  await app.register(healthPlugin, { checks: deps.readiness });
+  const context = (request: { namespace?: string }): PolicyContext => ({
+    config: deps.policyConfig,
+    namespaceAnnotations: request.namespace ? deps.namespaceAnnotations(request.namespace) : undefined,
+  });
+  await app.register(admissionPlugin, {
+    bodyLimit: deps.bodyLimit,
+    context,
+    routes: [
+      { path: MUTATE_PATH, webhook: 'mutate', policy: defaultWebApp },
+      { path: VALIDATE_PATH, webhook: 'validate', policy: validateWebApp },
+    ],
+  });
+  return app;
+}
+export type ShipshapeServer = Awaited<ReturnType<typeof buildServer>>;

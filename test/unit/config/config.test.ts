@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { ConfigError, parseConfig, toPolicyConfig, usage } from '../../../src/config/config.ts';
+import { SETTINGS } from '../../../src/config/settings.ts';
+import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
+
+const run = promisify(execFile);
+const mainPath = new URL('../../../src/main.ts', import.meta.url).pathname;
+
+const configOf = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+  const parsed = parseConfig(argv, env);
+  if (parsed.help) throw new Error('unexpected help');
+  return parsed.config;
+};
+
+t.test('defaults suit a cluster and match the policy defaults', async (t) => {
+  const config = configOf([]);
+  t.equal(config.port, 9443);
+  t.equal(config.tlsCertFile, '/tls/tls.crt');
+  t.equal(config.namespace, 'shipshape-system');
+  t.same(toPolicyConfig(config), { limits: DEFAULT_LIMITS });
+});
+
+t.test('flags win over environment, in both --flag value and --flag=value forms', async (t) => {
+  const config = configOf(['--max-replicas', '20', '--denied-ports=9090, 9443'], {
+    SHIPSHAPE_MAX_REPLICAS: '15',
+    SHIPSHAPE_MIN_PORT: '80',
+  });
+  t.equal(config.maxReplicas, 20);
+  t.equal(config.minPort, 80);
+  t.same(config.deniedPorts, [9090, 9443]);
+});
+
+t.test('default resources are only set when configured', async (t) => {
+  const policy = toPolicyConfig(configOf(['--default-cpu-request', '100m', '--default-memory-limit', '256Mi']));
+  t.same(policy.defaultResources, { requests: { cpu: '100m' }, limits: { memory: '256Mi' } });
+});
+
+t.test('every bad value is reported at once, naming the variable and the flag', async (t) => {
+  const err = t.throws(() =>
+    parseConfig(['--port', 'abc', '--bogus'], { SHIPSHAPE_MAX_REPLICAS: '-1', SHIPSHAPE_DEFAULT_CPU_REQUEST: 'lots' }),
+  ) as ConfigError;
+  t.ok(err instanceof ConfigError);
+  t.equal(err.code, 'CONFIG_INVALID');
+  t.match(err.message, /unknown argument --bogus/);
+  t.match(err.message, /SHIPSHAPE_PORT \(--port\) = "abc"/);
+  t.match(err.message, /SHIPSHAPE_MAX_REPLICAS \(--max-replicas\) = "-1"/);
+  t.match(
+    err.message,
+    /SHIPSHAPE_DEFAULT_CPU_REQUEST \(--default-cpu-request\) = "lots": must be a Kubernetes quantity/,
+  );
+  t.throws(() => parseConfig(['--min-replicas', '5', '--max-replicas', '2'], {}), /must be >= min replicas/);
+});
+
+t.test('usage lists every setting', async (t) => {
+  const text = usage();
+  for (const s of SETTINGS) {
+    t.match(text, s.flag);
+    t.match(text, s.env);
+  }
+});
+
+t.test('the entry point: --help exits 0, a bad setting exits 2 with the reason', async (t) => {
+  const help = await run(process.execPath, [mainPath, '--help']);
+  t.match(help.stdout, /--max-replicas\s+SHIPSHAPE_MAX_REPLICAS/);
+  const bad = await run(process.execPath, [mainPath, '--max-replicas', 'many']).then(
+    () => undefined,
+    (e: { code: number; stderr: string }) => e,
+  );
+  t.equal(bad?.code, 2);
+  t.match(bad?.stderr, /shipshape: invalid configuration:\n {2}SHIPSHAPE_MAX_REPLICAS \(--max-replicas\) = "many"/);
+});
