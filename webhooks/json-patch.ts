@@ -64,3 +64,37 @@ export function toJsonPatch(before: unknown, after: unknown): JsonPatchOperation
   diff(before, after, '', operations);
   return operations;
 }
+
+function unescapeToken(token: string): string {
+  return token.replaceAll('~1', '/').replaceAll('~0', '~');
+}
+
+/**
+ * Applies add/remove/replace (what toJsonPatch emits) to a copy of `document`, as the apiserver
+ * applies a mutating webhook's patch; throws where the apiserver would refuse.
+ */
+export function applyJsonPatch(document: unknown, operations: JsonPatchOperation[] | undefined): unknown {
+  let root = structuredClone(document);
+  for (const operation of operations ?? []) {
+    if (operation.op !== 'add' && operation.op !== 'remove' && operation.op !== 'replace') {
+      throw new Error(`unsupported op ${operation.op}`);
+    }
+    if (operation.path === '') {
+      if (operation.op === 'remove') throw new Error('cannot remove the document');
+      root = structuredClone(operation.value);
+      continue;
+    }
+    const tokens = operation.path.slice(1).split('/').map(unescapeToken);
+    const last = tokens.pop()!;
+    let parent = root as JsonObject;
+    for (const token of tokens) {
+      const next = parent[token];
+      if (typeof next !== 'object' || next === null) throw new Error(`path ${operation.path} has no parent`);
+      parent = next as JsonObject;
+    }
+    if (operation.op !== 'add' && !(last in parent)) throw new Error(`path ${operation.path} does not exist`);
+    if (operation.op === 'remove') delete parent[last];
+    else parent[last] = structuredClone(operation.value);
+  }
+  return root;
+}

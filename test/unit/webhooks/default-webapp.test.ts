@@ -1,13 +1,14 @@
+import { applyJsonPatch } from '../../../webhooks/json-patch.ts';
 import t from 'tap';
 import { LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../../../src/constants.ts';
 import { DEFAULTS, defaultWebApp } from '../../../webhooks/default-webapp.ts';
-import { applyPatch, type ContextOptions, loadFixture, loadFixtures, toContext, toRequest } from './request.ts';
+import { type ContextOptions, loadFixture, loadFixtures, toContext, toRequest } from './request.ts';
 
 type JsonObject = Record<string, unknown>;
 
 function mutate(object: JsonObject | null, options: ContextOptions = {}, request = toRequest(object)) {
   const decision = defaultWebApp(request, toContext(options));
-  return { decision, after: applyPatch(object, decision.patch) as JsonObject };
+  return { decision, after: applyJsonPatch(object, decision.patch) as JsonObject };
 }
 
 function specOf(object: JsonObject): JsonObject {

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { parse, parseAllDocuments } from 'yaml';
 import { type AdmissionRequest, admissionRequestSchema } from '../../../src/admission/admission-review.ts';
 import { API_GROUP, API_VERSION, WEBAPP_KIND, WEBAPP_PLURAL } from '../../../src/constants.ts';
-import type { JsonPatchOperation } from '../../../webhooks/decision.ts';
 import { DEFAULT_LIMITS, type Limits, type PolicyConfig } from '../../../webhooks/limits.ts';
 import type { PolicyContext } from '../../../webhooks/policy.ts';
 
@@ -66,35 +65,4 @@ export function toContext(options: ContextOptions = {}): PolicyContext {
     },
     namespaceAnnotations: options.annotations,
   };
-}
-
-function unescapeToken(token: string): string {
-  return token.replaceAll('~1', '/').replaceAll('~0', '~');
-}
-
-/** Applies add/remove/replace to a copy of `document`; throws where the apiserver would refuse. */
-export function applyPatch(document: unknown, operations: JsonPatchOperation[] | undefined): unknown {
-  let root = structuredClone(document);
-  for (const operation of operations ?? []) {
-    if (operation.op !== 'add' && operation.op !== 'remove' && operation.op !== 'replace') {
-      throw new Error(`unsupported op ${operation.op}`);
-    }
-    if (operation.path === '') {
-      if (operation.op === 'remove') throw new Error('cannot remove the document');
-      root = structuredClone(operation.value);
-      continue;
-    }
-    const tokens = operation.path.slice(1).split('/').map(unescapeToken);
-    const last = tokens.pop()!;
-    let parent = root as JsonObject;
-    for (const token of tokens) {
-      const next = parent[token];
-      if (typeof next !== 'object' || next === null) throw new Error(`path ${operation.path} has no parent`);
-      parent = next as JsonObject;
-    }
-    if (operation.op !== 'add' && !(last in parent)) throw new Error(`path ${operation.path} does not exist`);
-    if (operation.op === 'remove') delete parent[last];
-    else parent[last] = structuredClone(operation.value);
-  }
-  return root;
 }
