@@ -4,6 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { ConfigError, parseConfig, toPolicyConfig, usage } from './config/config.ts';
 import { createNamespaceCache } from './kube/namespace-cache.ts';
+import { createWebAppController } from './operator/webapp-controller.ts';
 import type { Runnable } from './runtime/runnable.ts';
 import { buildServer } from './server/build-server.ts';
 import { createCertificateReloader } from './tls/certificate-reloader.ts';
@@ -39,11 +40,12 @@ try {
   process.exit(1);
 }
 
+const policyConfig = toPolicyConfig(config);
 const namespaceCache = createNamespaceCache(kc, logger);
 const app = await buildServer({
   tls,
   logger,
-  policyConfig: toPolicyConfig(config),
+  policyConfig,
   namespaceAnnotations: namespaceCache.annotations,
   readiness: [
     { name: 'tls', ready: () => true },
@@ -59,8 +61,19 @@ const reloader = createCertificateReloader({
   onChange: (pair) => app.server.setSecureContext(toSecureContextOptions(pair)),
 });
 
+// Leader-only (needsLeaderElection). Until Lease election lands, every replica runs it.
+const controller = createWebAppController({
+  kc,
+  logger,
+  policyConfig,
+  namespaceAnnotations: namespaceCache.annotations,
+  workers: config.workers,
+  resyncMs: config.resyncSeconds * 1000,
+  identity: config.podName,
+});
+
 const stopping = new AbortController();
-const runnables: Runnable[] = [namespaceCache, reloader];
+const runnables: Runnable[] = [namespaceCache, reloader, controller];
 const running = runnables.map((r) =>
   r.start(stopping.signal).catch((err: unknown) => {
     logger.fatal({ err }, 'a component failed');

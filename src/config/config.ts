@@ -38,6 +38,8 @@ export const configSchema = z
     defaultMemoryRequest: quantity,
     defaultCpuLimit: quantity,
     defaultMemoryLimit: quantity,
+    workers: z.coerce.number().int().min(1).max(64),
+    resyncSeconds: z.coerce.number().int().min(1),
     namespace: z.string().min(1),
     podName: z.string().min(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),

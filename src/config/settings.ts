@@ -50,6 +50,8 @@ export const SETTINGS: readonly Setting[] = [
   setting('defaultMemoryRequest', 'SHIPSHAPE_DEFAULT_MEMORY_REQUEST', '', 'Memory request defaulted onto WebApps'),
   setting('defaultCpuLimit', 'SHIPSHAPE_DEFAULT_CPU_LIMIT', '', 'CPU limit defaulted onto WebApps without one'),
   setting('defaultMemoryLimit', 'SHIPSHAPE_DEFAULT_MEMORY_LIMIT', '', 'Memory limit defaulted onto WebApps'),
+  setting('workers', 'SHIPSHAPE_WORKERS', 4, 'Concurrent reconciles (never two on the same WebApp)'),
+  setting('resyncSeconds', 'SHIPSHAPE_RESYNC_SECONDS', 600, 'Period of the full resync of every WebApp'),
   setting('namespace', 'POD_NAMESPACE', SHIPSHAPE_NAMESPACE, "Shipshape's own namespace (downward API)"),
   setting('podName', 'POD_NAME', 'shipshape', 'This replica’s name (downward API)'),
   setting('logLevel', 'SHIPSHAPE_LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or trace'),

@@ -37,7 +37,12 @@ export type ControlPlane = {
   caPem: string;
   dir: string;
   etcd: ManagedProcess;
-  apiserver: ManagedProcess;
+  /** The running kube-apiserver (a new process after startApiserver()). */
+  readonly apiserver: ManagedProcess;
+  /** Stops kube-apiserver only (outage tests); etcd and the data stay. */
+  stopApiserver(): Promise<void>;
+  /** Starts kube-apiserver again on the same port with the same flags; resolves once ready. */
+  startApiserver(): Promise<void>;
   /** Stops kube-apiserver, then etcd, and removes the folder. Safe to call more than once. */
   stop(): Promise<void>;
 };
@@ -87,15 +92,20 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const port = await findFreePort();
     const server = `https://127.0.0.1:${port}`;
     const args = [...apiserverArgs(dir, port, etcdPort), ...(options.apiserverArgs ?? [])];
-    const apiserver = await startProcess('kube-apiserver', assets.kubeApiserver, args, join(dir, 'kube-apiserver.log'));
-    started.push(apiserver);
-    watchdogPid = startWatchdog(dir, started, watchdogPid);
-    await waitFor(
-      () => httpOk(`${server}/readyz`, pki),
-      apiserver,
-      options.startTimeoutMs ?? 90_000,
-      'kube-apiserver /readyz',
-    );
+    let apiserver: ManagedProcess | undefined;
+    const startApiserver = async () => {
+      if (apiserver?.isRunning()) return;
+      apiserver = await startProcess('kube-apiserver', assets.kubeApiserver, args, join(dir, 'kube-apiserver.log'));
+      started.splice(1, 1, apiserver);
+      watchdogPid = startWatchdog(dir, started, watchdogPid);
+      await waitFor(
+        () => httpOk(`${server}/readyz`, pki),
+        apiserver,
+        options.startTimeoutMs ?? 90_000,
+        'kube-apiserver /readyz',
+      );
+    };
+    await startApiserver();
 
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(
@@ -109,7 +119,19 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       }),
       { mode: 0o600 },
     );
-    return { kubeconfigPath, server, caPem: pki.ca, dir, etcd, apiserver, stop };
+    return {
+      kubeconfigPath,
+      server,
+      caPem: pki.ca,
+      dir,
+      etcd,
+      get apiserver() {
+        return apiserver!;
+      },
+      stopApiserver: async () => apiserver?.stop(3000),
+      startApiserver,
+      stop,
+    };
   } catch (err) {
     const tails = await Promise.all(started.map(async (p) => `--- ${p.name} (${p.logPath}) ---\n${await p.tail()}`));
     await stop();

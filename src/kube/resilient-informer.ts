@@ -15,6 +15,11 @@ export type ResilientInformerOptions<T extends KubernetesObject> = {
   /** Full relist period; default 10 minutes. */
   resyncMs?: number;
   onChange?: (obj: T, verb: 'add' | 'update' | 'delete') => void;
+  /**
+   * After every successful (re)start: the first sync, recovery from a failure, the periodic resync.
+   * A controller enqueues everything here, so nothing missed while the watch was down stays missed.
+   */
+  onSynced?: () => void;
 };
 
 export function createResilientInformer<T extends KubernetesObject>(options: ResilientInformerOptions<T>) {
@@ -49,6 +54,7 @@ export function createResilientInformer<T extends KubernetesObject>(options: Res
         if (failure === undefined && informer.latestResourceVersion()) {
           synced = true;
           backoffMs = 500;
+          options.onSynced?.();
           // Runs until an error, the resync timer, or abort.
           await new Promise<void>((resolve) => {
             wake = resolve;

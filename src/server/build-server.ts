@@ -1,7 +1,7 @@
 // buildServer(deps) returns the Fastify app and never listens (src/main.ts does), so tests use
 // app.inject(). HTTPS only: there is no way to build it without a key pair.
 import helmet from '@fastify/helmet';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { PolicyContext } from '../../webhooks/policy.ts';
 import { defaultWebApp } from '../../webhooks/default-webapp.ts';
@@ -25,7 +25,7 @@ export type ServerDeps = {
 export async function buildServer(deps: ServerDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     https: toSecureContextOptions(deps.tls),
     // Slightly above the admission limit so oversized bodies reach the admission error handler.
     bodyLimit: deps.bodyLimit + 1,

@@ -139,3 +139,16 @@ t.test('a start failure reports the tail of the logs and leaves nothing behind',
   t.match(err?.message, /unknown flag: --no-such-flag/);
   t.match(err?.message, /--- etcd/);
 });
+
+t.test('the apiserver can be stopped and started again on the same port, keeping the data', async (t) => {
+  const core = kc.makeApiClient(CoreV1Api);
+  const namespace = await useNamespace(t, kc);
+  const before = cp.apiserver.pid;
+  await cp.stopApiserver();
+  t.notOk(isAlive(before), 'the apiserver process ended');
+  t.ok(cp.etcd.isRunning(), 'etcd keeps running');
+  await t.rejects(core.readNamespace({ name: namespace }), 'the API is unreachable while stopped');
+  await cp.startApiserver();
+  t.not(cp.apiserver.pid, before, 'a new apiserver process');
+  t.equal((await core.readNamespace({ name: namespace })).metadata?.name, namespace, 'same server, same data');
+});

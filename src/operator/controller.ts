@@ -1,0 +1,78 @@
+// The controller loop (controller-runtime's Controller): watch sources feed keys into a work queue;
+// `workers` workers reconcile them. A thrown error retries with per-key backoff; a TerminalError
+// waits for the next change; `requeueAfterMs` schedules a resync. On abort the queue drains:
+// in-flight reconciles finish, no new one starts.
+import type { Logger } from 'pino';
+import { sleep } from '../runtime/sleep.ts';
+import type { WorkQueue } from './work-queue.ts';
+
+export type Source = { start(signal: AbortSignal): Promise<void>; hasSynced(): boolean };
+
+export type Reconcile = (key: string) => Promise<{ requeueAfterMs?: number }>;
+
+/** A failure that retrying cannot fix; the key waits for the next change. */
+export class TerminalError extends Error {
+  readonly code = 'RECONCILE_TERMINAL';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TerminalError';
+  }
+}
+
+export type ControllerOptions = {
+  name: string;
+  queue: WorkQueue;
+  sources: Source[];
+  reconcile: Reconcile;
+  workers: number;
+  logger: Logger;
+  /** Called after each reconcile, for metrics and tracing. */
+  onReconciled?(key: string, outcome: 'success' | 'error' | 'terminal', durationMs: number, err?: unknown): void;
+};
+
+export function createController(options: ControllerOptions) {
+  const { queue, logger } = options;
+
+  async function worker(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      const started = performance.now();
+      try {
+        const result = await options.reconcile(key);
+        queue.forget(key);
+        if (result.requeueAfterMs !== undefined && !signal.aborted) queue.addAfter(key, result.requeueAfterMs);
+        options.onReconciled?.(key, 'success', performance.now() - started);
+      } catch (err) {
+        const terminal = err instanceof TerminalError;
+        if (terminal) queue.forget(key);
+        else queue.addRateLimited(key);
+        logger.warn({ err, key, retries: queue.numRequeues(key), terminal }, 'reconcile failed');
+        options.onReconciled?.(key, terminal ? 'terminal' : 'error', performance.now() - started, err);
+      } finally {
+        queue.done(key);
+      }
+    }
+  }
+
+  return {
+    needsLeaderElection: true,
+    /** Runs until `signal` aborts; then drains in-flight work and stops the watches. */
+    async start(signal: AbortSignal): Promise<void> {
+      const watches = new AbortController();
+      const sources = options.sources.map((s) => s.start(watches.signal));
+      while (!signal.aborted && !options.sources.every((s) => s.hasSynced())) await sleep(50, signal);
+      logger.info({ controller: options.name, workers: options.workers }, 'controller started');
+      const workers = Array.from({ length: options.workers }, () => worker(signal));
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await queue.shutDownWithDrain();
+      await Promise.all(workers);
+      watches.abort();
+      await Promise.all(sources);
+      logger.info({ controller: options.name }, 'controller stopped');
+    },
+  };
+}

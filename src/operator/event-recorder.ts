@@ -1,0 +1,82 @@
+// Kubernetes Events about WebApps, aggregated like client-go's EventCorrelator: the same
+// (object, type, reason, message) within `windowMs` bumps `count` on the existing Event instead of
+// creating a new one per retry. Recording never throws: an Event is not worth failing a reconcile.
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, type KubeConfig, type V1ObjectReference } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+
+export type EventType = 'Normal' | 'Warning';
+
+export type EventSubject = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
+};
+
+type Seen = { name: string; namespace: string; count: number; first: string; lastMs: number };
+
+export function createEventRecorder(
+  kc: KubeConfig,
+  options: { component: string; host: string; logger: Logger; windowMs?: number },
+) {
+  const core = kc.makeApiClient(CoreV1Api);
+  const seen = new Map<string, Seen>();
+  const windowMs = options.windowMs ?? 10 * 60_000;
+
+  async function record(subject: EventSubject, type: EventType, reason: string, message: string): Promise<void> {
+    const meta = subject.metadata ?? {};
+    const namespace = meta.namespace ?? 'default';
+    const key = [meta.uid, type, reason, message].join('\u0000');
+    const now = new Date();
+    const previous = seen.get(key);
+    try {
+      if (previous && now.getTime() - previous.lastMs < windowMs) {
+        previous.count += 1;
+        previous.lastMs = now.getTime();
+        await core.patchNamespacedEvent({
+          name: previous.name,
+          namespace: previous.namespace,
+          body: [
+            { op: 'replace', path: '/count', value: previous.count },
+            { op: 'replace', path: '/lastTimestamp', value: now.toISOString() },
+          ],
+        });
+        return;
+      }
+      const involvedObject: V1ObjectReference = {
+        apiVersion: subject.apiVersion,
+        kind: subject.kind,
+        name: meta.name,
+        namespace,
+        uid: meta.uid,
+        resourceVersion: meta.resourceVersion,
+      };
+      const name = `${meta.name}.${Date.now().toString(16)}${randomBytes(2).toString('hex')}`;
+      await core.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { name, namespace },
+          involvedObject,
+          type,
+          reason,
+          message,
+          count: 1,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          source: { component: options.component, host: options.host },
+          reportingComponent: options.component,
+          reportingInstance: options.host,
+        },
+      });
+      seen.set(key, { name, namespace, count: 1, first: now.toISOString(), lastMs: now.getTime() });
+      if (seen.size > 10_000) seen.delete(seen.keys().next().value!);
+    } catch (err) {
+      if (previous) seen.delete(key);
+      options.logger.warn({ err, reason, object: `${namespace}/${meta.name}` }, 'could not record an Event');
+    }
+  }
+
+  return { record };
+}
+
+export type EventRecorder = ReturnType<typeof createEventRecorder>;

@@ -1,0 +1,141 @@
+// Reconcile one WebApp: read the current state, converge it, whatever event woke us (level-based).
+// Invalid specs (admitted while the webhook was down) are reported, not retried in a loop.
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { AdmissionRequest } from '../admission/admission-review.ts';
+import { type WebApp, webAppSchema } from '../api/webapp.ts';
+import { API_GROUP, API_VERSION, FINALIZER, WEBAPP_KIND, WEBAPP_PLURAL } from '../constants.ts';
+import { defaultWebApp } from '../../webhooks/default-webapp.ts';
+import type { JsonPatchOperation } from '../../webhooks/decision.ts';
+import { applyJsonPatch } from '../../webhooks/json-patch.ts';
+import type { PolicyConfig } from '../../webhooks/limits.ts';
+import { validateWebApp } from '../../webhooks/validate-webapp.ts';
+import { configHash, configMapName, toConfigMap, toDeployment, toService } from './children.ts';
+import type { EventRecorder } from './event-recorder.ts';
+import { finalizer } from './finalizer.ts';
+import { computeStatus, fromDeployment, statusEqual } from './status.ts';
+
+export type ChildKind = 'ConfigMap' | 'Deployment' | 'Service';
+export type ChildObject = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } };
+
+/** Everything reconcile touches, passed in so it stays a plain function. */
+export type ReconcileContext = {
+  /** The WebApp as the watch cache has it, or undefined when it is gone. */
+  getWebApp(namespace: string, name: string): Record<string, unknown> | undefined;
+  /** resourceVersion of a child in the watch cache, undefined when absent. */
+  childVersion(kind: ChildKind, namespace: string, name: string): string | undefined;
+  /** Server-side apply; resolves with the object as stored. */
+  apply<T extends ChildObject>(obj: T): Promise<T>;
+  /** Deletes a child; a missing child is not an error. */
+  deleteChild(kind: ChildKind, namespace: string, name: string): Promise<void>;
+  /** JSON Patch on the WebApp (finalizers). */
+  patchWebApp(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<unknown>;
+  /** Replaces the WebApp's status through the status subresource. */
+  writeStatus(namespace: string, name: string, status: WebApp['status']): Promise<void>;
+  events: Pick<EventRecorder, 'record'>;
+  policyConfig: PolicyConfig;
+  namespaceAnnotations(namespace: string): Record<string, string> | undefined;
+  now(): Date;
+  /** Periodic resync of a converged WebApp. */
+  resyncMs: number;
+};
+
+export type ReconcileResult = { requeueAfterMs?: number };
+
+const resource = { group: API_GROUP, version: API_VERSION };
+
+function toRequest(obj: Record<string, unknown>, namespace: string, name: string): AdmissionRequest {
+  return {
+    uid: 'reconcile',
+    kind: { ...resource, kind: WEBAPP_KIND },
+    resource: { ...resource, resource: WEBAPP_PLURAL },
+    name,
+    namespace,
+    operation: 'UPDATE',
+    object: obj,
+    oldObject: obj,
+  };
+}
+
+/** The spec the children are built from: the webhook's own defaults, then its own validation. */
+function desiredWebApp(
+  raw: Record<string, unknown>,
+  namespace: string,
+  name: string,
+  ctx: ReconcileContext,
+): { invalid: string } | { invalid?: undefined; webApp: WebApp } {
+  const policy = { config: ctx.policyConfig, namespaceAnnotations: ctx.namespaceAnnotations(namespace) };
+  const defaulted = applyJsonPatch(raw, defaultWebApp(toRequest(raw, namespace, name), policy).patch) as Record<
+    string,
+    unknown
+  >;
+  const verdict = validateWebApp(toRequest(defaulted, namespace, name), policy);
+  if (!verdict.allowed) return { invalid: verdict.status?.message ?? 'invalid spec' };
+  return { webApp: webAppSchema.parse(defaulted) };
+}
+
+export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
+  const [namespace, name] = key.split('/') as [string, string];
+  const raw = ctx.getWebApp(namespace, name);
+  if (!raw) return {};
+  const current = webAppSchema.safeParse(raw);
+  // Even a malformed object gets its finalizer handled; only what we need is read from it.
+  const subject = raw as WebApp;
+  const patch = (ops: JsonPatchOperation[]) => ctx.patchWebApp(namespace, name, ops);
+
+  const outcome = await finalizer(subject, FINALIZER, patch, {
+    cleanup: async () => {
+      await ctx.deleteChild('Service', namespace, name);
+      await ctx.deleteChild('Deployment', namespace, name);
+      await ctx.deleteChild('ConfigMap', namespace, configMapName(subject));
+      await ctx.events.record(subject, 'Normal', 'Deleted', `Deleted the Deployment, Service and ConfigMap of ${name}`);
+      return {};
+    },
+    apply: async () => {
+      const desired = desiredWebApp(raw, namespace, name, ctx);
+      if (desired.invalid !== undefined) {
+        const status = computeStatus({
+          webApp: current.success ? current.data : { ...subject, spec: subject.spec ?? { image: '' } },
+          observed: {},
+          invalid: desired.invalid,
+          now: ctx.now(),
+        });
+        // Warn once per change: our own status write wakes us again, with nothing new to say.
+        if (!statusEqual(subject.status, status)) {
+          await ctx.writeStatus(namespace, name, status);
+          await ctx.events.record(subject, 'Warning', 'InvalidSpec', desired.invalid);
+        }
+        // Terminal until the object changes: no requeue, no hot loop.
+        return {};
+      }
+      const webApp = desired.webApp;
+      const configMap = toConfigMap(webApp);
+      let deployment: V1Deployment | undefined;
+      try {
+        for (const child of [configMap, toDeployment(webApp, configHash(configMap)), toService(webApp)]) {
+          const kind = child.kind as ChildKind;
+          const before = ctx.childVersion(kind, namespace, child.metadata!.name!);
+          const stored = await ctx.apply(child);
+          const after = (stored as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+          if (kind === 'Deployment') deployment = stored as V1Deployment;
+          if (before === undefined) {
+            await ctx.events.record(subject, 'Normal', 'Created', `Created ${kind} ${child.metadata!.name}`);
+          } else if (after !== before) {
+            await ctx.events.record(subject, 'Normal', 'Updated', `Updated ${kind} ${child.metadata!.name}`);
+          }
+        }
+      } catch (err) {
+        const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+        await ctx.events.record(subject, 'Warning', 'ApplyFailed', message);
+        throw err;
+      }
+      const status = computeStatus({
+        webApp: { ...webApp, status: subject.status },
+        observed: fromDeployment(deployment),
+        now: ctx.now(),
+      });
+      if (!statusEqual(subject.status, status)) await ctx.writeStatus(namespace, name, status);
+      return { requeueAfterMs: ctx.resyncMs };
+    },
+  });
+  return outcome.event === 'none' ? {} : outcome.result;
+}

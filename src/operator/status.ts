@@ -1,0 +1,154 @@
+// A WebApp's status, computed from what the reconciler observed. Pure and deterministic: the same
+// observations and previous status give the same result whatever `now` is, except where a
+// condition's status changes. The reconciler writes status only when statusEqual() says it
+// differs, so an unchanged world causes no write and no watch event that would requeue it.
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { Condition, WebApp, WebAppStatus } from '../api/webapp.ts';
+import { jsonEqual } from '../../webhooks/json-patch.ts';
+import { DEFAULTS } from '../../webhooks/default-webapp.ts';
+
+/** The observed Deployment: its metadata.generation and its status; absent when it does not exist. */
+export type ObservedChildren = {
+  deployment?: {
+    replicas?: number;
+    availableReplicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    observedGeneration?: number;
+    generation?: number;
+  };
+};
+
+export const CONDITION_READY = 'Ready';
+export const CONDITION_PROGRESSING = 'Progressing';
+export const CONDITION_DEGRADED = 'Degraded';
+
+export type StatusInput = {
+  webApp: WebApp;
+  observed: ObservedChildren;
+  /** The validation message when the spec is invalid; the reconciler then applies nothing. */
+  invalid?: string;
+  /** Why applying the children failed, when it did. */
+  applyError?: string;
+  now: Date;
+};
+
+type Status = Condition['status'];
+type Draft = { status: Status; reason: string; message: string };
+
+/** What ObservedChildren needs from a Deployment read from the API server (or undefined: not found). */
+export function fromDeployment(deployment: V1Deployment | undefined): ObservedChildren {
+  if (!deployment) return {};
+  const status = deployment.status ?? {};
+  return {
+    deployment: {
+      replicas: status.replicas,
+      availableReplicas: status.availableReplicas,
+      updatedReplicas: status.updatedReplicas,
+      readyReplicas: status.readyReplicas,
+      observedGeneration: status.observedGeneration,
+      generation: deployment.metadata?.generation,
+    },
+  };
+}
+
+function degraded(input: StatusInput): Draft {
+  if (input.invalid !== undefined) return { status: 'True', reason: 'InvalidSpec', message: input.invalid };
+  if (input.applyError !== undefined) return { status: 'True', reason: 'ApplyFailed', message: input.applyError };
+  return { status: 'False', reason: 'AsExpected', message: 'The children are applied' };
+}
+
+/**
+ * Ready while enough replicas are available and nothing is degraded. When degraded, Ready is False
+ * with Degraded's reason and message: "3 of 3 replicas available" would hide why it is not ready.
+ */
+function ready(desired: number, available: number, degradedDraft: Draft): Draft {
+  if (degradedDraft.status === 'True') return { ...degradedDraft, status: 'False' };
+  if (desired === 0) return { status: 'True', reason: 'ScaledToZero', message: 'Scaled to 0 replicas' };
+  const message = `${available} of ${desired} replicas available`;
+  if (available >= desired) return { status: 'True', reason: 'MinimumReplicasAvailable', message };
+  return { status: 'False', reason: 'ReplicasUnavailable', message };
+}
+
+/**
+ * Progressing while the Deployment rolls out, with the checks of `kubectl rollout status`
+ * (kubectl's DeploymentStatusViewer): its controller has not seen the latest generation, fewer
+ * replicas than desired are updated, old replicas remain, or updated replicas are not yet
+ * available. An invalid spec is never rolled out, so it reports False.
+ */
+function progressing(desired: number, observed: ObservedChildren, invalid: string | undefined): Draft {
+  if (invalid !== undefined) {
+    return { status: 'False', reason: 'InvalidSpec', message: 'No rollout while the spec is invalid' };
+  }
+  const d = observed.deployment;
+  if (!d) return { status: 'Unknown', reason: 'NoDeployment', message: 'The Deployment does not exist yet' };
+  const rolling = (message: string): Draft => ({ status: 'True', reason: 'RollingOut', message });
+  if (d.generation !== undefined && (d.observedGeneration ?? 0) < d.generation) {
+    return rolling(`Waiting for the Deployment's generation ${d.generation} to be observed`);
+  }
+  const updated = d.updatedReplicas ?? 0;
+  if (updated < desired) return rolling(`${updated} of ${desired} replicas updated`);
+  const replicas = d.replicas ?? 0;
+  if (replicas > updated) return rolling(`${replicas - updated} old replicas pending termination`);
+  const available = d.availableReplicas ?? 0;
+  if (available < updated) return rolling(`${available} of ${updated} updated replicas available`);
+  return { status: 'False', reason: 'Complete', message: `${updated} of ${desired} replicas updated` };
+}
+
+/**
+ * RFC 3339 at second precision, as the API server writes metav1.Time: a condition's
+ * lastTransitionTime reads the same here as on a built-in object.
+ */
+function toTime(now: Date): string {
+  return now.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * The condition, keeping the previous lastTransitionTime of the same type when its status did not
+ * change: it records when the status last changed, not when it was last computed.
+ */
+function toCondition(type: string, draft: Draft, input: StatusInput): Condition {
+  const previous = input.webApp.status?.conditions?.find((c) => c.type === type);
+  const kept = previous?.status === draft.status ? previous.lastTransitionTime : undefined;
+  return {
+    type,
+    status: draft.status,
+    reason: draft.reason,
+    message: draft.message,
+    lastTransitionTime: kept ?? toTime(input.now),
+    observedGeneration: input.webApp.metadata.generation,
+  };
+}
+
+/**
+ * The whole status of a WebApp: phase Failed when Degraded, Running when Ready, else Pending;
+ * message is Degraded's message when degraded, else Ready's. Desired replicas are spec.replicas
+ * (DEFAULTS.replicas when the webhook did not fill it).
+ */
+export function computeStatus(input: StatusInput): WebAppStatus {
+  const desired = input.webApp.spec.replicas ?? DEFAULTS.replicas;
+  const available = input.observed.deployment?.availableReplicas ?? 0;
+  const degradedDraft = degraded(input);
+  const readyDraft = ready(desired, available, degradedDraft);
+  const progressingDraft = progressing(desired, input.observed, input.invalid);
+  const phase = degradedDraft.status === 'True' ? 'Failed' : readyDraft.status === 'True' ? 'Running' : 'Pending';
+  return {
+    phase,
+    availableReplicas: available,
+    observedGeneration: input.webApp.metadata.generation,
+    conditions: [
+      toCondition(CONDITION_READY, readyDraft, input),
+      toCondition(CONDITION_PROGRESSING, progressingDraft, input),
+      toCondition(CONDITION_DEGRADED, degradedDraft, input),
+    ],
+    message: degradedDraft.status === 'True' ? degradedDraft.message : readyDraft.message,
+  };
+}
+
+/**
+ * Whether writing `next` would change the stored status `current` (undefined: none stored yet).
+ * JSON equality: key order is ignored, undefined fields count as missing, condition order counts.
+ */
+export function statusEqual(current: WebAppStatus | undefined, next: WebAppStatus): boolean {
+  return jsonEqual(current, next);
+}

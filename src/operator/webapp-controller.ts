@@ -1,0 +1,110 @@
+// Wires the WebApp reconciler to the cluster: watches on WebApps and on the children Shipshape owns
+// (by label), the work queue, the API calls reconcile needs, and Events.
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { API_GROUP, API_VERSION, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, WEBAPP_PLURAL } from '../constants.ts';
+import { serverSideApply } from '../kube/apply.ts';
+import { createResilientInformer } from '../kube/resilient-informer.ts';
+import type { PolicyConfig } from '../../webhooks/limits.ts';
+import { CHILD_OWNER_LABEL } from './children.ts';
+import { createController } from './controller.ts';
+import { createEventRecorder } from './event-recorder.ts';
+import { type ChildKind, type ReconcileContext, reconcileWebApp } from './reconcile-webapp.ts';
+import { type WorkQueueMetrics, createWorkQueue } from './work-queue.ts';
+
+export type WebAppControllerOptions = {
+  kc: KubeConfig;
+  logger: Logger;
+  policyConfig: PolicyConfig;
+  namespaceAnnotations(namespace: string): Record<string, string> | undefined;
+  workers: number;
+  resyncMs: number;
+  /** Names this replica in Events and as the server-side apply field manager suffix. */
+  identity: string;
+  fieldManager?: string;
+  queueMetrics?: WorkQueueMetrics;
+};
+
+const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
+const isNotFound = (err: unknown) => (err as { code?: number }).code === 404;
+
+export function createWebAppController(options: WebAppControllerOptions) {
+  const { kc, logger } = options;
+  const apps = kc.makeApiClient(AppsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const queue = createWorkQueue(options.queueMetrics ? { metrics: options.queueMetrics } : {});
+  const log = logger.child({ component: 'webapp-controller' });
+  const target = { group: API_GROUP, version: API_VERSION, plural: WEBAPP_PLURAL };
+
+  const webApps = createResilientInformer<KubernetesObject>({
+    kc,
+    path: `/apis/${API_GROUP}/${API_VERSION}/${WEBAPP_PLURAL}`,
+    list: () => custom.listClusterCustomObject(target) as Promise<KubernetesListObject<KubernetesObject>>,
+    logger: log,
+    onChange: (o) => queue.add(keyOf(o)),
+    onSynced: () => webApps.list().forEach((o) => queue.add(keyOf(o))),
+  });
+  const selector = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+  const toOwner = (o: KubernetesObject) => {
+    const owner = o.metadata?.labels?.[CHILD_OWNER_LABEL];
+    if (owner) queue.add(`${o.metadata?.namespace}/${owner}`);
+  };
+  const child = <T extends KubernetesObject>(path: string, list: () => Promise<KubernetesListObject<T>>) =>
+    createResilientInformer<T>({ kc, path, list, labelSelector: selector, logger: log, onChange: toOwner });
+  const children: Record<ChildKind, ReturnType<typeof child>> = {
+    Deployment: child('/apis/apps/v1/deployments', () =>
+      apps.listDeploymentForAllNamespaces({ labelSelector: selector }),
+    ),
+    Service: child('/api/v1/services', () => core.listServiceForAllNamespaces({ labelSelector: selector })),
+    ConfigMap: child('/api/v1/configmaps', () => core.listConfigMapForAllNamespaces({ labelSelector: selector })),
+  };
+
+  const events = createEventRecorder(kc, { component: 'shipshape', host: options.identity, logger: log });
+  const fieldManager = options.fieldManager ?? FIELD_MANAGER;
+  const context: ReconcileContext = {
+    getWebApp: (namespace, name) => webApps.get(name, namespace) as Record<string, unknown> | undefined,
+    childVersion: (kind, namespace, name) => children[kind].get(name, namespace)?.metadata?.resourceVersion,
+    apply: (obj) => serverSideApply(kc, obj as KubernetesObject, { fieldManager }) as Promise<typeof obj>,
+    async deleteChild(kind, namespace, name) {
+      const remove = {
+        Deployment: () => apps.deleteNamespacedDeployment({ namespace, name }),
+        Service: () => core.deleteNamespacedService({ namespace, name }),
+        ConfigMap: () => core.deleteNamespacedConfigMap({ namespace, name }),
+      }[kind];
+      await remove().catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+    },
+    patchWebApp: (namespace, name, body) => custom.patchNamespacedCustomObject({ ...target, namespace, name, body }),
+    async writeStatus(namespace, name, status) {
+      await custom.patchNamespacedCustomObjectStatus({
+        ...target,
+        namespace,
+        name,
+        body: [{ op: 'add', path: '/status', value: status }],
+      });
+    },
+    events,
+    policyConfig: options.policyConfig,
+    namespaceAnnotations: options.namespaceAnnotations,
+    now: () => new Date(),
+    resyncMs: options.resyncMs,
+  };
+
+  return createController({
+    name: 'webapp',
+    queue,
+    sources: [webApps, ...Object.values(children)],
+    reconcile: (key) => reconcileWebApp(key, context),
+    workers: options.workers,
+    logger: log,
+  });
+}
