@@ -1,6 +1,8 @@
 // Kubernetes Events about WebApps, aggregated like client-go's EventCorrelator: the same
 // (object, type, reason, message) within `windowMs` bumps `count` on the existing Event instead of
-// creating a new one per retry. Recording never throws: an Event is not worth failing a reconcile.
+// creating a new one per retry. Like client-go's broadcaster, record() only queues: Events are
+// sent in the background, one at a time, so they never slow a reconcile; when more than
+// `maxPending` wait, new ones are dropped with a log line. Recording never throws.
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1ObjectReference } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -17,13 +19,26 @@ type Seen = { name: string; namespace: string; count: number; first: string; las
 
 export function createEventRecorder(
   kc: KubeConfig,
-  options: { component: string; host: string; logger: Logger; windowMs?: number },
+  options: { component: string; host: string; logger: Logger; windowMs?: number; maxPending?: number },
 ) {
   const core = kc.makeApiClient(CoreV1Api);
   const seen = new Map<string, Seen>();
   const windowMs = options.windowMs ?? 10 * 60_000;
+  const maxPending = options.maxPending ?? 1000;
+  let pending = 0;
+  let tail: Promise<void> = Promise.resolve();
 
-  async function record(subject: EventSubject, type: EventType, reason: string, message: string): Promise<void> {
+  /** Queues an Event; returns at once. */
+  function record(subject: EventSubject, type: EventType, reason: string, message: string): void {
+    if (pending >= maxPending) {
+      options.logger.warn({ reason, object: subject.metadata?.name }, 'too many Events pending; dropped one');
+      return;
+    }
+    pending++;
+    tail = tail.then(() => send(subject, type, reason, message)).finally(() => pending--);
+  }
+
+  async function send(subject: EventSubject, type: EventType, reason: string, message: string): Promise<void> {
     const meta = subject.metadata ?? {};
     const namespace = meta.namespace ?? 'default';
     const key = [meta.uid, type, reason, message].join('\u0000');
@@ -76,7 +91,11 @@ export function createEventRecorder(
     }
   }
 
-  return { record };
+  return {
+    record,
+    /** Resolves once every queued Event has been sent (or failed). */
+    flush: () => tail,
+  };
 }
 
 export type EventRecorder = ReturnType<typeof createEventRecorder>;

@@ -87,7 +87,7 @@ export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promi
       await ctx.deleteChild('Service', namespace, name);
       await ctx.deleteChild('Deployment', namespace, name);
       await ctx.deleteChild('ConfigMap', namespace, configMapName(subject));
-      await ctx.events.record(subject, 'Normal', 'Deleted', `Deleted the Deployment, Service and ConfigMap of ${name}`);
+      ctx.events.record(subject, 'Normal', 'Deleted', `Deleted the Deployment, Service and ConfigMap of ${name}`);
       return {};
     },
     apply: async () => {
@@ -102,7 +102,7 @@ export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promi
         // Warn once per change: our own status write wakes us again, with nothing new to say.
         if (!statusEqual(subject.status, status)) {
           await ctx.writeStatus(namespace, name, status);
-          await ctx.events.record(subject, 'Warning', 'InvalidSpec', desired.invalid);
+          ctx.events.record(subject, 'Warning', 'InvalidSpec', desired.invalid);
         }
         // Terminal until the object changes: no requeue, no hot loop.
         return {};
@@ -118,14 +118,14 @@ export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promi
           const after = (stored as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
           if (kind === 'Deployment') deployment = stored as V1Deployment;
           if (before === undefined) {
-            await ctx.events.record(subject, 'Normal', 'Created', `Created ${kind} ${child.metadata!.name}`);
+            ctx.events.record(subject, 'Normal', 'Created', `Created ${kind} ${child.metadata!.name}`);
           } else if (after !== before) {
-            await ctx.events.record(subject, 'Normal', 'Updated', `Updated ${kind} ${child.metadata!.name}`);
+            ctx.events.record(subject, 'Normal', 'Updated', `Updated ${kind} ${child.metadata!.name}`);
           }
         }
       } catch (err) {
         const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-        await ctx.events.record(subject, 'Warning', 'ApplyFailed', message);
+        ctx.events.record(subject, 'Warning', 'ApplyFailed', message);
         throw err;
       }
       const status = computeStatus({

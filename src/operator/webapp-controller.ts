@@ -13,6 +13,7 @@ import { API_GROUP, API_VERSION, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, WE
 import { serverSideApply } from '../kube/apply.ts';
 import { createResilientInformer } from '../kube/resilient-informer.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
+import { createAppliedCache } from './applied-cache.ts';
 import { CHILD_OWNER_LABEL } from './children.ts';
 import { createController } from './controller.ts';
 import { createEventRecorder } from './event-recorder.ts';
@@ -69,16 +70,22 @@ export function createWebAppController(options: WebAppControllerOptions) {
 
   const events = createEventRecorder(kc, { component: 'shipshape', host: options.identity, logger: log });
   const fieldManager = options.fieldManager ?? FIELD_MANAGER;
+  const appliedCache = createAppliedCache((kind, namespace, name) => children[kind as ChildKind]?.get(name, namespace));
   const context: ReconcileContext = {
     getWebApp: (namespace, name) => webApps.get(name, namespace) as Record<string, unknown> | undefined,
     childVersion: (kind, namespace, name) => children[kind].get(name, namespace)?.metadata?.resourceVersion,
-    apply: (obj) => serverSideApply(kc, obj as KubernetesObject, { fieldManager }) as Promise<typeof obj>,
+    apply: (obj) =>
+      appliedCache.apply(
+        obj,
+        (body) => serverSideApply(kc, body as KubernetesObject, { fieldManager }) as Promise<typeof obj>,
+      ),
     async deleteChild(kind, namespace, name) {
       const remove = {
         Deployment: () => apps.deleteNamespacedDeployment({ namespace, name }),
         Service: () => core.deleteNamespacedService({ namespace, name }),
         ConfigMap: () => core.deleteNamespacedConfigMap({ namespace, name }),
       }[kind];
+      appliedCache.forget(kind, namespace, name);
       await remove().catch((err: unknown) => {
         if (!isNotFound(err)) throw err;
       });
