@@ -1,0 +1,97 @@
+// The text of `shipshape --help` and of each command's --help.
+import { OVERRIDE_ANNOTATIONS } from '../../webhooks/limits.ts';
+
+export const MAIN_HELP = `Usage: shipshape <command> [flags]
+
+Checks WebApps against Shipshape's admission webhooks before they reach a cluster, and prints
+Shipshape's manifests.
+
+Commands:
+  review      Default and validate WebApps as the webhooks would, offline or on a running server
+  crd         Print the WebApp CustomResourceDefinition
+  manifests   Print the webhook configurations (deploy/)
+
+Run "shipshape <command> --help" for a command's flags and examples.
+
+Exit codes: 0 every WebApp allowed, 1 any WebApp denied, 2 bad input or usage.
+
+Examples:
+  npx shipshape review -f k8s/
+  npx shipshape crd | kubectl apply -f -
+`;
+
+export const REVIEW_HELP = `Usage: shipshape review -f FILE|DIR|- [flags]
+
+Runs each WebApp in the given manifests through Shipshape's mutating webhook, applies its patch,
+then runs the validating webhook on the result: what the apiserver does for a CREATE (or, with
+--old, an UPDATE). Prints per WebApp ALLOWED or DENIED with every reason, the warnings, and what
+defaulting changed. Documents that are not shipshape.dev/v1 WebApps are reported as SKIPPED.
+
+Input:
+  -f, --filename FILE|DIR|-   YAML or JSON manifests, multi-document; a folder's .yaml, .yml and
+                              .json files; - for stdin. Repeatable.
+  -R, --recursive             With a folder, descend into sub-folders too
+      --old FILE|DIR|-        The objects as stored: a WebApp here with the same namespace and name
+                              makes the review an UPDATE. Repeatable.
+  -n, --namespace NS          Namespace of objects that name none (default: default)
+
+Offline (default): the policies run in this process.
+      --config FILE           The server's settings, as YAML or JSON: keys are its environment
+                              variables or flag names (SHIPSHAPE_MAX_REPLICAS: 20, or
+                              max-replicas: 20), or a ConfigMap with them under data. Default: the
+                              server's defaults. The environment of this shell is not read.
+      --namespace-annotations k=v,...
+                              Annotations of the target namespace that override limits:
+                              ${Object.keys(OVERRIDE_ANNOTATIONS).join(',\n                              ')}
+                              (the shipshape.dev/ prefix may be left out). Repeatable.
+
+Against a running Shipshape (a check of a deployed webhook):
+      --server URL            POST AdmissionReviews (dryRun: true) to URL/mutate-webapps, then
+                              URL/validate-webapps. The server applies its own settings and its
+                              view of the namespace's annotations.
+      --ca FILE               PEM CA bundle that signed the server's certificate
+      --tls-server-name NAME  The name to check the certificate against instead of the URL's host,
+                              e.g. shipshape-webhook.shipshape-system.svc through a port-forward
+
+Output:
+  -o, --output FORMAT         diff (default): a unified diff of each object before and after
+                              defaulting; patch: the JSON Patch; yaml or json: a machine-readable
+                              report with every result and its defaulted object
+  -h, --help                  Print this help
+
+Exit codes: 0 every WebApp allowed, 1 any WebApp denied, 2 bad input (bad YAML is reported with
+its file, line and column), a bad flag or configuration, or a server that could not be asked.
+
+Examples:
+  shipshape review -f examples/webapp.yaml
+  shipshape review -f k8s/ -R --config shipshape.yaml -o patch
+  kustomize build overlays/prod | shipshape review -f - -n prod
+  shipshape review -f app.yaml --namespace-annotations max-replicas=20,denied-ports=9090,9443
+  shipshape review -f app.yaml --old <(kubectl get webapp shop -o yaml)
+  shipshape review -f app.yaml -o json | jq '.results[] | select(.result == "DENIED")'
+  shipshape review -f app.yaml --server https://127.0.0.1:9443 --ca certs/dev/ca.crt
+  kubectl -n shipshape-system port-forward svc/shipshape-webhook 9443 &
+  shipshape review -f app.yaml --server https://127.0.0.1:9443 --ca ca.crt \\
+    --tls-server-name shipshape-webhook.shipshape-system.svc
+`;
+
+export const CRD_HELP = `Usage: shipshape crd
+
+Prints the WebApp CustomResourceDefinition (crds/webapps.shipshape.dev.yaml), rendered from the
+WebApp schema.
+
+Examples:
+  shipshape crd > crds/webapps.shipshape.dev.yaml
+  shipshape crd | kubectl apply -f -
+`;
+
+export const MANIFESTS_HELP = `Usage: shipshape manifests
+
+Prints the deploy manifests (deploy/webhook-configurations.yaml): the mutating and validating
+webhook configurations, pointing at the shipshape-webhook Service in shipshape-system with a
+cert-manager injected CA.
+
+Examples:
+  shipshape manifests > deploy/webhook-configurations.yaml
+  shipshape manifests | kubectl apply -f -
+`;

@@ -1,0 +1,169 @@
+// The command line, parsed into what main.ts runs. Pure: a bad command line is a CliError
+// ('CLI_USAGE'), which main.ts prints with a pointer to --help and exits 2 for.
+import { parseArgs } from 'node:util';
+import { ANNOTATION_PREFIX } from '../constants.ts';
+import { OVERRIDE_ANNOTATIONS } from '../../webhooks/limits.ts';
+import { CliError } from './cli-error.ts';
+import { CRD_HELP, MAIN_HELP, MANIFESTS_HELP, REVIEW_HELP } from './help.ts';
+import { OUTPUT_FORMATS, type OutputFormat } from './report.ts';
+
+export type ReviewOptions = {
+  files: string[];
+  old: string[];
+  recursive: boolean;
+  namespace: string;
+  output: OutputFormat;
+  config?: string;
+  namespaceAnnotations?: Record<string, string>;
+  server?: { url: string; ca?: string; tlsServerName?: string };
+};
+
+export type Command =
+  | { command: 'help'; text: string }
+  | { command: 'review'; options: ReviewOptions }
+  | { command: 'crd' }
+  | { command: 'manifests' };
+
+function usage(message: string, command?: string): CliError {
+  const help = command ? `shipshape ${command} --help` : 'shipshape --help';
+  return new CliError('CLI_USAGE', `${message}\nRun "${help}" for usage and examples.`);
+}
+
+/** parseArgs' own errors (unknown flag, missing value) as usage errors of `command`. */
+function parse<T>(command: string, parser: () => T): T {
+  try {
+    return parser();
+  } catch (err) {
+    throw usage((err as Error).message, command);
+  }
+}
+
+const helpFlag = { type: 'boolean', short: 'h' } as const;
+
+/**
+ * "max-replicas=20,shipshape.dev/denied-ports=9090,9443" → annotations. A part without "=" continues
+ * the previous value, so comma-separated ports need no quoting; the prefix may be left out.
+ */
+export function parseNamespaceAnnotations(values: readonly string[]): Record<string, string> {
+  const annotations: Record<string, string> = {};
+  for (const value of values) {
+    let key: string | undefined;
+    for (const part of value.split(',')) {
+      const eq = part.indexOf('=');
+      if (eq === -1) {
+        if (key === undefined) throw usage(`--namespace-annotations: expected key=value, got "${value}"`, 'review');
+        annotations[key] += `,${part}`;
+        continue;
+      }
+      const name = part.slice(0, eq).trim();
+      key = name.includes('/') ? name : `${ANNOTATION_PREFIX}${name}`;
+      if (!(key in OVERRIDE_ANNOTATIONS)) {
+        const known = Object.keys(OVERRIDE_ANNOTATIONS).join(', ');
+        throw usage(`--namespace-annotations: "${name}" overrides no limit; known: ${known}`, 'review');
+      }
+      annotations[key] = part.slice(eq + 1);
+    }
+  }
+  return annotations;
+}
+
+function parseReview(args: string[]): Command {
+  const { values, positionals } = parse('review', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        help: helpFlag,
+        filename: { type: 'string', short: 'f', multiple: true },
+        recursive: { type: 'boolean', short: 'R' },
+        old: { type: 'string', multiple: true },
+        namespace: { type: 'string', short: 'n' },
+        output: { type: 'string', short: 'o' },
+        config: { type: 'string' },
+        'namespace-annotations': { type: 'string', multiple: true },
+        server: { type: 'string' },
+        ca: { type: 'string' },
+        'tls-server-name': { type: 'string' },
+      },
+    }),
+  );
+  if (values.help) return { command: 'help', text: REVIEW_HELP };
+  if (positionals.length) throw usage(`unexpected argument "${positionals[0]}"; name files with -f`, 'review');
+  if (!values.filename?.length) throw usage('no manifests: give -f FILE, -f DIR or -f - (stdin)', 'review');
+  const output = values.output ?? 'diff';
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(output)) {
+    throw usage(`-o ${output}: expected one of ${OUTPUT_FORMATS.join(', ')}`, 'review');
+  }
+  for (const flag of ['ca', 'tls-server-name'] as const) {
+    if (values.server === undefined && values[flag] !== undefined) throw usage(`--${flag} needs --server`, 'review');
+  }
+  if (values.server !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(values.server);
+    } catch {
+      throw usage(`--server ${values.server}: not a URL`, 'review');
+    }
+    if (url.protocol !== 'https:') throw usage(`--server ${values.server}: Shipshape serves HTTPS only`, 'review');
+    for (const flag of ['config', 'namespace-annotations'] as const) {
+      if (values[flag] !== undefined) {
+        throw usage(`--${flag} applies offline only; the server uses its own settings and namespaces`, 'review');
+      }
+    }
+  }
+  const namespace = values.namespace ?? 'default';
+  if (!namespace) throw usage('--namespace: empty', 'review');
+  return {
+    command: 'review',
+    options: {
+      files: values.filename,
+      old: values.old ?? [],
+      recursive: values.recursive ?? false,
+      namespace,
+      output: output as OutputFormat,
+      ...(values.config !== undefined && { config: values.config }),
+      ...(values['namespace-annotations'] && {
+        namespaceAnnotations: parseNamespaceAnnotations(values['namespace-annotations']),
+      }),
+      ...(values.server !== undefined && {
+        server: {
+          url: values.server,
+          ...(values.ca !== undefined && { ca: values.ca }),
+          ...(values['tls-server-name'] !== undefined && { tlsServerName: values['tls-server-name'] }),
+        },
+      }),
+    },
+  };
+}
+
+function parsePrinter(command: 'crd' | 'manifests', args: string[], text: string): Command {
+  const { values, positionals } = parse(command, () =>
+    parseArgs({ args, allowPositionals: true, options: { help: helpFlag } }),
+  );
+  if (values.help) return { command: 'help', text };
+  if (positionals.length) throw usage(`unexpected argument "${positionals[0]}"`, command);
+  return { command };
+}
+
+/** Parses `shipshape <command> [flags]` (argv without node and the script). Throws CliError. */
+export function parseCommandLine(argv: readonly string[]): Command {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'review':
+      return parseReview(args);
+    case 'crd':
+      return parsePrinter('crd', args, CRD_HELP);
+    case 'manifests':
+      return parsePrinter('manifests', args, MANIFESTS_HELP);
+    case 'help':
+      // `shipshape help review` is `shipshape review --help`.
+      return args[0] ? parseCommandLine([args[0], '--help']) : { command: 'help', text: MAIN_HELP };
+    case '--help':
+    case '-h':
+      return { command: 'help', text: MAIN_HELP };
+    case undefined:
+      throw usage('no command given');
+    default:
+      throw usage(`unknown command "${command}"`);
+  }
+}

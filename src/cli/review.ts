@@ -1,0 +1,187 @@
+// One WebApp through Shipshape's two webhooks in the apiserver's order: the mutating webhook, its
+// JSON Patch applied, then the validating webhook on the patched object. `call` reaches the
+// webhooks, in this process (review-offline.ts) or on a running server (review-server.ts); either
+// way they get the same AdmissionReviews and their answers are read the same way.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ADMISSION_API_VERSION, type AdmissionReviewRequest } from '../admission/admission-review.ts';
+import {
+  API_GROUP,
+  API_VERSION,
+  MUTATE_PATH,
+  MUTATING_WEBHOOK_NAME,
+  VALIDATE_PATH,
+  VALIDATING_WEBHOOK_NAME,
+  WEBAPP_KIND,
+  WEBAPP_PLURAL,
+} from '../constants.ts';
+import type { JsonPatchOperation } from '../../webhooks/decision.ts';
+import { applyJsonPatch } from '../../webhooks/json-patch.ts';
+import { CliError } from './cli-error.ts';
+
+type JsonObject = Record<string, unknown>;
+
+export type ReviewTarget = {
+  object: JsonObject;
+  /** The object as it is stored; makes the request an UPDATE. */
+  oldObject?: JsonObject;
+  /** The namespace the object goes into. */
+  namespace: string;
+};
+
+/** Sends an AdmissionReview to the webhook at `path`; resolves with the AdmissionReview it answers. */
+export type CallWebhook = (path: string, review: AdmissionReviewRequest) => Promise<unknown>;
+
+export type Review = {
+  operation: 'CREATE' | 'UPDATE';
+  allowed: boolean;
+  /** The webhook that denied, as kubectl names it: admission webhook "<name>" denied the request. */
+  deniedBy?: string;
+  /** The denial's status.message, as kubectl prints it. */
+  message?: string;
+  /** The message split into its violations ("spec.port: 80 is below the minimum of 1024"). */
+  reasons: string[];
+  /** Both webhooks' warnings, in the order kubectl prints them. */
+  warnings: string[];
+  /** The mutating webhook's JSON Patch; empty when it changes nothing. */
+  patch: JsonPatchOperation[];
+  /** The object with the patch applied: what the validating webhook judged. */
+  object: JsonObject;
+};
+
+const reviewResponseSchema = z.object({
+  apiVersion: z.literal(ADMISSION_API_VERSION),
+  kind: z.literal('AdmissionReview'),
+  response: z.object({
+    uid: z.string(),
+    allowed: z.boolean(),
+    status: z.looseObject({ code: z.number().optional(), message: z.string().optional() }).optional(),
+    patchType: z.literal('JSONPatch').optional(),
+    patch: z.string().optional(),
+    warnings: z.array(z.string()).optional(),
+  }),
+});
+const patchSchema = z.array(
+  z.looseObject({ op: z.enum(['add', 'remove', 'replace', 'move', 'copy', 'test']), path: z.string() }),
+);
+
+/** The AdmissionReview the apiserver sends for a dry-run CREATE or UPDATE of `target`. */
+export function toAdmissionReviewRequest(
+  target: ReviewTarget,
+  object: JsonObject,
+  uid: string,
+): AdmissionReviewRequest {
+  const metadata = target.object.metadata as { name?: unknown } | undefined;
+  const name = typeof metadata?.name === 'string' && metadata.name ? metadata.name : undefined;
+  const gvk = { group: API_GROUP, version: API_VERSION, kind: WEBAPP_KIND };
+  const gvr = { group: API_GROUP, version: API_VERSION, resource: WEBAPP_PLURAL };
+  const operation = target.oldObject ? 'UPDATE' : 'CREATE';
+  return {
+    apiVersion: ADMISSION_API_VERSION,
+    kind: 'AdmissionReview',
+    request: {
+      uid,
+      kind: gvk,
+      resource: gvr,
+      requestKind: gvk,
+      requestResource: gvr,
+      ...(name && { name }),
+      namespace: target.namespace,
+      operation,
+      userInfo: { username: 'shipshape-review' },
+      object,
+      oldObject: target.oldObject ?? null,
+      dryRun: true,
+      options: {
+        apiVersion: 'meta.k8s.io/v1',
+        kind: operation === 'CREATE' ? 'CreateOptions' : 'UpdateOptions',
+        dryRun: ['All'],
+      },
+    },
+  };
+}
+
+type Answer = { allowed: boolean; message?: string; patch: JsonPatchOperation[]; warnings: string[] };
+
+async function ask(call: CallWebhook, path: string, target: ReviewTarget, object: JsonObject): Promise<Answer> {
+  const uid = randomUUID();
+  const parsed = reviewResponseSchema.safeParse(await call(path, toAdmissionReviewRequest(target, object, uid)));
+  const fail = (problem: string, cause?: unknown) =>
+    new CliError('CLI_SERVER', `the webhook at ${path} ${problem}`, { cause });
+  if (!parsed.success) throw fail(`did not answer with an AdmissionReview ${ADMISSION_API_VERSION}`, parsed.error);
+  const { response } = parsed.data;
+  // The apiserver refuses an answer about another request, and so does a review.
+  if (response.uid !== uid) throw fail(`answered uid "${response.uid}" to request "${uid}"`);
+  let patch: JsonPatchOperation[] = [];
+  if (response.allowed && response.patch) {
+    try {
+      patch = patchSchema.parse(JSON.parse(Buffer.from(response.patch, 'base64').toString())) as JsonPatchOperation[];
+    } catch (cause) {
+      throw fail('returned a patch that is not a base64 JSON Patch', cause);
+    }
+  }
+  return {
+    allowed: response.allowed,
+    ...(response.status?.message !== undefined && { message: response.status.message }),
+    patch,
+    warnings: response.warnings ?? [],
+  };
+}
+
+/** "WebApp "web" is invalid: spec.replicas: 50 exceeds ...; spec.port: 80 ..." → one reason each. */
+export function toReasons(message: string): string[] {
+  const prefix = /^WebApp "(?:[^"\\]|\\.)*" is invalid: /.exec(message);
+  if (!prefix) return [message];
+  // Violations are joined by "; ", outside the JSON-quoted values they show ("a; b" is one value).
+  const reasons: string[] = [];
+  let start = prefix[0].length;
+  let quoted = false;
+  for (let i = start; i < message.length; i++) {
+    if (quoted && message[i] === '\\') i++;
+    else if (message[i] === '"') quoted = !quoted;
+    else if (!quoted && message.startsWith('; ', i)) {
+      reasons.push(message.slice(start, i));
+      start = i + 2;
+    }
+  }
+  return [...reasons, message.slice(start)];
+}
+
+function denied(
+  operation: Review['operation'],
+  deniedBy: string,
+  answer: Answer,
+  rest: Pick<Review, 'warnings' | 'patch' | 'object'>,
+): Review {
+  const message = answer.message ?? 'denied without a message';
+  return { operation, allowed: false, deniedBy, message, reasons: toReasons(message), ...rest };
+}
+
+/**
+ * Reviews `target` as the apiserver admits it: mutate, apply the patch, validate the result. A
+ * mutating denial stops there, as in the apiserver. Throws CliError when a webhook's answer
+ * cannot be used (a wrong uid, a bad patch).
+ */
+export async function review(target: ReviewTarget, call: CallWebhook): Promise<Review> {
+  const operation = target.oldObject ? 'UPDATE' : 'CREATE';
+  const mutation = await ask(call, MUTATE_PATH, target, target.object);
+  if (!mutation.allowed) {
+    return denied(operation, MUTATING_WEBHOOK_NAME, mutation, {
+      warnings: mutation.warnings,
+      patch: [],
+      object: target.object,
+    });
+  }
+  let object: JsonObject;
+  try {
+    object = applyJsonPatch(target.object, mutation.patch) as JsonObject;
+  } catch (cause) {
+    const message = `the patch of the webhook at ${MUTATE_PATH} cannot be applied: ${String(cause)}`;
+    throw new CliError('CLI_SERVER', message, { cause });
+  }
+  const validation = await ask(call, VALIDATE_PATH, target, object);
+  const warnings = [...mutation.warnings, ...validation.warnings];
+  const { patch } = mutation;
+  if (!validation.allowed) return denied(operation, VALIDATING_WEBHOOK_NAME, validation, { warnings, patch, object });
+  return { operation, allowed: true, reasons: [], warnings, patch, object };
+}

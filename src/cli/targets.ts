@@ -1,0 +1,59 @@
+// Which documents are reviewed, and how: a shipshape.dev/v1 WebApp becomes a CREATE in its own
+// namespace (or the default one), or an UPDATE when the --old documents hold the same WebApp;
+// anything else is skipped with the reason, never dropped silently.
+import { WEBAPP_API_VERSION, WEBAPP_KIND } from '../constants.ts';
+import type { JsonObject, ManifestDocument } from './load-manifests.ts';
+import type { ReviewTarget } from './review.ts';
+
+export type Planned = {
+  document: ManifestDocument;
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  /** metadata.name, else "<generateName>*", else "(no name)". */
+  name: string;
+} & ({ target: ReviewTarget } | { skipped: string });
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
+
+function identify(object: JsonObject, defaultNamespace: string) {
+  const metadata = (typeof object.metadata === 'object' && object.metadata) || {};
+  const { name, generateName, namespace } = metadata as Record<string, unknown>;
+  return {
+    apiVersion: text(object.apiVersion) ?? '(no apiVersion)',
+    kind: text(object.kind) ?? '(no kind)',
+    namespace: text(namespace) ?? defaultNamespace,
+    name: text(name) ?? (text(generateName) ? `${String(generateName)}*` : '(no name)'),
+  };
+}
+
+function isWebApp(object: JsonObject): boolean {
+  return object.apiVersion === WEBAPP_API_VERSION && object.kind === WEBAPP_KIND;
+}
+
+/** Plans a review of each document; `old` holds the stored versions that make UPDATEs. */
+export function planReviews(
+  documents: readonly ManifestDocument[],
+  old: readonly ManifestDocument[],
+  defaultNamespace: string,
+): Planned[] {
+  const stored = new Map<string, JsonObject>();
+  for (const doc of old) {
+    const id = identify(doc.object, defaultNamespace);
+    if (isWebApp(doc.object)) stored.set(`${id.namespace}/${id.name}`, doc.object);
+  }
+  return documents.map((document) => {
+    const id = identify(document.object, defaultNamespace);
+    if (!isWebApp(document.object)) {
+      return { document, ...id, skipped: `not a ${WEBAPP_API_VERSION} ${WEBAPP_KIND}` };
+    }
+    const oldObject = text((document.object.metadata as JsonObject | undefined)?.name)
+      ? stored.get(`${id.namespace}/${id.name}`)
+      : undefined;
+    return {
+      document,
+      ...id,
+      target: { object: document.object, namespace: id.namespace, ...(oldObject && { oldObject }) },
+    };
+  });
+}

@@ -1,0 +1,163 @@
+// `shipshape review` decides as the deployed webhooks do. For each fixture, three answers must
+// agree: the CLI offline (--config with the server's settings), the CLI against the running
+// server (--server), and kubectl apply --dry-run=server through the real apiserver and webhooks.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import t from 'tap';
+import { VALIDATING_WEBHOOK_NAME } from '../../src/constants.ts';
+import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
+import { sleep } from '../../src/runtime/sleep.ts';
+import { useNamespace } from '../helpers/control-plane.ts';
+import { kubectl } from '../helpers/kubectl.ts';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/cli/parity/', import.meta.url));
+const CONFIG = `${FIXTURES}server-config.yaml`;
+
+// The server gets the config file's settings as its environment, as a Deployment would give them.
+const settings = parse(readFileSync(CONFIG, 'utf8')) as Record<string, string>;
+const env = await startDevEnvironment({ env: settings });
+t.teardown(() => env.stop());
+const run = (args: string[]) => kubectl(env.cp.kubeconfigPath, args);
+
+type Result = {
+  result: 'ALLOWED' | 'DENIED';
+  operation: string;
+  message?: string;
+  reasons: string[];
+  warnings: string[];
+  patch: unknown[];
+  object: { metadata: { labels?: unknown }; spec: unknown };
+};
+
+async function review(args: string[]): Promise<{ code: number | null; result: Result; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN, 'review', '-o', 'json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const report = JSON.parse(stdout || '{"results":[]}') as { results: Result[] };
+  return { code, result: report.results[0]!, stderr };
+}
+
+type Row = {
+  fixture: string;
+  allowed: boolean;
+  reasons: number;
+  warnings: number;
+  /** Annotations of the namespace: on the Namespace for the server, --namespace-annotations offline. */
+  annotations?: Record<string, string>;
+  /** Applied for real first, so that the fixture is an UPDATE of it. */
+  old?: string;
+};
+
+const table: Row[] = [
+  { fixture: 'minimal', allowed: true, reasons: 0, warnings: 0 },
+  { fixture: 'complete', allowed: true, reasons: 0, warnings: 0 },
+  { fixture: 'latest', allowed: true, reasons: 0, warnings: 1 },
+  { fixture: 'untagged', allowed: true, reasons: 0, warnings: 1 },
+  { fixture: 'capped-defaults', allowed: true, reasons: 0, warnings: 0 },
+  { fixture: 'too-big', allowed: false, reasons: 2, warnings: 0 },
+  { fixture: 'many-violations', allowed: false, reasons: 7, warnings: 0 },
+  {
+    fixture: 'namespace-override',
+    allowed: true,
+    reasons: 0,
+    warnings: 2,
+    annotations: {
+      'shipshape.dev/min-port': '80',
+      'shipshape.dev/max-replicas': '20',
+      'shipshape.dev/max-port': 'lots',
+    },
+  },
+  { fixture: 'grow-after', old: 'grow-before', allowed: false, reasons: 1, warnings: 0 },
+];
+
+const warningsOf = (stderr: string) => [...stderr.matchAll(/^Warning: (.*)$/gm)].map((m) => m[1]);
+
+for (const row of table) {
+  t.test(`${row.fixture}: the CLI, offline and against the server, decides as kubectl --dry-run=server`, async (t) => {
+    const ns = await useNamespace(t, env.kc, 'parity');
+    const file = `${FIXTURES}${row.fixture}.yaml`;
+    const old = row.old && `${FIXTURES}${row.old}.yaml`;
+    if (old) t.equal((await run(['apply', '-n', ns, '-f', old])).code, 0, 'the old object is stored');
+    const annotations = Object.entries(row.annotations ?? {}).map(([k, v]) => `${k}=${v}`);
+    if (annotations.length) t.equal((await run(['annotate', 'namespace', ns, ...annotations])).code, 0);
+
+    const dryRun = ['apply', '--dry-run=server', '-o', 'json', '-n', ns, '-f', file];
+    let kube = await run(dryRun);
+    // The server reads annotations from its watched cache: allow the watch event a moment.
+    for (let i = 0; annotations.length && (kube.code === 0) !== row.allowed && i < 50; i++) {
+      await sleep(200);
+      kube = await run(dryRun);
+    }
+    const oldArgs = old ? ['--old', old] : [];
+    const offline = await review([
+      '-f',
+      file,
+      '--namespace',
+      ns,
+      '--config',
+      CONFIG,
+      ...oldArgs,
+      ...(annotations.length ? ['--namespace-annotations', annotations.join(',')] : []),
+    ]);
+    const remote = await review([
+      '-f',
+      file,
+      '--namespace',
+      ns,
+      '--server',
+      env.replicas[0]!.baseUrl,
+      '--ca',
+      env.certs.caFile,
+      ...oldArgs,
+    ]);
+
+    const verdict = row.allowed ? 'allowed' : 'denied';
+    t.equal(kube.code === 0, row.allowed, `kubectl: ${verdict}`, { stderr: kube.stderr });
+    t.equal(offline.code, row.allowed ? 0 : 1, `offline: ${verdict}`, { stderr: offline.stderr });
+    t.equal(remote.code, row.allowed ? 0 : 1, `--server: ${verdict}`, { stderr: remote.stderr });
+    t.equal(offline.result.result, row.allowed ? 'ALLOWED' : 'DENIED');
+    t.equal(offline.result.operation, old ? 'UPDATE' : 'CREATE');
+    t.equal(offline.result.reasons.length, row.reasons, 'every reason listed');
+    t.equal(offline.result.warnings.length, row.warnings);
+
+    if (row.allowed) {
+      const stored = JSON.parse(kube.stdout) as Result['object'];
+      t.strictSame(offline.result.object.spec, stored.spec, 'the defaulted spec is what the apiserver returns');
+      t.strictSame(offline.result.object.metadata.labels, stored.metadata.labels, 'and so are the labels');
+    } else {
+      t.match(
+        kube.stderr,
+        `admission webhook "${VALIDATING_WEBHOOK_NAME}" denied the request: ${offline.result.message}`,
+      );
+      for (const reason of offline.result.reasons) t.match(kube.stderr, reason, 'kubectl shows the reason');
+    }
+    t.strictSame(offline.result.warnings, warningsOf(kube.stderr), 'kubectl prints the same warnings');
+
+    // Against the running server: the same AdmissionReviews give the same answers.
+    t.strictSame(remote.result.patch, offline.result.patch, 'the same patch');
+    t.equal(remote.result.result, offline.result.result);
+    t.equal(remote.result.message, offline.result.message);
+    t.strictSame(remote.result.warnings, offline.result.warnings);
+    t.strictSame(remote.result.object, offline.result.object);
+  });
+}
+
+t.test('--server checks the certificate: against --tls-server-name when given, exit 2 when it fails', async (t) => {
+  const file = `${FIXTURES}minimal.yaml`;
+  const { baseUrl } = env.replicas[0]!;
+  const named = ['--server', baseUrl, '--ca', env.certs.caFile, '--tls-server-name', 'localhost'];
+  t.equal((await review(['-f', file, ...named])).code, 0, 'the certificate names localhost');
+  const wrong = ['--server', baseUrl, '--ca', env.certs.caFile, '--tls-server-name', 'shipshape.example'];
+  const refused = await review(['-f', file, ...wrong]);
+  t.equal(refused.code, 2);
+  t.match(refused.stderr, /cannot POST to https:\/\/127\.0\.0\.1:\d+\/mutate-webapps: .*shipshape\.example/);
+  const untrusted = await review(['-f', file, '--server', baseUrl]);
+  t.equal(untrusted.code, 2, 'without --ca the dev certificate is not trusted');
+  t.match(untrusted.stderr, /certificate.*\(is --ca the CA that signed its certificate\?\)/);
+});
