@@ -27,6 +27,10 @@ export function createAppliedCache(lookup: (kind: string, namespace: string, nam
       if (resourceVersion) applied.set(key, { resourceVersion, hash });
       return stored;
     },
+    /** The resourceVersion our last apply of this child returned, if any. */
+    lastResourceVersion(kind: string, namespace: string, name: string): string | undefined {
+      return applied.get(`${kind}/${namespace}/${name}`)?.resourceVersion;
+    },
     forget(kind: string, namespace: string, name: string): void {
       applied.delete(`${kind}/${namespace}/${name}`);
     },
