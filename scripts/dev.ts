@@ -1,19 +1,28 @@
-// `npm run dev`: a local control plane with Shipshape admitting WebApps. Ctrl-C stops everything.
+// `npm run dev [-- --replicas 3]`: a local control plane with Shipshape admitting WebApps and
+// reconciling them; with several replicas, one leads (holds the Lease). Ctrl-C stops everything.
+// OTEL_* variables are passed through to the Shipshape processes.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 
+const { values } = parseArgs({ options: { replicas: { type: 'string', default: '1' } } });
+const replicas = Number(values.replicas);
+if (!Number.isInteger(replicas) || replicas < 1 || replicas > 9) {
+  console.error(`--replicas must be an integer from 1 to 9, not "${values.replicas}"`);
+  process.exit(2);
+}
 const devDir = resolve('.shipshape/dev');
 await mkdir(devDir, { recursive: true });
-console.log('starting etcd, kube-apiserver and Shipshape ...');
-const env = await startDevEnvironment({ certsDir: resolve('certs/dev'), logsDir: devDir });
+console.log(`starting etcd, kube-apiserver and ${replicas} Shipshape replica(s) ...`);
+const env = await startDevEnvironment({ certsDir: resolve('certs/dev'), logsDir: devDir, replicas });
 const kubeconfig = resolve(devDir, 'kubeconfig');
 await copyFile(env.cp.kubeconfigPath, kubeconfig);
 
 console.log(`
 control plane   ${env.cp.server}
-webhooks        ${env.replicas.map((r) => r.baseUrl).join(', ')}
-logs            ${env.replicas.map((r) => r.logPath).join(', ')}
+webhooks        ${env.webhookUrl} (balancing over ${env.replicas.map((r) => r.baseUrl).join(', ')})
+replicas        ${env.replicas.map((r) => `${r.name} (pid ${r.pid}, log ${r.logPath})`).join('\n                ')}
 
   export KUBECONFIG=${kubeconfig}
 
@@ -21,6 +30,8 @@ Try:
   kubectl apply -f examples/webapp.yaml && kubectl get webapp hello -o yaml
   kubectl apply --dry-run=server -o yaml -f examples/webapp.yaml
   kubectl apply -f examples/webapp-too-big.yaml
+  kubectl get deploy,svc,cm,events
+  kubectl -n shipshape-system get lease shipshape-leader -o yaml   # who leads; kill that pid to fail over
 
 Shipshape is ready: kubectl apply is admitted through its webhooks. Ctrl-C stops everything.`);
 

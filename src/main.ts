@@ -1,12 +1,19 @@
 // The one place with side effects: reads flags and environment, opens sockets, installs signal
 // handlers, and wires the parts together.
-import { KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { ConfigError, parseConfig, toPolicyConfig, usage } from './config/config.ts';
 import { createNamespaceCache } from './kube/namespace-cache.ts';
+import { TimeoutKubeConfig } from './kube/timeout-kubeconfig.ts';
+import { createLeaseClient } from './leader/lease-client.ts';
+import { createLeaseElector } from './leader/lease-elector.ts';
 import { createWebAppController } from './operator/webapp-controller.ts';
 import type { Runnable } from './runtime/runnable.ts';
 import { buildServer } from './server/build-server.ts';
+import { traceLogMixin } from './telemetry/log-context.ts';
+import { createMetricsServer } from './telemetry/metrics-server.ts';
+import { setLeader, workQueueMetrics } from './telemetry/metrics.ts';
+import { shutdownTelemetry } from './telemetry/sdk.ts';
 import { createCertificateReloader } from './tls/certificate-reloader.ts';
 import { assertUsable, readKeyPair, toSecureContextOptions } from './tls/key-pair.ts';
 
@@ -23,10 +30,16 @@ if (parsed.help) {
   process.exit(0);
 }
 const { config } = parsed;
-const logger = pino({ level: config.logLevel, base: { pod: config.podName } });
+// client-go's convention: the holder identity is the pod name plus a random suffix, so a restarted
+// pod with the same name is a new candidate.
+const identity = `${config.podName}_${randomBytes(4).toString('hex')}`;
+// The OpenTelemetry SDK was started by `--import ./src/telemetry/register.ts`, before this module;
+// traceLogMixin adds trace_id and span_id to every line logged inside a span.
+const logger = pino({ level: config.logLevel, base: { pod: config.podName, identity }, mixin: traceLogMixin });
 
-const kc = new KubeConfig();
+const kc = new TimeoutKubeConfig();
 kc.loadFromDefault();
+kc.requestTimeoutMs = config.apiTimeoutSeconds * 1000;
 
 let tls;
 try {
@@ -47,6 +60,7 @@ const app = await buildServer({
   logger,
   policyConfig,
   namespaceAnnotations: namespaceCache.annotations,
+  // Never leadership: every replica serves admission.
   readiness: [
     { name: 'tls', ready: () => true },
     { name: 'namespace-cache', ready: namespaceCache.hasSynced },
@@ -60,8 +74,6 @@ const reloader = createCertificateReloader({
   logger,
   onChange: (pair) => app.server.setSecureContext(toSecureContextOptions(pair)),
 });
-
-// Leader-only (needsLeaderElection). Until Lease election lands, every replica runs it.
 const controller = createWebAppController({
   kc,
   logger,
@@ -69,12 +81,33 @@ const controller = createWebAppController({
   namespaceAnnotations: namespaceCache.annotations,
   workers: config.workers,
   resyncMs: config.resyncSeconds * 1000,
-  identity: config.podName,
+  identity,
+  queueMetrics: workQueueMetrics('webapp'),
 });
+const metricsServer = createMetricsServer({ host: config.host, port: config.metricsPort, logger });
+
+const runnables: Runnable[] = [namespaceCache, reloader, metricsServer, controller];
+const leaderOnly = (term: AbortSignal) => {
+  setLeader(true);
+  return Promise.all(runnables.filter((r) => r.needsLeaderElection).map((r) => r.start(term)))
+    .then(() => {})
+    .finally(() => setLeader(false));
+};
+const elector = config.leaderElection
+  ? createLeaseElector({
+      client: createLeaseClient(kc, config.namespace, config.leaseName),
+      identity,
+      leaseDurationMs: config.leaseDurationSeconds * 1000,
+      renewDeadlineMs: config.renewDeadlineSeconds * 1000,
+      retryPeriodMs: config.retryPeriodSeconds * 1000,
+      logger,
+      onStartedLeading: leaderOnly,
+      onNewLeader: (holder) => logger.info({ leader: holder || '(released)' }, 'observed a new Lease holder'),
+    })
+  : { needsLeaderElection: false, start: leaderOnly };
 
 const stopping = new AbortController();
-const runnables: Runnable[] = [namespaceCache, reloader, controller];
-const running = runnables.map((r) =>
+const running = [...runnables.filter((r) => !r.needsLeaderElection), elector].map((r) =>
   r.start(stopping.signal).catch((err: unknown) => {
     logger.fatal({ err }, 'a component failed');
     process.exitCode = 1;
@@ -85,14 +118,17 @@ const running = runnables.map((r) =>
 await app.listen({ host: config.host, port: config.port });
 
 let shuttingDown = false;
-async function shutdown(signal: string) {
+async function shutdown(reason: string) {
   if (shuttingDown) return;
   shuttingDown = true;
-  logger.info({ signal }, 'shutting down');
+  logger.info({ reason }, 'shutting down');
+  // Leader-only work stops and the Lease is released (inside the elector) before the listener
+  // closes; in-flight admission requests finish.
   stopping.abort();
-  // Finishes in-flight admission requests, then closes the listener.
-  await app.close();
   await Promise.all(running);
+  await app.close();
+  // Flushes the last spans and metrics (bounded: a dead collector cannot hold up the exit).
+  await shutdownTelemetry(logger);
   logger.info('stopped');
   process.exit(process.exitCode ?? 0);
 }

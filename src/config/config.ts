@@ -24,6 +24,7 @@ export const configSchema = z
   .object({
     host: z.string().min(1),
     port,
+    metricsPort: z.coerce.number().int().min(0).max(65535),
     tlsCertFile: z.string().min(1),
     tlsKeyFile: z.string().min(1),
     bodyLimitBytes: z.coerce.number().int().min(1024),
@@ -40,13 +41,29 @@ export const configSchema = z
     defaultMemoryLimit: quantity,
     workers: z.coerce.number().int().min(1).max(64),
     resyncSeconds: z.coerce.number().int().min(1),
+    apiTimeoutSeconds: z.coerce.number().positive(),
+    leaderElection: z.enum(['true', 'false']).transform((v) => v === 'true'),
+    leaseName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS subdomain name'),
+    leaseDurationSeconds: z.coerce.number().positive(),
+    renewDeadlineSeconds: z.coerce.number().positive(),
+    retryPeriodSeconds: z.coerce.number().positive(),
     namespace: z.string().min(1),
     podName: z.string().min(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
   })
   .refine((c) => c.minReplicas <= c.maxReplicas, { path: ['maxReplicas'], message: 'must be >= min replicas' })
   .refine((c) => c.minPort <= c.maxPort, { path: ['maxPort'], message: 'must be >= min port' })
-  .refine((c) => c.minServicePort <= c.maxServicePort, { path: ['maxServicePort'], message: 'must be >= min' });
+  .refine((c) => c.minServicePort <= c.maxServicePort, { path: ['maxServicePort'], message: 'must be >= min' })
+  // client-go's rule: the leader must give up (renew deadline) before anyone may take over (lease
+  // duration), and must get more than one retry in before its deadline.
+  .refine((c) => c.leaseDurationSeconds > c.renewDeadlineSeconds, {
+    path: ['leaseDurationSeconds'],
+    message: 'must be greater than the renew deadline',
+  })
+  .refine((c) => c.renewDeadlineSeconds > 1.2 * c.retryPeriodSeconds, {
+    path: ['renewDeadlineSeconds'],
+    message: 'must be greater than 1.2 x the retry period',
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

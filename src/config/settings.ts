@@ -1,6 +1,6 @@
 // Every Shipshape setting: its environment variable, its flag, its default and its meaning.
 // src/config/config.ts parses them with zod; `--help` and the README's table are printed from here.
-import { SHIPSHAPE_NAMESPACE, WEBHOOK_PORT } from '../constants.ts';
+import { METRICS_PORT, SHIPSHAPE_NAMESPACE, WEBHOOK_PORT } from '../constants.ts';
 import { DEFAULT_LIMITS } from '../../webhooks/limits.ts';
 
 export type Setting = {
@@ -27,6 +27,12 @@ export const SETTINGS: readonly Setting[] = [
   setting('host', 'SHIPSHAPE_HOST', '0.0.0.0', 'Address the HTTPS webhook server listens on'),
   setting('port', 'SHIPSHAPE_PORT', WEBHOOK_PORT, 'HTTPS port of the webhooks, /healthz and /readyz'),
   setting(
+    'metricsPort',
+    'SHIPSHAPE_METRICS_PORT',
+    METRICS_PORT,
+    'Plain-HTTP port of the Prometheus /metrics endpoint; 0 turns it off',
+  ),
+  setting(
     'tlsCertFile',
     'SHIPSHAPE_TLS_CERT_FILE',
     '/tls/tls.crt',
@@ -52,6 +58,27 @@ export const SETTINGS: readonly Setting[] = [
   setting('defaultMemoryLimit', 'SHIPSHAPE_DEFAULT_MEMORY_LIMIT', '', 'Memory limit defaulted onto WebApps'),
   setting('workers', 'SHIPSHAPE_WORKERS', 4, 'Concurrent reconciles (never two on the same WebApp)'),
   setting('resyncSeconds', 'SHIPSHAPE_RESYNC_SECONDS', 600, 'Period of the full resync of every WebApp'),
+  setting(
+    'apiTimeoutSeconds',
+    'SHIPSHAPE_API_TIMEOUT_SECONDS',
+    10,
+    'Deadline of one Kubernetes API call (watches excepted)',
+  ),
+  setting(
+    'leaderElection',
+    'SHIPSHAPE_LEADER_ELECTION',
+    'true',
+    'Elect one reconciling replica through a Lease (false: reconcile here)',
+  ),
+  setting('leaseName', 'SHIPSHAPE_LEASE_NAME', 'shipshape-leader', "Name of the Lease in Shipshape's namespace"),
+  setting('leaseDurationSeconds', 'SHIPSHAPE_LEASE_DURATION_SECONDS', 15, 'How long a Lease is held without renewal'),
+  setting(
+    'renewDeadlineSeconds',
+    'SHIPSHAPE_RENEW_DEADLINE_SECONDS',
+    10,
+    'The leader steps down after failing to renew this long',
+  ),
+  setting('retryPeriodSeconds', 'SHIPSHAPE_RETRY_PERIOD_SECONDS', 2, 'Between attempts to acquire or renew the Lease'),
   setting('namespace', 'POD_NAMESPACE', SHIPSHAPE_NAMESPACE, "Shipshape's own namespace (downward API)"),
   setting('podName', 'POD_NAME', 'shipshape', 'This replica’s name (downward API)'),
   setting('logLevel', 'SHIPSHAPE_LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or trace'),

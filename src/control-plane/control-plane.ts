@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { toKubeconfigYaml } from '../kube/kubeconfig.ts';
 import { findFreePort } from '../net/free-port.ts';
-import { createCertificateAuthority } from '../pki/certificates.ts';
+import { type CertificateAuthority, createCertificateAuthority } from '../pki/certificates.ts';
 import { type ControlPlaneAssets, resolveAssets } from './assets.ts';
 import { type ManagedProcess, startProcess } from '../runtime/child-process.ts';
 import { HarnessError } from './harness-error.ts';
@@ -26,6 +26,8 @@ export type ControlPlaneOptions = {
   startTimeoutMs?: number;
   /** Extra kube-apiserver flags, appended last so they override the defaults. */
   apiserverArgs?: string[];
+  /** Write an audit log (JSON lines) of every mutating request with its user; see auditLogPath. */
+  audit?: boolean;
 };
 
 export type ControlPlane = {
@@ -43,9 +45,30 @@ export type ControlPlane = {
   stopApiserver(): Promise<void>;
   /** Starts kube-apiserver again on the same port with the same flags; resolves once ready. */
   startApiserver(): Promise<void>;
+  /**
+   * Writes a kubeconfig for a cluster-admin user named `user` (its own client certificate, so the
+   * audit log tells writers apart), optionally pointing at another `server` URL (a proxy).
+   */
+  issueKubeconfig(user: string, server?: string): Promise<string>;
+  /** The audit log, when started with `audit: true`. */
+  auditLogPath?: string;
   /** Stops kube-apiserver, then etcd, and removes the folder. Safe to call more than once. */
   stop(): Promise<void>;
 };
+
+// Writes only (reads are too many to keep), with the request body for Leases so a test can see
+// who acquired them.
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Request
+    resources: [{ group: coordination.k8s.io, resources: [leases] }]
+    verbs: [create, update, patch]
+  - level: Metadata
+    verbs: [create, update, patch, delete]
+  - level: None
+`;
 
 const watchdogPath = fileURLToPath(new URL('./watchdog.ts', import.meta.url));
 
@@ -91,7 +114,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     const port = await findFreePort();
     const server = `https://127.0.0.1:${port}`;
-    const args = [...apiserverArgs(dir, port, etcdPort), ...(options.apiserverArgs ?? [])];
+    const auditLogPath = options.audit ? join(dir, 'audit.log') : undefined;
+    if (auditLogPath) await writeFile(join(dir, 'audit-policy.yaml'), AUDIT_POLICY);
+    const auditArgs = auditLogPath
+      ? [
+          `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
+          `--audit-log-path=${auditLogPath}`,
+          '--audit-log-format=json',
+        ]
+      : [];
+    const args = [...apiserverArgs(dir, port, etcdPort), ...auditArgs, ...(options.apiserverArgs ?? [])];
     let apiserver: ManagedProcess | undefined;
     const startApiserver = async () => {
       if (apiserver?.isRunning()) return;
@@ -130,6 +162,24 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       },
       stopApiserver: async () => apiserver?.stop(3000),
       startApiserver,
+      auditLogPath,
+      async issueKubeconfig(user: string, via?: string) {
+        const client = await pki.authority.issue({
+          commonName: user,
+          organizations: ['system:masters'],
+          usage: 'client',
+        });
+        const path = join(dir, `kubeconfig-${user}`);
+        const yaml = toKubeconfigYaml({
+          server: via ?? server,
+          name: 'shipshape-envtest',
+          caPem: pki.ca,
+          clientCertPem: client.certPem,
+          clientKeyPem: client.keyPem,
+        });
+        await writeFile(path, yaml, { mode: 0o600 });
+        return path;
+      },
       stop,
     };
   } catch (err) {
@@ -140,7 +190,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   }
 }
 
-type Pki = { ca: string; cert: string; key: string };
+type Pki = { ca: string; cert: string; key: string; authority: CertificateAuthority };
 
 async function writePki(dir: string): Promise<Pki> {
   const pkiDir = join(dir, 'pki');
@@ -157,7 +207,7 @@ async function writePki(dir: string): Promise<Pki> {
     'sa.pub': sa.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
   for (const [name, content] of Object.entries(files)) await writeFile(join(pkiDir, name), content, { mode: 0o600 });
-  return { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem };
+  return { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem, authority: ca };
 }
 
 function etcdArgs(dir: string, port: number, peerPort: number): string[] {
@@ -191,7 +241,8 @@ function apiserverArgs(dir: string, port: number, etcdPort: number): string[] {
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${pki('sa.pub')}`,
     `--service-account-signing-key-file=${pki('sa.key')}`,
-    '--service-cluster-ip-range=10.0.0.0/24',
+    // Room for the convergence benchmark's thousands of Services.
+    '--service-cluster-ip-range=10.0.0.0/16',
     '--authorization-mode=RBAC',
     '--allow-privileged=true',
     // No controller-manager creates ServiceAccounts here (envtest makes the same choice).

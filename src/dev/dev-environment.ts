@@ -1,11 +1,14 @@
 // A local control plane with Shipshape registered and admitting: what `npm run dev` runs and what
-// the integration tests start. Shipshape runs as real processes of src/main.ts.
+// the integration tests start. Shipshape runs as real processes of src/main.ts, each with its own
+// POD_NAME and client certificate, behind a local TCP balancer that plays the webhook Service.
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { SHIPSHAPE_NAMESPACE } from '../constants.ts';
 import { type ControlPlane, startControlPlane } from '../control-plane/control-plane.ts';
 import { type DevCertificates, writeDevCertificates } from './dev-certificates.ts';
 import { installCrd, registerWebhooks, waitUntilAdmitting } from './install.ts';
 import { type ShipshapeProcess, startShipshapeProcess } from './shipshape-process.ts';
+import { type TcpProxy, startTcpProxy } from './tcp-proxy.ts';
 
 export type DevEnvironmentOptions = {
   /** Where ca.crt, tls.crt and tls.key go; default: inside the control plane's folder. */
@@ -13,24 +16,38 @@ export type DevEnvironmentOptions = {
   /** Where each replica's log goes; default: the control plane's folder. */
   logsDir?: string;
   replicas?: number;
-  /** Extra environment for the Shipshape processes (settings, OTEL_*). */
+  /** Extra environment for every Shipshape process (settings, OTEL_*). */
   env?: NodeJS.ProcessEnv;
+  /** Give each replica its own TCP link to the apiserver, which `links` can cut. */
+  linkProxies?: boolean;
+  /** Record every write in the apiserver's audit log (cp.auditLogPath). */
+  audit?: boolean;
 };
 
 export type DevEnvironment = {
   cp: ControlPlane;
   kc: KubeConfig;
   certs: DevCertificates;
+  /** Every replica started so far, running or not, in start order. */
   replicas: ShipshapeProcess[];
+  /** The link of each replica to the apiserver (with linkProxies), by replica name. */
+  links: Map<string, TcpProxy>;
+  /** The webhook address kube-apiserver calls: a balancer over the running replicas. */
+  webhookUrl: string;
+  /** Starts one more replica (named shipshape-dev-<n>) and resolves once it is ready. */
+  addReplica(): Promise<ShipshapeProcess>;
   /** Stops the Shipshape processes (SIGTERM), then the control plane. */
   stop(): Promise<void>;
 };
 
 export async function startDevEnvironment(options: DevEnvironmentOptions = {}): Promise<DevEnvironment> {
-  const cp = await startControlPlane();
+  const cp = await startControlPlane({ audit: options.audit ?? false });
   const replicas: ShipshapeProcess[] = [];
+  const links = new Map<string, TcpProxy>();
+  let balancer: TcpProxy | undefined;
   const stop = async () => {
     await Promise.all(replicas.map((r) => r.stop()));
+    await Promise.all([...links.values(), ...(balancer ? [balancer] : [])].map((p) => p.close()));
     await cp.stop();
   };
   try {
@@ -38,22 +55,40 @@ export async function startDevEnvironment(options: DevEnvironmentOptions = {}): 
     kc.loadFromFile(cp.kubeconfigPath);
     const certs = await writeDevCertificates(options.certsDir ?? join(cp.dir, 'certs'));
     await installCrd(kc);
-    for (let i = 0; i < (options.replicas ?? 1); i++) {
-      const podName = `shipshape-dev-${i}`;
-      replicas.push(
-        await startShipshapeProcess({
-          kubeconfigPath: cp.kubeconfigPath,
-          certs,
-          podName,
-          logPath: join(options.logsDir ?? cp.dir, `${podName}.log`),
-          ...(options.env && { env: options.env }),
-        }),
-      );
-    }
-    // A local cluster has no Service in front of the replicas; the first one takes the webhooks.
-    await registerWebhooks(kc, { kind: 'url', baseUrl: replicas[0]!.baseUrl, caPem: certs.caPem });
+    await kc
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: SHIPSHAPE_NAMESPACE } } })
+      .catch((err: { code?: number }) => {
+        if (err.code !== 409) throw err;
+      });
+
+    const apiserverPort = Number(new URL(cp.server).port);
+    const addReplica = async () => {
+      const podName = `shipshape-dev-${replicas.length}`;
+      let server: string | undefined;
+      if (options.linkProxies) {
+        const link = await startTcpProxy(() => [{ host: '127.0.0.1', port: apiserverPort }]);
+        links.set(podName, link);
+        server = `https://127.0.0.1:${link.port}`;
+      }
+      const replica = await startShipshapeProcess({
+        kubeconfigPath: await cp.issueKubeconfig(podName, server),
+        certs,
+        podName,
+        logPath: join(options.logsDir ?? cp.dir, `${podName}.log`),
+        ...(options.env && { env: options.env }),
+      });
+      replicas.push(replica);
+      return replica;
+    };
+    for (let i = 0; i < (options.replicas ?? 1); i++) await addReplica();
+    balancer = await startTcpProxy(() =>
+      replicas.filter((r) => r.isRunning()).map((r) => ({ host: '127.0.0.1', port: r.port })),
+    );
+    const webhookUrl = `https://127.0.0.1:${balancer.port}`;
+    await registerWebhooks(kc, { kind: 'url', baseUrl: webhookUrl, caPem: certs.caPem });
     await waitUntilAdmitting(kc);
-    return { cp, kc, certs, replicas, stop };
+    return { cp, kc, certs, replicas, links, webhookUrl, addReplica, stop };
   } catch (err) {
     const tails = await Promise.all(replicas.map(async (r) => `--- ${r.name} ---\n${await r.tail()}`));
     await stop();

@@ -8,6 +8,9 @@ import { sleep } from '../runtime/sleep.ts';
 import type { DevCertificates } from './dev-certificates.ts';
 
 const mainPath = fileURLToPath(new URL('../main.ts', import.meta.url));
+// As `npm start`: the OpenTelemetry SDK starts before main.ts loads. OTEL_* come with the parent's
+// environment, so pointing the dev loop at a collector is one exported variable.
+const telemetryRegister = new URL('../telemetry/register.ts', import.meta.url).href;
 
 export type ShipshapeProcessOptions = {
   kubeconfigPath: string;
@@ -19,9 +22,10 @@ export type ShipshapeProcessOptions = {
   readyTimeoutMs?: number;
 };
 
-export type ShipshapeProcess = ManagedProcess & { port: number; baseUrl: string };
+/** `metricsPort`: the plain-HTTP Prometheus endpoint, GET /metrics (0 when options.env turned it off). */
+export type ShipshapeProcess = ManagedProcess & { port: number; baseUrl: string; metricsPort: number };
 
-/** Starts src/main.ts on a free loopback port and resolves once its /readyz answers 200. */
+/** Starts src/main.ts on free loopback ports and resolves once its /readyz answers 200. */
 export async function startShipshapeProcess(options: ShipshapeProcessOptions): Promise<ShipshapeProcess> {
   const port = await findFreePort();
   const env = {
@@ -29,18 +33,23 @@ export async function startShipshapeProcess(options: ShipshapeProcessOptions): P
     KUBECONFIG: options.kubeconfigPath,
     SHIPSHAPE_HOST: '127.0.0.1',
     SHIPSHAPE_PORT: String(port),
+    // Its own port per replica: several replicas share the loopback interface.
+    SHIPSHAPE_METRICS_PORT: String(await findFreePort()),
     SHIPSHAPE_TLS_CERT_FILE: options.certs.certFile,
     SHIPSHAPE_TLS_KEY_FILE: options.certs.keyFile,
     POD_NAME: options.podName,
     POD_NAMESPACE: 'shipshape-system',
     ...options.env,
   };
-  const proc = await startProcess(options.podName, process.execPath, [mainPath], options.logPath, { env });
+  const metricsPort = Number(env.SHIPSHAPE_METRICS_PORT);
+  const args = ['--import', telemetryRegister, mainPath];
+  const proc = await startProcess(options.podName, process.execPath, args, options.logPath, { env });
   const baseUrl = `https://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   while (Date.now() < deadline) {
     if (!proc.isRunning()) throw new Error(`${options.podName} exited (${await proc.exited}):\n${await proc.tail()}`);
-    if ((await statusOf(`${baseUrl}/readyz`, options.certs.caPem)) === 200) return { ...proc, port, baseUrl };
+    const ready = (await statusOf(`${baseUrl}/readyz`, options.certs.caPem)) === 200;
+    if (ready) return { ...proc, port, baseUrl, metricsPort };
     await sleep(100);
   }
   await proc.stop();

@@ -4,6 +4,7 @@
 import { type KubeConfig, type KubernetesObject, type ListPromise, ListWatch, Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { sleep } from '../runtime/sleep.ts';
+import { shipshapeMetrics } from '../telemetry/metrics.ts';
 
 export type ResilientInformerOptions<T extends KubernetesObject> = {
   kc: KubeConfig;
@@ -26,6 +27,8 @@ export function createResilientInformer<T extends KubernetesObject>(options: Res
   const informer = new ListWatch<T>(options.path, new Watch(options.kc), options.list, false, options.labelSelector);
   let synced = false;
   let failure: unknown;
+  // Counted as shipshape.watch.restarts{resource, reason}: `error` after a failure, `resync` on the timer.
+  const restarts = shipshapeMetrics().watchRestarts;
   let wake: (() => void) | undefined;
   informer.on('error', (err) => {
     failure = err;
@@ -64,6 +67,7 @@ export function createResilientInformer<T extends KubernetesObject>(options: Res
         }
         await informer.stop();
         if (signal.aborted) break;
+        restarts.add(1, { resource: options.path, reason: failure === undefined ? 'resync' : 'error' });
         if (failure !== undefined) {
           options.logger.warn({ err: failure, path: options.path, retryInMs: backoffMs }, 'watch failed; restarting');
           await sleep(backoffMs, signal);

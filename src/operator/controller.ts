@@ -1,9 +1,11 @@
 // The controller loop (controller-runtime's Controller): watch sources feed keys into a work queue;
 // `workers` workers reconcile them. A thrown error retries with per-key backoff; a TerminalError
 // waits for the next change; `requeueAfterMs` schedules a resync. On abort the queue drains:
-// in-flight reconciles finish, no new one starts.
+// in-flight reconciles finish, no new one starts. Each reconcile is traced and measured
+// (src/telemetry/reconcile-telemetry.ts).
 import type { Logger } from 'pino';
 import { sleep } from '../runtime/sleep.ts';
+import { createReconcileTelemetry } from '../telemetry/reconcile-telemetry.ts';
 import type { WorkQueue } from './work-queue.ts';
 
 export type Source = { start(signal: AbortSignal): Promise<void>; hasSynced(): boolean };
@@ -32,22 +34,33 @@ export type ControllerOptions = {
 
 export function createController(options: ControllerOptions) {
   const { queue, logger } = options;
+  const telemetry = createReconcileTelemetry(options.name);
 
   async function worker(signal: AbortSignal): Promise<void> {
     for (;;) {
-      const key = await queue.get();
+      const key = await queue.get(signal);
       if (key === undefined) return;
+      // Handed out in the same tick as the abort: not ours to start any more.
+      if (signal.aborted) {
+        queue.done(key);
+        return;
+      }
       const started = performance.now();
+      const traced = telemetry.start(key);
       try {
-        const result = await options.reconcile(key);
+        const result = await traced.within(() => options.reconcile(key));
         queue.forget(key);
-        if (result.requeueAfterMs !== undefined && !signal.aborted) queue.addAfter(key, result.requeueAfterMs);
+        const requeue = result.requeueAfterMs !== undefined && !signal.aborted;
+        if (requeue) queue.addAfter(key, result.requeueAfterMs!);
+        traced.end('success', { requeue, ...(requeue && { requeueAfterMs: result.requeueAfterMs! }) });
         options.onReconciled?.(key, 'success', performance.now() - started);
       } catch (err) {
         const terminal = err instanceof TerminalError;
         if (terminal) queue.forget(key);
         else queue.addRateLimited(key);
-        logger.warn({ err, key, retries: queue.numRequeues(key), terminal }, 'reconcile failed');
+        // Inside the span, so the line carries its trace_id.
+        traced.within(() => logger.warn({ err, key, retries: queue.numRequeues(key), terminal }, 'reconcile failed'));
+        traced.end(terminal ? 'terminal' : 'error', { requeue: !terminal, err });
         options.onReconciled?.(key, terminal ? 'terminal' : 'error', performance.now() - started, err);
       } finally {
         queue.done(key);
@@ -62,6 +75,13 @@ export function createController(options: ControllerOptions) {
       const watches = new AbortController();
       const sources = options.sources.map((s) => s.start(watches.signal));
       while (!signal.aborted && !options.sources.every((s) => s.hasSynced())) await sleep(50, signal);
+      if (signal.aborted) {
+        // Stopped (leadership lost) before the caches synced: start no worker at all.
+        queue.shutDown();
+        watches.abort();
+        await Promise.all(sources);
+        return;
+      }
       logger.info({ controller: options.name, workers: options.workers }, 'controller started');
       const workers = Array.from({ length: options.workers }, () => worker(signal));
       await new Promise<void>((resolve) => {

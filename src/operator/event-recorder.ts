@@ -26,16 +26,18 @@ export function createEventRecorder(
   const windowMs = options.windowMs ?? 10 * 60_000;
   const maxPending = options.maxPending ?? 1000;
   let pending = 0;
+  let closed = false;
   let tail: Promise<void> = Promise.resolve();
 
   /** Queues an Event; returns at once. */
   function record(subject: EventSubject, type: EventType, reason: string, message: string): void {
+    if (closed) return;
     if (pending >= maxPending) {
       options.logger.warn({ reason, object: subject.metadata?.name }, 'too many Events pending; dropped one');
       return;
     }
     pending++;
-    tail = tail.then(() => send(subject, type, reason, message)).finally(() => pending--);
+    tail = tail.then(() => (closed ? undefined : send(subject, type, reason, message))).finally(() => pending--);
   }
 
   async function send(subject: EventSubject, type: EventType, reason: string, message: string): Promise<void> {
@@ -95,6 +97,10 @@ export function createEventRecorder(
     record,
     /** Resolves once every queued Event has been sent (or failed). */
     flush: () => tail,
+    /** Drops queued Events and records no more: an ex-leader must not keep writing. */
+    close: () => {
+      closed = true;
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import type { AdmissionRequest } from '../admission/admission-review.ts';
 import { type WebApp, webAppSchema } from '../api/webapp.ts';
 import { API_GROUP, API_VERSION, FINALIZER, WEBAPP_KIND, WEBAPP_PLURAL } from '../constants.ts';
+import { traceReconcileContext } from '../telemetry/reconcile-telemetry.ts';
 import { defaultWebApp } from '../../webhooks/default-webapp.ts';
 import type { JsonPatchOperation } from '../../webhooks/decision.ts';
 import { applyJsonPatch } from '../../webhooks/json-patch.ts';
@@ -73,7 +74,9 @@ function desiredWebApp(
   return { webApp: webAppSchema.parse(defaulted) };
 }
 
-export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
+export async function reconcileWebApp(key: string, untraced: ReconcileContext): Promise<ReconcileResult> {
+  // Every API call below gets a span; children created/updated/deleted become span events.
+  const ctx = traceReconcileContext(untraced);
   const [namespace, name] = key.split('/') as [string, string];
   const raw = ctx.getWebApp(namespace, name);
   if (!raw) return {};

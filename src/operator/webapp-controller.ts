@@ -36,7 +36,25 @@ export type WebAppControllerOptions = {
 const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
 const isNotFound = (err: unknown) => (err as { code?: number }).code === 404;
 
+/**
+ * The WebApp controller as a leader-only Runnable. Each start() (each leadership term) builds fresh
+ * watches and a fresh queue, so a replica that lost the Lease and wins it again starts clean.
+ */
 export function createWebAppController(options: WebAppControllerOptions) {
+  return {
+    needsLeaderElection: true,
+    start: async (signal: AbortSignal) => {
+      const { controller, events } = buildController(options);
+      try {
+        await controller.start(signal);
+      } finally {
+        events.close();
+      }
+    },
+  };
+}
+
+function buildController(options: WebAppControllerOptions) {
   const { kc, logger } = options;
   const apps = kc.makeApiClient(AppsV1Api);
   const core = kc.makeApiClient(CoreV1Api);
@@ -54,18 +72,33 @@ export function createWebAppController(options: WebAppControllerOptions) {
     onSynced: () => webApps.list().forEach((o) => queue.add(keyOf(o))),
   });
   const selector = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
-  const toOwner = (o: KubernetesObject) => {
+  const toOwner = (kind: ChildKind, o: KubernetesObject, verb: string) => {
+    // A child deleted by someone else: what we last applied is no longer in place.
+    if (verb === 'delete') appliedCache.forget(kind, o.metadata?.namespace ?? '', o.metadata?.name ?? '');
     const owner = o.metadata?.labels?.[CHILD_OWNER_LABEL];
     if (owner) queue.add(`${o.metadata?.namespace}/${owner}`);
   };
-  const child = <T extends KubernetesObject>(path: string, list: () => Promise<KubernetesListObject<T>>) =>
-    createResilientInformer<T>({ kc, path, list, labelSelector: selector, logger: log, onChange: toOwner });
+  const child = <T extends KubernetesObject>(
+    kind: ChildKind,
+    path: string,
+    list: () => Promise<KubernetesListObject<T>>,
+  ) =>
+    createResilientInformer<T>({
+      kc,
+      path,
+      list,
+      labelSelector: selector,
+      logger: log,
+      onChange: (o, verb) => toOwner(kind, o, verb),
+    });
   const children: Record<ChildKind, ReturnType<typeof child>> = {
-    Deployment: child('/apis/apps/v1/deployments', () =>
+    Deployment: child('Deployment', '/apis/apps/v1/deployments', () =>
       apps.listDeploymentForAllNamespaces({ labelSelector: selector }),
     ),
-    Service: child('/api/v1/services', () => core.listServiceForAllNamespaces({ labelSelector: selector })),
-    ConfigMap: child('/api/v1/configmaps', () => core.listConfigMapForAllNamespaces({ labelSelector: selector })),
+    Service: child('Service', '/api/v1/services', () => core.listServiceForAllNamespaces({ labelSelector: selector })),
+    ConfigMap: child('ConfigMap', '/api/v1/configmaps', () =>
+      core.listConfigMapForAllNamespaces({ labelSelector: selector }),
+    ),
   };
 
   const events = createEventRecorder(kc, { component: 'shipshape', host: options.identity, logger: log });
@@ -73,7 +106,10 @@ export function createWebAppController(options: WebAppControllerOptions) {
   const appliedCache = createAppliedCache((kind, namespace, name) => children[kind as ChildKind]?.get(name, namespace));
   const context: ReconcileContext = {
     getWebApp: (namespace, name) => webApps.get(name, namespace) as Record<string, unknown> | undefined,
-    childVersion: (kind, namespace, name) => children[kind].get(name, namespace)?.metadata?.resourceVersion,
+    // Our own last apply first: the watch cache may not have caught up with it yet.
+    childVersion: (kind, namespace, name) =>
+      appliedCache.lastResourceVersion(kind, namespace, name) ??
+      children[kind].get(name, namespace)?.metadata?.resourceVersion,
     apply: (obj) =>
       appliedCache.apply(
         obj,
@@ -106,7 +142,7 @@ export function createWebAppController(options: WebAppControllerOptions) {
     resyncMs: options.resyncMs,
   };
 
-  return createController({
+  const controller = createController({
     name: 'webapp',
     queue,
     sources: [webApps, ...Object.values(children)],
@@ -114,4 +150,5 @@ export function createWebAppController(options: WebAppControllerOptions) {
     workers: options.workers,
     logger: log,
   });
+  return { controller, events };
 }

@@ -1,11 +1,14 @@
 // The admission routes. Every response is 200 with an AdmissionReview (the apiserver treats any
 // other status as a failed call); what went wrong is in response.status.
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+// Each request is traced and measured just before its answer, and logs inside its span
+// (src/telemetry/admission-telemetry.ts).
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errored } from '../../webhooks/decision.ts';
 import type { Policy, PolicyContext } from '../../webhooks/policy.ts';
 import { AdmissionError } from '../admission/admission-error.ts';
 import type { AdmissionRequest } from '../admission/admission-review.ts';
 import { decodeAdmissionReview, runPolicy, toAdmissionReview } from '../admission/review.ts';
+import { type AdmissionOutcome, createAdmissionTelemetry } from '../telemetry/admission-telemetry.ts';
 
 export type AdmissionRoute = { path: string; webhook: 'mutate' | 'validate'; policy: Policy };
 
@@ -23,8 +26,12 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
     done(null, body),
   );
 
-  const reply = (res: FastifyReply, uid: string, decision: ReturnType<typeof errored>) =>
-    res.code(200).header('content-type', 'application/json').send(toAdmissionReview(uid, decision));
+  const telemetry = createAdmissionTelemetry();
+  const webhookOf = new Map(options.routes.map((r) => [r.path, r.webhook]));
+  const reply = (req: FastifyRequest, res: FastifyReply, uid: string, outcome: AdmissionOutcome) => {
+    telemetry.record(req, res, outcome);
+    return res.code(200).header('content-type', 'application/json').send(toAdmissionReview(uid, outcome.decision));
+  };
 
   app.setErrorHandler((err: FastifyError, req, res) => {
     const code = err.statusCode ?? 500;
@@ -34,23 +41,27 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
             cause: err,
           })
         : new AdmissionError('ADM_DECODE', err.message, { cause: err });
-    req.log.warn({ err: error }, 'admission request rejected before review');
-    return reply(res, '', errored(code >= 500 ? 500 : code, error));
+    const webhook = webhookOf.get(req.routeOptions.url ?? '') ?? 'unknown';
+    telemetry.log(req, 'warn', { err: error }, 'admission request rejected before review');
+    return reply(req, res, '', { webhook, decision: errored(code >= 500 ? 500 : code, error) });
   });
 
   for (const route of options.routes) {
+    const { webhook } = route;
     app.post(route.path, async (req, res) => {
       const decoded = decodeAdmissionReview(req.body as Buffer | undefined);
       if (!decoded.ok) {
-        req.log.warn({ err: decoded.error, uid: decoded.uid, webhook: route.webhook }, 'malformed AdmissionReview');
-        return reply(res, decoded.uid, errored(400, decoded.error));
+        telemetry.log(req, 'warn', { err: decoded.error, uid: decoded.uid, webhook }, 'malformed AdmissionReview');
+        return reply(req, res, decoded.uid, { webhook, decision: errored(400, decoded.error) });
       }
       const { request } = decoded;
       const decision = runPolicy(route.policy, request, () => options.context(request));
-      req.log[decision.allowed ? 'debug' : 'info'](
+      telemetry.log(
+        req,
+        decision.allowed ? 'debug' : 'info',
         {
           uid: request.uid,
-          webhook: route.webhook,
+          webhook,
           operation: request.operation,
           namespace: request.namespace,
           name: request.name,
@@ -61,7 +72,7 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
         },
         'admission reviewed',
       );
-      return reply(res, request.uid, decision);
+      return reply(req, res, request.uid, { webhook, request, decision });
     });
   }
 }

@@ -1,0 +1,203 @@
+// What telemetry costs the webhook: admission throughput of two real Shipshape processes (src/main.ts
+// started with --import ./src/telemetry/register.ts, as in production) against the same control
+// plane, one with OTEL_SDK_DISABLED=true (the baseline), one exporting every span and metric over
+// OTLP http/protobuf to a sink in this process. HTTPS, keep-alive, no pipelining, `concurrency`
+// clients each waiting for its answer before the next request. Each round measures both, in
+// alternating order; the ratio is the median of the rounds' on/off ratios, so noise from the rest
+// of the machine, which moves both figures of a round alike, mostly cancels. Prints figures and a
+// final `RESULT <json>` line; the goal is a ratio >= 0.85.
+//
+//   node bench/webhook-telemetry.ts [--seconds 3] [--rounds 8] [--concurrency 16] [--on-env KEY=VALUE ...]
+//
+// --on-env adds OTEL_* settings to the telemetry process, e.g. a sampler:
+//   --on-env OTEL_TRACES_SAMPLER=parentbased_traceidratio --on-env OTEL_TRACES_SAMPLER_ARG=0.1
+import { createServer } from 'node:http';
+import { Agent, request } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MUTATE_PATH, VALIDATE_PATH } from '../src/constants.ts';
+import { startDevEnvironment } from '../src/dev/dev-environment.ts';
+import { type ShipshapeProcess, startShipshapeProcess } from '../src/dev/shipshape-process.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '16' },
+    'on-env': { type: 'string', multiple: true, default: [] },
+  },
+});
+const onEnv = Object.fromEntries(values['on-env'].map((kv) => kv.split(/=(.*)/s, 2) as [string, string]));
+const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+const concurrency = Number(values.concurrency);
+const GOAL = 0.85;
+
+/** An OTLP/HTTP collector that accepts and drops everything (an empty protobuf is a valid reply). */
+async function startSink() {
+  let exports = 0;
+  let bytes = 0;
+  const server = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    req.on('end', () => {
+      exports++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, stats: () => ({ exports, bytes }), close: () => new Promise((r) => server.close(r)) };
+}
+
+const review = (uid: string) =>
+  JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid,
+      kind: { group: 'shipshape.dev', version: 'v1', kind: 'WebApp' },
+      resource: { group: 'shipshape.dev', version: 'v1', resource: 'webapps' },
+      name: 'shop',
+      namespace: 'bench',
+      operation: 'CREATE',
+      userInfo: { username: 'bench' },
+      object: {
+        apiVersion: 'shipshape.dev/v1',
+        kind: 'WebApp',
+        metadata: { name: 'shop', namespace: 'bench' },
+        spec: { image: 'nginx:1.27', env: [{ name: 'GREETING', value: 'hello' }] },
+      },
+      oldObject: null,
+      dryRun: false,
+    },
+  });
+const calls = [
+  { path: MUTATE_PATH, body: review('00000000-0000-4000-8000-000000000001') },
+  { path: VALIDATE_PATH, body: review('00000000-0000-4000-8000-000000000002') },
+];
+
+function post(agent: Agent, port: number, path: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+type Phase = { rps: number; p50: number; p99: number; requests: number };
+
+/** `concurrency` keep-alive clients for `ms` against one replica. */
+async function load(replica: ShipshapeProcess, ca: string, ms: number): Promise<Phase> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca });
+  const latencies: number[] = [];
+  const started = performance.now();
+  const deadline = started + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, client) => {
+      for (let i = client; performance.now() < deadline; i++) {
+        const { path, body } = calls[i % calls.length]!;
+        const sent = performance.now();
+        const answer = await post(agent, replica.port, path, body);
+        latencies.push(performance.now() - sent);
+        if (i === client && !answer.includes('"allowed":true')) throw new Error(`not admitted: ${answer}`);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), requests: latencies.length };
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const fmt = (p: Phase) =>
+  `${p.rps.toFixed(0).padStart(6)} req/s  p50 ${p.p50.toFixed(2)} ms  p99 ${p.p99.toFixed(2)} ms  (${p.requests})`;
+
+console.log(`webhook telemetry benchmark: ${rounds} rounds of ${seconds} s per mode, ${concurrency} clients`);
+const sink = await startSink();
+const env = await startDevEnvironment({ env: { OTEL_SDK_DISABLED: 'true' } });
+try {
+  const off = env.replicas[0]!;
+  const on = await startShipshapeProcess({
+    kubeconfigPath: env.cp.kubeconfigPath,
+    certs: env.certs,
+    podName: 'shipshape-telemetry',
+    logPath: join(env.cp.dir, 'shipshape-telemetry.log'),
+    env: {
+      OTEL_SDK_DISABLED: 'false',
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      // Shorter than the 60 s default, so that metric pushes happen while it is measured.
+      OTEL_METRIC_EXPORT_INTERVAL: '10000',
+      ...onEnv,
+    },
+  });
+  const modes = { off, on };
+  console.log('warming up both processes ...');
+  for (const replica of [off, on]) await load(replica, env.certs.caPem, 2000);
+  const results: Record<'off' | 'on', Phase[]> = { off: [], on: [] };
+  const ratios: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const order: ('off' | 'on')[] = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+    for (const mode of order) {
+      const phase = await load(modes[mode], env.certs.caPem, seconds * 1000);
+      results[mode].push(phase);
+      console.log(`  round ${round + 1}  telemetry ${mode.padEnd(3)}  ${fmt(phase)}`);
+    }
+    ratios.push(results.on[round]!.rps / results.off[round]!.rps);
+  }
+  const rpsOff = median(results.off.map((p) => p.rps));
+  const rpsOn = median(results.on.map((p) => p.rps));
+  const ratio = median(ratios);
+  const { exports, bytes } = sink.stats();
+  console.log(`median: telemetry off ${rpsOff.toFixed(0)} req/s, on ${rpsOn.toFixed(0)} req/s`);
+  console.log(`on/off per round: ${ratios.map((r) => r.toFixed(3)).join(' ')}; median ${ratio.toFixed(3)}`);
+  console.log(`the sink received ${exports} OTLP exports, ${(bytes / 1e6).toFixed(1)} MB`);
+  if (exports === 0) throw new Error('telemetry on exported nothing: the comparison would be meaningless');
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+  console.log(
+    `RESULT ${JSON.stringify({
+      benchmark: 'webhook-telemetry',
+      concurrency,
+      seconds,
+      on_env: onEnv,
+      rounds,
+      rps_off: round2(rpsOff),
+      rps_on: round2(rpsOn),
+      p50_ms_off: round2(median(results.off.map((p) => p.p50))),
+      p50_ms_on: round2(median(results.on.map((p) => p.p50))),
+      p99_ms_off: round2(median(results.off.map((p) => p.p99))),
+      p99_ms_on: round2(median(results.on.map((p) => p.p99))),
+      otlp_exports: exports,
+      ratios: ratios.map((r) => Math.round(r * 1000) / 1000),
+      ratio: Math.round(ratio * 1000) / 1000,
+      goal: GOAL,
+      pass: ratio >= GOAL,
+    })}`,
+  );
+  await on.stop();
+} finally {
+  await env.stop();
+  await sink.close();
+}

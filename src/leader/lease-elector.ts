@@ -1,0 +1,151 @@
+// Lease leader election with client-go's semantics, plus release on stop.
+//
+// Contract: onStartedLeading(term) runs the leader-only parts until `term` aborts and resolves
+// once they have stopped. `term` aborts the moment renewal has failed for renewDeadline (before
+// any other replica can acquire: renewDeadline < leaseDuration, and others count the lease from
+// when they saw our last renewal), or when another holder is seen. We wait for the leader-only
+// parts to stop before campaigning again.
+//
+// After losing the lease the process re-enters the election instead of exiting (controller-runtime
+// exits and lets the kubelet restart it): the webhooks keep serving without a restart, and each
+// term starts its leader-only parts afresh (new watches, new queue).
+//
+// On stop (`signal` aborts): leader-only parts stop first, then the Lease is released (empty
+// holder, leaseDurationSeconds 1) so a standby takes over at its next retry, not after the lease.
+import type { Logger } from 'pino';
+import { sleep } from '../runtime/sleep.ts';
+import type { LeaseClient } from './lease-client.ts';
+import { type LeaseSpec, canAcquire, nextLeaseSpec, releasedLeaseSpec } from './lease-record.ts';
+
+export type LeaseElectorOptions = {
+  client: LeaseClient;
+  identity: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  /** Deadline of one Lease request; kept below renewDeadline so one hung call cannot cost the lease. */
+  requestTimeoutMs?: number;
+  logger: Logger;
+  onStartedLeading(term: AbortSignal): Promise<void>;
+  /** Leadership of this replica changed (metrics, logs). */
+  onLeadershipChange?(leading: boolean): void;
+  /** Another holder was observed (the current leader's identity, '' when released). */
+  onNewLeader?(identity: string): void;
+};
+
+type Attempt = 'acquired' | 'held-by-other';
+
+export function createLeaseElector(options: LeaseElectorOptions) {
+  const { client, identity, logger } = options;
+  const requestTimeoutMs = Math.min(options.requestTimeoutMs ?? 5000, options.renewDeadlineMs / 2);
+  let observed: { spec: LeaseSpec; resourceVersion: string; atMs: number } | undefined;
+  let leading = false;
+
+  function observe(spec: LeaseSpec, resourceVersion: string): void {
+    const changed = !observed || JSON.stringify(observed.spec) !== JSON.stringify(spec);
+    if (changed) {
+      if (spec.holderIdentity !== observed?.spec.holderIdentity && spec.holderIdentity !== identity) {
+        options.onNewLeader?.(spec.holderIdentity ?? '');
+      }
+      observed = { spec, resourceVersion, atMs: Date.now() };
+    } else observed!.resourceVersion = resourceVersion;
+  }
+
+  /** One client-go tryAcquireOrRenew. Throws on request failures (timeouts, 5xx). */
+  async function tryAcquireOrRenew(timeoutMs: number): Promise<Attempt> {
+    const leaseDurationSeconds = Math.ceil(options.leaseDurationMs / 1000);
+    const current = await client.get(timeoutMs);
+    if (!current) {
+      const created = await client.create(
+        nextLeaseSpec(undefined, identity, leaseDurationSeconds, new Date()),
+        timeoutMs,
+      );
+      if (!created) return 'held-by-other';
+      observe(created.spec, created.resourceVersion);
+      return 'acquired';
+    }
+    observe(current.spec, current.resourceVersion);
+    if (!canAcquire(current.spec, identity, observed!.atMs, Date.now())) return 'held-by-other';
+    const next = nextLeaseSpec(current.spec, identity, leaseDurationSeconds, new Date());
+    const updated = await client.update(current.resourceVersion, next, timeoutMs);
+    if (!updated) return 'held-by-other';
+    observe(updated.spec, updated.resourceVersion);
+    return 'acquired';
+  }
+
+  /** Retries every retryPeriod (+0–20 % jitter) until acquired; false when `signal` aborts. */
+  async function campaign(signal: AbortSignal): Promise<boolean> {
+    while (!signal.aborted) {
+      try {
+        if ((await tryAcquireOrRenew(requestTimeoutMs)) === 'acquired') return true;
+      } catch (err) {
+        logger.warn({ err }, 'could not reach the Lease; retrying');
+      }
+      await sleep(options.retryPeriodMs * (1 + Math.random() * 0.2), signal);
+    }
+    return false;
+  }
+
+  /** Renews until the deadline passes without a renewal, another holder appears, or `signal` aborts. */
+  async function renew(signal: AbortSignal): Promise<string | undefined> {
+    let lastRenewStart = Date.now();
+    while (!signal.aborted) {
+      await sleep(options.retryPeriodMs, signal);
+      if (signal.aborted) return undefined;
+      const started = Date.now();
+      const remaining = lastRenewStart + options.renewDeadlineMs - started;
+      if (remaining <= 0) return `no renewal for ${options.renewDeadlineMs} ms`;
+      try {
+        const outcome = await tryAcquireOrRenew(Math.min(requestTimeoutMs, remaining));
+        if (outcome === 'held-by-other') return `the Lease is held by ${observed?.spec.holderIdentity}`;
+        lastRenewStart = started;
+      } catch (err) {
+        logger.warn({ err }, 'renewing the Lease failed');
+      }
+      if (Date.now() - lastRenewStart >= options.renewDeadlineMs) return `no renewal for ${options.renewDeadlineMs} ms`;
+    }
+    return undefined;
+  }
+
+  async function release(): Promise<void> {
+    try {
+      const current = await client.get(requestTimeoutMs);
+      if (current?.spec.holderIdentity !== identity) return;
+      if (await client.update(current.resourceVersion, releasedLeaseSpec(current.spec, new Date()), requestTimeoutMs)) {
+        logger.info('released the Lease');
+      }
+    } catch (err) {
+      logger.warn({ err }, 'could not release the Lease; it expires on its own');
+    }
+  }
+
+  return {
+    needsLeaderElection: false,
+    isLeader: () => leading,
+    identity,
+    async start(signal: AbortSignal): Promise<void> {
+      while (await campaign(signal)) {
+        leading = true;
+        logger.info('became the leader');
+        options.onLeadershipChange?.(true);
+        const term = new AbortController();
+        const work = options.onStartedLeading(term.signal).catch((err: unknown) => {
+          logger.error({ err }, 'leader-only work failed');
+        });
+        const lost = await renew(AbortSignal.any([signal, term.signal]));
+        term.abort();
+        await work;
+        leading = false;
+        options.onLeadershipChange?.(false);
+        if (signal.aborted) {
+          logger.info('stopped leading: shutting down');
+          await release();
+          return;
+        }
+        logger.warn({ reason: lost }, 'lost the Lease; leader-only work stopped; campaigning again');
+      }
+    },
+  };
+}
+
+export type LeaseElector = ReturnType<typeof createLeaseElector>;

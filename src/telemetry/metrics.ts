@@ -1,0 +1,112 @@
+// Every Shipshape metric, created once per Meter. They are exported over OTLP and scraped by
+// Prometheus (src/telemetry/metrics-server.ts), where dots become underscores, counters gain
+// `_total` and units a suffix (shipshape.admission.requests -> shipshape_admission_requests_total).
+//
+// Instruments come from the global Meter of @opentelemetry/api, the seam OpenTelemetry defines for
+// instrumented code: a no-op until src/telemetry/register.ts installs the SDK, which it does before
+// any Shipshape module loads. Unlike tracers, the API has no proxy Meter, so callers look the
+// instruments up when they are constructed (never at module load) and keep them.
+import { type Attributes, type Meter, metrics } from '@opentelemetry/api';
+import type { WorkQueueMetrics } from '../operator/work-queue.ts';
+
+export const INSTRUMENTATION_SCOPE = 'shipshape';
+
+/** Seconds; admission answers in well under a millisecond, so the buckets start at 50 µs. */
+const ADMISSION_BUCKETS = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
+/** Seconds; a reconcile is a few API calls, a queue wait can last a resync period. */
+const RECONCILE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const QUEUE_BUCKETS = [0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60, 300, 600];
+
+export type ShipshapeMetrics = ReturnType<typeof createShipshapeMetrics>;
+
+type Tally = { attributes: Attributes; count: number };
+
+export function createShipshapeMetrics(meter: Meter) {
+  let leader = 0;
+  meter
+    .createObservableGauge('shipshape.leader', {
+      description: '1 while this replica holds the Lease and runs the reconciler, else 0',
+    })
+    .addCallback((result) => result.observe(leader));
+  // Tallied here and reported when collected: a synchronous Counter would hash the attributes of
+  // every AdmissionReview a second time (the latency histogram hashes them once), a measurable
+  // share of the webhook's CPU (bench/webhook-telemetry.ts). Bounded: 3 webhooks x 5 operations x 2.
+  const admissions = new Map<string, Tally>();
+  meter
+    .createObservableCounter('shipshape.admission.requests', {
+      description: 'AdmissionReviews answered, by webhook, operation and allowed',
+    })
+    .addCallback((result) => admissions.forEach((t) => result.observe(t.count, t.attributes)));
+  return {
+    countAdmission(webhook: string, operation: string, allowed: boolean): void {
+      const key = `${webhook} ${operation} ${allowed}`;
+      const tally = admissions.get(key);
+      if (tally) tally.count++;
+      else admissions.set(key, { attributes: { webhook, operation, allowed }, count: 1 });
+    },
+    admissionDuration: meter.createHistogram('shipshape.admission.duration', {
+      description: 'Time from the request to the AdmissionReview answer',
+      unit: 's',
+      advice: { explicitBucketBoundaries: ADMISSION_BUCKETS },
+    }),
+    reconciles: meter.createCounter('shipshape.reconciles', {
+      description: 'Reconciles finished, by controller and result (success, error, terminal)',
+    }),
+    reconcileDuration: meter.createHistogram('shipshape.reconcile.duration', {
+      description: 'Duration of one reconcile, by controller and result',
+      unit: 's',
+      advice: { explicitBucketBoundaries: RECONCILE_BUCKETS },
+    }),
+    reconcileErrors: meter.createCounter('shipshape.reconcile.errors', {
+      description: 'Failed reconciles, by controller and reason (an error code or HTTP status)',
+    }),
+    childChanges: meter.createCounter('shipshape.reconcile.child_changes', {
+      description: 'Children created, updated or deleted by reconciles, by kind and action',
+    }),
+    queueDepth: meter.createGauge('shipshape.workqueue.depth', { description: 'Keys waiting in the work queue' }),
+    queueAdds: meter.createCounter('shipshape.workqueue.adds', { description: 'Keys that became pending' }),
+    queueRetries: meter.createCounter('shipshape.workqueue.retries', {
+      description: 'Delayed re-adds: backoff after a failure and scheduled resyncs',
+    }),
+    queueWait: meter.createHistogram('shipshape.workqueue.queue_duration', {
+      description: 'Time a key waited in the queue before a worker took it',
+      unit: 's',
+      advice: { explicitBucketBoundaries: QUEUE_BUCKETS },
+    }),
+    watchRestarts: meter.createCounter('shipshape.watch.restarts', {
+      description: 'Watch restarts, by resource path and reason (error or resync)',
+    }),
+    setLeader(isLeader: boolean): void {
+      leader = isLeader ? 1 : 0;
+    },
+  };
+}
+
+const byMeter = new WeakMap<Meter, ShipshapeMetrics>();
+
+/** The instruments of the global Meter, created on first use per Meter (the SDK caches Meters). */
+export function shipshapeMetrics(): ShipshapeMetrics {
+  const meter = metrics.getMeter(INSTRUMENTATION_SCOPE);
+  let found = byMeter.get(meter);
+  if (!found) byMeter.set(meter, (found = createShipshapeMetrics(meter)));
+  return found;
+}
+
+/** Records whether this replica leads; main.ts calls it whenever the Lease is won or lost. */
+export function setLeader(isLeader: boolean): void {
+  shipshapeMetrics().setLeader(isLeader);
+}
+
+/** Hooks for createWorkQueue (client-go's workqueue metrics), labelled with the queue's name. */
+export function workQueueMetrics(name: string): WorkQueueMetrics {
+  const m = shipshapeMetrics();
+  const attributes = { name };
+  return {
+    onAdd: () => m.queueAdds.add(1, attributes),
+    onGet: (_key, waitMs) => m.queueWait.record(waitMs / 1000, attributes),
+    onRetry: () => m.queueRetries.add(1, attributes),
+    onDepth: (depth) => m.queueDepth.record(depth, attributes),
+  };
+}

@@ -1,0 +1,153 @@
+// The OpenTelemetry SDK: started by src/telemetry/register.ts (node --import) before any Shipshape
+// module loads, flushed by shutdownTelemetry() from src/main.ts.
+//
+// Configuration is the standard OTEL_* environment (OTEL_EXPORTER_OTLP_ENDPOINT and its per-signal
+// forms, OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf | http/json | grpc, OTEL_SERVICE_NAME,
+// OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER, OTEL_BSP_*, OTEL_METRIC_EXPORT_INTERVAL,
+// OTEL_SDK_DISABLED), read by the SDK itself. One deliberate difference: the SDK defaults to
+// exporting to localhost:4318; Shipshape exports nothing unless an endpoint is set, so an
+// unconfigured replica neither sends data nowhere nor logs export errors.
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import type { Logger } from 'pino';
+import packageJson from '../../package.json' with { type: 'json' };
+import { shipshapeMetrics } from './metrics.ts';
+
+type Env = NodeJS.ProcessEnv;
+
+export type TelemetryPlan = {
+  enabled: boolean;
+  /** Spans are recorded and exported, by the SDK from OTEL_TRACES_EXPORTER and OTEL_EXPORTER_OTLP_*. */
+  traces: boolean;
+  /** Metrics are pushed over OTLP (they are always available to the Prometheus scrape). */
+  otlpMetrics?: { protocol: string; intervalMs: number; timeoutMs: number };
+};
+
+const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim().toLowerCase());
+const endpoint = (env: Env, signal: 'TRACES' | 'METRICS') =>
+  Boolean(env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
+const positive = (value: string | undefined, fallback: number) => (Number(value) > 0 ? Number(value) : fallback);
+
+/** What startTelemetry will set up for `env`; pure. */
+export function planTelemetry(env: Env): TelemetryPlan {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return { enabled: false, traces: false };
+  const tracesExporters = list(env.OTEL_TRACES_EXPORTER);
+  const traces =
+    !tracesExporters.includes('none') &&
+    (endpoint(env, 'TRACES') || tracesExporters.some((e) => e === 'console' || e === 'zipkin'));
+  if (!endpoint(env, 'METRICS') || list(env.OTEL_METRICS_EXPORTER).includes('none')) return { enabled: true, traces };
+  const intervalMs = positive(env.OTEL_METRIC_EXPORT_INTERVAL, 60_000);
+  const protocol = (env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? '').trim();
+  return {
+    enabled: true,
+    traces,
+    otlpMetrics: {
+      protocol: protocol || 'http/protobuf',
+      intervalMs,
+      timeoutMs: Math.min(positive(env.OTEL_METRIC_EXPORT_TIMEOUT, 30_000), intervalMs),
+    },
+  };
+}
+
+/** service.* from the package, k8s.* from the downward API when present; OTEL_* variables win. */
+export function baseResourceAttributes(env: Env): Record<string, string> {
+  return {
+    'service.name': 'shipshape',
+    'service.version': packageJson.version,
+    ...(env.POD_NAME && { 'k8s.pod.name': env.POD_NAME }),
+    ...(env.POD_NAMESPACE && { 'k8s.namespace.name': env.POD_NAMESPACE }),
+  };
+}
+
+const PROBE_PATHS = ['/healthz', '/readyz'];
+
+/**
+ * @fastify/otel, hooked into every Fastify instance as it is created. One SERVER span per request,
+ * parented by the request's `traceparent`: no span per hook or handler, which would multiply the
+ * cost of every AdmissionReview. The admission plugin names the span (`admission mutate`) and adds
+ * its attributes; other routes keep @fastify/otel's name, `request`. Kubelet probes get no span.
+ */
+export function createFastifyInstrumentation(): FastifyOtelInstrumentation {
+  return new FastifyOtelInstrumentation({
+    registerOnInitialization: true,
+    instrumentHooks: false,
+    instrumentHandler: false,
+    ignorePaths: ({ url }) => PROBE_PATHS.some((p) => url === p || url.startsWith(`${p}?`)),
+  });
+}
+
+function otlpMetricReader({ protocol, intervalMs, timeoutMs }: NonNullable<TelemetryPlan['otlpMetrics']>) {
+  const Exporter =
+    protocol === 'http/json' ? JsonMetricExporter : protocol === 'grpc' ? GrpcMetricExporter : ProtobufMetricExporter;
+  return new PeriodicExportingMetricReader({
+    exporter: new Exporter(),
+    exportIntervalMillis: intervalMs,
+    exportTimeoutMillis: timeoutMs,
+  });
+}
+
+let running: { sdk: NodeSDK; prometheus: PrometheusExporter } | undefined;
+
+/** Test seams: in-memory span processors and metric readers, used instead of / beside the env's. */
+export type TelemetryOverrides = Pick<Partial<NodeSDKConfiguration>, 'spanProcessors' | 'metricReaders'>;
+
+/**
+ * Starts the SDK once per process and registers it globally; a no-op when OTEL_SDK_DISABLED=true.
+ * Must run before any Fastify instance is created and before any module looks up instruments.
+ */
+export function startTelemetry(env: Env, overrides: TelemetryOverrides = {}): TelemetryPlan {
+  const plan = planTelemetry(env);
+  if (!plan.enabled || running) return plan;
+  // Pull-based: costs nothing until src/telemetry/metrics-server.ts serves a scrape.
+  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const readers: IMetricReader[] = [prometheus, ...(overrides.metricReaders ?? [])];
+  if (plan.otlpMetrics) readers.push(otlpMetricReader(plan.otlpMetrics));
+  const traces = plan.traces || overrides.spanProcessors !== undefined;
+  const sdk = new NodeSDK({
+    resource: defaultResource().merge(resourceFromAttributes(baseResourceAttributes(env))),
+    metricReaders: readers,
+    // Undefined: the SDK builds them from OTEL_TRACES_EXPORTER; []: no TracerProvider at all.
+    spanProcessors: overrides.spanProcessors ?? (plan.traces ? undefined : []),
+    instrumentations: traces ? [createFastifyInstrumentation()] : [],
+    // Logs go to stdout as JSON (pino); nothing uses the OpenTelemetry logs API.
+    logRecordProcessors: [],
+  });
+  sdk.start();
+  running = { sdk, prometheus };
+  // Created now, so the leader gauge reports 0 from the first scrape on.
+  shipshapeMetrics();
+  return { ...plan, traces };
+}
+
+/** The Prometheus reader, once startTelemetry has run (undefined when telemetry is disabled). */
+export function prometheusExporter(): PrometheusExporter | undefined {
+  return running?.prometheus;
+}
+
+/**
+ * Flushes pending spans and metrics and stops the SDK. Never throws: an export that fails, or
+ * hangs for `timeoutMs`, is logged as a warning and given up, so shutdown always completes.
+ */
+export async function shutdownTelemetry(logger?: Pick<Logger, 'warn'>, timeoutMs = 5_000): Promise<void> {
+  const current = running;
+  running = undefined;
+  if (!current) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs).unref();
+  });
+  try {
+    const outcome = await Promise.race([current.sdk.shutdown(), timeout]);
+    if (outcome === 'timeout') logger?.warn({ timeoutMs }, 'telemetry not flushed in time; giving up');
+  } catch (err) {
+    logger?.warn({ err }, 'telemetry flush failed');
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,87 @@
+// Reading leadership from the cluster itself: the Lease, and the apiserver's audit log.
+import { readFile } from 'node:fs/promises';
+import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { DevEnvironment } from '../../src/dev/dev-environment.ts';
+import type { ShipshapeProcess } from '../../src/dev/shipshape-process.ts';
+import { eventually } from './eventually.ts';
+
+/** Fast election timings for tests (seconds): lease 6, renew deadline 4, retry 1. */
+export const FAST_ELECTION = {
+  SHIPSHAPE_LEASE_DURATION_SECONDS: '6',
+  SHIPSHAPE_RENEW_DEADLINE_SECONDS: '4',
+  SHIPSHAPE_RETRY_PERIOD_SECONDS: '1',
+  SHIPSHAPE_API_TIMEOUT_SECONDS: '3',
+};
+
+export async function leaseHolder(kc: KubeConfig): Promise<string> {
+  const lease = await kc
+    .makeApiClient(CoordinationV1Api)
+    .readNamespacedLease({ namespace: 'shipshape-system', name: 'shipshape-leader' });
+  return lease.spec?.holderIdentity ?? '';
+}
+
+/** The replica (by POD_NAME) that `holder` (POD_NAME_suffix) names. */
+export function replicaOf(env: DevEnvironment, holder: string): ShipshapeProcess | undefined {
+  return env.replicas.find((r) => holder.startsWith(`${r.name}_`));
+}
+
+/** Waits until a running replica other than `not` holds the Lease; returns it and when it was seen. */
+export async function waitForLeader(env: DevEnvironment, not?: ShipshapeProcess, timeoutMs = 30_000) {
+  return eventually(
+    'a running replica leads',
+    async () => {
+      const holder = await leaseHolder(env.kc);
+      const replica = replicaOf(env, holder);
+      return replica && replica !== not && replica.isRunning() ? { replica, holder, at: Date.now() } : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+export type AuditEvent = {
+  verb: string;
+  user: { username: string };
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number };
+  requestReceivedTimestamp: string;
+  stageTimestamp: string;
+  requestObject?: { spec?: { holderIdentity?: string } };
+};
+
+export async function readAudit(path: string): Promise<AuditEvent[]> {
+  const text = await readFile(path, 'utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditEvent);
+}
+
+/**
+ * The safety proof, from the apiserver's own records: every successful write a replica made to
+ * WebApps or their children reached the apiserver after that replica's latest Lease acquisition
+ * and before anyone else's next one. Returns the violations (empty means no two leaders ever
+ * wrote at the same time) and counts for the report.
+ */
+export function checkSingleWriter(events: AuditEvent[]) {
+  const ok = (e: AuditEvent) => (e.responseStatus?.code ?? 0) < 300;
+  const fromReplica = (e: AuditEvent) => e.user.username.startsWith('shipshape-dev-');
+  const acquisitions: { at: number; user: string }[] = [];
+  let holder = '';
+  for (const e of events
+    .filter((e) => e.objectRef?.resource === 'leases' && ok(e) && e.requestObject?.spec)
+    .sort((a, b) => Date.parse(a.stageTimestamp) - Date.parse(b.stageTimestamp))) {
+    const next = e.requestObject?.spec?.holderIdentity ?? '';
+    if (next !== holder) {
+      acquisitions.push({ at: Date.parse(e.stageTimestamp), user: next ? e.user.username : '' });
+      holder = next;
+    }
+  }
+  const owned = new Set(['deployments', 'services', 'configmaps', 'webapps']);
+  const writes = events.filter((e) => fromReplica(e) && ok(e) && owned.has(e.objectRef?.resource ?? ''));
+  const violations = writes.filter((w) => {
+    const at = Date.parse(w.requestReceivedTimestamp);
+    const current = acquisitions.filter((a) => a.at <= at).at(-1);
+    return current?.user !== w.user.username;
+  });
+  return { violations, writes: writes.length, terms: acquisitions.filter((a) => a.user).length };
+}

@@ -1,0 +1,213 @@
+// OpenTelemetry as a collector and Prometheus see it: a real Shipshape process (started like
+// `npm start`, with --import ./src/telemetry/register.ts) exports OTLP/HTTP JSON to a receiver in
+// this process while kubectl goes through the real apiserver and its webhooks.
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { randomBytes, randomUUID } from 'node:crypto';
+import t from 'tap';
+import packageJson from '../../package.json' with { type: 'json' };
+import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
+import { MUTATE_PATH } from '../../src/constants.ts';
+import { useNamespace } from '../helpers/control-plane.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { kubectl } from '../helpers/kubectl.ts';
+import { type ReceivedSpan, latestPoint, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
+import { admissionReview, minimalWebApp } from '../helpers/server.ts';
+
+const receiver = await startOtlpReceiver();
+const env = await startDevEnvironment({
+  env: {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=integration',
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+    OTEL_METRIC_EXPORT_INTERVAL: '500',
+  },
+});
+t.teardown(async () => {
+  await env.stop();
+  await receiver.close();
+});
+const replica = env.replicas[0]!;
+const apply = (ns: string, name: string, spec: Record<string, unknown>) =>
+  kubectl(
+    env.cp.kubeconfigPath,
+    ['apply', '-n', ns, '-f', '-'],
+    JSON.stringify({ apiVersion: 'shipshape.dev/v1', kind: 'WebApp', metadata: { name }, spec }),
+  );
+const SERVER = 2;
+const CLIENT = 3;
+
+function admissionSpan(webhook: string, ns: string, name: string, allowed = true) {
+  return eventually(`the admission ${webhook} span of ${ns}/${name}`, async () =>
+    receiver.spans.find(
+      (s) =>
+        s.name === `admission ${webhook}` &&
+        s.attributes['shipshape.admission.namespace'] === ns &&
+        s.attributes['shipshape.admission.name'] === name &&
+        s.attributes['shipshape.admission.allowed'] === allowed,
+    ),
+  );
+}
+
+async function scrape(): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${replica.metricsPort}/metrics`)).text();
+  const totals = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_]+)(?:\{[^}]*\})? ([\d.e+-]+)$/.exec(line);
+    if (match) totals.set(match[1]!, (totals.get(match[1]!) ?? 0) + Number(match[2]));
+  }
+  return totals;
+}
+
+t.test('kubectl apply: admission spans, a reconcile span tree, resource and metrics', async (t) => {
+  const ns = await useNamespace(t, env.kc);
+  const res = await apply(ns, 'shop', { image: 'nginx:1.27' });
+  t.equal(res.code, 0, res.stderr);
+
+  const mutate = await admissionSpan('mutate', ns, 'shop');
+  t.equal(mutate.kind, SERVER, 'a SERVER span');
+  t.match(mutate.attributes, {
+    'shipshape.admission.webhook': 'mutate',
+    'shipshape.admission.operation': 'CREATE',
+    'shipshape.admission.kind': 'shipshape.dev/WebApp',
+    'shipshape.admission.dry_run': false,
+    'http.route': MUTATE_PATH,
+    'http.response.status_code': 200,
+  });
+  t.ok(Number(mutate.attributes['shipshape.admission.patch_operations']) > 0, 'the defaults are a patch');
+  const validate = await admissionSpan('validate', ns, 'shop');
+  t.match(validate.attributes, {
+    'shipshape.admission.patch_operations': 0,
+    'shipshape.admission.operation': 'CREATE',
+  });
+  t.match(mutate.resource, {
+    'service.name': 'shipshape',
+    'service.version': packageJson.version,
+    'k8s.pod.name': replica.name,
+    'k8s.namespace.name': 'shipshape-system',
+    'deployment.environment.name': 'integration',
+  });
+
+  const isShop = (s: ReceivedSpan) =>
+    s.name === 'reconcile webapp' &&
+    s.attributes['shipshape.webapp.namespace'] === ns &&
+    s.attributes['shipshape.webapp.name'] === 'shop';
+  const created = (s: ReceivedSpan) => s.events.filter((e) => e.name === 'child created').length === 3;
+  const reconcile = await eventually('the reconcile that created the children', async () =>
+    receiver.spans.find((s) => isShop(s) && created(s)),
+  );
+  t.equal(reconcile.parentSpanId, '', 'a reconcile is a root span');
+  t.match(reconcile.attributes, {
+    'shipshape.webapp.generation': 1,
+    'shipshape.reconcile.result': 'success',
+    'shipshape.reconcile.requeue': true,
+  });
+  t.same(reconcile.events.map((e) => e.attributes['shipshape.object.kind']).sort(), [
+    'ConfigMap',
+    'Deployment',
+    'Service',
+  ]);
+  const children = await eventually('its API call spans', async () => {
+    const found = receiver.spans.filter((s) => s.parentSpanId === reconcile.spanId);
+    return found.length >= 5 && found;
+  });
+  t.same(children.map((s) => s.name).sort(), [
+    'apply ConfigMap',
+    'apply Deployment',
+    'apply Service',
+    'patch WebApp',
+    'patch WebApp/status',
+  ]);
+  for (const child of children) {
+    t.equal(child.traceId, reconcile.traceId, `${child.name} is in the reconcile's trace`);
+    t.equal(child.kind, CLIENT, `${child.name} is a CLIENT span`);
+  }
+
+  await eventually('the metrics, over OTLP', async () => {
+    const p = receiver.points;
+    const admitted = latestPoint(p, 'shipshape.admission.requests', { webhook: 'mutate', allowed: true });
+    const latency = latestPoint(p, 'shipshape.admission.duration', { webhook: 'validate' });
+    const reconciles = latestPoint(p, 'shipshape.reconciles', { controller: 'webapp', result: 'success' });
+    const createdDeployments = latestPoint(p, 'shipshape.reconcile.child_changes', { kind: 'Deployment' });
+    const adds = latestPoint(p, 'shipshape.workqueue.adds', { name: 'webapp' });
+    const at = (point: { value?: number; count?: number } | undefined) => point?.value ?? point?.count ?? 0;
+    return (
+      at(admitted) >= 1 &&
+      at(latency) >= 1 &&
+      latency!.explicitBounds![0]! < 0.001 &&
+      at(reconciles) >= 1 &&
+      createdDeployments?.attributes.action === 'created' &&
+      at(adds) >= 1 &&
+      at(latestPoint(p, 'shipshape.reconcile.duration')) >= 1 &&
+      at(latestPoint(p, 'shipshape.workqueue.queue_duration')) >= 1 &&
+      latestPoint(p, 'shipshape.workqueue.depth') !== undefined &&
+      latestPoint(p, 'shipshape.leader')?.value === 1
+    );
+  });
+  t.same(receiver.errors, [], 'every export decoded');
+});
+
+t.test('a denial: the reason on the span, the trace id in the log line', async (t) => {
+  const ns = await useNamespace(t, env.kc);
+  const res = await apply(ns, 'big', { image: 'nginx:1.27', replicas: 50 });
+  t.not(res.code, 0);
+  const span = await admissionSpan('validate', ns, 'big', false);
+  t.match(span.attributes, {
+    'shipshape.admission.denial_reason': /spec\.replicas: 50 exceeds the maximum of 10/,
+    'shipshape.admission.status_code': 422,
+  });
+  const line = await eventually('the log line of the denial', async () => {
+    const lines = (await readFile(replica.logPath, 'utf8')).split('\n').filter((l) => l.includes(ns));
+    return lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'admission reviewed' && l.allowed === false);
+  });
+  t.equal(line.trace_id, span.traceId, 'the log line carries the trace id');
+  t.equal(line.span_id, span.spanId, 'and the span id');
+});
+
+t.test('a traceparent header makes the admission span its child', async (t) => {
+  const traceId = randomBytes(16).toString('hex');
+  const parentId = randomBytes(8).toString('hex');
+  const uid = randomUUID();
+  const body = JSON.stringify(admissionReview(minimalWebApp(), { uid }));
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request(
+      `${replica.baseUrl}${MUTATE_PATH}`,
+      {
+        method: 'POST',
+        ca: env.certs.caPem,
+        headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${parentId}-01` },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+  t.equal(status, 200);
+  const span = await eventually('the span of that request', async () =>
+    receiver.spans.find((s) => s.attributes['shipshape.admission.uid'] === uid),
+  );
+  t.equal(span.name, 'admission mutate');
+  t.equal(span.traceId, traceId, 'in the caller’s trace');
+  t.equal(span.parentSpanId, parentId, 'a child of the caller’s span');
+});
+
+t.test('the Prometheus endpoint shows admission and reconcile counters moving', async (t) => {
+  const ns = await useNamespace(t, env.kc);
+  const before = await scrape();
+  t.equal(before.get('shipshape_leader'), 1, 'the leader gauge');
+  t.equal((await apply(ns, 'scraped', { image: 'nginx:1.27' })).code, 0);
+  const after = await eventually('both counters moved', async () => {
+    const now = await scrape();
+    const moved = (name: string) => (now.get(name) ?? 0) > (before.get(name) ?? 0);
+    return moved('shipshape_admission_requests_total') && moved('shipshape_reconciles_total') && now;
+  });
+  t.ok(after.get('shipshape_admission_duration_count')! > (before.get('shipshape_admission_duration_count') ?? 0));
+  const notFound = await fetch(`http://127.0.0.1:${replica.metricsPort}/`);
+  t.equal(notFound.status, 404, 'only /metrics is served');
+});

@@ -1,0 +1,106 @@
+// Admission telemetry through app.inject(): the request's span (from @fastify/otel, registered by
+// the SDK as in production), its attributes and parent, the log lines inside it, the metrics.
+import { Writable } from 'node:stream';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { pino } from 'pino';
+import t from 'tap';
+import { MUTATE_PATH, VALIDATE_PATH } from '../../../src/constants.ts';
+import { traceLogMixin } from '../../../src/telemetry/log-context.ts';
+import { admissionReview, buildTestServer, minimalWebApp } from '../../helpers/server.ts';
+import { sample, startInProcessTelemetry } from './in-process.ts';
+
+const telemetry = await startInProcessTelemetry(t);
+const lines: Record<string, unknown>[] = [];
+const logStream = new Writable({
+  write(chunk, _encoding, done) {
+    lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+    done();
+  },
+});
+const app = await buildTestServer({ logger: pino({ level: 'debug', mixin: traceLogMixin }, logStream) });
+t.teardown(() => app.close());
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT_ID = '00f067aa0ba902b7';
+const spanOf = async (uid: string) => {
+  const span = (await telemetry.spans()).find((s) => s.attributes['shipshape.admission.uid'] === uid);
+  if (!span) t.fail(`no span for ${uid}`);
+  return span;
+};
+
+const post = (url: string, payload: object | string, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json', ...headers } });
+
+t.test('one SERVER span per request, a child of the traceparent, named and annotated', async (t) => {
+  const res = await post(MUTATE_PATH, admissionReview(minimalWebApp(), { uid: 'uid-mutate' }), {
+    traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`,
+  });
+  t.equal(res.statusCode, 200);
+  const span = await spanOf('uid-mutate');
+  if (!span) return;
+  t.equal(span.name, 'admission mutate');
+  t.equal(span.kind, SpanKind.SERVER);
+  t.equal(span.spanContext().traceId, TRACE_ID, "the apiserver's trace");
+  t.equal(span.parentSpanContext?.spanId, PARENT_ID, "a child of the apiserver's span");
+  t.match(span.attributes, {
+    'shipshape.admission.webhook': 'mutate',
+    'shipshape.admission.operation': 'CREATE',
+    'shipshape.admission.kind': 'shipshape.dev/WebApp',
+    'shipshape.admission.namespace': 'team-a',
+    'shipshape.admission.name': 'shop',
+    'shipshape.admission.dry_run': false,
+    'shipshape.admission.allowed': true,
+    'http.route': MUTATE_PATH,
+  });
+  t.ok(Number(span.attributes['shipshape.admission.patch_operations']) > 0, 'counts the patch operations');
+  t.notOk('shipshape.admission.denial_reason' in span.attributes);
+  const sameTrace = (await telemetry.spans()).filter((s) => s.spanContext().traceId === TRACE_ID);
+  t.equal(sameTrace.length, 1, 'no hook or handler spans beside it');
+  const logged = lines.find((l) => l.uid === 'uid-mutate');
+  t.match(logged, { msg: 'admission reviewed', trace_id: TRACE_ID, span_id: span.spanContext().spanId });
+});
+
+t.test('a denial: reason and status code on the span, not a span error', async (t) => {
+  const object = { ...minimalWebApp(), spec: { image: 'nginx:1.27', replicas: 50 } };
+  await post(VALIDATE_PATH, admissionReview(object, { uid: 'uid-denied', dryRun: true }));
+  const span = await spanOf('uid-denied');
+  if (!span) return;
+  t.match(span.attributes, {
+    'shipshape.admission.allowed': false,
+    'shipshape.admission.dry_run': true,
+    'shipshape.admission.status_code': 422,
+    'shipshape.admission.denial_reason': /spec\.replicas: 50 exceeds the maximum of 10/,
+  });
+  t.equal(span.status.code, SpanStatusCode.UNSET, 'a denial is an answer, not a failure');
+  t.equal(span.parentSpanContext, undefined, 'no traceparent: a root span');
+});
+
+t.test('a malformed body: the error code on the span', async (t) => {
+  await post(MUTATE_PATH, '{"apiVersion": ');
+  const spans = await telemetry.spans();
+  const span = spans.find((s) => s.attributes['shipshape.admission.error_code'] === 'ADM_DECODE');
+  t.ok(span, 'a span with ADM_DECODE');
+  t.match(span?.attributes, { 'shipshape.admission.webhook': 'mutate', 'shipshape.admission.allowed': false });
+});
+
+t.test('probes get no span', async (t) => {
+  const before = (await telemetry.spans()).length;
+  await app.inject({ method: 'GET', url: '/healthz' });
+  await app.inject({ method: 'GET', url: '/readyz' });
+  t.equal((await telemetry.spans()).length, before);
+});
+
+t.test('metrics: requests by webhook, operation and allowed; latency with sub-millisecond buckets', async (t) => {
+  const samples = await telemetry.scrape();
+  const requests = (labels: Record<string, string>) => sample(samples, 'shipshape_admission_requests_total', labels);
+  t.equal(requests({ webhook: 'mutate', operation: 'CREATE', allowed: 'true' }), 1);
+  t.equal(requests({ webhook: 'validate', operation: 'CREATE', allowed: 'false' }), 1);
+  t.equal(requests({ webhook: 'mutate', operation: 'UNKNOWN', allowed: 'false' }), 1, 'the malformed one');
+  t.equal(sample(samples, 'shipshape_admission_duration_count'), 3);
+  t.equal(sample(samples, 'shipshape_admission_duration_bucket', { le: '+Inf' }), 3);
+  t.ok(
+    [...samples.keys()].some((k) => k.startsWith('shipshape_admission_duration_bucket') && k.includes('le="0.0001"')),
+    'a bucket at 100 µs',
+  );
+  t.equal(sample(samples, 'shipshape_leader'), 0, 'not leading until told');
+});

@@ -1,0 +1,174 @@
+// Reconcile telemetry: the span tree of reconcileWebApp against an in-memory cluster, child
+// changes as span events and counts, and the controller's spans and metrics for failures.
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { pino } from 'pino';
+import t from 'tap';
+import { FINALIZER } from '../../../src/constants.ts';
+import { TerminalError, createController } from '../../../src/operator/controller.ts';
+import { type ChildKind, type ReconcileContext, reconcileWebApp } from '../../../src/operator/reconcile-webapp.ts';
+import { createWorkQueue } from '../../../src/operator/work-queue.ts';
+import { workQueueMetrics } from '../../../src/telemetry/metrics.ts';
+import { createReconcileTelemetry, errorReason } from '../../../src/telemetry/reconcile-telemetry.ts';
+import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
+import { sample, startInProcessTelemetry } from './in-process.ts';
+
+const telemetry = await startInProcessTelemetry(t);
+
+/** A WebApp and its children in memory; every apply bumps the resourceVersion. */
+function cluster() {
+  let version = 100;
+  const children = new Map<string, string>();
+  const webApp: Record<string, unknown> = {
+    apiVersion: 'shipshape.dev/v1',
+    kind: 'WebApp',
+    metadata: { name: 'web', namespace: 'team-a', uid: 'u-1', generation: 3, resourceVersion: '7', finalizers: [] },
+    spec: { image: 'nginx:1.27' },
+  };
+  const ctx: ReconcileContext = {
+    getWebApp: () => webApp,
+    childVersion: (kind, namespace, name) => children.get(`${kind}/${namespace}/${name}`),
+    async apply(obj) {
+      const resourceVersion = String(++version);
+      children.set(`${obj.kind}/${obj.metadata?.namespace}/${obj.metadata?.name}`, resourceVersion);
+      return { ...obj, metadata: { ...obj.metadata, resourceVersion } };
+    },
+    async deleteChild(kind: ChildKind, namespace, name) {
+      children.delete(`${kind}/${namespace}/${name}`);
+    },
+    async patchWebApp() {
+      (webApp.metadata as { finalizers: string[] }).finalizers = [FINALIZER];
+    },
+    async writeStatus() {},
+    events: { record() {} },
+    policyConfig: { limits: DEFAULT_LIMITS },
+    namespaceAnnotations: () => ({}),
+    now: () => new Date('2025-03-01T10:00:00Z'),
+    resyncMs: 30_000,
+  };
+  return { ctx, webApp };
+}
+
+async function traced(key: string, ctx: ReconcileContext): Promise<ReadableSpan> {
+  const span = createReconcileTelemetry('webapp').start(key);
+  const result = await span.within(() => reconcileWebApp(key, ctx));
+  span.end('success', { requeue: result.requeueAfterMs !== undefined, ...result });
+  return (await telemetry.spans()).findLast((s) => s.name === 'reconcile webapp')!;
+}
+const childrenOf = async (parent: ReadableSpan) =>
+  (await telemetry.spans()).filter((s) => s.parentSpanContext?.spanId === parent.spanContext().spanId);
+const events = (span: ReadableSpan) => span.events.map((e) => `${e.name} ${e.attributes?.['shipshape.object.kind']}`);
+
+t.test('first reconcile: a root span, a CLIENT span per API call, a created event per child', async (t) => {
+  const { ctx } = cluster();
+  const root = await traced('team-a/web', ctx);
+  t.equal(root.parentSpanContext, undefined, 'a root span');
+  t.match(root.attributes, {
+    'shipshape.controller': 'webapp',
+    'shipshape.webapp.namespace': 'team-a',
+    'shipshape.webapp.name': 'web',
+    'shipshape.webapp.generation': 3,
+    'shipshape.reconcile.result': 'success',
+    'shipshape.reconcile.requeue': true,
+    'shipshape.reconcile.requeue_after_ms': 30_000,
+  });
+  const calls = await childrenOf(root);
+  t.same(
+    calls.map((s) => s.name),
+    ['patch WebApp', 'apply ConfigMap', 'apply Deployment', 'apply Service', 'patch WebApp/status'],
+  );
+  t.ok(
+    calls.every((s) => s.kind === SpanKind.CLIENT),
+    'CLIENT spans',
+  );
+  t.match(calls[2]!.attributes, { 'shipshape.object.kind': 'Deployment', 'shipshape.object.name': 'web' });
+  t.same(events(root), ['child created ConfigMap', 'child created Deployment', 'child created Service']);
+
+  const again = await traced('team-a/web', ctx);
+  t.same(events(again), ['child updated ConfigMap', 'child updated Deployment', 'child updated Service']);
+
+  const { metadata } = (ctx.getWebApp('team-a', 'web') as { metadata: Record<string, unknown> }) ?? {};
+  metadata.deletionTimestamp = '2025-03-01T10:05:00Z';
+  const cleanup = await traced('team-a/web', ctx);
+  t.same(events(cleanup), ['child deleted Service', 'child deleted Deployment', 'child deleted ConfigMap']);
+  t.same(
+    (await childrenOf(cleanup)).map((s) => s.name),
+    ['delete Service', 'delete Deployment', 'delete ConfigMap', 'patch WebApp'],
+  );
+
+  const samples = await telemetry.scrape();
+  for (const action of ['created', 'updated', 'deleted']) {
+    t.equal(sample(samples, 'shipshape_reconcile_child_changes_total', { kind: 'Deployment', action }), 1, action);
+  }
+});
+
+t.test('a failed API call: the CLIENT span and the reconcile span carry the error', async (t) => {
+  const { ctx } = cluster();
+  const conflict = Object.assign(new Error('Operation cannot be fulfilled: conflict'), { code: 409 });
+  ctx.apply = () => Promise.reject(conflict);
+  const span = createReconcileTelemetry('webapp').start('team-a/web');
+  await t.rejects(span.within(() => reconcileWebApp('team-a/web', ctx)));
+  span.end('error', { requeue: true, err: conflict });
+  const root = (await telemetry.spans()).findLast((s) => s.name === 'reconcile webapp')!;
+  const failed = (await childrenOf(root)).find((s) => s.name === 'apply ConfigMap')!;
+  t.equal(failed.status.code, SpanStatusCode.ERROR);
+  t.equal(failed.attributes['http.response.status_code'], 409);
+  t.equal(root.status.code, SpanStatusCode.ERROR);
+  t.match(
+    root.events.map((e) => e.name),
+    ['exception'],
+  );
+});
+
+t.test('the controller: a span per reconcile, results, error reasons, work-queue metrics', async (t) => {
+  const queue = createWorkQueue({ metrics: workQueueMetrics('unit') });
+  const outcomes = [new TerminalError('spec is invalid'), Object.assign(new Error('gone'), { code: 410 })];
+  const controller = createController({
+    name: 'unit',
+    queue,
+    sources: [{ start: async () => {}, hasSynced: () => true }],
+    reconcile: async () => {
+      const next = outcomes.shift();
+      if (next) throw next;
+      return {};
+    },
+    workers: 1,
+    logger: pino({ level: 'silent' }),
+  });
+  const stop = new AbortController();
+  const running = controller.start(stop.signal);
+  queue.add('ns/a');
+  queue.add('ns/b');
+  await new Promise((resolve) => setTimeout(resolve, 200)); // b's retry waits out a 5 ms backoff
+  stop.abort();
+  await running;
+  const spans = (await telemetry.spans()).filter((s) => s.name === 'reconcile unit');
+  t.same(
+    spans.map((s) => `${s.attributes['shipshape.webapp.name']} ${s.attributes['shipshape.reconcile.result']}`),
+    ['a terminal', 'b error', 'b success'],
+  );
+  t.same(
+    spans.map((s) => s.attributes['shipshape.reconcile.requeue']),
+    [false, true, false],
+  );
+  const samples = await telemetry.scrape();
+  const errors = (reason: string) =>
+    sample(samples, 'shipshape_reconcile_errors_total', { controller: 'unit', reason });
+  t.equal(errors('RECONCILE_TERMINAL'), 1);
+  t.equal(errors('http_410'), 1);
+  t.equal(sample(samples, 'shipshape_reconciles_total', { controller: 'unit', result: 'success' }), 1);
+  t.equal(sample(samples, 'shipshape_reconcile_duration_count', { controller: 'unit' }), 3);
+  t.equal(sample(samples, 'shipshape_workqueue_adds_total', { name: 'unit' }), 3);
+  t.equal(sample(samples, 'shipshape_workqueue_retries_total', { name: 'unit' }), 1);
+  t.equal(sample(samples, 'shipshape_workqueue_queue_duration_count', { name: 'unit' }), 3);
+  t.equal(sample(samples, 'shipshape_workqueue_depth', { name: 'unit' }), 0);
+});
+
+t.test('errorReason: bounded labels', async (t) => {
+  t.equal(errorReason(Object.assign(new Error('x'), { code: 409 })), 'http_409');
+  t.equal(errorReason(new TerminalError('x')), 'RECONCILE_TERMINAL');
+  t.equal(errorReason(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })), 'ECONNREFUSED');
+  t.equal(errorReason(Object.assign(new Error('x'), { code: 'a free-form message' })), 'Error');
+  t.equal(errorReason(new TypeError('x')), 'TypeError');
+  t.equal(errorReason('thrown string'), 'unknown');
+});

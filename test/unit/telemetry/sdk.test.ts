@@ -1,0 +1,140 @@
+// The SDK as `node --import ./src/telemetry/register.ts` starts it, in child processes: what the
+// standard OTEL_* variables turn on, that shutdown flushes, that no endpoint means no export and
+// no output. planTelemetry's decisions are checked directly.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import t from 'tap';
+import packageJson from '../../../package.json' with { type: 'json' };
+import { baseResourceAttributes, planTelemetry } from '../../../src/telemetry/sdk.ts';
+import { startOtlpReceiver } from '../../helpers/otlp-receiver.ts';
+
+const register = new URL('../../../src/telemetry/register.ts', import.meta.url).href;
+const sdkModule = new URL('../../../src/telemetry/sdk.ts', import.meta.url).href;
+// One span and one counter, then the shutdown main.ts performs; long export delays, so only the
+// shutdown flush can deliver them.
+const probe = `
+import { metrics, trace } from '@opentelemetry/api';
+import { shutdownTelemetry } from ${JSON.stringify(sdkModule)};
+trace.getTracer('probe').startSpan('probe-span').end();
+metrics.getMeter('probe').createCounter('probe.count').add(2);
+await shutdownTelemetry();
+`;
+
+async function runProbe(env: Record<string, string>) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
+  const child = spawn(process.execPath, ['--import', register, '--input-type=module', '-e', probe], {
+    env: { ...clean, OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRIC_EXPORT_INTERVAL: '60000', ...env },
+    cwd: new URL('../../../', import.meta.url),
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, output };
+}
+
+t.test('planTelemetry', async (t) => {
+  t.same(planTelemetry({}), { enabled: true, traces: false }, 'no endpoint: nothing to export');
+  t.same(planTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'TRUE' }), {
+    enabled: false,
+    traces: false,
+  });
+  t.match(planTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }), {
+    traces: true,
+    otlpMetrics: { protocol: 'http/json', intervalMs: 60_000, timeoutMs: 30_000 },
+  });
+  t.match(planTelemetry({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' }), {
+    traces: true,
+    otlpMetrics: undefined,
+  });
+  t.match(
+    planTelemetry({
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://c:4318/v1/metrics',
+      OTEL_METRIC_EXPORT_INTERVAL: '5000',
+      OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc',
+    }),
+    { traces: false, otlpMetrics: { protocol: 'grpc', intervalMs: 5000, timeoutMs: 5000 } },
+  );
+  t.match(planTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c', OTEL_TRACES_EXPORTER: 'none' }), { traces: false });
+  t.match(planTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c', OTEL_METRICS_EXPORTER: 'none' }), {
+    otlpMetrics: undefined,
+  });
+  t.match(planTelemetry({ OTEL_TRACES_EXPORTER: 'console' }), { traces: true }, 'console needs no endpoint');
+});
+
+t.test('resource attributes: service.*, and k8s.* from the downward API when present', async (t) => {
+  t.same(baseResourceAttributes({ POD_NAME: 'shipshape-7d9', POD_NAMESPACE: 'shipshape-system' }), {
+    'service.name': 'shipshape',
+    'service.version': packageJson.version,
+    'k8s.pod.name': 'shipshape-7d9',
+    'k8s.namespace.name': 'shipshape-system',
+  });
+  t.same(Object.keys(baseResourceAttributes({})), ['service.name', 'service.version']);
+});
+
+t.test('an endpoint: shutdown flushes the span and the metric; OTEL_* resource variables win', async (t) => {
+  const receiver = await startOtlpReceiver();
+  t.teardown(() => receiver.close());
+  const { code, output } = await runProbe({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_SERVICE_NAME: 'shipshape-canary',
+    OTEL_RESOURCE_ATTRIBUTES: 'k8s.cluster.name=east',
+    POD_NAME: 'shipshape-0',
+  });
+  t.equal(code, 0, output);
+  t.equal(output, '', 'nothing printed');
+  const span = receiver.spans.find((s) => s.name === 'probe-span');
+  t.ok(span, 'the span arrived');
+  t.match(span?.resource, {
+    'service.name': 'shipshape-canary',
+    'service.version': packageJson.version,
+    'k8s.pod.name': 'shipshape-0',
+    'k8s.cluster.name': 'east',
+  });
+  t.equal(receiver.points.find((p) => p.metric === 'probe.count')?.value, 2, 'the metric arrived');
+  t.same(receiver.errors, []);
+});
+
+t.test('OTEL_TRACES_SAMPLER=always_off: no span, metrics still', async (t) => {
+  const receiver = await startOtlpReceiver();
+  t.teardown(() => receiver.close());
+  const { code } = await runProbe({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_TRACES_SAMPLER: 'always_off',
+  });
+  t.equal(code, 0);
+  t.equal(receiver.spans.length, 0);
+  t.ok(receiver.points.some((p) => p.metric === 'probe.count'));
+});
+
+t.test('OTEL_SDK_DISABLED=true: nothing is exported', async (t) => {
+  const receiver = await startOtlpReceiver();
+  t.teardown(() => receiver.close());
+  const { code, output } = await runProbe({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_SDK_DISABLED: 'true',
+  });
+  t.equal(code, 0, output);
+  t.same([receiver.spans.length, receiver.points.length], [0, 0]);
+});
+
+t.test('no endpoint: nothing sent to the SDK default (localhost:4318), nothing printed', async (t) => {
+  let requests = 0;
+  const fallback = createServer((req, res) => {
+    requests++;
+    res.end('{}');
+  });
+  const listening = await new Promise<boolean>((resolve) => {
+    fallback.once('error', () => resolve(false));
+    fallback.listen(4318, '127.0.0.1', () => resolve(true));
+  });
+  t.teardown(() => new Promise((resolve) => fallback.close(resolve)));
+  const { code, output } = await runProbe({});
+  t.equal(code, 0);
+  t.equal(output, '', 'no export error is logged');
+  if (listening) t.equal(requests, 0, 'no request reached localhost:4318');
+  else t.comment('port 4318 is taken here; only the silence was checked');
+});
