@@ -30,8 +30,12 @@ export type ReconcileContext = {
   deleteChild(kind: ChildKind, namespace: string, name: string): Promise<void>;
   /** JSON Patch on the WebApp (finalizers). */
   patchWebApp(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<unknown>;
-  /** Replaces the WebApp's status through the status subresource. */
-  writeStatus(namespace: string, name: string, status: WebApp['status']): Promise<void>;
+  /**
+   * Replaces the WebApp's status through the status subresource. May resolve `false` when this
+   * very status was already written for the object with this `uid` (the watch cache can lag
+   * behind our own write); nothing was written then.
+   */
+  writeStatus(namespace: string, name: string, status: WebApp['status'], uid?: string): Promise<boolean | void>;
   events: Pick<EventRecorder, 'record'>;
   policyConfig: PolicyConfig;
   namespaceAnnotations(namespace: string): Record<string, string> | undefined;
@@ -104,8 +108,8 @@ export async function reconcileWebApp(key: string, untraced: ReconcileContext): 
         });
         // Warn once per change: our own status write wakes us again, with nothing new to say.
         if (!statusEqual(subject.status, status)) {
-          await ctx.writeStatus(namespace, name, status);
-          ctx.events.record(subject, 'Warning', 'InvalidSpec', desired.invalid);
+          const written = await ctx.writeStatus(namespace, name, status, subject.metadata?.uid);
+          if (written !== false) ctx.events.record(subject, 'Warning', 'InvalidSpec', desired.invalid);
         }
         // Terminal until the object changes: no requeue, no hot loop.
         return {};
@@ -136,7 +140,7 @@ export async function reconcileWebApp(key: string, untraced: ReconcileContext): 
         observed: fromDeployment(deployment),
         now: ctx.now(),
       });
-      if (!statusEqual(subject.status, status)) await ctx.writeStatus(namespace, name, status);
+      if (!statusEqual(subject.status, status)) await ctx.writeStatus(namespace, name, status, subject.metadata?.uid);
       return { requeueAfterMs: ctx.resyncMs };
     },
   });

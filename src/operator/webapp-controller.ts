@@ -15,6 +15,8 @@ import { createResilientInformer } from '../kube/resilient-informer.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { createAppliedCache } from './applied-cache.ts';
 import { CHILD_OWNER_LABEL } from './children.ts';
+import { statusEqual } from './status.ts';
+import type { WebAppStatus } from '../api/webapp.ts';
 import { createController } from './controller.ts';
 import { createEventRecorder } from './event-recorder.ts';
 import { type ChildKind, type ReconcileContext, reconcileWebApp } from './reconcile-webapp.ts';
@@ -103,6 +105,9 @@ function buildController(options: WebAppControllerOptions) {
 
   const events = createEventRecorder(kc, { component: 'shipshape', host: options.identity, logger: log });
   const fieldManager = options.fieldManager ?? FIELD_MANAGER;
+  // The status we last wrote, by WebApp uid: a reconcile woken before the watch cache shows our
+  // own write must not write (and announce) the same status again.
+  const writtenStatus = new Map<string, WebAppStatus>();
   const appliedCache = createAppliedCache((kind, namespace, name) => children[kind as ChildKind]?.get(name, namespace));
   const context: ReconcileContext = {
     getWebApp: (namespace, name) => webApps.get(name, namespace) as Record<string, unknown> | undefined,
@@ -127,13 +132,17 @@ function buildController(options: WebAppControllerOptions) {
       });
     },
     patchWebApp: (namespace, name, body) => custom.patchNamespacedCustomObject({ ...target, namespace, name, body }),
-    async writeStatus(namespace, name, status) {
+    async writeStatus(namespace, name, status, uid) {
+      const last = uid ? writtenStatus.get(uid) : undefined;
+      if (last && status && statusEqual(last, status)) return false;
       await custom.patchNamespacedCustomObjectStatus({
         ...target,
         namespace,
         name,
         body: [{ op: 'add', path: '/status', value: status }],
       });
+      if (uid && status) writtenStatus.set(uid, status);
+      return true;
     },
     events,
     policyConfig: options.policyConfig,

@@ -129,7 +129,9 @@ export function traceReconcileContext(ctx: ReconcileContext): ReconcileContext {
     },
     patchWebApp: (namespace, name, operations) =>
       apiCall('patch WebApp', target('WebApp', namespace, name), () => ctx.patchWebApp(namespace, name, operations)),
-    writeStatus: (namespace, name, status) =>
-      apiCall('patch WebApp/status', target('WebApp', namespace, name), () => ctx.writeStatus(namespace, name, status)),
+    writeStatus: (namespace, name, status, uid) =>
+      apiCall('patch WebApp/status', target('WebApp', namespace, name), () =>
+        ctx.writeStatus(namespace, name, status, uid),
+      ),
   };
 }
