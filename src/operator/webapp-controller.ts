@@ -11,6 +11,7 @@ import {
 import type { Logger } from 'pino';
 import { API_GROUP, API_VERSION, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, WEBAPP_PLURAL } from '../constants.ts';
 import { serverSideApply } from '../kube/apply.ts';
+import { TimeoutKubeConfig } from '../kube/timeout-kubeconfig.ts';
 import { createResilientInformer } from '../kube/resilient-informer.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { createAppliedCache } from './applied-cache.ts';
@@ -46,7 +47,9 @@ export function createWebAppController(options: WebAppControllerOptions) {
   return {
     needsLeaderElection: true,
     start: async (signal: AbortSignal) => {
-      const { controller, events } = buildController(options);
+      // Calls made during this term abort when it ends (see TimeoutKubeConfig.withAbortSignal).
+      const kc = options.kc instanceof TimeoutKubeConfig ? options.kc.withAbortSignal(signal) : options.kc;
+      const { controller, events } = buildController({ ...options, kc });
       try {
         await controller.start(signal);
       } finally {
