@@ -137,9 +137,11 @@ const fmt = (p: Phase) =>
 console.log(`webhook telemetry benchmark: ${rounds} rounds of ${seconds} s per mode, ${concurrency} clients`);
 const sink = await startSink();
 const env = await startDevEnvironment({ env: { OTEL_SDK_DISABLED: 'true' } });
+// Not one of env's replicas: stopped here, whatever happens, so no process outlives the bench.
+let on: ShipshapeProcess | undefined;
 try {
   const off = env.replicas[0]!;
-  const on = await startShipshapeProcess({
+  on = await startShipshapeProcess({
     kubeconfigPath: env.cp.kubeconfigPath,
     certs: env.certs,
     podName: 'shipshape-telemetry',
@@ -196,8 +198,8 @@ try {
       pass: ratio >= GOAL,
     })}`,
   );
-  await on.stop();
 } finally {
+  await on?.stop();
   await env.stop();
   await sink.close();
 }
