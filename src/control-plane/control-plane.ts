@@ -4,14 +4,13 @@ import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { get as httpGet } from 'node:http';
-import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { toKubeconfigYaml } from '../kube/kubeconfig.ts';
 import { findFreePort } from '../net/free-port.ts';
+import { probeStatus } from '../net/probe-status.ts';
 import { type CertificateAuthority, createCertificateAuthority } from '../pki/certificates.ts';
 import { type ControlPlaneAssets, resolveAssets } from './assets.ts';
 import { type ManagedProcess, startProcess } from '../runtime/child-process.ts';
@@ -110,7 +109,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const etcd = await startProcess('etcd', assets.etcd, etcdArgs(dir, etcdPort, peerPort), join(dir, 'etcd.log'));
     started.push(etcd);
     watchdogPid = startWatchdog(dir, started);
-    await waitFor(() => httpOk(`http://127.0.0.1:${etcdPort}/health`), etcd, 20_000, 'etcd /health');
+    await waitFor(
+      async () => (await probeStatus(`http://127.0.0.1:${etcdPort}/health`)) === 200,
+      etcd,
+      20_000,
+      'etcd /health',
+    );
 
     const port = await findFreePort();
     const server = `https://127.0.0.1:${port}`;
@@ -131,7 +135,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       started.splice(1, 1, apiserver);
       watchdogPid = startWatchdog(dir, started, watchdogPid);
       await waitFor(
-        () => httpOk(`${server}/readyz`, pki),
+        async () => (await probeStatus(`${server}/readyz`, { ca: pki.ca, cert: pki.cert, key: pki.key })) === 200,
         apiserver,
         options.startTimeoutMs ?? 90_000,
         'kube-apiserver /readyz',
@@ -275,18 +279,4 @@ async function waitFor(check: () => Promise<boolean>, proc: ManagedProcess, time
     await sleep(200);
   }
   throw new HarnessError('CP_NOT_READY', `${what} not ready after ${timeoutMs} ms`);
-}
-
-function httpOk(url: string, tls?: Pki): Promise<boolean> {
-  return new Promise((resolve) => {
-    const request = url.startsWith('https:')
-      ? httpsGet(url, { ca: tls?.ca, cert: tls?.cert, key: tls?.key, timeout: 2000 })
-      : httpGet(url, { timeout: 2000 });
-    request.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    request.on('error', () => resolve(false));
-    request.on('timeout', () => request.destroy());
-  });
 }

@@ -1,9 +1,9 @@
 // One Shipshape server process (src/main.ts) against a local control plane, for the dev loop and
 // the integration tests, which must exercise the real entry point.
-import { get } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { type ManagedProcess, startProcess } from '../runtime/child-process.ts';
 import { findFreePort } from '../net/free-port.ts';
+import { probeStatus } from '../net/probe-status.ts';
 import { sleep } from '../runtime/sleep.ts';
 import type { DevCertificates } from './dev-certificates.ts';
 
@@ -48,21 +48,10 @@ export async function startShipshapeProcess(options: ShipshapeProcessOptions): P
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   while (Date.now() < deadline) {
     if (!proc.isRunning()) throw new Error(`${options.podName} exited (${await proc.exited}):\n${await proc.tail()}`);
-    const ready = (await statusOf(`${baseUrl}/readyz`, options.certs.caPem)) === 200;
+    const ready = (await probeStatus(`${baseUrl}/readyz`, { ca: options.certs.caPem })) === 200;
     if (ready) return { ...proc, port, baseUrl, metricsPort };
     await sleep(100);
   }
   await proc.stop();
   throw new Error(`${options.podName} not ready within the timeout:\n${await proc.tail()}`);
-}
-
-function statusOf(url: string, ca: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = get(url, { ca, timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolve(0));
-    req.on('timeout', () => req.destroy());
-  });
 }
