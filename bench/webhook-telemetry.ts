@@ -7,13 +7,22 @@
 // of the machine, which moves both figures of a round alike, mostly cancels. Prints figures and a
 // final `RESULT <json>` line; the goal is a ratio >= 0.85.
 //
+// CPU: with two or more cores (and taskset), both measured processes run on the last core and
+// everything else (this process with its clients and the OTLP sink, etcd, kube-apiserver) on the
+// others, so a replica's figure is what one core of webhook does and the load generator and the
+// collector, which live elsewhere in a cluster, do not take their CPU from it. --no-pin turns it off.
+//
 //   node bench/webhook-telemetry.ts [--seconds 3] [--rounds 8] [--concurrency 16] [--on-env KEY=VALUE ...]
+//     [--off-env KEY=VALUE ...]
 //
 // --on-env adds OTEL_* settings to the telemetry process, e.g. a sampler:
 //   --on-env OTEL_TRACES_SAMPLER=parentbased_traceidratio --on-env OTEL_TRACES_SAMPLER_ARG=0.1
+// --on-env and --off-env also profile: --on-env "NODE_OPTIONS=--cpu-prof --cpu-prof-dir=/tmp/on"
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { Agent, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MUTATE_PATH, VALIDATE_PATH } from '../src/constants.ts';
@@ -26,13 +35,34 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '8' },
     concurrency: { type: 'string', default: '16' },
     'on-env': { type: 'string', multiple: true, default: [] },
+    'off-env': { type: 'string', multiple: true, default: [] },
+    'no-pin': { type: 'boolean', default: false },
   },
 });
-const onEnv = Object.fromEntries(values['on-env'].map((kv) => kv.split(/=(.*)/s, 2) as [string, string]));
+const envOption = (pairs: string[]) => Object.fromEntries(pairs.map((kv) => kv.split(/=(.*)/s, 2) as [string, string]));
+const onEnv = envOption(values['on-env']);
+const offEnv = envOption(values['off-env']);
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const concurrency = Number(values.concurrency);
 const GOAL = 0.85;
+
+/** Binds every thread of `pid`, and the threads it starts later, to `cpus` (a taskset list). */
+function pin(pid: number, cpus: string): void {
+  execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/** The measured replicas' core and the rest, or undefined when pinning is off or impossible. */
+function cpuPlan(): { measured: string; rest: string } | undefined {
+  const cores = availableParallelism();
+  if (values['no-pin'] || cores < 2) return undefined;
+  try {
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return { measured: String(cores - 1), rest: cores === 2 ? '0' : `0-${cores - 2}` };
+}
 
 /** An OTLP/HTTP collector that accepts and drops everything (an empty protobuf is a valid reply). */
 async function startSink() {
@@ -136,7 +166,7 @@ const fmt = (p: Phase) =>
 
 console.log(`webhook telemetry benchmark: ${rounds} rounds of ${seconds} s per mode, ${concurrency} clients`);
 const sink = await startSink();
-const env = await startDevEnvironment({ env: { OTEL_SDK_DISABLED: 'true' } });
+const env = await startDevEnvironment({ env: { ...offEnv, OTEL_SDK_DISABLED: 'true' } });
 // Not one of env's replicas: stopped here, whatever happens, so no process outlives the bench.
 let on: ShipshapeProcess | undefined;
 try {
@@ -156,6 +186,14 @@ try {
     },
   });
   const modes = { off, on };
+  const cpus = cpuPlan();
+  if (cpus) {
+    for (const pid of [process.pid, env.cp.etcd.pid, env.cp.apiserver.pid]) pin(pid, cpus.rest);
+    for (const replica of [off, on]) pin(replica.pid, cpus.measured);
+    console.log(`CPU: measured replicas on core ${cpus.measured}; clients, sink and control plane on ${cpus.rest}`);
+  } else {
+    console.log('CPU: not pinned; the clients and the sink share the cores with the measured replicas');
+  }
   console.log('warming up both processes ...');
   for (const replica of [off, on]) await load(replica, env.certs.caPem, 2000);
   const results: Record<'off' | 'on', Phase[]> = { off: [], on: [] };
@@ -184,6 +222,8 @@ try {
       concurrency,
       seconds,
       on_env: onEnv,
+      off_env: offEnv,
+      pinned: cpus ?? false,
       rounds,
       rps_off: round2(rpsOff),
       rps_on: round2(rpsOn),

@@ -1,16 +1,16 @@
 // The admission routes. Every response is 200 with an AdmissionReview (the apiserver treats any
 // other status as a failed call); what went wrong is in response.status.
-// Each request is traced and measured just before its answer, and logs inside its span
-// (src/telemetry/admission-telemetry.ts).
+// Each request is traced from its arrival and measured just before its answer, and logs inside its
+// span (src/telemetry/admission-telemetry.ts).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errored } from '../../webhooks/decision.ts';
 import type { Policy, PolicyContext } from '../../webhooks/policy.ts';
 import { AdmissionError } from '../admission/admission-error.ts';
 import type { AdmissionRequest } from '../admission/admission-review.ts';
 import { decodeAdmissionReview, runPolicy, toAdmissionReview } from '../admission/review.ts';
-import { type AdmissionOutcome, createAdmissionTelemetry } from '../telemetry/admission-telemetry.ts';
+import { type AdmissionOutcome, type Webhook, createAdmissionTelemetry } from '../telemetry/admission-telemetry.ts';
 
-export type AdmissionRoute = { path: string; webhook: 'mutate' | 'validate'; policy: Policy };
+export type AdmissionRoute = { path: string; webhook: Webhook; policy: Policy };
 
 export type AdmissionPluginOptions = {
   routes: AdmissionRoute[];
@@ -48,7 +48,19 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
 
   for (const route of options.routes) {
     const { webhook } = route;
-    app.post(route.path, async (req, res) => {
+    const routeOptions = {
+      // Traced by `telemetry`, not @fastify/otel (src/telemetry/admission-telemetry.ts says why).
+      config: { otel: false },
+      onRequest: (req: FastifyRequest, _res: FastifyReply, done: () => void) => {
+        telemetry.start(req, webhook);
+        done();
+      },
+      onRequestAbort: (req: FastifyRequest, done: () => void) => {
+        telemetry.abort(req);
+        done();
+      },
+    };
+    app.post(route.path, routeOptions, async (req, res) => {
       const decoded = decodeAdmissionReview(req.body as Buffer | undefined);
       if (!decoded.ok) {
         telemetry.log(req, 'warn', { err: decoded.error, uid: decoded.uid, webhook }, 'malformed AdmissionReview');

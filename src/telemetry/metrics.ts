@@ -1,4 +1,5 @@
-// Every Shipshape metric, created once per Meter. They are exported over OTLP and scraped by
+// Every Shipshape metric but the admission ones (src/telemetry/admission-metrics.ts), created once
+// per Meter. They are exported over OTLP and scraped by
 // Prometheus (src/telemetry/metrics-server.ts), where dots become underscores, counters gain
 // `_total` and units a suffix (shipshape.admission.requests -> shipshape_admission_requests_total).
 //
@@ -6,22 +7,16 @@
 // instrumented code: a no-op until src/telemetry/register.ts installs the SDK, which it does before
 // any Shipshape module loads. Unlike tracers, the API has no proxy Meter, so callers look the
 // instruments up when they are constructed (never at module load) and keep them.
-import { type Attributes, type Meter, metrics } from '@opentelemetry/api';
+import { type Meter, metrics } from '@opentelemetry/api';
 import type { WorkQueueMetrics } from '../operator/work-queue.ts';
 
 export const INSTRUMENTATION_SCOPE = 'shipshape';
 
-/** Seconds; admission answers in well under a millisecond, so the buckets start at 50 µs. */
-const ADMISSION_BUCKETS = [
-  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-];
 /** Seconds; a reconcile is a few API calls, a queue wait can last a resync period. */
 const RECONCILE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const QUEUE_BUCKETS = [0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60, 300, 600];
 
 export type ShipshapeMetrics = ReturnType<typeof createShipshapeMetrics>;
-
-type Tally = { attributes: Attributes; count: number };
 
 export function createShipshapeMetrics(meter: Meter) {
   let leader = 0;
@@ -30,27 +25,7 @@ export function createShipshapeMetrics(meter: Meter) {
       description: '1 while this replica holds the Lease and runs the reconciler, else 0',
     })
     .addCallback((result) => result.observe(leader));
-  // Tallied here and reported when collected: a synchronous Counter would hash the attributes of
-  // every AdmissionReview a second time (the latency histogram hashes them once), a measurable
-  // share of the webhook's CPU (bench/webhook-telemetry.ts). Bounded: 3 webhooks x 5 operations x 2.
-  const admissions = new Map<string, Tally>();
-  meter
-    .createObservableCounter('shipshape.admission.requests', {
-      description: 'AdmissionReviews answered, by webhook, operation and allowed',
-    })
-    .addCallback((result) => admissions.forEach((t) => result.observe(t.count, t.attributes)));
   return {
-    countAdmission(webhook: string, operation: string, allowed: boolean): void {
-      const key = `${webhook} ${operation} ${allowed}`;
-      const tally = admissions.get(key);
-      if (tally) tally.count++;
-      else admissions.set(key, { attributes: { webhook, operation, allowed }, count: 1 });
-    },
-    admissionDuration: meter.createHistogram('shipshape.admission.duration', {
-      description: 'Time from the request to the AdmissionReview answer',
-      unit: 's',
-      advice: { explicitBucketBoundaries: ADMISSION_BUCKETS },
-    }),
     reconciles: meter.createCounter('shipshape.reconciles', {
       description: 'Reconciles finished, by controller and result (success, error, terminal)',
     }),

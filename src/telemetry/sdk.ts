@@ -4,49 +4,69 @@
 // Configuration is the standard OTEL_* environment (OTEL_EXPORTER_OTLP_ENDPOINT and its per-signal
 // forms, OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf | http/json | grpc, OTEL_SERVICE_NAME,
 // OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER, OTEL_BSP_*, OTEL_METRIC_EXPORT_INTERVAL,
-// OTEL_SDK_DISABLED), read by the SDK itself. One deliberate difference: the SDK defaults to
-// exporting to localhost:4318; Shipshape exports nothing unless an endpoint is set, so an
-// unconfigured replica neither sends data nowhere nor logs export errors.
+// OTEL_SDK_DISABLED), read by the SDK itself or by the SDK's rules (src/telemetry/span-processors.ts).
+// One deliberate difference: the SDK defaults to exporting to localhost:4318; Shipshape exports
+// nothing unless an endpoint is set, so an unconfigured replica neither sends data nowhere nor
+// logs export errors.
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { type IMetricReader, type MetricProducer, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import type { Logger } from 'pino';
 import packageJson from '../../package.json' with { type: 'json' };
+import { type AdmissionMetrics, createAdmissionMetrics } from './admission-metrics.ts';
 import { shipshapeMetrics } from './metrics.ts';
+import { type TraceExporterName, createSpanProcessors } from './span-processors.ts';
 
 type Env = NodeJS.ProcessEnv;
 
 export type TelemetryPlan = {
   enabled: boolean;
-  /** Spans are recorded and exported, by the SDK from OTEL_TRACES_EXPORTER and OTEL_EXPORTER_OTLP_*. */
-  traces: boolean;
+  /**
+   * Where spans go: `otlp` (OTEL_TRACES_EXPORTER's default) only when an endpoint is set, `console`
+   * always. Empty: no TracerProvider, so spans cost nothing.
+   */
+  traceExporters: TraceExporterName[];
   /** Metrics are pushed over OTLP (they are always available to the Prometheus scrape). */
   otlpMetrics?: { protocol: string; intervalMs: number; timeoutMs: number };
 };
 
-const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim().toLowerCase());
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
 const endpoint = (env: Env, signal: 'TRACES' | 'METRICS') =>
   Boolean(env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
 const positive = (value: string | undefined, fallback: number) => (Number(value) > 0 ? Number(value) : fallback);
 
+/** OTEL_TRACES_EXPORTER as sdk-node reads it (otlp, console, none; unknown names are ignored). */
+function traceExporters(env: Env): TraceExporterName[] {
+  const names = list(env.OTEL_TRACES_EXPORTER);
+  if (names.includes('none')) return [];
+  const wanted = names.length > 0 ? names : ['otlp'];
+  const exporters: TraceExporterName[] = [];
+  if (wanted.includes('otlp') && endpoint(env, 'TRACES')) exporters.push('otlp');
+  if (wanted.includes('console')) exporters.push('console');
+  return exporters;
+}
+
 /** What startTelemetry will set up for `env`; pure. */
 export function planTelemetry(env: Env): TelemetryPlan {
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return { enabled: false, traces: false };
-  const tracesExporters = list(env.OTEL_TRACES_EXPORTER);
-  const traces =
-    !tracesExporters.includes('none') &&
-    (endpoint(env, 'TRACES') || tracesExporters.some((e) => e === 'console' || e === 'zipkin'));
-  if (!endpoint(env, 'METRICS') || list(env.OTEL_METRICS_EXPORTER).includes('none')) return { enabled: true, traces };
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return { enabled: false, traceExporters: [] };
+  const traces = traceExporters(env);
+  if (!endpoint(env, 'METRICS') || list(env.OTEL_METRICS_EXPORTER).includes('none')) {
+    return { enabled: true, traceExporters: traces };
+  }
   const intervalMs = positive(env.OTEL_METRIC_EXPORT_INTERVAL, 60_000);
   const protocol = (env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? '').trim();
   return {
     enabled: true,
-    traces,
+    traceExporters: traces,
     otlpMetrics: {
       protocol: protocol || 'http/protobuf',
       intervalMs,
@@ -68,10 +88,10 @@ export function baseResourceAttributes(env: Env): Record<string, string> {
 const PROBE_PATHS = ['/healthz', '/readyz'];
 
 /**
- * @fastify/otel, hooked into every Fastify instance as it is created. One SERVER span per request,
- * parented by the request's `traceparent`: no span per hook or handler, which would multiply the
- * cost of every AdmissionReview. The admission plugin names the span (`admission mutate`) and adds
- * its attributes; other routes keep @fastify/otel's name, `request`. Kubelet probes get no span.
+ * @fastify/otel, hooked into every Fastify instance as it is created: one SERVER span per request,
+ * parented by the request's `traceparent`, with no span per hook or handler. The admission routes
+ * opt out and trace themselves more cheaply (src/telemetry/admission-telemetry.ts); kubelet probes
+ * get no span.
  */
 export function createFastifyInstrumentation(): FastifyOtelInstrumentation {
   return new FastifyOtelInstrumentation({
@@ -82,20 +102,24 @@ export function createFastifyInstrumentation(): FastifyOtelInstrumentation {
   });
 }
 
-function otlpMetricReader({ protocol, intervalMs, timeoutMs }: NonNullable<TelemetryPlan['otlpMetrics']>) {
+function otlpMetricReader(
+  { protocol, intervalMs, timeoutMs }: NonNullable<TelemetryPlan['otlpMetrics']>,
+  metricProducers: MetricProducer[],
+) {
   const Exporter =
     protocol === 'http/json' ? JsonMetricExporter : protocol === 'grpc' ? GrpcMetricExporter : ProtobufMetricExporter;
   return new PeriodicExportingMetricReader({
     exporter: new Exporter(),
     exportIntervalMillis: intervalMs,
     exportTimeoutMillis: timeoutMs,
+    metricProducers,
   });
 }
 
-let running: { sdk: NodeSDK; prometheus: PrometheusExporter } | undefined;
+let running: { sdk: NodeSDK; prometheus: PrometheusExporter; admission: AdmissionMetrics } | undefined;
 
-/** Test seams: in-memory span processors and metric readers, used instead of / beside the env's. */
-export type TelemetryOverrides = Pick<Partial<NodeSDKConfiguration>, 'spanProcessors' | 'metricReaders'>;
+/** Test seam: in-memory span processors, used instead of the env's. */
+export type TelemetryOverrides = Pick<Partial<NodeSDKConfiguration>, 'spanProcessors'>;
 
 /**
  * Starts the SDK once per process and registers it globally; a no-op when OTEL_SDK_DISABLED=true.
@@ -104,25 +128,32 @@ export type TelemetryOverrides = Pick<Partial<NodeSDKConfiguration>, 'spanProces
 export function startTelemetry(env: Env, overrides: TelemetryOverrides = {}): TelemetryPlan {
   const plan = planTelemetry(env);
   if (!plan.enabled || running) return plan;
+  const admission = createAdmissionMetrics();
+  const metricProducers = [admission.producer];
   // Pull-based: costs nothing until src/telemetry/metrics-server.ts serves a scrape.
-  const prometheus = new PrometheusExporter({ preventServerStart: true });
-  const readers: IMetricReader[] = [prometheus, ...(overrides.metricReaders ?? [])];
-  if (plan.otlpMetrics) readers.push(otlpMetricReader(plan.otlpMetrics));
-  const traces = plan.traces || overrides.spanProcessors !== undefined;
+  const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers });
+  const readers: IMetricReader[] = [prometheus];
+  if (plan.otlpMetrics) readers.push(otlpMetricReader(plan.otlpMetrics, metricProducers));
+  // []: the SDK creates no TracerProvider at all.
+  const spanProcessors = overrides.spanProcessors ?? createSpanProcessors(env, plan.traceExporters);
   const sdk = new NodeSDK({
     resource: defaultResource().merge(resourceFromAttributes(baseResourceAttributes(env))),
     metricReaders: readers,
-    // Undefined: the SDK builds them from OTEL_TRACES_EXPORTER; []: no TracerProvider at all.
-    spanProcessors: overrides.spanProcessors ?? (plan.traces ? undefined : []),
-    instrumentations: traces ? [createFastifyInstrumentation()] : [],
+    spanProcessors,
+    instrumentations: spanProcessors.length > 0 ? [createFastifyInstrumentation()] : [],
     // Logs go to stdout as JSON (pino); nothing uses the OpenTelemetry logs API.
     logRecordProcessors: [],
   });
   sdk.start();
-  running = { sdk, prometheus };
+  running = { sdk, prometheus, admission };
   // Created now, so the leader gauge reports 0 from the first scrape on.
   shipshapeMetrics();
-  return { ...plan, traces };
+  return plan;
+}
+
+/** The admission counter and histogram, once startTelemetry has run (undefined when disabled). */
+export function admissionMetrics(): AdmissionMetrics | undefined {
+  return running?.admission;
 }
 
 /** The Prometheus reader, once startTelemetry has run (undefined when telemetry is disabled). */

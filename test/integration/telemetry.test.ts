@@ -72,8 +72,6 @@ t.test('kubectl apply: admission spans, a reconcile span tree, resource and metr
     'shipshape.admission.operation': 'CREATE',
     'shipshape.admission.kind': 'shipshape.dev/WebApp',
     'shipshape.admission.dry_run': false,
-    'http.route': MUTATE_PATH,
-    'http.response.status_code': 200,
   });
   t.ok(Number(mutate.attributes['shipshape.admission.patch_operations']) > 0, 'the defaults are a patch');
   const validate = await admissionSpan('validate', ns, 'shop');
@@ -170,8 +168,7 @@ t.test('a denial: the reason on the span, the trace id in the log line', async (
 t.test('a traceparent header makes the admission span its child', async (t) => {
   const traceId = randomBytes(16).toString('hex');
   const parentId = randomBytes(8).toString('hex');
-  const uid = randomUUID();
-  const body = JSON.stringify(admissionReview(minimalWebApp(), { uid }));
+  const body = JSON.stringify(admissionReview(minimalWebApp(), { uid: randomUUID() }));
   const status = await new Promise<number>((resolve, reject) => {
     const req = request(
       `${replica.baseUrl}${MUTATE_PATH}`,
@@ -190,7 +187,7 @@ t.test('a traceparent header makes the admission span its child', async (t) => {
   });
   t.equal(status, 200);
   const span = await eventually('the span of that request', async () =>
-    receiver.spans.find((s) => s.attributes['shipshape.admission.uid'] === uid),
+    receiver.spans.find((s) => s.traceId === traceId),
   );
   t.equal(span.name, 'admission mutate');
   t.equal(span.traceId, traceId, 'in the caller’s trace');

@@ -34,17 +34,17 @@ async function runProbe(env: Record<string, string>) {
 }
 
 t.test('planTelemetry', async (t) => {
-  t.same(planTelemetry({}), { enabled: true, traces: false }, 'no endpoint: nothing to export');
+  t.same(planTelemetry({}), { enabled: true, traceExporters: [] }, 'no endpoint: nothing to export');
   t.same(planTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'TRUE' }), {
     enabled: false,
-    traces: false,
+    traceExporters: [],
   });
   t.match(planTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }), {
-    traces: true,
+    traceExporters: ['otlp'],
     otlpMetrics: { protocol: 'http/json', intervalMs: 60_000, timeoutMs: 30_000 },
   });
   t.match(planTelemetry({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' }), {
-    traces: true,
+    traceExporters: ['otlp'],
     otlpMetrics: undefined,
   });
   t.match(
@@ -53,13 +53,23 @@ t.test('planTelemetry', async (t) => {
       OTEL_METRIC_EXPORT_INTERVAL: '5000',
       OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc',
     }),
-    { traces: false, otlpMetrics: { protocol: 'grpc', intervalMs: 5000, timeoutMs: 5000 } },
+    { traceExporters: [], otlpMetrics: { protocol: 'grpc', intervalMs: 5000, timeoutMs: 5000 } },
   );
-  t.match(planTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c', OTEL_TRACES_EXPORTER: 'none' }), { traces: false });
+  t.same(planTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c', OTEL_TRACES_EXPORTER: 'none' }).traceExporters, []);
   t.match(planTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c', OTEL_METRICS_EXPORTER: 'none' }), {
     otlpMetrics: undefined,
   });
-  t.match(planTelemetry({ OTEL_TRACES_EXPORTER: 'console' }), { traces: true }, 'console needs no endpoint');
+  t.same(planTelemetry({ OTEL_TRACES_EXPORTER: 'console' }).traceExporters, ['console'], 'console needs no endpoint');
+  t.same(
+    planTelemetry({ OTEL_TRACES_EXPORTER: 'otlp, console', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c' })
+      .traceExporters,
+    ['otlp', 'console'],
+  );
+  t.same(
+    planTelemetry({ OTEL_TRACES_EXPORTER: 'otlp,console' }).traceExporters,
+    ['console'],
+    'otlp without an endpoint exports nothing, not to the SDK default localhost:4318',
+  );
 });
 
 t.test('resource attributes: service.*, and k8s.* from the downward API when present', async (t) => {
