@@ -1,3 +1,5 @@
+import { CodedError } from '../errors/coded-error.ts';
+
 export type AdmissionErrorCode =
   | 'ADM_EMPTY_BODY'
   | 'ADM_DECODE'
@@ -7,11 +9,4 @@ export type AdmissionErrorCode =
   | 'ADM_POLICY_FAILED';
 
 /** Why an AdmissionReview could not be judged; the message is what the caller sees. */
-export class AdmissionError extends Error {
-  readonly code: AdmissionErrorCode;
-  constructor(code: AdmissionErrorCode, message: string, options?: ErrorOptions) {
-    super(`${code}: ${message}`, options);
-    this.name = 'AdmissionError';
-    this.code = code;
-  }
-}
+export class AdmissionError extends CodedError<AdmissionErrorCode> {}

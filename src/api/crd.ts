@@ -16,6 +16,7 @@ import {
   WEBAPP_SINGULAR,
 } from '../constants.ts';
 import { webAppSpecSchema, webAppStatusSchema } from './webapp.ts';
+import { CodedError } from '../errors/coded-error.ts';
 
 /** An OpenAPI v3 schema node as it appears on the wire and in YAML (`enum`, `x-kubernetes-*`). */
 export type OpenApiSchema = { [keyword: string]: unknown };
@@ -35,14 +36,7 @@ export type CrdManifest = Omit<V1CustomResourceDefinition, 'spec'> & {
 export type CrdSchemaErrorCode = 'CRD_NOT_STRUCTURAL';
 
 /** A zod schema that has no structural OpenAPI form; `message` names the JSON path of the node. */
-export class CrdSchemaError extends Error {
-  readonly code: CrdSchemaErrorCode;
-  constructor(code: CrdSchemaErrorCode, message: string, options?: ErrorOptions) {
-    super(`${code}: ${message}`, options);
-    this.name = 'CrdSchemaError';
-    this.code = code;
-  }
-}
+export class CrdSchemaError extends CodedError<CrdSchemaErrorCode> {}
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;

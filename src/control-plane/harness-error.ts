@@ -1,11 +1,6 @@
+import { CodedError } from '../errors/coded-error.ts';
+
 export type HarnessErrorCode = 'CP_ASSETS_MISSING' | 'CP_START_FAILED' | 'CP_NOT_READY';
 
 /** A control-plane harness failure; `message` includes the tail of the components' logs. */
-export class HarnessError extends Error {
-  readonly code: HarnessErrorCode;
-  constructor(code: HarnessErrorCode, message: string, options?: ErrorOptions) {
-    super(`${code}: ${message}`, options);
-    this.name = 'HarnessError';
-    this.code = code;
-  }
-}
+export class HarnessError extends CodedError<HarnessErrorCode> {}

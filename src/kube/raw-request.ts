@@ -2,17 +2,11 @@
 // not outlive the renew deadline, and the generated client offers no per-call timeout.
 import { request } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { CodedError } from '../errors/coded-error.ts';
 
 export type RawResponse = { status: number; body: unknown };
 
-export class KubeRequestError extends Error {
-  readonly code: 'KUBE_TIMEOUT' | 'KUBE_UNREACHABLE';
-  constructor(code: KubeRequestError['code'], message: string, options?: ErrorOptions) {
-    super(`${code}: ${message}`, options);
-    this.name = 'KubeRequestError';
-    this.code = code;
-  }
-}
+export class KubeRequestError extends CodedError<'KUBE_TIMEOUT' | 'KUBE_UNREACHABLE'> {}
 
 /** Resolves with any HTTP status (callers judge 404/409); rejects on timeout or network failure. */
 export async function kubeRequest(
