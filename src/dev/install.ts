@@ -23,22 +23,7 @@ import {
   toMutatingWebhookConfiguration,
   toValidatingWebhookConfiguration,
 } from '../manifests/webhook-configurations.ts';
-import { sleep } from '../runtime/sleep.ts';
-
-async function until<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const result = await attempt();
-      if (result !== undefined) return result;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(200);
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms`, { cause: last });
-}
+import { pollUntil } from '../runtime/poll.ts';
 
 /** Applies the WebApp CRD and waits until it is Established. */
 export async function installCrd(kc: KubeConfig): Promise<void> {
@@ -46,10 +31,14 @@ export async function installCrd(kc: KubeConfig): Promise<void> {
   // and its serializer silently drops the plain keys of an unconverted object.
   await serverSideApply(kc, loadYaml<V1CustomResourceDefinition>(renderCrdYaml()));
   const ext = kc.makeApiClient(ApiextensionsV1Api);
-  await until('CRD Established', 30_000, async () => {
-    const crd = await ext.readCustomResourceDefinition({ name: WEBAPP_CRD_NAME });
-    return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined;
-  });
+  await pollUntil(
+    'CRD Established',
+    async () => {
+      const crd = await ext.readCustomResourceDefinition({ name: WEBAPP_CRD_NAME });
+      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
 }
 
 /** Creates Shipshape's namespace and applies both webhook configurations pointing at `target`. */
@@ -73,20 +62,24 @@ export async function registerWebhooks(kc: KubeConfig, target: WebhookTarget): P
  */
 export async function waitUntilAdmitting(kc: KubeConfig, namespace = 'default', timeoutMs = 30_000): Promise<void> {
   const custom = kc.makeApiClient(CustomObjectsApi);
-  await until('admission through the webhooks', timeoutMs, async () => {
-    const created = (await custom.createNamespacedCustomObject({
-      group: API_GROUP,
-      version: API_VERSION,
-      namespace,
-      plural: WEBAPP_PLURAL,
-      dryRun: 'All',
-      body: {
-        apiVersion: `${API_GROUP}/${API_VERSION}`,
-        kind: WEBAPP_KIND,
-        metadata: { name: 'shipshape-probe' },
-        spec: { image: 'registry.invalid/probe:1' },
-      },
-    })) as { spec?: { replicas?: number } };
-    return created.spec?.replicas !== undefined || undefined;
-  });
+  await pollUntil(
+    'admission through the webhooks',
+    async () => {
+      const created = (await custom.createNamespacedCustomObject({
+        group: API_GROUP,
+        version: API_VERSION,
+        namespace,
+        plural: WEBAPP_PLURAL,
+        dryRun: 'All',
+        body: {
+          apiVersion: `${API_GROUP}/${API_VERSION}`,
+          kind: WEBAPP_KIND,
+          metadata: { name: 'shipshape-probe' },
+          spec: { image: 'registry.invalid/probe:1' },
+        },
+      })) as { spec?: { replicas?: number } };
+      return created.spec?.replicas !== undefined || undefined;
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
 }

@@ -1,0 +1,32 @@
+// Waiting for something asynchronous by design (a CRD becoming Established, a reconcile
+// converging) by asking again until it answers.
+import { CodedError } from '../errors/coded-error.ts';
+import { sleep } from './sleep.ts';
+
+export class PollTimeoutError extends CodedError<'POLL_TIMEOUT'> {}
+
+export type PollOptions = { timeoutMs: number; intervalMs: number };
+
+/**
+ * Calls `check` every `intervalMs` until it returns something other than undefined or false, and
+ * resolves with that. A throw counts as "not yet". After `timeoutMs` it rejects with a
+ * PollTimeoutError naming `what`, whose cause is the last error `check` threw.
+ */
+export async function pollUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  { timeoutMs, intervalMs }: PollOptions,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(intervalMs);
+  }
+  throw new PollTimeoutError('POLL_TIMEOUT', `not within ${timeoutMs} ms: ${what}`, { cause: last });
+}
