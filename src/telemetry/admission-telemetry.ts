@@ -82,6 +82,8 @@ export function createAdmissionTelemetry() {
   return {
     /** An admission route's onRequest hook: starts the request's SERVER span, `admission <webhook>`. */
     start(req: FastifyRequest, webhook: Webhook): void {
+      // No SDK (OTEL_SDK_DISABLED=true): the API would only hand out non-recording spans.
+      if (!metrics) return;
       const parent = parentOf(req);
       const span = tracer.startSpan(`admission ${webhook}`, { kind: SpanKind.SERVER }, parent);
       if (span.isRecording()) traced.set(req, { span, parent });
