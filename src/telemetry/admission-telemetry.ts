@@ -108,7 +108,11 @@ export function createAdmissionTelemetry() {
       if (code >= 500) t.span.setStatus({ code: SpanStatusCode.ERROR, message: decision.status?.message });
       t.span.end();
     },
-    /** An admission route's onRequestAbort hook: the client went away before the answer. */
+    /**
+     * An admission route's onRequestAbort hook: the client went away before the answer. A body cut
+     * short usually reaches the error handler first (ADM_DECODE: aborted), whose record() has
+     * ended the span; this ends it otherwise, so no span is left open.
+     */
     abort(req: FastifyRequest): void {
       const t = traced.get(req);
       if (!t) return;
