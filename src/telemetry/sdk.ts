@@ -14,7 +14,7 @@ import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporte
 import { OTLPMetricExporter as ProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { type IMetricReader, type MetricProducer, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { type IMetricReader, InstrumentType, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import type { Logger } from 'pino';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -27,8 +27,8 @@ type Env = NodeJS.ProcessEnv;
 export type TelemetryPlan = {
   enabled: boolean;
   /**
-   * Where spans go: `otlp` (OTEL_TRACES_EXPORTER's default) only when an endpoint is set, `console`
-   * always. Empty: no TracerProvider, so spans cost nothing.
+   * Where spans go: `otlp` (OTEL_TRACES_EXPORTER's default) only when an endpoint is set, `zipkin`
+   * and `console` when named. Empty: no TracerProvider, so spans cost nothing.
    */
   traceExporters: TraceExporterName[];
   /** Metrics are pushed over OTLP (they are always available to the Prometheus scrape). */
@@ -44,13 +44,17 @@ const endpoint = (env: Env, signal: 'TRACES' | 'METRICS') =>
   Boolean(env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
 const positive = (value: string | undefined, fallback: number) => (Number(value) > 0 ? Number(value) : fallback);
 
-/** OTEL_TRACES_EXPORTER as sdk-node reads it (otlp, console, none; unknown names are ignored). */
+/**
+ * OTEL_TRACES_EXPORTER as sdk-node reads it (otlp by default, zipkin, console; unknown names are
+ * ignored), except that `none` anywhere means no exporter, and otlp needs an endpoint.
+ */
 function traceExporters(env: Env): TraceExporterName[] {
   const names = list(env.OTEL_TRACES_EXPORTER);
   if (names.includes('none')) return [];
   const wanted = names.length > 0 ? names : ['otlp'];
   const exporters: TraceExporterName[] = [];
   if (wanted.includes('otlp') && endpoint(env, 'TRACES')) exporters.push('otlp');
+  if (wanted.includes('zipkin')) exporters.push('zipkin');
   if (wanted.includes('console')) exporters.push('console');
   return exporters;
 }
@@ -63,7 +67,7 @@ export function planTelemetry(env: Env): TelemetryPlan {
     return { enabled: true, traceExporters: traces };
   }
   const intervalMs = positive(env.OTEL_METRIC_EXPORT_INTERVAL, 60_000);
-  const protocol = (env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? '').trim();
+  const protocol = env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL?.trim() || env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim();
   return {
     enabled: true,
     traceExporters: traces,
@@ -102,21 +106,28 @@ export function createFastifyInstrumentation(): FastifyOtelInstrumentation {
   });
 }
 
+/** The OTLP push reader; the admission metrics follow the temporality its exporter asks for. */
 function otlpMetricReader(
   { protocol, intervalMs, timeoutMs }: NonNullable<TelemetryPlan['otlpMetrics']>,
-  metricProducers: MetricProducer[],
+  admission: AdmissionMetrics,
 ) {
   const Exporter =
     protocol === 'http/json' ? JsonMetricExporter : protocol === 'grpc' ? GrpcMetricExporter : ProtobufMetricExporter;
+  const exporter = new Exporter();
+  const temporality = {
+    sum: exporter.selectAggregationTemporality(InstrumentType.COUNTER),
+    histogram: exporter.selectAggregationTemporality(InstrumentType.HISTOGRAM),
+  };
   return new PeriodicExportingMetricReader({
-    exporter: new Exporter(),
+    exporter,
     exportIntervalMillis: intervalMs,
     exportTimeoutMillis: timeoutMs,
-    metricProducers,
+    metricProducers: [admission.producer(temporality)],
   });
 }
 
-let running: { sdk: NodeSDK; prometheus: PrometheusExporter; admission: AdmissionMetrics } | undefined;
+let running:
+  { sdk: NodeSDK; prometheus: PrometheusExporter; admission: AdmissionMetrics; tracing: boolean } | undefined;
 
 /** Test seam: in-memory span processors, used instead of the env's. */
 export type TelemetryOverrides = Pick<Partial<NodeSDKConfiguration>, 'spanProcessors'>;
@@ -129,11 +140,10 @@ export function startTelemetry(env: Env, overrides: TelemetryOverrides = {}): Te
   const plan = planTelemetry(env);
   if (!plan.enabled || running) return plan;
   const admission = createAdmissionMetrics();
-  const metricProducers = [admission.producer];
   // Pull-based: costs nothing until src/telemetry/metrics-server.ts serves a scrape.
-  const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers });
+  const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [admission.producer()] });
   const readers: IMetricReader[] = [prometheus];
-  if (plan.otlpMetrics) readers.push(otlpMetricReader(plan.otlpMetrics, metricProducers));
+  if (plan.otlpMetrics) readers.push(otlpMetricReader(plan.otlpMetrics, admission));
   // []: the SDK creates no TracerProvider at all.
   const spanProcessors = overrides.spanProcessors ?? createSpanProcessors(env, plan.traceExporters);
   const sdk = new NodeSDK({
@@ -145,7 +155,7 @@ export function startTelemetry(env: Env, overrides: TelemetryOverrides = {}): Te
     logRecordProcessors: [],
   });
   sdk.start();
-  running = { sdk, prometheus, admission };
+  running = { sdk, prometheus, admission, tracing: spanProcessors.length > 0 };
   // Created now, so the leader gauge reports 0 from the first scrape on.
   shipshapeMetrics();
   return plan;
@@ -154,6 +164,11 @@ export function startTelemetry(env: Env, overrides: TelemetryOverrides = {}): Te
 /** The admission counter and histogram, once startTelemetry has run (undefined when disabled). */
 export function admissionMetrics(): AdmissionMetrics | undefined {
   return running?.admission;
+}
+
+/** Whether spans are exported (startTelemetry ran and set up at least one span processor). */
+export function tracingEnabled(): boolean {
+  return running?.tracing ?? false;
 }
 
 /** The Prometheus reader, once startTelemetry has run (undefined when telemetry is disabled). */

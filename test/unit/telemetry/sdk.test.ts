@@ -70,6 +70,20 @@ t.test('planTelemetry', async (t) => {
     ['console'],
     'otlp without an endpoint exports nothing, not to the SDK default localhost:4318',
   );
+  t.same(planTelemetry({ OTEL_TRACES_EXPORTER: 'zipkin' }).traceExporters, ['zipkin'], 'zipkin, as sdk-node');
+  t.same(
+    planTelemetry({ OTEL_TRACES_EXPORTER: 'otlp,none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c' }).traceExporters,
+    [],
+  );
+  t.match(
+    planTelemetry({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c',
+      OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: ' ',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+    }),
+    { otlpMetrics: { protocol: 'grpc' } },
+    'a blank per-signal protocol is unset',
+  );
 });
 
 t.test('resource attributes: service.*, and k8s.* from the downward API when present', async (t) => {
