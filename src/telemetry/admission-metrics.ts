@@ -1,5 +1,5 @@
-// The admission request counter and latency histogram, aggregated here and handed to the metric
-// readers (OTLP and Prometheus) as a MetricProducer when they collect.
+// The admission request counter and latency histogram, aggregated here and handed to each metric
+// reader (OTLP and Prometheus) as a MetricProducer when it collects.
 //
 // Why not SDK instruments: every Histogram.record() hashes its attributes (sort + JSON.stringify)
 // once per metric reader, and with OTLP push and the Prometheus scrape that is twice per
@@ -7,14 +7,18 @@
 // cost the webhook. Here one record() is two small Map lookups and a bucket search. The attribute
 // sets are bounded: 3 webhooks x 6 operations x allowed.
 //
-// The points are cumulative from the process start, whatever temporality a reader prefers.
+// Each reader gets its own producer with the temporality its exporter asks for: cumulative (the
+// Prometheus scrape, and OTLP by default) or delta
+// (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta or lowmemory), as SDK instruments do.
 import { type Attributes, type HrTime, ValueType } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
   type CollectionResult,
+  type DataPoint,
   DataPointType,
+  type Histogram,
   type MetricData,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
@@ -25,21 +29,30 @@ export const ADMISSION_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
 
-type Series = {
-  attributes: Attributes;
+/** Totals since the process started; the `last` copies of a delta producer have the same shape. */
+type Totals = {
   /** counts[i]: observations <= ADMISSION_BUCKETS[i] (and > the bound before); the last is +Inf. */
   counts: number[];
   count: number;
   sum: number;
-  min: number;
-  max: number;
+};
+type Series = Totals & { attributes: Attributes; min: number; max: number };
+
+export type Temporality = { sum: AggregationTemporality; histogram: AggregationTemporality };
+const CUMULATIVE: Temporality = {
+  sum: AggregationTemporality.CUMULATIVE,
+  histogram: AggregationTemporality.CUMULATIVE,
 };
 
 export type AdmissionMetrics = {
   /** One answered AdmissionReview and the seconds it took. */
   record(webhook: string, operation: string, allowed: boolean, seconds: number): void;
-  /** What the metric readers collect, as shipshape.admission.requests and shipshape.admission.duration. */
-  producer: MetricProducer;
+  /**
+   * A producer for one metric reader, of shipshape.admission.requests and
+   * shipshape.admission.duration. Delta points cover the time since that producer's previous
+   * collection and leave out series that did not change; they carry no min and max.
+   */
+  producer(temporality?: Temporality): MetricProducer;
 };
 
 function bucketOf(seconds: number): number {
@@ -48,49 +61,97 @@ function bucketOf(seconds: number): number {
   return i;
 }
 
+const zero = (): Totals => ({ counts: new Array<number>(ADMISSION_BUCKETS.length + 1).fill(0), count: 0, sum: 0 });
+
 /** `now` is injectable for tests; it returns epoch milliseconds. */
 export function createAdmissionMetrics(now: () => number = Date.now): AdmissionMetrics {
-  const start: HrTime = millisToHrTime(now());
+  const processStart: HrTime = millisToHrTime(now());
   // webhook -> operation -> [denied, allowed]; `all` keeps them in order of first use.
   const index = new Map<string, Map<string, [Series | undefined, Series | undefined]>>();
   const all: Series[] = [];
 
-  function collect(): MetricData[] {
-    const end = millisToHrTime(now());
-    const point = <T>(s: Series, value: T) => ({ startTime: start, endTime: end, attributes: s.attributes, value });
-    return [
-      {
-        descriptor: {
-          name: 'shipshape.admission.requests',
-          description: 'AdmissionReviews answered, by webhook, operation and allowed',
-          unit: '',
-          valueType: ValueType.INT,
+  function producer(temporality: Temporality = CUMULATIVE): MetricProducer {
+    // What this producer reported last, for delta points.
+    const last = new Map<Series, Totals>();
+    let lastTime = processStart;
+
+    function collect(): MetricData[] {
+      const end = millisToHrTime(now());
+      const sumDelta = temporality.sum === AggregationTemporality.DELTA;
+      const histogramDelta = temporality.histogram === AggregationTemporality.DELTA;
+      const counts: DataPoint<number>[] = [];
+      const histograms: DataPoint<Histogram>[] = [];
+      for (const s of all) {
+        const before = last.get(s) ?? zero();
+        const point = (delta: boolean) => ({
+          startTime: delta ? lastTime : processStart,
+          endTime: end,
+          attributes: s.attributes,
+        });
+        if (!sumDelta || s.count > before.count) {
+          counts.push({ ...point(sumDelta), value: sumDelta ? s.count - before.count : s.count });
+        }
+        if (!histogramDelta || s.count > before.count) {
+          histograms.push({
+            ...point(histogramDelta),
+            value: histogramDelta
+              ? {
+                  buckets: { boundaries: ADMISSION_BUCKETS, counts: s.counts.map((c, i) => c - before.counts[i]!) },
+                  count: s.count - before.count,
+                  sum: s.sum - before.sum,
+                }
+              : {
+                  buckets: { boundaries: ADMISSION_BUCKETS, counts: [...s.counts] },
+                  count: s.count,
+                  sum: s.sum,
+                  min: s.min,
+                  max: s.max,
+                },
+          });
+        }
+        if (sumDelta || histogramDelta) last.set(s, { counts: [...s.counts], count: s.count, sum: s.sum });
+      }
+      lastTime = end;
+      return [
+        {
+          descriptor: {
+            name: 'shipshape.admission.requests',
+            description: 'AdmissionReviews answered, by webhook, operation and allowed',
+            unit: '',
+            valueType: ValueType.INT,
+          },
+          aggregationTemporality: temporality.sum,
+          dataPointType: DataPointType.SUM,
+          isMonotonic: true,
+          dataPoints: counts,
         },
-        aggregationTemporality: AggregationTemporality.CUMULATIVE,
-        dataPointType: DataPointType.SUM,
-        isMonotonic: true,
-        dataPoints: all.map((s) => point(s, s.count)),
-      },
-      {
-        descriptor: {
-          name: 'shipshape.admission.duration',
-          description: 'Time from the request to the AdmissionReview answer',
-          unit: 's',
-          valueType: ValueType.DOUBLE,
+        {
+          descriptor: {
+            name: 'shipshape.admission.duration',
+            description: 'Time from the request to the AdmissionReview answer',
+            unit: 's',
+            valueType: ValueType.DOUBLE,
+          },
+          aggregationTemporality: temporality.histogram,
+          dataPointType: DataPointType.HISTOGRAM,
+          dataPoints: histograms,
         },
-        aggregationTemporality: AggregationTemporality.CUMULATIVE,
-        dataPointType: DataPointType.HISTOGRAM,
-        dataPoints: all.map((s) =>
-          point(s, {
-            buckets: { boundaries: ADMISSION_BUCKETS, counts: [...s.counts] },
-            count: s.count,
-            sum: s.sum,
-            min: s.min,
-            max: s.max,
-          }),
-        ),
+      ];
+    }
+
+    return {
+      // The readers use the SDK's resource, not this one.
+      async collect(): Promise<CollectionResult> {
+        const metrics = all.length > 0 ? collect().filter((m) => m.dataPoints.length > 0) : [];
+        return {
+          resourceMetrics: {
+            resource: emptyResource(),
+            scopeMetrics: metrics.length > 0 ? [{ scope: { name: INSTRUMENTATION_SCOPE }, metrics }] : [],
+          },
+          errors: [],
+        };
       },
-    ];
+    };
   }
 
   return {
@@ -101,14 +162,7 @@ export function createAdmissionMetrics(now: () => number = Date.now): AdmissionM
       if (!pair) byOperation.set(operation, (pair = [undefined, undefined]));
       let s = pair[allowed ? 1 : 0];
       if (!s) {
-        s = {
-          attributes: { webhook, operation, allowed },
-          counts: new Array<number>(ADMISSION_BUCKETS.length + 1).fill(0),
-          count: 0,
-          sum: 0,
-          min: Infinity,
-          max: -Infinity,
-        };
+        s = { attributes: { webhook, operation, allowed }, ...zero(), min: Infinity, max: -Infinity };
         pair[allowed ? 1 : 0] = s;
         all.push(s);
       }
@@ -118,17 +172,6 @@ export function createAdmissionMetrics(now: () => number = Date.now): AdmissionM
       if (seconds < s.min) s.min = seconds;
       if (seconds > s.max) s.max = seconds;
     },
-    producer: {
-      // The readers use the SDK's resource, not this one.
-      async collect(): Promise<CollectionResult> {
-        return {
-          resourceMetrics: {
-            resource: emptyResource(),
-            scopeMetrics: all.length > 0 ? [{ scope: { name: INSTRUMENTATION_SCOPE }, metrics: collect() }] : [],
-          },
-          errors: [],
-        };
-      },
-    },
+    producer,
   };
 }

@@ -1,27 +1,28 @@
 // The admission counter and histogram as the metric readers collect them, by direct calls.
-import { DataPointType, type Histogram } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, DataPointType, type Histogram, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import t from 'tap';
 import { ADMISSION_BUCKETS, createAdmissionMetrics } from '../../../src/telemetry/admission-metrics.ts';
 
-async function collected(metrics: ReturnType<typeof createAdmissionMetrics>) {
-  const { resourceMetrics, errors } = await metrics.producer.collect();
+async function collected(producer: MetricProducer) {
+  const { resourceMetrics, errors } = await producer.collect();
   t.same(errors, []);
   return resourceMetrics.scopeMetrics.flatMap((s) => s.metrics.map((m) => ({ scope: s.scope.name, ...m })));
 }
 
 t.test('nothing recorded: nothing collected', async (t) => {
-  t.same(await collected(createAdmissionMetrics()), []);
+  t.same(await collected(createAdmissionMetrics().producer()), []);
 });
 
 t.test('a cumulative counter and histogram per webhook, operation and allowed', async (t) => {
   let now = 1_700_000_000_000;
   const metrics = createAdmissionMetrics(() => now);
+  const producer = metrics.producer();
   metrics.record('mutate', 'CREATE', true, 0.00004);
   metrics.record('mutate', 'CREATE', true, 0.0003);
   metrics.record('mutate', 'CREATE', true, 7);
   metrics.record('validate', 'UPDATE', false, 0.0001);
   now += 5_000;
-  const [requests, duration] = await collected(metrics);
+  const [requests, duration] = await collected(producer);
   t.match(requests, {
     scope: 'shipshape',
     descriptor: { name: 'shipshape.admission.requests', unit: '' },
@@ -53,6 +54,48 @@ t.test('a cumulative counter and histogram per webhook, operation and allowed', 
   t.equal(validate.buckets.counts[1], 1, 'a value on a bound counts in that bound (le="0.0001")');
 
   metrics.record('mutate', 'CREATE', true, 0.001);
-  const [again] = await collected(metrics);
+  const [again] = await collected(producer);
   t.equal(again?.dataPoints[0]?.value, 4, 'cumulative: the next collection counts on');
+});
+
+t.test('delta, when the exporter asks for it: what happened since that producer last collected', async (t) => {
+  let now = 1_700_000_000_000;
+  const metrics = createAdmissionMetrics(() => now);
+  const DELTA = AggregationTemporality.DELTA;
+  const delta = metrics.producer({ sum: DELTA, histogram: DELTA });
+  const cumulative = metrics.producer();
+  metrics.record('mutate', 'CREATE', true, 0.0003);
+  metrics.record('validate', 'CREATE', true, 0.0003);
+  now += 10_000;
+  const [first] = await collected(delta);
+  t.equal(first?.aggregationTemporality, DELTA);
+  t.same(
+    first?.dataPoints.map((p) => p.value),
+    [1, 1],
+  );
+  metrics.record('mutate', 'CREATE', true, 0.002);
+  metrics.record('mutate', 'CREATE', true, 0.003);
+  now += 10_000;
+  const [requests, duration] = await collected(delta);
+  t.same(
+    requests?.dataPoints.map((p) => [p.attributes.webhook, p.value, p.startTime, p.endTime]),
+    [['mutate', 2, [1_700_000_010, 0], [1_700_000_020, 0]]],
+    'only the series that moved, over the last interval',
+  );
+  const h = duration?.dataPoints[0]?.value as Histogram;
+  t.match(h, { count: 2, min: undefined, max: undefined });
+  t.ok(Math.abs(h.sum! - 0.005) < 1e-12);
+  t.equal(
+    h.buckets.counts.reduce((a, b) => a + b, 0),
+    2,
+    'the interval’s observations only',
+  );
+  now += 10_000;
+  t.same(await collected(delta), [], 'nothing new: nothing to report');
+  const [total] = await collected(cumulative);
+  t.same(
+    total?.dataPoints.map((p) => p.value),
+    [3, 1],
+    'another reader’s cumulative points are not disturbed',
+  );
 });
