@@ -8,7 +8,12 @@ import type { Policy, PolicyContext } from '../../webhooks/policy.ts';
 import { AdmissionError } from '../admission/admission-error.ts';
 import type { AdmissionRequest } from '../admission/admission-review.ts';
 import { decodeAdmissionReview, runPolicy, toAdmissionReview } from '../admission/review.ts';
-import { type AdmissionOutcome, type Webhook, createAdmissionTelemetry } from '../telemetry/admission-telemetry.ts';
+import {
+  ADMISSION_TRACE,
+  type AdmissionOutcome,
+  type Webhook,
+  createAdmissionTelemetry,
+} from '../telemetry/admission-telemetry.ts';
 
 export type AdmissionRoute = { path: string; webhook: Webhook; policy: Policy };
 
@@ -27,6 +32,7 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
   );
 
   const telemetry = createAdmissionTelemetry();
+  app.decorateRequest(ADMISSION_TRACE, null);
   const webhookOf = new Map(options.routes.map((r) => [r.path, r.webhook]));
   const reply = (req: FastifyRequest, res: FastifyReply, uid: string, outcome: AdmissionOutcome) => {
     telemetry.record(req, res, outcome);

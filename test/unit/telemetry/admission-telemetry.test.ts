@@ -133,3 +133,15 @@ t.test('a client that goes away mid-body: the span still ends, with why', async 
     'shipshape.admission.denial_reason': /aborted/,
   });
 });
+
+t.test('a request its caller did not sample: no span exported, its log lines still name the trace', async (t) => {
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  await post(MUTATE_PATH, admissionReview(minimalWebApp(), { uid: 'uid-unsampled' }), {
+    traceparent: `00-${traceId}-b7ad6b7169203331-00`,
+  });
+  t.equal((await telemetry.spans()).filter((s) => s.spanContext().traceId === traceId).length, 0);
+  t.match(
+    lines.find((l) => l.uid === 'uid-unsampled'),
+    { msg: 'admission reviewed', trace_id: traceId, trace_flags: '00' },
+  );
+});
