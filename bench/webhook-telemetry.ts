@@ -7,10 +7,14 @@
 // of the machine, which moves both figures of a round alike, mostly cancels. Prints figures and a
 // final `RESULT <json>` line; the goal is a ratio >= 0.85.
 //
-// CPU: with two or more cores (and taskset), both measured processes run on the last core and
-// everything else (this process with its clients and the OTLP sink, etcd, kube-apiserver) on the
-// others, so a replica's figure is what one core of webhook does and the load generator and the
-// collector, which live elsewhere in a cluster, do not take their CPU from it. --no-pin turns it off.
+// CPU: with two or more cores (and taskset), both measured processes run on the last allowed core
+// and everything else (this process with its clients and the OTLP sink, etcd, kube-apiserver) on
+// the others, so a replica's figure is what one core of webhook does and the load generator and
+// the collector, which live elsewhere in a cluster, do not take their CPU from it. --no-pin turns
+// it off. While one replica is measured the other is stopped (SIGSTOP), so leftover work of one
+// never runs during the other's phase. Each phase also reports the measured replica's CPU time per
+// request and how busy its core was: below 90% the replica was not the bottleneck, and the
+// benchmark says so.
 //
 //   node bench/webhook-telemetry.ts [--seconds 3] [--rounds 8] [--concurrency 16] [--on-env KEY=VALUE ...]
 //     [--off-env KEY=VALUE ...]
@@ -18,16 +22,15 @@
 // --on-env adds OTEL_* settings to the telemetry process, e.g. a sampler:
 //   --on-env OTEL_TRACES_SAMPLER=parentbased_traceidratio --on-env OTEL_TRACES_SAMPLER_ARG=0.1
 // --on-env and --off-env also profile: --on-env "NODE_OPTIONS=--cpu-prof --cpu-prof-dir=/tmp/on"
-import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { Agent, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MUTATE_PATH, VALIDATE_PATH } from '../src/constants.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { type ShipshapeProcess, startShipshapeProcess } from '../src/dev/shipshape-process.ts';
+import { cpuPlan, cpuSeconds, pin } from './cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,23 +49,6 @@ const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const concurrency = Number(values.concurrency);
 const GOAL = 0.85;
-
-/** Binds every thread of `pid`, and the threads it starts later, to `cpus` (a taskset list). */
-function pin(pid: number, cpus: string): void {
-  execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpus, String(pid)], { stdio: 'ignore' });
-}
-
-/** The measured replicas' core and the rest, or undefined when pinning is off or impossible. */
-function cpuPlan(): { measured: string; rest: string } | undefined {
-  const cores = availableParallelism();
-  if (values['no-pin'] || cores < 2) return undefined;
-  try {
-    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return undefined;
-  }
-  return { measured: String(cores - 1), rest: cores === 2 ? '0' : `0-${cores - 2}` };
-}
 
 /** An OTLP/HTTP collector that accepts and drops everything (an empty protobuf is a valid reply). */
 async function startSink() {
@@ -130,12 +116,22 @@ function post(agent: Agent, port: number, path: string, body: string): Promise<s
   });
 }
 
-type Phase = { rps: number; p50: number; p99: number; requests: number };
+type Phase = {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  /** The measured replica's CPU time per answered request, all threads. */
+  cpuUs: number;
+  /** The measured replica's CPU time over the phase's wall time. */
+  busy: number;
+};
 
 /** `concurrency` keep-alive clients for `ms` against one replica. */
 async function load(replica: ShipshapeProcess, ca: string, ms: number): Promise<Phase> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca });
   const latencies: number[] = [];
+  const cpuBefore = cpuSeconds(replica.pid);
   const started = performance.now();
   const deadline = started + ms;
   await Promise.all(
@@ -150,10 +146,18 @@ async function load(replica: ShipshapeProcess, ca: string, ms: number): Promise<
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(replica.pid) - cpuBefore;
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), requests: latencies.length };
+  return {
+    rps: latencies.length / elapsed,
+    p50: at(0.5),
+    p99: at(0.99),
+    requests: latencies.length,
+    cpuUs: (cpu / latencies.length) * 1e6,
+    busy: cpu / elapsed,
+  };
 }
 
 const median = (xs: number[]) => {
@@ -162,7 +166,18 @@ const median = (xs: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 const fmt = (p: Phase) =>
-  `${p.rps.toFixed(0).padStart(6)} req/s  p50 ${p.p50.toFixed(2)} ms  p99 ${p.p99.toFixed(2)} ms  (${p.requests})`;
+  `${p.rps.toFixed(0).padStart(6)} req/s  p50 ${p.p50.toFixed(2)} ms  p99 ${p.p99.toFixed(2)} ms  ` +
+  `cpu ${p.cpuUs.toFixed(0)} us/req  busy ${(p.busy * 100).toFixed(0)}%  (${p.requests})`;
+
+/** Measures `replica` with `idle` stopped, so that nothing of the idle one runs meanwhile. */
+async function measure(replica: ShipshapeProcess, idle: ShipshapeProcess, ca: string, ms: number) {
+  process.kill(idle.pid, 'SIGSTOP');
+  try {
+    return await load(replica, ca, ms);
+  } finally {
+    process.kill(idle.pid, 'SIGCONT');
+  }
+}
 
 console.log(`webhook telemetry benchmark: ${rounds} rounds of ${seconds} s per mode, ${concurrency} clients`);
 const sink = await startSink();
@@ -186,7 +201,7 @@ try {
     },
   });
   const modes = { off, on };
-  const cpus = cpuPlan();
+  const cpus = cpuPlan(!values['no-pin']);
   if (cpus) {
     for (const pid of [process.pid, env.cp.etcd.pid, env.cp.apiserver.pid]) pin(pid, cpus.rest);
     for (const replica of [off, on]) pin(replica.pid, cpus.measured);
@@ -195,13 +210,15 @@ try {
     console.log('CPU: not pinned; the clients and the sink share the cores with the measured replicas');
   }
   console.log('warming up both processes ...');
-  for (const replica of [off, on]) await load(replica, env.certs.caPem, 2000);
+  await measure(off, on, env.certs.caPem, 2000);
+  await measure(on, off, env.certs.caPem, 2000);
   const results: Record<'off' | 'on', Phase[]> = { off: [], on: [] };
   const ratios: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const order: ('off' | 'on')[] = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
     for (const mode of order) {
-      const phase = await load(modes[mode], env.certs.caPem, seconds * 1000);
+      const idle = modes[mode === 'on' ? 'off' : 'on'];
+      const phase = await measure(modes[mode], idle, env.certs.caPem, seconds * 1000);
       results[mode].push(phase);
       console.log(`  round ${round + 1}  telemetry ${mode.padEnd(3)}  ${fmt(phase)}`);
     }
@@ -210,9 +227,22 @@ try {
   const rpsOff = median(results.off.map((p) => p.rps));
   const rpsOn = median(results.on.map((p) => p.rps));
   const ratio = median(ratios);
+  const cpuOff = median(results.off.map((p) => p.cpuUs));
+  const cpuOn = median(results.on.map((p) => p.cpuUs));
+  const leastBusy = Math.min(...[...results.off, ...results.on].map((p) => p.busy));
   const { exports, bytes } = sink.stats();
   console.log(`median: telemetry off ${rpsOff.toFixed(0)} req/s, on ${rpsOn.toFixed(0)} req/s`);
   console.log(`on/off per round: ${ratios.map((r) => r.toFixed(3)).join(' ')}; median ${ratio.toFixed(3)}`);
+  console.log(
+    `CPU per request: off ${cpuOff.toFixed(0)} us, on ${cpuOn.toFixed(0)} us (telemetry adds ` +
+      `${(cpuOn - cpuOff).toFixed(0)} us, off/on ${(cpuOff / cpuOn).toFixed(3)})`,
+  );
+  if (leastBusy < 0.9) {
+    console.log(
+      `WARNING: a measured replica's core was only ${(leastBusy * 100).toFixed(0)}% busy in some phase: ` +
+        'the clients, not the replica, limited it there, and the throughput ratio understates the cost',
+    );
+  }
   console.log(`the sink received ${exports} OTLP exports, ${(bytes / 1e6).toFixed(1)} MB`);
   if (exports === 0) throw new Error('telemetry on exported nothing: the comparison would be meaningless');
   const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -231,6 +261,10 @@ try {
       p50_ms_on: round2(median(results.on.map((p) => p.p50))),
       p99_ms_off: round2(median(results.off.map((p) => p.p99))),
       p99_ms_on: round2(median(results.on.map((p) => p.p99))),
+      cpu_us_per_request_off: round2(cpuOff),
+      cpu_us_per_request_on: round2(cpuOn),
+      cpu_ratio: Math.round((cpuOff / cpuOn) * 1000) / 1000,
+      least_busy: round2(leastBusy),
       otlp_exports: exports,
       ratios: ratios.map((r) => Math.round(r * 1000) / 1000),
       ratio: Math.round(ratio * 1000) / 1000,

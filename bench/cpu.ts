@@ -1,0 +1,50 @@
+// CPU placement and accounting for the benchmarks (Linux): which cores this process may use, pinning
+// a process tree's threads to some of them, and a process's CPU time.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** The CPU ids this process may run on (Cpus_allowed_list), e.g. [2, 3] inside a cpuset. */
+export function allowedCpus(): number[] {
+  const line = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '';
+  return line.split(',').flatMap((part) => {
+    const [from, to = from] = part.split('-').map(Number);
+    if (from === undefined || to === undefined || !Number.isInteger(from) || !Number.isInteger(to)) return [];
+    return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  });
+}
+
+export type CpuPlan = { measured: string; rest: string };
+
+/**
+ * The last allowed core for the measured processes, the others for everything else; undefined
+ * with fewer than two cores, without taskset, or when `enabled` is false.
+ */
+export function cpuPlan(enabled: boolean): CpuPlan | undefined {
+  if (!enabled) return undefined;
+  let cpus: number[];
+  try {
+    cpus = allowedCpus();
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  if (cpus.length < 2) return undefined;
+  return { measured: String(cpus.at(-1)), rest: cpus.slice(0, -1).join(',') };
+}
+
+/** Binds every thread of `pid`, and the threads it starts later, to `cpus` (a taskset list). */
+export function pin(pid: number, cpus: string): void {
+  execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+let ticksPerSecond: number | undefined;
+
+/** User + system CPU seconds `pid` has used, all its threads together (/proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command name, which is in parentheses and may hold spaces: state is
+  // field 3, utime 14 and stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
