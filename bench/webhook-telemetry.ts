@@ -40,6 +40,7 @@ const { values } = parseArgs({
     'on-env': { type: 'string', multiple: true, default: [] },
     'off-env': { type: 'string', multiple: true, default: [] },
     'no-pin': { type: 'boolean', default: false },
+    'no-pause': { type: 'boolean', default: false },
   },
 });
 const envOption = (pairs: string[]) => Object.fromEntries(pairs.map((kv) => kv.split(/=(.*)/s, 2) as [string, string]));
@@ -171,6 +172,7 @@ const fmt = (p: Phase) =>
 
 /** Measures `replica` with `idle` stopped, so that nothing of the idle one runs meanwhile. */
 async function measure(replica: ShipshapeProcess, idle: ShipshapeProcess, ca: string, ms: number) {
+  if (values['no-pause']) return load(replica, ca, ms);
   process.kill(idle.pid, 'SIGSTOP');
   try {
     return await load(replica, ca, ms);

@@ -55,8 +55,6 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
   for (const route of options.routes) {
     const { webhook } = route;
     const routeOptions = {
-      // Traced by `telemetry`, not @fastify/otel (src/telemetry/admission-telemetry.ts says why).
-      config: { otel: false },
       onRequest: (req: FastifyRequest, _res: FastifyReply, done: () => void) => {
         telemetry.start(req, webhook);
         done();

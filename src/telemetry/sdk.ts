@@ -8,7 +8,6 @@
 // One deliberate difference: the SDK defaults to exporting to localhost:4318; Shipshape exports
 // nothing unless an endpoint is set, so an unconfigured replica neither sends data nowhere nor
 // logs export errors.
-import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -89,23 +88,6 @@ export function baseResourceAttributes(env: Env): Record<string, string> {
   };
 }
 
-const PROBE_PATHS = ['/healthz', '/readyz'];
-
-/**
- * @fastify/otel, hooked into every Fastify instance as it is created: one SERVER span per request,
- * parented by the request's `traceparent`, with no span per hook or handler. The admission routes
- * opt out and trace themselves more cheaply (src/telemetry/admission-telemetry.ts); kubelet probes
- * get no span.
- */
-export function createFastifyInstrumentation(): FastifyOtelInstrumentation {
-  return new FastifyOtelInstrumentation({
-    registerOnInitialization: true,
-    instrumentHooks: false,
-    instrumentHandler: false,
-    ignorePaths: ({ url }) => PROBE_PATHS.some((p) => url === p || url.startsWith(`${p}?`)),
-  });
-}
-
 /** The OTLP push reader; the admission metrics follow the temporality its exporter asks for. */
 function otlpMetricReader(
   { protocol, intervalMs, timeoutMs }: NonNullable<TelemetryPlan['otlpMetrics']>,
@@ -150,7 +132,9 @@ export function startTelemetry(env: Env, overrides: TelemetryOverrides = {}): Te
     resource: defaultResource().merge(resourceFromAttributes(baseResourceAttributes(env))),
     metricReaders: readers,
     spanProcessors,
-    instrumentations: spanProcessors.length > 0 ? [createFastifyInstrumentation()] : [],
+    // No auto-instrumentation: the admission routes trace themselves (README, "Fastify
+    // instrumentation"), and Shipshape's Kubernetes calls are traced by src/telemetry.
+    instrumentations: [],
     // Logs go to stdout as JSON (pino); nothing uses the OpenTelemetry logs API.
     logRecordProcessors: [],
   });

@@ -1,6 +1,6 @@
 // Admission telemetry through app.inject(): the request's span (the admission plugin's own, with
-// @fastify/otel registered by the SDK as in production), its attributes and parent, the log lines
-// inside it, the metrics.
+// the SDK started as in production), its attributes and parent, the log lines inside it, the
+// metrics.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
