@@ -16,7 +16,7 @@
 // request and how busy its core was: below 90% the replica was not the bottleneck, and the
 // benchmark says so.
 //
-//   node bench/webhook-telemetry.ts [--seconds 3] [--rounds 8] [--concurrency 16] [--on-env KEY=VALUE ...]
+//   node bench/webhook-telemetry.ts [--seconds 3] [--rounds 16] [--concurrency 16] [--on-env KEY=VALUE ...]
 //     [--off-env KEY=VALUE ...]
 //
 // --on-env adds OTEL_* settings to the telemetry process, e.g. a sampler:
@@ -35,7 +35,7 @@ import { cpuPlan, cpuSeconds, pin } from './cpu.ts';
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '16' },
     concurrency: { type: 'string', default: '16' },
     'on-env': { type: 'string', multiple: true, default: [] },
     'off-env': { type: 'string', multiple: true, default: [] },
