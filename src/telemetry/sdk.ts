@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type AdmissionMetrics, createAdmissionMetrics } from './admission-metrics.ts';
 import { shipshapeMetrics } from './metrics.ts';
+import { type Signal, otlpSetting, positiveNumber } from './otel-env.ts';
 import { type TraceExporterName, createSpanProcessors } from './span-processors.ts';
 
 type Env = NodeJS.ProcessEnv;
@@ -39,9 +40,7 @@ const list = (value: string | undefined) =>
     .split(',')
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
-const endpoint = (env: Env, signal: 'TRACES' | 'METRICS') =>
-  Boolean(env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
-const positive = (value: string | undefined, fallback: number) => (Number(value) > 0 ? Number(value) : fallback);
+const endpoint = (env: Env, signal: Signal) => otlpSetting(env, signal, 'ENDPOINT') !== undefined;
 
 /**
  * OTEL_TRACES_EXPORTER as sdk-node reads it (otlp by default, zipkin, console; unknown names are
@@ -65,15 +64,14 @@ export function planTelemetry(env: Env): TelemetryPlan {
   if (!endpoint(env, 'METRICS') || list(env.OTEL_METRICS_EXPORTER).includes('none')) {
     return { enabled: true, traceExporters: traces };
   }
-  const intervalMs = positive(env.OTEL_METRIC_EXPORT_INTERVAL, 60_000);
-  const protocol = env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL?.trim() || env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim();
+  const intervalMs = positiveNumber(env.OTEL_METRIC_EXPORT_INTERVAL) ?? 60_000;
   return {
     enabled: true,
     traceExporters: traces,
     otlpMetrics: {
-      protocol: protocol || 'http/protobuf',
+      protocol: otlpSetting(env, 'METRICS', 'PROTOCOL') ?? 'http/protobuf',
       intervalMs,
-      timeoutMs: Math.min(positive(env.OTEL_METRIC_EXPORT_TIMEOUT, 30_000), intervalMs),
+      timeoutMs: Math.min(positiveNumber(env.OTEL_METRIC_EXPORT_TIMEOUT) ?? 30_000, intervalMs),
     },
   };
 }

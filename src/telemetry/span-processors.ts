@@ -12,33 +12,25 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
+import { otlpSetting, positiveNumber } from './otel-env.ts';
 
 export type TraceExporterName = 'otlp' | 'zipkin' | 'console';
 
 /** OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf; blank is unset. */
 function otlpTraceExporter(env: NodeJS.ProcessEnv): SpanExporter {
-  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim() || env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim();
+  const protocol = otlpSetting(env, 'TRACES', 'PROTOCOL');
   if (protocol === 'grpc') return new GrpcTraceExporter();
   if (protocol === 'http/json') return new JsonTraceExporter();
   return new ProtobufTraceExporter();
 }
 
-/**
- * A number above 0 from the environment, else undefined, so the SDK's default applies: as in
- * sdk-node, 0 is not a setting (a batch size of 0 would export empty batches forever).
- */
-function positive(value: string | undefined): number | undefined {
-  const n = Number(value?.trim() || Number.NaN);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
-}
-
 /** OTEL_BSP_* as the SDK reads them; unset or invalid values leave the SDK's defaults. */
 export function batchOptions(env: NodeJS.ProcessEnv) {
   return {
-    maxQueueSize: positive(env.OTEL_BSP_MAX_QUEUE_SIZE),
-    scheduledDelayMillis: positive(env.OTEL_BSP_SCHEDULE_DELAY),
-    exportTimeoutMillis: positive(env.OTEL_BSP_EXPORT_TIMEOUT),
-    maxExportBatchSize: positive(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE),
+    maxQueueSize: positiveNumber(env.OTEL_BSP_MAX_QUEUE_SIZE),
+    scheduledDelayMillis: positiveNumber(env.OTEL_BSP_SCHEDULE_DELAY),
+    exportTimeoutMillis: positiveNumber(env.OTEL_BSP_EXPORT_TIMEOUT),
+    maxExportBatchSize: positiveNumber(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE),
   };
 }
 
