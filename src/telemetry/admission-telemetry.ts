@@ -75,6 +75,13 @@ declare module 'fastify' {
  */
 export const ADMISSION_TRACE = 'admissionTrace';
 
+/** The request's open span, detached from it, so that whoever takes it ends it exactly once. */
+function takeSpan(req: FastifyRequest): Span | null {
+  const span = req.admissionTrace;
+  req.admissionTrace = null;
+  return span;
+}
+
 const SPAN_NAMES: Record<Webhook, string> = { mutate: 'admission mutate', validate: 'admission validate' };
 const SERVER = { kind: SpanKind.SERVER };
 
@@ -107,9 +114,8 @@ export function createAdmissionTelemetry() {
     record(req: FastifyRequest, reply: FastifyReply, outcome: AdmissionOutcome): void {
       const { webhook, request, decision } = outcome;
       metrics?.record(webhook, request?.operation ?? 'UNKNOWN', decision.allowed, reply.elapsedTime / 1000);
-      const span = req.admissionTrace;
+      const span = takeSpan(req);
       if (!span) return;
-      req.admissionTrace = null;
       if (span.isRecording()) {
         setAdmissionAttributes(span, outcome);
         const code = decision.status?.code ?? 200;
@@ -123,9 +129,8 @@ export function createAdmissionTelemetry() {
      * ended the span; this ends it otherwise, so no span is left open.
      */
     abort(req: FastifyRequest): void {
-      const span = req.admissionTrace;
+      const span = takeSpan(req);
       if (!span) return;
-      req.admissionTrace = null;
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'the client closed the connection' });
       span.end();
     },
