@@ -1,18 +1,31 @@
-// The validating webhook: structural checks from the WebApp zod schema, then the configured
-// limits as a Namespace's annotations adjust them. Every violation is collected and reported in
-// one denial, so a user fixes them all in one round trip.
+// What is wrong with a WebApp, and what is worth a warning: structural checks from the WebApp zod
+// schema, then the configured limits as a Namespace's annotations adjust them. Pure; the
+// validating webhook (validate-webapp.ts) and the reconciler both judge objects with it, so they
+// never disagree about what a WebApp breaks.
 import { webAppSchema } from '../src/api/webapp.ts';
 import { ANNOTATION_PREFIX } from '../src/constants.ts';
-import { allowed, denied, errored, withWarnings } from './decision.ts';
 import { parseImageReference } from './image-reference.ts';
 import { applyNamespaceOverrides, type Limits } from './limits.ts';
-import type { Policy } from './policy.ts';
+import type { PolicyContext } from './policy.ts';
 import { parseQuantity } from './quantity.ts';
 
 type JsonObject = Record<string, unknown>;
-type Violation = { path: string; message: string };
+type Problem = { path: string; message: string };
 /** A structural issue; `range` marks a numeric bound, which a limit check may report better. */
-type Issue = Violation & { range: boolean };
+type Issue = Problem & { range: boolean };
+
+/**
+ * One thing a WebApp breaks. `limit` marks a configurable limit (replica count, port ranges,
+ * denied ports): the spec can still be built, and an object stored before the limit was lowered
+ * keeps running. Every other violation (schema, name, image, env, quantities) means the spec
+ * cannot be built.
+ */
+export type Violation = Problem & { limit: boolean };
+
+/** A warning and the field it is about (dotted path); it is repeated only when that field changes. */
+export type FieldWarning = { field: string; message: string };
+
+export type Findings = { violations: Violation[]; warnings: FieldWarning[] };
 
 /** RFC 1035 label (k8s.io/apimachinery validation.IsDNS1035Label). */
 const DNS_1035_LABEL = /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -64,14 +77,12 @@ function rangeViolation(value: number, min: number, max: number): string | undef
 }
 
 /** The checks beyond the schema, on the raw object; a field that failed parsing is skipped. */
-function limitViolations(
-  spec: JsonObject,
-  limits: Limits,
-  failed: (path: string) => boolean,
-): { violations: Violation[]; warnings: string[] } {
+function limitViolations(spec: JsonObject, limits: Limits, failed: (path: string) => boolean): Findings {
   const violations: Violation[] = [];
-  const warnings: string[] = [];
-  const add = (path: string, message: string | undefined) => message && violations.push({ path, message });
+  const warnings: FieldWarning[] = [];
+  const add = (path: string, message: string | undefined, limit = false) =>
+    message && violations.push({ path, message, limit });
+  const warn = (field: string, message: string) => warnings.push({ field, message });
   const integer = (path: string, value: unknown) =>
     Number.isInteger(value) && !failed(path) ? (value as number) : undefined;
 
@@ -80,27 +91,28 @@ function limitViolations(
     const ref = parseImageReference(spec.image);
     if (!ref) add('spec.image', `${image} is not a valid image reference`);
     else if (!ref.digest && !ref.tag)
-      warnings.push(`spec.image: ${image} has no tag; pin a version (":latest" is implied)`);
+      warn('spec.image', `spec.image: ${image} has no tag; pin a version (":latest" is implied)`);
     else if (!ref.digest && ref.tag === 'latest') {
-      warnings.push(`spec.image: ${image} uses the mutable tag "latest"; pin a version`);
+      warn('spec.image', `spec.image: ${image} uses the mutable tag "latest"; pin a version`);
     }
   }
 
   const replicas = integer('spec.replicas', spec.replicas);
-  if (replicas !== undefined) add('spec.replicas', rangeViolation(replicas, limits.minReplicas, limits.maxReplicas));
+  if (replicas !== undefined)
+    add('spec.replicas', rangeViolation(replicas, limits.minReplicas, limits.maxReplicas), true);
 
   const port = integer('spec.port', spec.port);
   if (port !== undefined) {
     const denial = limits.deniedPorts.includes(port)
       ? `${port} is in the denied list (${limits.deniedPorts.join(', ')})`
       : undefined;
-    add('spec.port', rangeViolation(port, limits.minPort, limits.maxPort) ?? denial);
+    add('spec.port', rangeViolation(port, limits.minPort, limits.maxPort) ?? denial, true);
   }
 
   const service = isObject(spec.service) ? spec.service : {};
   const servicePort = integer('spec.service.port', service.port);
   if (servicePort !== undefined) {
-    add('spec.service.port', rangeViolation(servicePort, limits.minServicePort, limits.maxServicePort));
+    add('spec.service.port', rangeViolation(servicePort, limits.minServicePort, limits.maxServicePort), true);
   }
 
   if (Array.isArray(spec.env)) {
@@ -137,35 +149,35 @@ function limitViolations(
     const noRequests =
       resources.requests === undefined || (requests.cpu === undefined && requests.memory === undefined);
     if (noRequests && !failed('spec.resources.requests')) {
-      warnings.push('spec.resources.requests: none set; the scheduler cannot place pods well');
+      warn('spec.resources.requests', 'spec.resources.requests: none set; the scheduler cannot place pods well');
     }
   }
   return { violations, warnings };
 }
 
 /**
- * Validates a WebApp on CREATE and UPDATE (an UPDATE is judged by its new object alone). Denies
- * with 422 and every violation as "<path>: <problem>"; warns about unpinned images, missing
- * requests, ignored namespace annotations and ports admitted only by a namespace override.
+ * Every violation of `object` (in the order they are reported) and every warning. `requestName`
+ * is the request's name, used when the object names none. A violation of a numeric bound that the
+ * CRD's schema enforces too (port 70000) is reported once, by the limit's clearer message, and is
+ * not a `limit` one: such a spec cannot be stored, let alone built.
  */
-export const validateWebApp: Policy = (request, context) => {
-  if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allowed();
-  const object = request.object;
-  if (!object) return errored(400, new Error(`${request.operation} request for a WebApp carries no object`));
-
+export function checkWebApp(object: JsonObject, requestName: string | undefined, context: PolicyContext): Findings {
   const base = context.config.limits;
-  const { limits, warnings } = applyNamespaceOverrides(base, context.namespaceAnnotations);
+  const { limits, warnings: ignored } = applyNamespaceOverrides(base, context.namespaceAnnotations);
+  // An ignored annotation changes the limits the whole spec is judged by.
+  const warnings: FieldWarning[] = ignored.map((message) => ({ field: 'spec', message }));
   const issues = structuralIssues(object);
   const failed = (path: string) =>
     issues.some((i) => !i.range && (i.path === path || i.path.startsWith(`${path}.`) || i.path.startsWith(`${path}[`)));
 
   const metadata = isObject(object.metadata) ? object.metadata : {};
-  const name = typeof metadata.name === 'string' && metadata.name ? metadata.name : request.name || undefined;
+  const name = typeof metadata.name === 'string' && metadata.name ? metadata.name : requestName || undefined;
   const violations: Violation[] = [];
   if (name !== undefined && !failed('metadata.name') && !DNS_1035_LABEL.test(name)) {
     violations.push({
       path: 'metadata.name',
       message: `${JSON.stringify(name)} must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit, at most 63 characters)`,
+      limit: false,
     });
   }
   if (isObject(object.spec)) {
@@ -178,17 +190,34 @@ export const validateWebApp: Policy = (request, context) => {
       !issues.some((i) => i.path === 'spec.port') &&
       !checked.violations.some((v) => v.path === 'spec.port');
     if (admitted && (port as number) < base.minPort) {
-      warnings.push(
-        `spec.port: ${port} is below the cluster minimum of ${base.minPort}; allowed by namespace annotation ${MIN_PORT_ANNOTATION}`,
-      );
+      warnings.push({
+        field: 'spec.port',
+        message: `spec.port: ${port} is below the cluster minimum of ${base.minPort}; allowed by namespace annotation ${MIN_PORT_ANNOTATION}`,
+      });
     }
   }
-  // A numeric bound the schema enforces is reported once, by the limit check's clearer message.
+  const ranged = new Set(issues.filter((i) => i.range).map((i) => i.path));
   const reported = new Set(violations.map((v) => v.path));
-  const all = [...issues.filter((i) => !(i.range && reported.has(i.path))), ...violations];
-  if (!all.length) return withWarnings(allowed(), ...warnings);
+  return {
+    violations: [
+      ...issues
+        .filter((i) => !(i.range && reported.has(i.path)))
+        .map(({ path, message }) => ({ path, message, limit: false })),
+      ...violations.map((v) => (v.limit && ranged.has(v.path) ? { ...v, limit: false } : v)),
+    ],
+    warnings,
+  };
+}
 
+/** "<path>: <problem>", as the denial lists it. */
+export function formatViolation(violation: Problem): string {
+  return `${violation.path}: ${violation.message}`;
+}
+
+/** The denial's message: `WebApp "<name>" is invalid: <violation>; <violation>`. */
+export function toInvalidMessage(object: JsonObject, requestName: string | undefined, violations: Problem[]): string {
+  const metadata = isObject(object.metadata) ? object.metadata : {};
+  const name = typeof metadata.name === 'string' && metadata.name ? metadata.name : requestName || undefined;
   const display = name ?? (typeof metadata.generateName === 'string' ? metadata.generateName : '');
-  const message = `WebApp ${JSON.stringify(display)} is invalid: ${all.map((v) => `${v.path}: ${v.message}`).join('; ')}`;
-  return withWarnings(denied(message, 422), ...warnings);
-};
+  return `WebApp ${JSON.stringify(display)} is invalid: ${violations.map(formatViolation).join('; ')}`;
+}

@@ -116,11 +116,13 @@ function fillSpec(spec: JsonObject, config: PolicyConfig): void {
 /**
  * Defaults a WebApp on CREATE and UPDATE: spec.replicas, port, env, service.type, service.port,
  * the configured resources, and the app.kubernetes.io name and managed-by labels; values already
- * present, of any type, are kept. Idempotent: defaulting its own output yields no patch.
+ * present, of any type, are kept. Idempotent: defaulting its own output yields no patch. An object
+ * with a deletionTimestamp is left alone: the only update it needs is its finalizers coming off.
  */
 export const defaultWebApp: Policy = (request, context) => {
   if ((request.operation !== 'CREATE' && request.operation !== 'UPDATE') || !request.object) return allowed();
   const before = request.object;
+  if (isObject(before.metadata) && before.metadata.deletionTimestamp) return allowed();
   const after = structuredClone(before);
   const metadata = isObject(after.metadata) ? after.metadata : undefined;
   const name = typeof metadata?.name === 'string' && metadata.name ? metadata.name : request.name || undefined;

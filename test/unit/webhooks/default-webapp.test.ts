@@ -196,3 +196,11 @@ t.test('DELETE, CONNECT and requests without an object are allowed untouched', a
   }
   t.strictSame(defaultWebApp(toRequest(null), toContext()), { allowed: true, warnings: [] });
 });
+
+t.test('an object being deleted is not defaulted', async (t) => {
+  const object = { ...loadFixture('minimal'), metadata: { name: 'web', deletionTimestamp: '2025-03-01T10:00:00Z' } };
+  t.strictSame(defaultWebApp(toRequest(object, { operation: 'UPDATE', oldObject: object }), toContext()), {
+    allowed: true,
+    warnings: [],
+  });
+});

@@ -101,3 +101,99 @@ t.test('DELETE and CONNECT are allowed; CREATE without an object is an error', a
     warnings: [],
   });
 });
+
+const RATCHETED =
+  '; allowed because the stored object already has this value (an existing WebApp keeps it; a new or larger one is denied)';
+
+t.test('UPDATE ratchets: a violation the stored object has, with the same value, is a warning', async (t) => {
+  const lowered = { annotations: { 'shipshape.dev/max-replicas': '2' } };
+  const stored = fullWith({ replicas: 3 });
+  const update = (object: Record<string, unknown>) =>
+    validate(object, lowered, { operation: 'UPDATE', oldObject: stored });
+
+  const labelled = fullWith({ replicas: 3 }, { labels: { team: 'a' } });
+  t.strictSame(
+    update(labelled),
+    {
+      allowed: true,
+      warnings: [`spec.replicas: 3 exceeds the maximum of 2${RATCHETED}`],
+    },
+    'a label change is admitted, and the warning names the limit',
+  );
+  t.equal(update(fullWith({ replicas: 3, image: 'nginx:1.28' })).allowed, true, 'so is an image change');
+  t.strictSame(
+    violations(update(fullWith({ replicas: 4 }))),
+    ['spec.replicas: 4 exceeds the maximum of 2'],
+    'worse is denied',
+  );
+  t.strictSame(
+    violations(update(fullWith({ replicas: 3, port: 80 }))),
+    ['spec.port: 80 is below the minimum of 1024'],
+    'a new violation is denied',
+  );
+  t.strictSame(
+    update(fullWith({ replicas: 3, port: 80 })).warnings,
+    [`spec.replicas: 3 exceeds the maximum of 2${RATCHETED}`],
+    'the old one still only warns',
+  );
+  t.strictSame(
+    violations(validate(labelled, lowered)),
+    ['spec.replicas: 3 exceeds the maximum of 2'],
+    'CREATE is not ratcheted',
+  );
+});
+
+t.test('UPDATE ratchets denied ports and broken specs too, value for value', async (t) => {
+  const denied = { limits: { deniedPorts: [9090] } };
+  const stored = fullWith({ port: 9090 });
+  t.strictSame(
+    validate(fullWith({ port: 9090, replicas: 2 }), denied, { operation: 'UPDATE', oldObject: stored }).warnings,
+    [`spec.port: 9090 is in the denied list (9090)${RATCHETED}`],
+  );
+  const broken = fullWith({ image: 'Not A Ref' });
+  const relabelled = fullWith({ image: 'Not A Ref' }, { labels: { team: 'a' } });
+  t.equal(validate(relabelled, {}, { operation: 'UPDATE', oldObject: broken }).allowed, true, 'an unchanged bad image');
+  t.strictSame(violations(validate(fullWith({ image: 'Still Not' }), {}, { operation: 'UPDATE', oldObject: broken })), [
+    'spec.image: "Still Not" is not a valid image reference',
+  ]);
+});
+
+t.test('an object with a deletionTimestamp is never denied', async (t) => {
+  const object = loadFixture('invalid-many');
+  (object.metadata as Record<string, unknown>).deletionTimestamp = '2025-03-01T10:00:00Z';
+  t.strictSame(validate(object, {}, { operation: 'UPDATE', oldObject: object }), { allowed: true, warnings: [] });
+});
+
+t.test('warnings on CREATE, and on UPDATE only when their field changed', async (t) => {
+  const untagged = loadFixture('untagged');
+  delete (untagged.spec as Record<string, unknown>).resources;
+  const warnings = validate(untagged).warnings;
+  t.equal(warnings.length, 2, 'CREATE: the tag and the requests');
+  const relabelled = structuredClone(untagged);
+  (relabelled.metadata as Record<string, unknown>).labels = { team: 'a' };
+  t.strictSame(
+    validate(relabelled, {}, { operation: 'UPDATE', oldObject: untagged }).warnings,
+    [],
+    'a label change: none',
+  );
+  const retagged = structuredClone(untagged);
+  (retagged.spec as Record<string, unknown>).image = 'nginx:latest';
+  t.strictSame(
+    validate(retagged, {}, { operation: 'UPDATE', oldObject: untagged }).warnings,
+    ['spec.image: "nginx:latest" uses the mutable tag "latest"; pin a version'],
+    'an image change: only the image warning',
+  );
+  const override = { annotations: { 'shipshape.dev/min-port': '80', 'shipshape.dev/max-replicas': 'x' } };
+  const port80 = fullWith({ port: 80 });
+  t.equal(validate(port80, override).warnings.length, 2);
+  t.strictSame(
+    validate(fullWith({ port: 80 }, { labels: { a: 'b' } }), override, { operation: 'UPDATE', oldObject: port80 })
+      .warnings,
+    [],
+  );
+  t.equal(
+    validate(fullWith({ port: 80, replicas: 2 }), override, { operation: 'UPDATE', oldObject: port80 }).warnings.length,
+    1,
+    'a spec change: the ignored annotation again',
+  );
+});
