@@ -1,5 +1,7 @@
 // Reconcile one WebApp: read the current state, converge it, whatever event woke us (level-based).
-// Invalid specs (admitted while the webhook was down) are reported, not retried in a loop.
+// The webhook's own checks judge the spec: one that cannot be built (admitted while the webhook was
+// down) is reported, not retried in a loop; one over a limit lowered after it was stored is built
+// as it is and reported (admission ratchets it, so whatever the webhook admits is converged).
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { AdmissionRequest } from '../admission/admission-review.ts';
 import { type WebApp, webAppSchema } from '../api/webapp.ts';
@@ -9,11 +11,17 @@ import { defaultWebApp } from '../../webhooks/default-webapp.ts';
 import type { JsonPatchOperation } from '../../webhooks/decision.ts';
 import { applyJsonPatch } from '../../webhooks/json-patch.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
-import { validateWebApp } from '../../webhooks/validate-webapp.ts';
+import { checkWebApp, formatViolation, toInvalidMessage } from '../../webhooks/check-webapp.ts';
 import { configHash, configMapName, toConfigMap, toDeployment, toService } from './children.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { finalizer } from './finalizer.ts';
-import { computeStatus, fromDeployment, statusEqual } from './status.ts';
+import {
+  CONDITION_WITHIN_LIMITS,
+  REASON_LIMIT_EXCEEDED,
+  computeStatus,
+  fromDeployment,
+  statusEqual,
+} from './status.ts';
 
 export type ChildKind = 'ConfigMap' | 'Deployment' | 'Service';
 export type ChildObject = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } };
@@ -61,21 +69,36 @@ function toRequest(obj: Record<string, unknown>, namespace: string, name: string
   };
 }
 
-/** The spec the children are built from: the webhook's own defaults, then its own validation. */
-function desiredWebApp(
-  raw: Record<string, unknown>,
-  namespace: string,
-  name: string,
-  ctx: ReconcileContext,
-): { invalid: string } | { invalid?: undefined; webApp: WebApp } {
+type Desired = {
+  /** What the limits say, when the spec exceeds one; the children are built all the same. */
+  limitExceeded?: string;
+} & ({ invalid: string } | { invalid?: undefined; webApp: WebApp });
+
+/**
+ * The spec the children are built from: the webhook's own defaults, then its own checks. A
+ * violation of a configurable limit is reported but does not stop the build; any other means the
+ * spec cannot be built.
+ */
+function desiredWebApp(raw: Record<string, unknown>, namespace: string, name: string, ctx: ReconcileContext): Desired {
   const policy = { config: ctx.policyConfig, namespaceAnnotations: ctx.namespaceAnnotations(namespace) };
   const defaulted = applyJsonPatch(raw, defaultWebApp(toRequest(raw, namespace, name), policy).patch) as Record<
     string,
     unknown
   >;
-  const verdict = validateWebApp(toRequest(defaulted, namespace, name), policy);
-  if (!verdict.allowed) return { invalid: verdict.status?.message ?? 'invalid spec' };
-  return { webApp: webAppSchema.parse(defaulted) };
+  const { violations } = checkWebApp(defaulted, name, policy);
+  const limits = violations.filter((v) => v.limit);
+  const broken = violations.filter((v) => !v.limit);
+  const exceeded = limits.length ? { limitExceeded: limits.map(formatViolation).join('; ') } : {};
+  if (broken.length) return { invalid: toInvalidMessage(defaulted, name, broken), ...exceeded };
+  return { webApp: webAppSchema.parse(defaulted), ...exceeded };
+}
+
+/** One Warning Event per new LimitExceeded message: the status write made it news. */
+function announceLimits(ctx: ReconcileContext, subject: WebApp, limitExceeded: string | undefined): void {
+  if (limitExceeded === undefined) return;
+  const before = subject.status?.conditions?.find((c) => c.type === CONDITION_WITHIN_LIMITS);
+  if (before?.reason === REASON_LIMIT_EXCEEDED && before.message === limitExceeded) return;
+  ctx.events.record(subject, 'Warning', REASON_LIMIT_EXCEEDED, limitExceeded);
 }
 
 export async function reconcileWebApp(key: string, untraced: ReconcileContext): Promise<ReconcileResult> {
@@ -104,12 +127,16 @@ export async function reconcileWebApp(key: string, untraced: ReconcileContext): 
           webApp: current.success ? current.data : { ...subject, spec: subject.spec ?? { image: '' } },
           observed: {},
           invalid: desired.invalid,
+          ...(desired.limitExceeded !== undefined && { limitExceeded: desired.limitExceeded }),
           now: ctx.now(),
         });
         // Warn once per change: our own status write wakes us again, with nothing new to say.
         if (!statusEqual(subject.status, status)) {
           const written = await ctx.writeStatus(namespace, name, status, subject.metadata?.uid);
-          if (written !== false) ctx.events.record(subject, 'Warning', 'InvalidSpec', desired.invalid);
+          if (written !== false) {
+            ctx.events.record(subject, 'Warning', 'InvalidSpec', desired.invalid);
+            announceLimits(ctx, subject, desired.limitExceeded);
+          }
         }
         // Terminal until the object changes: no requeue, no hot loop.
         return {};
@@ -138,9 +165,13 @@ export async function reconcileWebApp(key: string, untraced: ReconcileContext): 
       const status = computeStatus({
         webApp: { ...webApp, status: subject.status },
         observed: fromDeployment(deployment),
+        ...(desired.limitExceeded !== undefined && { limitExceeded: desired.limitExceeded }),
         now: ctx.now(),
       });
-      if (!statusEqual(subject.status, status)) await ctx.writeStatus(namespace, name, status, subject.metadata?.uid);
+      if (!statusEqual(subject.status, status)) {
+        const written = await ctx.writeStatus(namespace, name, status, subject.metadata?.uid);
+        if (written !== false) announceLimits(ctx, subject, desired.limitExceeded);
+      }
       return { requeueAfterMs: ctx.resyncMs };
     },
   });

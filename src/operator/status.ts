@@ -22,6 +22,13 @@ export type ObservedChildren = {
 export const CONDITION_READY = 'Ready';
 export const CONDITION_PROGRESSING = 'Progressing';
 export const CONDITION_DEGRADED = 'Degraded';
+/**
+ * Whether the spec is within the limits admission enforces now. False (LimitExceeded) for a
+ * WebApp stored before a limit was lowered: it keeps running and is reconciled as it is, and
+ * admission ratchets it (an unchanged value is allowed, a new or larger one denied).
+ */
+export const CONDITION_WITHIN_LIMITS = 'WithinLimits';
+export const REASON_LIMIT_EXCEEDED = 'LimitExceeded';
 
 export type StatusInput = {
   webApp: WebApp;
@@ -30,6 +37,8 @@ export type StatusInput = {
   invalid?: string;
   /** Why applying the children failed, when it did. */
   applyError?: string;
+  /** The limits the spec exceeds ("spec.replicas: 3 exceeds the maximum of 2"), when it does. */
+  limitExceeded?: string;
   now: Date;
 };
 
@@ -56,6 +65,13 @@ function degraded(input: StatusInput): Draft {
   if (input.invalid !== undefined) return { status: 'True', reason: 'InvalidSpec', message: input.invalid };
   if (input.applyError !== undefined) return { status: 'True', reason: 'ApplyFailed', message: input.applyError };
   return { status: 'False', reason: 'AsExpected', message: 'The children are applied' };
+}
+
+function withinLimits(input: StatusInput): Draft {
+  if (input.limitExceeded !== undefined) {
+    return { status: 'False', reason: REASON_LIMIT_EXCEEDED, message: input.limitExceeded };
+  }
+  return { status: 'True', reason: 'WithinLimits', message: 'The spec is within the admission limits' };
 }
 
 /**
@@ -140,6 +156,7 @@ export function computeStatus(input: StatusInput): WebAppStatus {
       toCondition(CONDITION_READY, readyDraft, input),
       toCondition(CONDITION_PROGRESSING, progressingDraft, input),
       toCondition(CONDITION_DEGRADED, degradedDraft, input),
+      toCondition(CONDITION_WITHIN_LIMITS, withinLimits(input), input),
     ],
     message: degradedDraft.status === 'True' ? degradedDraft.message : readyDraft.message,
   };

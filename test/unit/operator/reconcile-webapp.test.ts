@@ -87,6 +87,7 @@ function createCluster(webApp: Json | undefined, options: ClusterOptions = {}) {
   const applied: unknown[] = [];
   const failures = new Map<string, unknown>();
   let now = T0;
+  let annotations = options.annotations;
 
   const metadata = () => stored!.metadata as Json;
   const spec = () => stored!.spec as Json;
@@ -154,7 +155,7 @@ function createCluster(webApp: Json | undefined, options: ClusterOptions = {}) {
       },
     },
     policyConfig: options.policyConfig ?? { limits: DEFAULT_LIMITS },
-    namespaceAnnotations: (namespace) => (namespace === 'team-a' ? options.annotations : undefined),
+    namespaceAnnotations: (namespace) => (namespace === 'team-a' ? annotations : undefined),
     now: () => now,
     resyncMs: RESYNC_MS,
   };
@@ -184,6 +185,10 @@ function createCluster(webApp: Json | undefined, options: ClusterOptions = {}) {
       edit(spec());
       metadata().generation = (metadata().generation as number) + 1;
       bump();
+    },
+    /** `kubectl annotate namespace team-a ...`: new limits, the WebApp unchanged. */
+    setAnnotations(next: Record<string, string> | undefined) {
+      annotations = next;
     },
     /** `kubectl delete`: with finalizers the object stays, marked for deletion. */
     delete() {
@@ -375,21 +380,22 @@ t.test("the Deployment's rollout shows in the status without an Updated event", 
   );
 });
 
-const INVALID_50 = 'WebApp "web" is invalid: spec.replicas: 50 exceeds the maximum of 10';
+const INVALID_IMAGE = 'WebApp "web" is invalid: spec.image: "Not A Ref" is not a valid image reference';
+const OVER_2 = 'spec.replicas: 3 exceeds the maximum of 2';
 
-t.test('an invalid spec applies nothing and says why, once', async (t) => {
+t.test('a spec that cannot be built applies nothing and says why, once', async (t) => {
   const webApp = load('minimal.yaml');
-  (webApp.spec as Json).replicas = 50;
+  (webApp.spec as Json).image = 'Not A Ref';
   const cluster = createCluster(webApp);
   t.strictSame(await cluster.reconcile(), {}, 'no requeue: it waits for the object to change');
-  t.strictSame(cluster.log, ['patch', 'status', `event Warning InvalidSpec: ${INVALID_50}`], 'no apply');
-  t.strictSame(cluster.events, [`Warning InvalidSpec: ${INVALID_50}`]);
+  t.strictSame(cluster.log, ['patch', 'status', `event Warning InvalidSpec: ${INVALID_IMAGE}`], 'no apply');
+  t.strictSame(cluster.events, [`Warning InvalidSpec: ${INVALID_IMAGE}`]);
   const status = cluster.statuses[0]!;
   t.equal(status.phase, 'Failed');
-  t.equal(status.message, INVALID_50);
+  t.equal(status.message, INVALID_IMAGE);
   t.equal(status.observedGeneration, 1);
-  t.equal(condition(status, 'Degraded'), `True InvalidSpec: ${INVALID_50}`);
-  t.equal(condition(status, 'Ready'), `False InvalidSpec: ${INVALID_50}`);
+  t.equal(condition(status, 'Degraded'), `True InvalidSpec: ${INVALID_IMAGE}`);
+  t.equal(condition(status, 'Ready'), `False InvalidSpec: ${INVALID_IMAGE}`);
   t.equal(condition(status, 'Progressing'), 'False InvalidSpec: No rollout while the spec is invalid');
 
   cluster.clear();
@@ -399,16 +405,16 @@ t.test('an invalid spec applies nothing and says why, once', async (t) => {
   }
   t.strictSame(cluster.log, [], 'woken again (by its own status write, a resync): no write, no event');
 
-  cluster.editSpec((spec) => (spec.replicas = 60));
+  cluster.editSpec((spec) => (spec.image = 'Still Not'));
   t.strictSame(await cluster.reconcile(), {});
   t.strictSame(
     cluster.events,
-    ['Warning InvalidSpec: WebApp "web" is invalid: spec.replicas: 60 exceeds the maximum of 10'],
+    ['Warning InvalidSpec: WebApp "web" is invalid: spec.image: "Still Not" is not a valid image reference'],
     'a new mistake is reported',
   );
 
   cluster.clear();
-  cluster.editSpec((spec) => (spec.replicas = 2));
+  cluster.editSpec((spec) => (spec.image = 'nginx:1.28'));
   t.strictSame(await cluster.reconcile(), { requeueAfterMs: RESYNC_MS }, 'fixed: converges again');
   t.strictSame(cluster.events, CREATED);
   const fixed = cluster.statuses[0]!;
@@ -417,12 +423,13 @@ t.test('an invalid spec applies nothing and says why, once', async (t) => {
   t.equal(condition(fixed, 'Degraded'), 'False AsExpected: The children are applied');
 });
 
-t.test('a spec turned invalid leaves the running children alone', async (t) => {
+t.test('a spec turned unbuildable leaves the running children alone', async (t) => {
   const cluster = await converged();
   const before = structuredClone([...cluster.children]);
-  cluster.editSpec((spec) => (spec.replicas = 50));
+  cluster.editSpec((spec) => (spec.env = [{ name: 'A' }, { name: 'A' }]));
   t.strictSame(await cluster.reconcile(), {});
-  t.strictSame(cluster.log, ['status', `event Warning InvalidSpec: ${INVALID_50}`]);
+  const message = 'WebApp "web" is invalid: spec.env[1].name: duplicate name "A" (also at spec.env[0])';
+  t.strictSame(cluster.log, ['status', `event Warning InvalidSpec: ${message}`]);
   t.strictSame([...cluster.children], before, 'nothing applied, nothing deleted');
   t.equal(cluster.statuses[0]!.observedGeneration, 2);
 });
@@ -441,7 +448,50 @@ t.test('an invalid spec the schema rejects is reported the same way', async (t) 
   t.strictSame(cluster.log, [], 'and only once');
 });
 
-t.test("the Namespace's max-replicas annotation makes 15 replicas valid", async (t) => {
+t.test(
+  'over a lowered limit: still reconciled, WithinLimits False (LimitExceeded), one Warning per change',
+  async (t) => {
+    const cluster = await converged();
+    cluster.editSpec((spec) => (spec.replicas = 3));
+    t.strictSame(await cluster.reconcile(), { requeueAfterMs: RESYNC_MS });
+    cluster.clear();
+    cluster.setAnnotations({ [MAX_REPLICAS]: '2' });
+    t.strictSame(await cluster.reconcile(), { requeueAfterMs: RESYNC_MS }, 'converged as usual');
+    t.strictSame(cluster.log, [
+      'apply ConfigMap web-env',
+      'apply Deployment web',
+      'apply Service web',
+      'status',
+      `event Warning LimitExceeded: ${OVER_2}`,
+    ]);
+    const status = cluster.statuses[0]!;
+    t.equal(condition(status, 'WithinLimits'), `False LimitExceeded: ${OVER_2}`);
+    t.equal(condition(status, 'Degraded'), 'False AsExpected: The children are applied');
+    t.match(cluster.applied[1], { kind: 'Deployment', spec: { replicas: 3 } }, 'the replicas it has');
+
+    cluster.clear();
+    cluster.rollOut({ observedGeneration: 1, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3 });
+    await cluster.reconcile();
+    t.strictSame(cluster.events, [], 'a new status for another reason: no second Warning');
+    t.equal(condition(cluster.statuses[0], 'WithinLimits'), `False LimitExceeded: ${OVER_2}`);
+
+    cluster.clear();
+    cluster.setAnnotations({ [MAX_REPLICAS]: '1' });
+    await cluster.reconcile();
+    t.strictSame(cluster.events, ['Warning LimitExceeded: spec.replicas: 3 exceeds the maximum of 1'], 'a new limit');
+
+    cluster.clear();
+    cluster.setAnnotations(undefined);
+    await cluster.reconcile();
+    t.strictSame(cluster.events, []);
+    t.equal(
+      condition(cluster.statuses[0], 'WithinLimits'),
+      'True WithinLimits: The spec is within the admission limits',
+    );
+  },
+);
+
+t.test("the Namespace's max-replicas annotation makes 15 replicas within the limits", async (t) => {
   const webApp = load('minimal.yaml');
   (webApp.spec as Json).replicas = 15;
   const raised = createCluster(webApp, { finalized: true, annotations: { [MAX_REPLICAS]: '20' } });
@@ -452,10 +502,8 @@ t.test("the Namespace's max-replicas annotation makes 15 replicas valid", async 
 
   const plain = createCluster(webApp, { finalized: true });
   await plain.reconcile();
-  t.strictSame(plain.applied, [], 'without the annotation: not applied');
-  t.strictSame(plain.events, [
-    'Warning InvalidSpec: WebApp "web" is invalid: spec.replicas: 15 exceeds the maximum of 10',
-  ]);
+  t.match(plain.applied[1], { kind: 'Deployment', spec: { replicas: 15 } }, 'without it: built all the same');
+  t.strictSame(plain.events, [...CREATED, 'Warning LimitExceeded: spec.replicas: 15 exceeds the maximum of 10']);
 });
 
 t.test('deletion removes the Service, Deployment and ConfigMap, then releases the finalizer', async (t) => {
@@ -482,6 +530,17 @@ t.test('deletion removes the Service, Deployment and ConfigMap, then releases th
   t.strictSame(cluster.log, []);
 });
 
+t.test('deletion ends when the children are already gone, and over a lowered limit', async (t) => {
+  const cluster = await converged();
+  cluster.editSpec((spec) => (spec.replicas = 3));
+  cluster.setAnnotations({ [MAX_REPLICAS]: '2' });
+  cluster.children.clear();
+  cluster.delete();
+  t.strictSame(await cluster.reconcile(), {});
+  t.equal(cluster.log.at(-1), 'patch', 'the finalizer comes off');
+  t.equal(cluster.webApp, undefined);
+});
+
 t.test("deletion keeps someone else's finalizer and runs once", async (t) => {
   const cluster = await converged();
   (cluster.webApp!.metadata as Json).finalizers = ['example.com/backup', FINALIZER];
@@ -501,7 +560,7 @@ t.test("deletion keeps someone else's finalizer and runs once", async (t) => {
 
 t.test('an invalid WebApp is still cleaned up on deletion', async (t) => {
   const cluster = await converged();
-  cluster.editSpec((spec) => (spec.replicas = 50));
+  cluster.editSpec((spec) => (spec.image = 'Not A Ref'));
   cluster.delete();
   await cluster.reconcile();
   t.strictSame(cluster.events, ['Normal Deleted: Deleted the Deployment, Service and ConfigMap of web']);

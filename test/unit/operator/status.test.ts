@@ -57,6 +57,7 @@ t.test('no Deployment yet: Pending, progress unknown', async (t) => {
       ['Ready', 'False', 'ReplicasUnavailable', '0 of 3 replicas available'],
       ['Progressing', 'Unknown', 'NoDeployment', 'The Deployment does not exist yet'],
       ['Degraded', 'False', 'AsExpected', 'The children are applied'],
+      ['WithinLimits', 'True', 'WithinLimits', 'The spec is within the admission limits'],
     ].map(([type, status, reason, message]) => ({
       type,
       status,
@@ -78,6 +79,7 @@ t.test('rolling out: Pending, with the counts in the messages', async (t) => {
     'Ready: False ReplicasUnavailable 1 of 3 replicas available',
     'Progressing: True RollingOut 2 of 3 replicas updated',
     'Degraded: False AsExpected The children are applied',
+    'WithinLimits: True WithinLimits The spec is within the admission limits',
   ]);
 });
 
@@ -110,6 +112,7 @@ t.test('all replicas available and rolled out: Running', async (t) => {
     'Ready: True MinimumReplicasAvailable 3 of 3 replicas available',
     'Progressing: False Complete 3 of 3 replicas updated',
     'Degraded: False AsExpected The children are applied',
+    'WithinLimits: True WithinLimits The spec is within the admission limits',
   ]);
 });
 
@@ -133,7 +136,7 @@ t.test('desired 0 replicas: Running, scaled to zero', async (t) => {
 });
 
 t.test('an invalid spec: Failed with the validation message, whatever the Deployment does', async (t) => {
-  const invalid = 'spec.replicas: 50 exceeds the maximum of 10';
+  const invalid = 'WebApp "shop" is invalid: spec.image: "Not A Ref" is not a valid image reference';
   for (const deployment of [undefined, done]) {
     const status = compute({ invalid, deployment });
     t.equal(status.phase, 'Failed');
@@ -142,11 +145,28 @@ t.test('an invalid spec: Failed with the validation message, whatever the Deploy
       `Ready: False InvalidSpec ${invalid}`,
       'Progressing: False InvalidSpec No rollout while the spec is invalid',
       `Degraded: True InvalidSpec ${invalid}`,
+      'WithinLimits: True WithinLimits The spec is within the admission limits',
     ]);
     t.equal(status.availableReplicas, deployment ? 3 : 0, 'availableReplicas still reports what runs');
   }
   const both = compute({ invalid, applyError: 'conflict', deployment: done });
   t.equal(condition(both, 'Degraded').reason, 'InvalidSpec', 'an invalid spec explains more than an apply error');
+});
+
+t.test('over a lowered limit: WithinLimits False (LimitExceeded), otherwise as usual', async (t) => {
+  const limitExceeded = 'spec.replicas: 3 exceeds the maximum of 2';
+  const status = compute({ limitExceeded, deployment: done });
+  t.equal(status.phase, 'Running', 'it keeps running');
+  t.equal(status.message, '3 of 3 replicas available');
+  t.strictSame(summary(status), [
+    'Ready: True MinimumReplicasAvailable 3 of 3 replicas available',
+    'Progressing: False Complete 3 of 3 replicas updated',
+    'Degraded: False AsExpected The children are applied',
+    `WithinLimits: False LimitExceeded ${limitExceeded}`,
+  ]);
+  const back = compute({ webApp: { ...webApp, status }, deployment: done, now: T1 });
+  t.equal(condition(back, 'WithinLimits').status, 'True', 'the limit raised again, or the spec lowered');
+  t.equal(condition(back, 'WithinLimits').lastTransitionTime, '2025-03-01T10:05:00Z');
 });
 
 t.test('a failed apply: Failed with the error, progress still observed', async (t) => {
@@ -158,11 +178,18 @@ t.test('a failed apply: Failed with the error, progress still observed', async (
     `Ready: False ApplyFailed ${applyError}`,
     'Progressing: False Complete 3 of 3 replicas updated',
     `Degraded: True ApplyFailed ${applyError}`,
+    'WithinLimits: True WithinLimits The spec is within the admission limits',
   ]);
 });
 
 t.test('recomputing from the same observations later is equal: no status write loop', async (t) => {
-  for (const input of [{}, { deployment: done }, { invalid: 'bad' }, { applyError: 'boom', deployment: done }]) {
+  for (const input of [
+    {},
+    { deployment: done },
+    { invalid: 'bad' },
+    { applyError: 'boom', deployment: done },
+    { limitExceeded: 'spec.port: 80 is below the minimum of 1024', deployment: done },
+  ]) {
     const first = compute(input);
     const second = compute({ ...input, webApp: { ...webApp, status: first }, now: T1 });
     t.ok(statusEqual(first, second), `stable: ${JSON.stringify(input)}`);
