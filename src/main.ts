@@ -1,8 +1,11 @@
 // The one place with side effects: reads flags and environment, opens sockets, installs signal
 // handlers, and wires the parts together.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { pino } from 'pino';
 import { ConfigError, parseConfig, toPolicyConfig, usage } from './config/config.ts';
+import { findKubeConnection, PreflightError, toCertificateError } from './config/preflight.ts';
 import { createNamespaceCache } from './kube/namespace-cache.ts';
 import { TimeoutKubeConfig } from './kube/timeout-kubeconfig.ts';
 import { createLeaseClient } from './leader/lease-client.ts';
@@ -37,21 +40,25 @@ const identity = `${config.podName}_${randomBytes(4).toString('hex')}`;
 // traceLogMixin adds trace_id and span_id to every line logged inside a span.
 const logger = pino({ level: config.logLevel, base: { pod: config.podName, identity }, mixin: traceLogMixin });
 
+// Exit 2 with one line, as for a bad setting: nothing can start without a cluster or a certificate.
+let tls;
+try {
+  findKubeConnection(process.env, homedir(), existsSync);
+  try {
+    tls = await readKeyPair(config.tlsCertFile, config.tlsKeyFile);
+    assertUsable(tls);
+  } catch (err) {
+    throw toCertificateError(config, err);
+  }
+} catch (err) {
+  if (!(err instanceof PreflightError)) throw err;
+  process.stderr.write(`shipshape: ${err.message}\n`);
+  process.exit(2);
+}
+
 const kc = new TimeoutKubeConfig();
 kc.loadFromDefault();
 kc.requestTimeoutMs = config.apiTimeoutSeconds * 1000;
-
-let tls;
-try {
-  tls = await readKeyPair(config.tlsCertFile, config.tlsKeyFile);
-  assertUsable(tls);
-} catch (err) {
-  logger.fatal(
-    { err, certFile: config.tlsCertFile, keyFile: config.tlsKeyFile },
-    'cannot load the serving certificate',
-  );
-  process.exit(1);
-}
 
 const policyConfig = toPolicyConfig(config);
 const namespaceCache = createNamespaceCache(kc, logger);
