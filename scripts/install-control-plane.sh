@@ -1,129 +1,167 @@
 #!/usr/bin/env bash
-# Makes etcd and kube-apiserver available to the control-plane harness (src/control-plane/).
+# Makes the control plane available to the harness (src/control-plane/): etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, kubectl (same minor as the apiserver) and kwok (fake
+# Nodes whose Pods it marks Running and Ready).
 #
-# Contract: prints the folder holding both binaries as its last line of stdout; progress goes to
+# Contract: prints the folder holding the binaries as its last line of stdout; progress goes to
 # stderr. Order of preference:
-#   1. $KUBEBUILDER_ASSETS, envtest's convention, when it holds etcd and kube-apiserver;
+#   1. $KUBEBUILDER_ASSETS, envtest's convention, when it holds every binary above;
 #   2. the per-machine cache, ${XDG_CACHE_HOME:-$HOME/.cache}/shipshape/control-plane/<key>/bin;
-#   3. a build into that cache: etcd from Debian's etcd-server, kube-apiserver from Debian's
-#      kubernetes source package (1.20.2, vendored) built with Debian's golang-go.
-# A second run finds the cache and returns in well under a second.
+#   3. a build into that cache with the machine's Go (>= the toolchain the release names) from the
+#      Go module proxy: Kubernetes' commands in a small module that requires k8s.io/kubernetes
+#      and replaces each k8s.io/<staging> module with its v0.<minor>.<patch> release (the
+#      kubernetes go.mod's own replaces point into its tree and are ignored in a dependency), etcd
+#      from go.etcd.io/etcd/server/v3 around etcdmain, kwok with `go install`.
+# The Go module and build caches live under the same per-machine cache, so a rebuild (a new
+# version) reuses what it can and a second run returns in well under a second.
+#
+# SHIPSHAPE_KUBERNETES_VERSION picks another release (e.g. 1.34.6); it is built the same way and
+# cached under its own key. src/control-plane/assets.ts derives the same key from the same file.
 set -euo pipefail
 
-KEY="k8s-1.20.2-etcd-3.4"
+# KUBERNETES_VERSION, ETCD_VERSION, KWOK_VERSION: the one place they are set.
+# shellcheck source=control-plane.versions
+. "$(dirname "$0")/control-plane.versions"
+
+K8S_VERSION="${SHIPSHAPE_KUBERNETES_VERSION:-$KUBERNETES_VERSION}"
+K8S_VERSION="${K8S_VERSION#v}"
+KEY="k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/shipshape/control-plane"
 BIN="$CACHE_ROOT/$KEY/bin"
+BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
 
 log() { printf '[control-plane] %s\n' "$*" >&2; }
 
-has_both() { [ -x "$1/etcd" ] && [ -x "$1/kube-apiserver" ]; }
+has_all() {
+  local b
+  for b in "${BINARIES[@]}"; do [ -x "$1/$b" ] || return 1; done
+  [ -f "$1/kwok-stages.yaml" ]
+}
 
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
-  if has_both "$KUBEBUILDER_ASSETS"; then
+  if has_all "$KUBEBUILDER_ASSETS"; then
     log "using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
     echo "$KUBEBUILDER_ASSETS"
     exit 0
   fi
-  log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks etcd or kube-apiserver; using the cache instead"
+  log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks one of ${BINARIES[*]}; using the cache instead"
 fi
 
-if has_both "$BIN"; then
+if has_all "$BIN"; then
   log "cached in $BIN"
   echo "$BIN"
   exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+GO="${GO:-$(command -v go || true)}"
+[ -n "$GO" ] || [ ! -x /usr/local/go/bin/go ] || GO=/usr/local/go/bin/go
+[ -n "$GO" ] || {
+  log "no Go toolchain found (set GO=/path/to/go); Kubernetes $K8S_VERSION is built from source"
+  exit 1
+}
 
 mkdir -p "$BIN"
 WORK="$(mktemp -d "$CACHE_ROOT/build.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
-
-# A deb-src entry derived from the machine's own apt sources, so no host name is written here.
-# Both deb822 (*.sources) and one-line (*.list) formats are handled.
-ensure_deb_src() {
-  if apt-cache showsrc kubernetes >/dev/null 2>&1 && [ -n "$(apt-cache showsrc kubernetes 2>/dev/null)" ]; then
-    return
-  fi
-  log "adding deb-src entries derived from the existing apt sources"
-  local dst=/etc/apt/sources.list.d/shipshape-src
-  local tmp="$WORK/src"
-  : >"$tmp.sources"
-  : >"$tmp.list"
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    grep -q '^Types:.*\bdeb\b' "$f" || continue
-    sed -E 's/^Types:.*/Types: deb-src/' "$f" >>"$tmp.sources"
-    printf '\n' >>"$tmp.sources"
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    sed -nE 's/^deb[[:space:]]/deb-src /p' "$f" >>"$tmp.list"
-  done
-  [ -s "$tmp.sources" ] && $SUDO cp "$tmp.sources" "$dst.sources"
-  [ -s "$tmp.list" ] && $SUDO cp "$tmp.list" "$dst.list"
-  $SUDO apt-get update -qq
+ticker=""
+cleanup() {
+  [ -z "$ticker" ] || kill "$ticker" 2>/dev/null || true
+  rm -rf "$WORK"
 }
+trap cleanup EXIT
 
-apt_install() {
-  local missing=()
-  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  if [ "${#missing[@]}" -gt 0 ]; then
-    log "apt-get install ${missing[*]}"
-    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-  fi
-}
+export GOMODCACHE="$CACHE_ROOT/go/mod" GOCACHE="$CACHE_ROOT/go/build" GOPATH="$CACHE_ROOT/go/path"
+export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" GOWORK=off
+start=$SECONDS
+# Progress: a line a minute on stderr, so CI logs show the build is alive.
+(while sleep 60; do log "still building ($((SECONDS - start)) s)"; done) &
+ticker=$!
+
+log "building Kubernetes $K8S_VERSION, etcd $ETCD_VERSION and kwok $KWOK_VERSION with $("$GO" version)"
+log "(the first build takes about 10 minutes on 2 cores; once per machine and version)"
+
+# --- Kubernetes ---------------------------------------------------------------------------------
+minor="${K8S_VERSION#*.}"
+staging_version="v0.$minor"
+mod="$WORK/kubernetes"
+mkdir -p "$mod"
+(
+  cd "$mod"
+  "$GO" mod init shipshape.dev/control-plane-build >/dev/null 2>&1
+  log "resolving k8s.io/kubernetes v$K8S_VERSION"
+  kmod="$("$GO" mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p')"
+  [ -f "$kmod" ] || { log "k8s.io/kubernetes v$K8S_VERSION is not served by the module proxy"; exit 1; }
+  # Every staging module the release replaces with ./staging/src/k8s.io/<name>.
+  staging="$(sed -nE 's#^[[:space:]]*(k8s\.io/[A-Za-z0-9._-]+) => \./staging/.*#\1#p' "$kmod")"
+  [ -n "$staging" ] || { log "no staging replaces found in $kmod"; exit 1; }
+  args=()
+  for m in $staging; do args+=("-replace=$m=$m@$staging_version"); done
+  "$GO" mod edit -require="k8s.io/kubernetes@v$K8S_VERSION" "${args[@]}"
+  cat >tools.go <<'EOF'
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
+EOF
+  log "downloading modules"
+  "$GO" mod tidy -e >&2 2>/dev/null || "$GO" mod tidy >&2
+  # The version the binaries report (kubectl version, /version); the apiserver derives its
+  # compatibility version from it, so a v0.0.0 build would misbehave.
+  ldflags="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags="$ldflags -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=${K8S_VERSION%%.*}"
+    ldflags="$ldflags -X $pkg.gitMinor=${minor%%.*} -X $pkg.gitTreeState=clean"
+    ldflags="$ldflags -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  log "compiling kube-apiserver, kube-controller-manager, kube-scheduler and kubectl"
+  "$GO" build -trimpath -ldflags "$ldflags" -o "$WORK/out/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl >&2
+)
 
 # --- etcd ---------------------------------------------------------------------------------------
-if [ ! -x "$BIN/etcd" ]; then
-  if ! apt_install etcd-server 2>/dev/null; then
-    $SUDO apt-get update -qq
-    apt_install etcd-server
-  fi
-  # The package starts a system etcd on 2379; the harness uses its own ports, so that is harmless,
-  # but stop it so a developer machine does not keep a stray etcd running.
-  (command -v systemctl >/dev/null && $SUDO systemctl disable --now etcd >/dev/null 2>&1) || true
-  install -m 0755 /usr/bin/etcd "$BIN/etcd"
-  log "etcd: $("$BIN/etcd" --version | head -n1)"
-fi
+emod="$WORK/etcd"
+mkdir -p "$emod"
+(
+  cd "$emod"
+  "$GO" mod init shipshape.dev/etcd-build >/dev/null 2>&1
+  cat >main.go <<'EOF'
+package main
 
-# --- kube-apiserver -----------------------------------------------------------------------------
-if [ ! -x "$BIN/kube-apiserver" ]; then
-  ensure_deb_src
-  apt_install golang-go rsync jq golang-github-modern-go-reflect2-dev dpkg-dev
-  log "downloading the kubernetes source package"
-  (cd "$WORK" && apt-get source --download-only kubernetes >&2)
-  orig="$(ls "$WORK"/kubernetes_*.orig.tar.* | head -n1)"
-  mkdir -p "$WORK/src"
-  tar -xf "$orig" -C "$WORK/src" --strip-components=1
-  # reflect2 v1.0.1 (vendored) crashes under Go >= 1.18 (SIGSEGV in mapiterinit on the first custom
-  # resource); Debian's 1.0.2 is API-compatible and fixed. https://github.com/modern-go/reflect2/issues/23
-  vend="$WORK/src/vendor/github.com/modern-go/reflect2"
-  fixed=/usr/share/gocode/src/github.com/modern-go/reflect2
-  find "$vend" -maxdepth 1 -type f \( -name '*.go' -o -name '*.s' \) -delete
-  cp "$fixed"/*.go "$vend"/
-  cp "$fixed"/*.s "$vend"/ 2>/dev/null || true
-  rm -f "$vend"/*_test.go
-  mkdir -p "$WORK/gopath/src/k8s.io"
-  ln -s "$WORK/src" "$WORK/gopath/src/k8s.io/kubernetes"
-  log "building kube-apiserver (about 7 minutes on 2 cores; once per machine)"
-  start=$SECONDS
-  (
-    cd "$WORK/gopath/src/k8s.io/kubernetes"
-    export GOPATH="$WORK/gopath" GO111MODULE=off GOFLAGS=-mod=vendor CGO_ENABLED=0 \
-      GOCACHE="$WORK/gocache" KUBE_GIT_VERSION=v1.20.2 KUBE_GIT_TREE_STATE=clean
-    # Progress: a dot a minute on stderr, so CI logs show the build is alive.
-    (while sleep 60; do printf '[control-plane] still building (%ss)\n' $((SECONDS - start)) >&2; done) &
-    ticker=$!
-    trap 'kill $ticker 2>/dev/null || true' EXIT
-    make WHAT=cmd/kube-apiserver >&2
-  )
-  built="$(find "$WORK/src/_output" -type f -name kube-apiserver -perm -u+x | head -n1)"
-  [ -n "$built" ] || { log "build produced no kube-apiserver"; exit 1; }
-  install -m 0755 "$built" "$BIN/kube-apiserver"
-  log "kube-apiserver built in $((SECONDS - start))s"
-fi
+import (
+	"os"
 
-has_both "$BIN" || { log "missing binaries in $BIN"; exit 1; }
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+EOF
+  "$GO" mod edit -require="go.etcd.io/etcd/server/v3@v$ETCD_VERSION"
+  "$GO" mod tidy >&2
+  log "compiling etcd"
+  "$GO" build -trimpath -ldflags "-s -w" -o "$WORK/out/etcd" . >&2
+)
+
+# --- kwok ---------------------------------------------------------------------------------------
+log "compiling kwok"
+GOBIN="$WORK/out" "$GO" install -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=v$KWOK_VERSION" \
+  "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION" >&2
+
+# kwok runs nothing without Stages; these are its "fast" set (nodes Ready at once with a Lease
+# heartbeat, pods Running and Ready, deleted pods removed), taken from the same module.
+stages="$GOMODCACHE/sigs.k8s.io/kwok@v$KWOK_VERSION/kustomize/stage"
+for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+  pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+  printf -- '---\n' >>"$WORK/out/kwok-stages.yaml"
+  cat "$stages/$f" >>"$WORK/out/kwok-stages.yaml"
+done
+for b in "${BINARIES[@]}"; do install -m 0755 "$WORK/out/$b" "$BIN/$b"; done
+install -m 0644 "$WORK/out/kwok-stages.yaml" "$BIN/kwok-stages.yaml"
+log "built in $((SECONDS - start)) s: $("$BIN/kube-apiserver" --version), $("$BIN/etcd" --version | head -n1)"
+has_all "$BIN" || { log "missing binaries in $BIN"; exit 1; }
 echo "$BIN"

@@ -1,36 +1,77 @@
 import { access, constants } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError } from './harness-error.ts';
 
-/** Must match KEY in scripts/install-control-plane.sh. */
-export const ASSETS_KEY = 'k8s-1.20.2-etcd-3.4';
+/** What scripts/install-control-plane.sh provides, by file name: binaries and kwok's Stages. */
+const FILES = {
+  etcd: 'etcd',
+  kubeApiserver: 'kube-apiserver',
+  kubeControllerManager: 'kube-controller-manager',
+  kubeScheduler: 'kube-scheduler',
+  kubectl: 'kubectl',
+  kwok: 'kwok',
+  kwokStages: 'kwok-stages.yaml',
+} as const;
 
-export type ControlPlaneAssets = { etcd: string; kubeApiserver: string };
+export type ControlPlaneAssets = Record<keyof typeof FILES, string>;
 
-async function isExecutable(path: string): Promise<boolean> {
-  return access(path, constants.X_OK).then(
+export type ControlPlaneVersions = { kubernetes: string; etcd: string; kwok: string };
+
+const versionsFile = new URL('../../scripts/control-plane.versions', import.meta.url);
+
+/**
+ * The versions the install script builds: scripts/control-plane.versions, with
+ * SHIPSHAPE_KUBERNETES_VERSION overriding the Kubernetes release (as in the script).
+ */
+export function controlPlaneVersions(env: NodeJS.ProcessEnv): ControlPlaneVersions {
+  const values = new Map<string, string>();
+  for (const line of readFileSync(versionsFile, 'utf8').split('\n')) {
+    const match = /^([A-Z_]+)=(\S+)$/.exec(line.trim());
+    if (match) values.set(match[1]!, match[2]!);
+  }
+  const read = (name: string) => {
+    const value = values.get(name);
+    if (!value) throw new HarnessError('CP_VERSIONS', `${name} is not set in ${versionsFile.pathname}`);
+    return value;
+  };
+  const kubernetes = (env.SHIPSHAPE_KUBERNETES_VERSION || read('KUBERNETES_VERSION')).replace(/^v/, '');
+  return { kubernetes, etcd: read('ETCD_VERSION'), kwok: read('KWOK_VERSION') };
+}
+
+/** The cache key of scripts/install-control-plane.sh: it names every version it holds. */
+export function assetsKey(versions: ControlPlaneVersions): string {
+  return `k8s-${versions.kubernetes}-etcd-${versions.etcd}-kwok-${versions.kwok}`;
+}
+
+async function isUsable(path: string): Promise<boolean> {
+  return access(path, path.endsWith('.yaml') ? constants.R_OK : constants.X_OK).then(
     () => true,
     () => false,
   );
 }
 
 /**
- * Finds etcd and kube-apiserver the way scripts/install-control-plane.sh leaves them:
- * `KUBEBUILDER_ASSETS` first (envtest's convention), then the per-machine cache.
- * Throws CP_ASSETS_MISSING, naming the install script, when neither holds both.
+ * Finds the control plane's binaries the way scripts/install-control-plane.sh leaves them:
+ * `KUBEBUILDER_ASSETS` first (envtest's convention), then the per-machine cache. Throws
+ * CP_ASSETS_MISSING, naming the install script, when neither holds all of them.
  */
 export async function resolveAssets(env: NodeJS.ProcessEnv): Promise<ControlPlaneAssets> {
   const cacheRoot = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
-  const candidates = [env.KUBEBUILDER_ASSETS, join(cacheRoot, 'shipshape', 'control-plane', ASSETS_KEY, 'bin')];
+  const key = assetsKey(controlPlaneVersions(env));
+  const candidates = [env.KUBEBUILDER_ASSETS, join(cacheRoot, 'shipshape', 'control-plane', key, 'bin')];
   for (const dir of candidates) {
     if (!dir) continue;
-    const assets = { etcd: join(dir, 'etcd'), kubeApiserver: join(dir, 'kube-apiserver') };
-    if ((await isExecutable(assets.etcd)) && (await isExecutable(assets.kubeApiserver))) return assets;
+    const assets = Object.fromEntries(
+      Object.entries(FILES).map(([name, file]) => [name, join(dir, file)]),
+    ) as ControlPlaneAssets;
+    const present = await Promise.all(Object.values(assets).map(isUsable));
+    if (present.every(Boolean)) return assets;
   }
   throw new HarnessError(
     'CP_ASSETS_MISSING',
-    `etcd and kube-apiserver not found in ${candidates.filter(Boolean).join(' or ')}; ` +
+    `${Object.values(FILES).join(', ')} not all found in ${candidates.filter(Boolean).join(' or ')}; ` +
       'run `bash scripts/install-control-plane.sh` (or set KUBEBUILDER_ASSETS)',
   );
 }

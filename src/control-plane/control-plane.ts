@@ -1,6 +1,8 @@
 // envtest for TypeScript: a real etcd and kube-apiserver on loopback, in a temporary folder, with
-// generated certificates, for tests and the dev loop. Nothing here is used in a cluster.
-import { spawn } from 'node:child_process';
+// generated certificates, for tests and the dev loop; by default also kube-controller-manager,
+// kube-scheduler and kwok's fake Nodes (cluster-controllers.ts), so Deployments really roll out.
+// Nothing here is used in a cluster.
+import { execFile, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -8,12 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { toKubeconfigYaml } from '../kube/kubeconfig.ts';
 import { findFreePort } from '../net/free-port.ts';
 import { probeStatus } from '../net/probe-status.ts';
 import { type CertificateAuthority, createCertificateAuthority } from '../pki/certificates.ts';
 import { type ControlPlaneAssets, resolveAssets } from './assets.ts';
 import { type ManagedProcess, startProcess } from '../runtime/child-process.ts';
+import { startClusterControllers } from './cluster-controllers.ts';
 import { HarnessError } from './harness-error.ts';
 
 export type ControlPlaneOptions = {
@@ -27,6 +31,16 @@ export type ControlPlaneOptions = {
   apiserverArgs?: string[];
   /** Write an audit log (JSON lines) of every mutating request with its user; see auditLogPath. */
   audit?: boolean;
+  /**
+   * Run kube-controller-manager, kube-scheduler and kwok with this many fake Nodes (default 3);
+   * 0 gives a quiet apiserver where nothing but the test writes.
+   */
+  nodes?: number;
+  /**
+   * An OTLP/gRPC endpoint (host:port) for the apiserver's own traces: every request is sampled,
+   * and the apiserver sends a W3C `traceparent` to the webhooks it calls.
+   */
+  tracingEndpoint?: string;
 };
 
 export type ControlPlane = {
@@ -37,7 +51,13 @@ export type ControlPlane = {
   /** The CA that signed the apiserver's serving certificate and the admin client certificate. */
   caPem: string;
   dir: string;
+  /** The Kubernetes release the binaries report (`kubectl version`), e.g. v1.37.2. */
+  version: string;
+  /** The kubectl of the same release: use it, not the machine's. */
+  kubectl: string;
   etcd: ManagedProcess;
+  /** kube-controller-manager, kube-scheduler and kwok, when started with Nodes. */
+  readonly controllers: ManagedProcess[];
   /** The running kube-apiserver (a new process after startApiserver()). */
   readonly apiserver: ManagedProcess;
   /** Stops kube-apiserver only (outage tests); etcd and the data stay. */
@@ -51,7 +71,10 @@ export type ControlPlane = {
   issueKubeconfig(user: string, server?: string): Promise<string>;
   /** The audit log, when started with `audit: true`. */
   auditLogPath?: string;
-  /** Stops kube-apiserver, then etcd, and removes the folder. Safe to call more than once. */
+  /**
+   * Stops kwok, the scheduler and the controller manager, then kube-apiserver, then etcd, and
+   * removes the folder. Safe to call more than once.
+   */
   stop(): Promise<void>;
 };
 
@@ -69,6 +92,8 @@ rules:
   - level: None
 `;
 
+const execFileAsync = promisify(execFile);
+
 const watchdogPath = fileURLToPath(new URL('./watchdog.ts', import.meta.url));
 
 function defaultBaseDir(): string {
@@ -76,9 +101,10 @@ function defaultBaseDir(): string {
 }
 
 /**
- * Starts etcd and kube-apiserver on free loopback ports and resolves once /readyz answers 200.
- * On failure both are stopped, the folder is removed, and the HarnessError carries the tail of
- * both logs. A watchdog process ends both if this process dies without calling stop().
+ * Starts etcd and kube-apiserver on free loopback ports, then (unless `nodes: 0`) the cluster's
+ * controllers and fake Nodes, and resolves once /readyz answers 200 and every Node is Ready. On
+ * failure everything started is stopped, the folder is removed, and the HarnessError carries the
+ * tail of every log. A watchdog process ends them all if this process dies without stop().
  */
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const assets = options.assets ?? (await resolveAssets(process.env));
@@ -120,6 +146,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const server = `https://127.0.0.1:${port}`;
     const auditLogPath = options.audit ? join(dir, 'audit.log') : undefined;
     if (auditLogPath) await writeFile(join(dir, 'audit-policy.yaml'), AUDIT_POLICY);
+    const tracingArgs = options.tracingEndpoint
+      ? [`--tracing-config-file=${await writeTracingConfig(dir, options.tracingEndpoint)}`]
+      : [];
     const auditArgs = auditLogPath
       ? [
           `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
@@ -127,7 +156,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           '--audit-log-format=json',
         ]
       : [];
-    const args = [...apiserverArgs(dir, port, etcdPort), ...auditArgs, ...(options.apiserverArgs ?? [])];
+    const args = [
+      ...apiserverArgs(dir, port, etcdPort),
+      ...auditArgs,
+      ...tracingArgs,
+      ...(options.apiserverArgs ?? []),
+    ];
     let apiserver: ManagedProcess | undefined;
     const startApiserver = async () => {
       if (apiserver?.isRunning()) return;
@@ -155,35 +189,62 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       }),
       { mode: 0o600 },
     );
+    const issueKubeconfig = async (user: string, via?: string) => {
+      const client = await pki.authority.issue({
+        commonName: user,
+        organizations: ['system:masters'],
+        usage: 'client',
+      });
+      const path = join(dir, `kubeconfig-${user}`);
+      const yaml = toKubeconfigYaml({
+        server: via ?? server,
+        name: 'shipshape-envtest',
+        caPem: pki.ca,
+        clientCertPem: client.certPem,
+        clientKeyPem: client.keyPem,
+      });
+      await writeFile(path, yaml, { mode: 0o600 });
+      return path;
+    };
+
+    const nodes = options.nodes ?? 3;
+    if (nodes > 0) {
+      await startClusterControllers(
+        {
+          assets,
+          dir,
+          nodes,
+          kubeconfigs: {
+            controllerManager: await issueKubeconfig('system:kube-controller-manager'),
+            scheduler: await issueKubeconfig('system:kube-scheduler'),
+            kwok: await issueKubeconfig('kwok-controller'),
+            admin: kubeconfigPath,
+          },
+        },
+        (p) => {
+          started.push(p);
+          watchdogPid = startWatchdog(dir, started, watchdogPid);
+        },
+      );
+    }
     return {
       kubeconfigPath,
       server,
       caPem: pki.ca,
       dir,
+      version: await binaryVersion(assets.kubeApiserver),
+      kubectl: assets.kubectl,
       etcd,
       get apiserver() {
         return apiserver!;
       },
+      get controllers() {
+        return started.slice(2);
+      },
       stopApiserver: async () => apiserver?.stop(3000),
       startApiserver,
       auditLogPath,
-      async issueKubeconfig(user: string, via?: string) {
-        const client = await pki.authority.issue({
-          commonName: user,
-          organizations: ['system:masters'],
-          usage: 'client',
-        });
-        const path = join(dir, `kubeconfig-${user}`);
-        const yaml = toKubeconfigYaml({
-          server: via ?? server,
-          name: 'shipshape-envtest',
-          caPem: pki.ca,
-          clientCertPem: client.certPem,
-          clientKeyPem: client.keyPem,
-        });
-        await writeFile(path, yaml, { mode: 0o600 });
-        return path;
-      },
+      issueKubeconfig,
       stop,
     };
   } catch (err) {
@@ -234,9 +295,11 @@ function apiserverArgs(dir: string, port: number, etcdPort: number): string[] {
   const pki = (name: string) => join(dir, 'pki', name);
   return [
     '--advertise-address=127.0.0.1',
+    // The `kubernetes` Service's endpoints may not be loopback (1.37 refuses to start); nothing
+    // here dials that Service, so no reconciler keeps them (envtest's choice too).
+    '--endpoint-reconciler-type=none',
     '--bind-address=127.0.0.1',
     `--secure-port=${port}`,
-    '--insecure-port=0',
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
     `--cert-dir=${join(dir, 'pki')}`,
     `--tls-cert-file=${pki('apiserver.crt')}`,
@@ -253,6 +316,26 @@ function apiserverArgs(dir: string, port: number, etcdPort: number): string[] {
     '--disable-admission-plugins=ServiceAccount',
     '--profiling=false',
   ];
+}
+
+/** Every apiserver request is sampled: the tests look for the span of one admission. */
+async function writeTracingConfig(dir: string, endpoint: string): Promise<string> {
+  const path = join(dir, 'tracing.yaml');
+  const config = [
+    'apiVersion: apiserver.config.k8s.io/v1',
+    'kind: TracingConfiguration',
+    `endpoint: ${endpoint}`,
+    'samplingRatePerMillion: 1000000',
+    '',
+  ].join('\n');
+  await writeFile(path, config);
+  return path;
+}
+
+/** What `<binary> --version` reports, e.g. v1.37.2 (the version stamped at build time). */
+async function binaryVersion(path: string): Promise<string> {
+  const { stdout } = await execFileAsync(path, ['--version']);
+  return /v\d+\.\d+\.\d+\S*/.exec(stdout)?.[0] ?? stdout.trim();
 }
 
 /** (Re)starts the watchdog with the current pids; the previous watchdog, if any, is ended. */

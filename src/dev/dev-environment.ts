@@ -22,6 +22,10 @@ export type DevEnvironmentOptions = {
   linkProxies?: boolean;
   /** Record every write in the apiserver's audit log (cp.auditLogPath). */
   audit?: boolean;
+  /** Fake Nodes (with the controllers and scheduler) as startControlPlane's `nodes`; default 3. */
+  nodes?: number;
+  /** The apiserver's own traces go here (OTLP/gRPC host:port), as startControlPlane's. */
+  tracingEndpoint?: string;
 };
 
 export type DevEnvironment = {
@@ -41,7 +45,11 @@ export type DevEnvironment = {
 };
 
 export async function startDevEnvironment(options: DevEnvironmentOptions = {}): Promise<DevEnvironment> {
-  const cp = await startControlPlane({ audit: options.audit ?? false });
+  const cp = await startControlPlane({
+    audit: options.audit ?? false,
+    ...(options.nodes !== undefined && { nodes: options.nodes }),
+    ...(options.tracingEndpoint && { tracingEndpoint: options.tracingEndpoint }),
+  });
   const replicas: ShipshapeProcess[] = [];
   const links = new Map<string, TcpProxy>();
   let balancer: TcpProxy | undefined;

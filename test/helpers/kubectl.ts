@@ -1,11 +1,19 @@
 import { spawn } from 'node:child_process';
+import { resolveAssets } from '../../src/control-plane/assets.ts';
 
 export type KubectlResult = { code: number; stdout: string; stderr: string };
 
-/** Runs the real kubectl with `kubeconfig`; never rejects on a non-zero exit. */
-export function kubectl(kubeconfig: string, args: string[], input?: string): Promise<KubectlResult> {
+/**
+ * The kubectl of the control plane's own release (the machine's may be outside the supported
+ * version skew), as scripts/install-control-plane.sh built it.
+ */
+export const kubectlPath: Promise<string> = resolveAssets(process.env).then((a) => a.kubectl);
+
+/** Runs that kubectl with `kubeconfig`; never rejects on a non-zero exit. */
+export async function kubectl(kubeconfig: string, args: string[], input?: string): Promise<KubectlResult> {
+  const command = await kubectlPath;
   return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, ['--kubeconfig', kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

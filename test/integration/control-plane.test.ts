@@ -1,5 +1,5 @@
 // The harness against the real etcd and kube-apiserver it starts: core objects, Leases with
-// optimistic concurrency, custom resources (the reflect2 guard), kubectl, and clean shutdown.
+// optimistic concurrency, custom resources, kubectl, and clean shutdown.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
@@ -68,7 +68,7 @@ t.test('creates and reads back a Namespace, a ConfigMap and a Lease; a stale Lea
   t.equal((await coordination.readNamespacedLease({ namespace, name: 'leader' })).spec?.holderIdentity, 'b');
 });
 
-t.test('stores and encodes a custom resource (guards the vendored reflect2 fix)', async (t) => {
+t.test('stores and encodes a custom resource', async (t) => {
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const namespace = await useNamespace(t, kc);
@@ -112,17 +112,18 @@ t.test('stores and encodes a custom resource (guards the vendored reflect2 fix)'
 });
 
 t.test('kubectl works with the harness kubeconfig', async (t) => {
-  const { stdout } = await run('kubectl', ['--kubeconfig', cp.kubeconfigPath, 'get', 'ns', '-o', 'name']);
+  const { stdout } = await run(cp.kubectl, ['--kubeconfig', cp.kubeconfigPath, 'get', 'ns', '-o', 'name']);
   t.match(stdout, /namespace\/default/);
   t.match(stdout, /namespace\/kube-system/);
 });
 
-t.test('stop() ends etcd and kube-apiserver and removes the folder', async (t) => {
+t.test('stop() ends etcd, kube-apiserver and the controllers and removes the folder', async (t) => {
   const other = await startControlPlane();
-  const pids = [other.etcd.pid, other.apiserver.pid];
-  t.ok(pids.every(isAlive), 'both run while started');
+  const pids = [other.etcd.pid, other.apiserver.pid, ...other.controllers.map((p) => p.pid)];
+  t.equal(pids.length, 5, 'etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok');
+  t.ok(pids.every(isAlive), 'all run while started');
   await other.stop();
-  t.notOk(pids.some(isAlive), 'neither runs after stop()');
+  t.notOk(pids.some(isAlive), 'none runs after stop()');
   t.notOk(existsSync(other.dir), 'the folder is gone');
   await other.stop();
   t.pass('a second stop() is harmless');
