@@ -189,6 +189,10 @@ export function toWebAppCrd(): CrdManifest {
             { name: 'Port', type: 'integer', jsonPath: '.spec.port' },
             { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+            // `kubectl get -o wide` only (priority 1): what runs, as `kubectl get deployment` shows it.
+            { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas', priority: 1 },
+            { name: 'Available', type: 'integer', jsonPath: '.status.availableReplicas', priority: 1 },
+            { name: 'Service', type: 'string', jsonPath: '.spec.service.type', priority: 1 },
           ],
         },
       ],

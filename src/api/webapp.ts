@@ -63,6 +63,7 @@ export const conditionSchema = z.object({
 export const PHASES = ['Pending', 'Running', 'Failed'] as const;
 export const webAppStatusSchema = z.object({
   phase: z.enum(PHASES).optional(),
+  readyReplicas: z.int32().optional(),
   availableReplicas: z.int32().optional(),
   observedGeneration: z.int().optional(),
   conditions: z.array(conditionSchema).optional(),

@@ -144,12 +144,14 @@ function toCondition(type: string, draft: Draft, input: StatusInput): Condition 
 export function computeStatus(input: StatusInput): WebAppStatus {
   const desired = input.webApp.spec.replicas ?? DEFAULTS.replicas;
   const available = input.observed.deployment?.availableReplicas ?? 0;
+  const readyReplicas = input.observed.deployment?.readyReplicas ?? 0;
   const degradedDraft = degraded(input);
   const readyDraft = ready(desired, available, degradedDraft);
   const progressingDraft = progressing(desired, input.observed, input.invalid);
   const phase = degradedDraft.status === 'True' ? 'Failed' : readyDraft.status === 'True' ? 'Running' : 'Pending';
   return {
     phase,
+    readyReplicas,
     availableReplicas: available,
     observedGeneration: input.webApp.metadata.generation,
     conditions: [

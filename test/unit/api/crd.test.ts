@@ -126,6 +126,9 @@ t.test('printer columns', async (t) => {
     { name: 'Port', type: 'integer', jsonPath: '.spec.port' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas', priority: 1 },
+    { name: 'Available', type: 'integer', jsonPath: '.status.availableReplicas', priority: 1 },
+    { name: 'Service', type: 'string', jsonPath: '.spec.service.type', priority: 1 },
   ]);
 });
 

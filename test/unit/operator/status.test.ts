@@ -51,6 +51,7 @@ t.test('no Deployment yet: Pending, progress unknown', async (t) => {
   const status = compute();
   t.strictSame(status, {
     phase: 'Pending',
+    readyReplicas: 0,
     availableReplicas: 0,
     observedGeneration: 4,
     conditions: [
@@ -74,6 +75,7 @@ t.test('rolling out: Pending, with the counts in the messages', async (t) => {
   const status = compute({ deployment: { ...done, updatedReplicas: 2, availableReplicas: 1 } });
   t.equal(status.phase, 'Pending');
   t.equal(status.availableReplicas, 1);
+  t.equal(status.readyReplicas, 3, 'the Deployment reports 3 ready, 1 available');
   t.equal(status.message, '1 of 3 replicas available');
   t.strictSame(summary(status), [
     'Ready: False ReplicasUnavailable 1 of 3 replicas available',
