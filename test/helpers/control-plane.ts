@@ -1,13 +1,23 @@
 // Test helpers around the real control plane: one per test file, a fresh namespace per test.
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { type ControlPlane, startControlPlane } from '../../src/control-plane/control-plane.ts';
+import {
+  type ControlPlane,
+  type ControlPlaneOptions,
+  startControlPlane,
+} from '../../src/control-plane/control-plane.ts';
 
 type Teardown = { teardown(fn: () => unknown): void };
 
-/** Starts a control plane that is stopped when the test (or file) `t` ends. */
-export async function useControlPlane(t: Teardown): Promise<{ cp: ControlPlane; kc: KubeConfig }> {
-  const cp = await startControlPlane();
+/**
+ * Starts a control plane that is stopped when the test (or file) `t` ends; with the controllers
+ * and fake Nodes unless `options` says `nodes: 0`.
+ */
+export async function useControlPlane(
+  t: Teardown,
+  options: ControlPlaneOptions = {},
+): Promise<{ cp: ControlPlane; kc: KubeConfig }> {
+  const cp = await startControlPlane(options);
   t.teardown(() => cp.stop());
   const kc = new KubeConfig();
   kc.loadFromFile(cp.kubeconfigPath);
