@@ -45,8 +45,10 @@ export function toServerArguments(text: string, source: string): { argv: string[
     const byEnv = SETTINGS.find((s) => s.env === key);
     const byFlag = SETTINGS.find((s) => s.flag === `--${key}`);
     const text = toText(value);
-    if (!byEnv && !byFlag) errors.push(`unknown setting "${key}"`);
-    else if (text === undefined) errors.push(`${key}: expected a string, a number or a list of them`);
+    // The value is shown as the file holds it, so the line is easy to find.
+    const shown = JSON.stringify(value) ?? String(value);
+    if (!byEnv && !byFlag) errors.push(`unknown setting "${key}" = ${shown}`);
+    else if (text === undefined) errors.push(`${key} = ${shown}: expected a string, a number or a list of them`);
     else if (byEnv) env[key] = text;
     else argv.push(`${byFlag!.flag}=${text}`);
   }

@@ -136,7 +136,10 @@ export async function loadManifests(paths: readonly string[], options: ReadOptio
       }
       const files = await listFolder(path, options.recursive);
       if (!files.length) {
-        result.errors.push({ source: path, message: 'no .yaml, .yml or .json files in this folder' });
+        // As kubectl, sub-folders are read only with -R; say so when they are all there is.
+        const nested = !options.recursive && (await listFolder(path, true)).length > 0;
+        const hint = nested ? '; its sub-folders have some: add -R to include them' : '';
+        result.errors.push({ source: path, message: `no .yaml, .yml or .json files in this folder${hint}` });
       }
       for (const file of files) add(parseManifests(await readFile(file, 'utf8'), file));
     } catch (err) {

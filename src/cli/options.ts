@@ -29,12 +29,18 @@ function usage(message: string, command?: string): CliError {
   return new CliError('CLI_USAGE', `${message}\nRun "${help}" for usage and examples.`);
 }
 
-/** parseArgs' own errors (unknown flag, missing value) as usage errors of `command`. */
+/**
+ * parseArgs' own errors (unknown flag, missing value) as usage errors of `command`. An unknown
+ * flag gets a message of our own: Node's ends in unbalanced quotes (`as in '-- "--frobnicate"`)
+ * and suggests a positional argument, which no command here takes.
+ */
 function parse<T>(command: string, parser: () => T): T {
   try {
     return parser();
   } catch (err) {
-    throw usage((err as Error).message, command);
+    const { code, message } = err as NodeJS.ErrnoException;
+    const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']*)'/.exec(message) : null;
+    throw usage(unknown ? `unknown flag "${unknown[1]}"` : message, command);
   }
 }
 

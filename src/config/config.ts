@@ -5,8 +5,11 @@ import { QUANTITY_PATTERN } from '../api/webapp.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { SETTINGS } from './settings.ts';
 
-const port = z.coerce.number().int().min(1).max(65535);
-const count = z.coerce.number().int().min(0).max(2147483647);
+// Settings arrive as text; zod's own message for "lots" would be "expected number, received NaN".
+const number = () => z.coerce.number({ error: 'must be a number' });
+const integer = () => number().int({ error: 'must be a whole number' });
+const port = integer().min(1).max(65535);
+const count = integer().min(0).max(2147483647);
 const quantity = z.union([z.literal(''), z.string().regex(QUANTITY_PATTERN, 'must be a Kubernetes quantity')]);
 const portList = z
   .string()
@@ -24,10 +27,10 @@ export const configSchema = z
   .object({
     host: z.string().min(1),
     port,
-    metricsPort: z.coerce.number().int().min(0).max(65535),
+    metricsPort: integer().min(0).max(65535),
     tlsCertFile: z.string().min(1),
     tlsKeyFile: z.string().min(1),
-    bodyLimitBytes: z.coerce.number().int().min(1024),
+    bodyLimitBytes: integer().min(1024),
     minReplicas: count,
     maxReplicas: count,
     minPort: port,
@@ -39,14 +42,14 @@ export const configSchema = z
     defaultMemoryRequest: quantity,
     defaultCpuLimit: quantity,
     defaultMemoryLimit: quantity,
-    workers: z.coerce.number().int().min(1).max(64),
-    resyncSeconds: z.coerce.number().int().min(1),
-    apiTimeoutSeconds: z.coerce.number().positive(),
+    workers: integer().min(1).max(64),
+    resyncSeconds: integer().min(1),
+    apiTimeoutSeconds: number().positive(),
     leaderElection: z.enum(['true', 'false']).transform((v) => v === 'true'),
     leaseName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS subdomain name'),
-    leaseDurationSeconds: z.coerce.number().positive(),
-    renewDeadlineSeconds: z.coerce.number().positive(),
-    retryPeriodSeconds: z.coerce.number().positive(),
+    leaseDurationSeconds: number().positive(),
+    renewDeadlineSeconds: number().positive(),
+    retryPeriodSeconds: number().positive(),
     namespace: z.string().min(1),
     podName: z.string().min(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),

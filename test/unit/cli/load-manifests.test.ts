@@ -108,3 +108,19 @@ t.test('a missing path and a folder without manifests are errors', async (t) => 
     { source: empty, message: 'no .yaml, .yml or .json files in this folder' },
   ]);
 });
+
+t.test('a folder whose manifests are all in sub-folders hints at -R', async (t) => {
+  const top = await mkdtemp(join(tmpdir(), 'shipshape-cli-'));
+  await mkdir(join(top, 'apps'));
+  await writeFile(join(top, 'apps', 'web.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n');
+  const flat = await loadManifests([top], { recursive: false, readStdin: noStdin });
+  t.strictSame(flat.errors, [
+    {
+      source: top,
+      message: 'no .yaml, .yml or .json files in this folder; its sub-folders have some: add -R to include them',
+    },
+  ]);
+  const deep = await loadManifests([top], { recursive: true, readStdin: noStdin });
+  t.strictSame(deep.errors, []);
+  t.equal(deep.documents.length, 1);
+});

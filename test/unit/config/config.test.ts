@@ -53,6 +53,16 @@ t.test('every bad value is reported at once, naming the variable and the flag', 
   t.throws(() => parseConfig(['--min-replicas', '5', '--max-replicas', '2'], {}), /must be >= min replicas/);
 });
 
+t.test('a value that is not a number says so, in words', async (t) => {
+  t.throws(() => parseConfig(['--max-replicas', 'lots'], {}), {
+    message: 'invalid configuration:\n  SHIPSHAPE_MAX_REPLICAS (--max-replicas) = "lots": must be a number',
+  });
+  t.throws(() => parseConfig(['--max-replicas', '2.5'], {}), {
+    message: 'invalid configuration:\n  SHIPSHAPE_MAX_REPLICAS (--max-replicas) = "2.5": must be a whole number',
+  });
+  t.throws(() => parseConfig(['--lease-duration-seconds', 'soon'], {}), /= "soon": must be a number/);
+});
+
 t.test('usage lists every setting', async (t) => {
   const text = usage();
   for (const s of SETTINGS) {
