@@ -11,11 +11,15 @@ import { MUTATE_PATH } from '../../src/constants.ts';
 import { useNamespace } from '../helpers/control-plane.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { kubectl } from '../helpers/kubectl.ts';
+import { startOtlpGrpcReceiver } from '../helpers/otlp-grpc-receiver.ts';
 import { type ReceivedSpan, latestPoint, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
 import { admissionReview, minimalWebApp } from '../helpers/server.ts';
 
 const receiver = await startOtlpReceiver();
+// kube-apiserver exports its own spans over OTLP/gRPC only.
+const apiserverReceiver = await startOtlpGrpcReceiver();
 const env = await startDevEnvironment({
+  tracingEndpoint: apiserverReceiver.endpoint,
   env: {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
@@ -27,6 +31,7 @@ const env = await startDevEnvironment({
 t.teardown(async () => {
   await env.stop();
   await receiver.close();
+  await apiserverReceiver.close();
 });
 const replica = env.replicas[0]!;
 const apply = (ns: string, name: string, spec: Record<string, unknown>) =>
@@ -192,6 +197,21 @@ t.test('a traceparent header makes the admission span its child', async (t) => {
   t.equal(span.name, 'admission mutate');
   t.equal(span.traceId, traceId, 'in the caller’s trace');
   t.equal(span.parentSpanId, parentId, 'a child of the caller’s span');
+});
+
+t.test('kubectl apply: the admission span is a child of a span the real apiserver exported', async (t) => {
+  const ns = await useNamespace(t, env.kc);
+  const res = await apply(ns, 'traced', { image: 'nginx:1.27' });
+  t.equal(res.code, 0, res.stderr);
+  for (const webhook of ['mutate', 'validate']) {
+    const ours = await admissionSpan(webhook, ns, 'traced');
+    const parent = await eventually(`the apiserver span that called ${webhook}`, async () =>
+      apiserverReceiver.spans.find((s) => s.spanId === ours.parentSpanId),
+    );
+    t.equal(parent.service, 'apiserver', `the ${webhook} span's parent was exported by kube-apiserver`);
+    t.equal(parent.traceId, ours.traceId, 'in one trace');
+    t.not(parent.parentSpanId, '', `its own parent is the apiserver's request span (${parent.name})`);
+  }
 });
 
 t.test('the Prometheus endpoint shows admission and reconcile counters moving', async (t) => {
