@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { MUTATING_WEBHOOK_NAME } from '../constants.ts';
 import { unifiedDiff } from './line-diff.ts';
 import type { ManifestError } from './load-manifests.ts';
-import type { Review, ReviewTarget } from './review.ts';
+import { KUBE_APISERVER, type Review, type ReviewTarget } from './review.ts';
 import type { Planned } from './targets.ts';
 
 export const OUTPUT_FORMATS = ['diff', 'patch', 'yaml', 'json'] as const;
@@ -75,6 +75,14 @@ function changes(entry: Reviewed, format: 'diff' | 'patch'): string {
   return diff ? indent(diff) : '  (defaulting changes nothing)';
 }
 
+function deniedBy(review: Review): string {
+  if (review.deniedBy !== KUBE_APISERVER) return `denied by admission webhook "${review.deniedBy}"`;
+  // Strict decoding runs before any webhook; the schema after the mutating one.
+  return review.message?.startsWith('The ')
+    ? 'denied by kube-apiserver: the WebApp CRD schema (checked after the mutating webhook)'
+    : 'denied by kube-apiserver while decoding (kubectl --validate=strict)';
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -85,7 +93,7 @@ function formatText(entries: readonly Entry[], errors: readonly ManifestError[],
     const { review } = entry;
     return [
       header(entry),
-      ...(review.deniedBy ? [`  denied by admission webhook "${review.deniedBy}"`] : []),
+      ...(review.deniedBy ? [`  ${deniedBy(review)}`] : []),
       ...review.reasons.map((r) => `  reason: ${r}`),
       ...review.warnings.map((w) => `  warning: ${w}`),
       changes(entry, format),

@@ -1,7 +1,9 @@
-// One WebApp through Shipshape's two webhooks in the apiserver's order: the mutating webhook, its
-// JSON Patch applied, then the validating webhook on the patched object. `call` reaches the
-// webhooks, in this process (review-offline.ts) or on a running server (review-server.ts); either
-// way they get the same AdmissionReviews and their answers are read the same way.
+// One WebApp through the apiserver's steps in the apiserver's order: strict decoding (unknown
+// fields), the mutating webhook and its JSON Patch, the CRD's structural schema and the name rule,
+// then the validating webhook on the patched object. The apiserver's own checks always run here
+// (src/api/schema-validation.ts); `call` reaches the webhooks, in this process (review-offline.ts)
+// or on a running server (review-server.ts); either way they get the same AdmissionReviews and
+// their answers are read the same way.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ADMISSION_API_VERSION, type AdmissionReviewRequest } from '../admission/admission-review.ts';
@@ -15,6 +17,8 @@ import {
   WEBAPP_KIND,
   WEBAPP_PLURAL,
 } from '../constants.ts';
+import { type OpenApiSchema, toWebAppCrd } from '../api/crd.ts';
+import { unknownFields, validateCustomResource } from '../api/schema-validation.ts';
 import type { JsonPatchOperation } from '../../webhooks/decision.ts';
 import { applyJsonPatch } from '../../webhooks/json-patch.ts';
 import { CliError } from './cli-error.ts';
@@ -35,7 +39,10 @@ export type CallWebhook = (path: string, review: AdmissionReviewRequest) => Prom
 export type Review = {
   operation: 'CREATE' | 'UPDATE';
   allowed: boolean;
-  /** The webhook that denied, as kubectl names it: admission webhook "<name>" denied the request. */
+  /**
+   * The webhook that denied, as kubectl names it (admission webhook "<name>" denied the request),
+   * or KUBE_APISERVER when the apiserver's own decoding or schema check refused the object.
+   */
   deniedBy?: string;
   /** The denial's status.message, as kubectl prints it. */
   message?: string;
@@ -48,6 +55,24 @@ export type Review = {
   /** The object with the patch applied: what the validating webhook judged. */
   object: JsonObject;
 };
+
+/** `deniedBy` of an object the apiserver refuses itself, before or without the webhooks. */
+export const KUBE_APISERVER = 'kube-apiserver';
+
+let crdSchema: OpenApiSchema | undefined;
+/** The WebApp CRD's openAPIV3Schema, rendered once. */
+function webAppSchema(): OpenApiSchema {
+  crdSchema ??= toWebAppCrd().spec.versions[0]!.schema.openAPIV3Schema;
+  return crdSchema;
+}
+
+/** What kubectl prints for the apiserver's 422: one error on the line, several as a list. */
+export function toInvalidMessage(object: JsonObject, errors: readonly string[]): string {
+  const metadata = object.metadata as { name?: unknown; generateName?: unknown } | undefined;
+  const name = typeof metadata?.name === 'string' ? metadata.name : String(metadata?.generateName ?? '');
+  const list = errors.length === 1 ? errors[0] : `\n${errors.map((e) => `* ${e}`).join('\n')}`;
+  return `The ${WEBAPP_KIND} ${JSON.stringify(name)} is invalid: ${list}`;
+}
 
 const reviewResponseSchema = z.object({
   apiVersion: z.literal(ADMISSION_API_VERSION),
@@ -158,12 +183,27 @@ function denied(
 }
 
 /**
- * Reviews `target` as the apiserver admits it: mutate, apply the patch, validate the result. A
- * mutating denial stops there, as in the apiserver. Throws CliError when a webhook's answer
+ * Reviews `target` as the apiserver admits it: decode strictly, mutate, apply the patch, check the
+ * schema, validate the result. Each refusal stops there, as in the apiserver. Throws CliError when a webhook's answer
  * cannot be used (a wrong uid, a bad patch).
  */
 export async function review(target: ReviewTarget, call: CallWebhook): Promise<Review> {
   const operation = target.oldObject ? 'UPDATE' : 'CREATE';
+  const unknown = unknownFields(target.object, webAppSchema());
+  if (unknown.length) {
+    const reasons = unknown.map((path) => `unknown field ${JSON.stringify(path)}`);
+    const message = `${WEBAPP_KIND} in version ${JSON.stringify(API_VERSION)} cannot be handled as a ${WEBAPP_KIND}: strict decoding error: ${reasons.join(', ')}`;
+    return {
+      operation,
+      allowed: false,
+      deniedBy: KUBE_APISERVER,
+      message,
+      reasons,
+      warnings: [],
+      patch: [],
+      object: target.object,
+    };
+  }
   const mutation = await ask(call, MUTATE_PATH, target, target.object);
   if (!mutation.allowed) {
     return denied(operation, MUTATING_WEBHOOK_NAME, mutation, {
@@ -178,6 +218,13 @@ export async function review(target: ReviewTarget, call: CallWebhook): Promise<R
   } catch (cause) {
     const message = `the patch of the webhook at ${MUTATE_PATH} cannot be applied: ${String(cause)}`;
     throw new CliError('CLI_SERVER', message, { cause });
+  }
+  // The apiserver validates the schema after the mutating webhooks and before the validating ones.
+  const invalid = validateCustomResource(object, webAppSchema());
+  if (invalid.length) {
+    const { warnings, patch } = mutation;
+    const message = toInvalidMessage(object, invalid);
+    return { operation, allowed: false, deniedBy: KUBE_APISERVER, message, reasons: invalid, warnings, patch, object };
   }
   const validation = await ask(call, VALIDATE_PATH, target, object);
   const warnings = [...mutation.warnings, ...validation.warnings];

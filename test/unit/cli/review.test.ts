@@ -4,7 +4,9 @@ import { readdirSync } from 'node:fs';
 import t from 'tap';
 import { CliError } from '../../../src/cli/cli-error.ts';
 import { reviewOffline } from '../../../src/cli/review-offline.ts';
-import { type CallWebhook, review, toReasons } from '../../../src/cli/review.ts';
+import { type CallWebhook, KUBE_APISERVER, review, toInvalidMessage, toReasons } from '../../../src/cli/review.ts';
+import { toWebAppCrd } from '../../../src/api/crd.ts';
+import { unknownFields, validateCustomResource } from '../../../src/api/schema-validation.ts';
 import { MUTATE_PATH, MUTATING_WEBHOOK_NAME, VALIDATE_PATH } from '../../../src/constants.ts';
 import { defaultWebApp } from '../../../webhooks/default-webapp.ts';
 import { applyJsonPatch } from '../../../webhooks/json-patch.ts';
@@ -17,24 +19,48 @@ type JsonObject = Record<string, unknown>;
 const fixtures = readdirSync(new URL('../../fixtures/webapps/', import.meta.url)).map((f) => f.replace(/\.yaml$/, ''));
 const config = { limits: DEFAULT_LIMITS, defaultResources: { requests: { cpu: '100m' }, limits: { memory: '1Gi' } } };
 
-t.test('offline: the patch and decision of the policies, called in the apiserver order', async (t) => {
+t.test('offline: the apiserver order: strict decoding, mutation, the CRD schema, validation', async (t) => {
+  const schema = toWebAppCrd().spec.versions[0]!.schema.openAPIV3Schema;
+  const stages = new Set<string>();
   for (const name of fixtures) {
     for (const [i, object] of loadFixtures(name).entries()) {
       const namespace = 'team-a';
+      const label = `${name}[${i}]`;
+      const result = await reviewOffline({ object, namespace }, { config });
+      const unknown = unknownFields(object, schema);
+      if (unknown.length) {
+        stages.add('decode');
+        t.equal(result.allowed, false, `${label}: refused while decoding`);
+        t.equal(result.deniedBy, KUBE_APISERVER);
+        t.strictSame(
+          result.reasons,
+          unknown.map((p) => `unknown field "${p}"`),
+        );
+        t.strictSame(result.patch, [], `${label}: no webhook was asked`);
+        continue;
+      }
       const context = toContext({ defaultResources: config.defaultResources });
       const mutation = defaultWebApp(toRequest(object, { namespace }), context);
       const patched = applyJsonPatch(object, mutation.patch) as JsonObject;
-      const validation = validateWebApp(toRequest(patched, { namespace }), context);
-
-      const result = await reviewOffline({ object, namespace }, { config });
-      const label = `${name}[${i}]`;
       t.strictSame(result.patch, mutation.patch ?? [], `${label}: the mutating webhook's patch`);
-      t.strictSame(result.object, patched, `${label}: validated after the patch`);
+      t.strictSame(result.object, patched, `${label}: checked after the patch`);
+      const invalid = validateCustomResource(patched, schema);
+      if (invalid.length) {
+        stages.add('schema');
+        t.equal(result.allowed, false, `${label}: the schema refuses it`);
+        t.equal(result.deniedBy, KUBE_APISERVER);
+        t.strictSame(result.reasons, invalid, `${label}: every schema error`);
+        t.equal(result.message, toInvalidMessage(patched, invalid));
+        continue;
+      }
+      stages.add('validate');
+      const validation = validateWebApp(toRequest(patched, { namespace }), context);
       t.equal(result.allowed, validation.allowed, `${label}: the validating decision`);
       t.equal(result.message, validation.status?.message, `${label}: its message`);
       t.strictSame(result.warnings, validation.warnings, `${label}: the warnings`);
     }
   }
+  t.strictSame([...stages].sort(), ['decode', 'schema', 'validate'], 'the fixtures reach every stage');
 });
 
 t.test('offline: namespace annotations adjust the limits as the server cache would', async (t) => {
