@@ -3,9 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { ConfigError, parseConfig, toPolicyConfig, usage } from './config/config.ts';
-import { findKubeConnection, PreflightError, toCertificateError } from './config/preflight.ts';
+import { type KubeConnection, findKubeConnection, PreflightError, toCertificateError } from './config/preflight.ts';
+import { loadInClusterConfig } from './kube/kubeconfig.ts';
 import { createNamespaceCache } from './kube/namespace-cache.ts';
 import { TimeoutKubeConfig } from './kube/timeout-kubeconfig.ts';
 import { createLeaseClient } from './leader/lease-client.ts';
@@ -42,8 +44,9 @@ const logger = pino({ level: config.logLevel, base: { pod: config.podName, ident
 
 // Exit 2 with one line, as for a bad setting: nothing can start without a cluster or a certificate.
 let tls;
+let connection: KubeConnection;
 try {
-  findKubeConnection(process.env, homedir(), existsSync);
+  connection = findKubeConnection(process.env, homedir(), existsSync, join(config.serviceAccountDir, 'token'));
   try {
     tls = await readKeyPair(config.tlsCertFile, config.tlsKeyFile);
     assertUsable(tls);
@@ -57,7 +60,15 @@ try {
 }
 
 const kc = new TimeoutKubeConfig();
-kc.loadFromDefault();
+if (connection.source === 'in-cluster') {
+  loadInClusterConfig(kc, {
+    host: process.env.KUBERNETES_SERVICE_HOST,
+    port: process.env.KUBERNETES_SERVICE_PORT,
+    serviceAccountDir: config.serviceAccountDir,
+  });
+} else {
+  kc.loadFromDefault();
+}
 kc.requestTimeoutMs = config.apiTimeoutSeconds * 1000;
 
 const policyConfig = toPolicyConfig(config);

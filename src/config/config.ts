@@ -52,6 +52,7 @@ export const configSchema = z
     retryPeriodSeconds: number().positive(),
     namespace: z.string().min(1),
     podName: z.string().min(1),
+    serviceAccountDir: z.string().min(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
   })
   .refine((c) => c.minReplicas <= c.maxReplicas, { path: ['maxReplicas'], message: 'must be >= min replicas' })

@@ -27,6 +27,7 @@ export function findKubeConnection(
   env: NodeJS.ProcessEnv,
   home: string | undefined,
   exists: (path: string) => boolean,
+  serviceAccountToken = SERVICE_ACCOUNT_TOKEN,
 ): KubeConnection {
   const files = (env.KUBECONFIG ?? '').split(process.platform === 'win32' ? ';' : ':').filter(Boolean);
   if (files.length) {
@@ -41,10 +42,10 @@ export function findKubeConnection(
   }
   const config = home ? join(home, '.kube', 'config') : undefined;
   if (config !== undefined && exists(config)) return { source: '~/.kube/config', path: config };
-  if (exists(SERVICE_ACCOUNT_TOKEN)) return { source: 'in-cluster' };
+  if (exists(serviceAccountToken)) return { source: 'in-cluster' };
   throw new PreflightError(
     'START_NO_CLUSTER',
-    `no Kubernetes cluster configured: set KUBECONFIG to a kubeconfig file (or create ~/.kube/config), or run in a Pod with a service account token at ${SERVICE_ACCOUNT_TOKEN}`,
+    `no Kubernetes cluster configured: set KUBECONFIG to a kubeconfig file (or create ~/.kube/config), or run in a Pod with a service account token at ${serviceAccountToken}`,
   );
 }
 

@@ -81,5 +81,11 @@ export const SETTINGS: readonly Setting[] = [
   setting('retryPeriodSeconds', 'SHIPSHAPE_RETRY_PERIOD_SECONDS', 2, 'Between attempts to acquire or renew the Lease'),
   setting('namespace', 'POD_NAMESPACE', SHIPSHAPE_NAMESPACE, "Shipshape's own namespace (downward API)"),
   setting('podName', 'POD_NAME', 'shipshape', 'This replica’s name (downward API)'),
+  setting(
+    'serviceAccountDir',
+    'SHIPSHAPE_SERVICE_ACCOUNT_DIR',
+    '/var/run/secrets/kubernetes.io/serviceaccount',
+    'In-cluster configuration: the folder of the service account token and ca.crt',
+  ),
   setting('logLevel', 'SHIPSHAPE_LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or trace'),
 ];
