@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import t from 'tap';
+import { KUBE_APISERVER } from '../../src/cli/review.ts';
 import { VALIDATING_WEBHOOK_NAME } from '../../src/constants.ts';
 import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
 import { sleep } from '../../src/runtime/sleep.ts';
@@ -25,6 +26,7 @@ const run = (args: string[]) => kubectl(env.cp.kubeconfigPath, args);
 type Result = {
   result: 'ALLOWED' | 'DENIED';
   operation: string;
+  deniedBy?: string;
   message?: string;
   reasons: string[];
   warnings: string[];
@@ -52,7 +54,11 @@ type Row = {
   annotations?: Record<string, string>;
   /** Applied for real first, so that the fixture is an UPDATE of it. */
   old?: string;
+  /** Refused by the apiserver itself (strict decoding, the CRD's schema), not by a webhook. */
+  byApiserver?: boolean;
 };
+
+const LOWERED = { 'shipshape.dev/max-replicas': '2' };
 
 const table: Row[] = [
   { fixture: 'minimal', allowed: true, reasons: 0, warnings: 0 },
@@ -74,6 +80,17 @@ const table: Row[] = [
     },
   },
   { fixture: 'grow-after', old: 'grow-before', allowed: false, reasons: 1, warnings: 0 },
+  // The apiserver's own checks, before (decoding) and after (schema) the mutating webhook.
+  { fixture: 'schema-replicas-string', allowed: false, reasons: 1, warnings: 0, byApiserver: true },
+  { fixture: 'schema-replicas-negative', allowed: false, reasons: 1, warnings: 0, byApiserver: true },
+  { fixture: 'schema-env', allowed: false, reasons: 1, warnings: 0, byApiserver: true },
+  { fixture: 'schema-many', allowed: false, reasons: 5, warnings: 0, byApiserver: true },
+  { fixture: 'schema-name', allowed: false, reasons: 1, warnings: 0, byApiserver: true },
+  { fixture: 'unknown-field', allowed: false, reasons: 1, warnings: 0, byApiserver: true },
+  // Ratcheting: stored with 3 replicas, then the namespace's max-replicas lowered to 2.
+  { fixture: 'ratchet-label', old: 'ratchet-before', annotations: LOWERED, allowed: true, reasons: 0, warnings: 1 },
+  { fixture: 'ratchet-image', old: 'ratchet-before', annotations: LOWERED, allowed: true, reasons: 0, warnings: 1 },
+  { fixture: 'ratchet-grow', old: 'ratchet-before', annotations: LOWERED, allowed: false, reasons: 1, warnings: 0 },
 ];
 
 const warningsOf = (stderr: string) => [...stderr.matchAll(/^Warning: (.*)$/gm)].map((m) => m[1]);
@@ -130,6 +147,12 @@ for (const row of table) {
       const stored = JSON.parse(kube.stdout) as Result['object'];
       t.strictSame(offline.result.object.spec, stored.spec, 'the defaulted spec is what the apiserver returns');
       t.strictSame(offline.result.object.metadata.labels, stored.metadata.labels, 'and so are the labels');
+    } else if (row.byApiserver) {
+      t.equal(offline.result.deniedBy, KUBE_APISERVER);
+      // One error is printed on the line; several as a list, in an order that varies per request.
+      if (offline.result.reasons.length === 1) t.match(kube.stderr, offline.result.message!, 'the same message');
+      else t.equal([...kube.stderr.matchAll(/^\* /gm)].length, row.reasons, 'as many errors');
+      for (const reason of offline.result.reasons) t.match(kube.stderr, reason, 'kubectl shows the reason');
     } else {
       t.match(
         kube.stderr,
