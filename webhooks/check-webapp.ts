@@ -4,6 +4,7 @@
 // never disagree about what a WebApp breaks.
 import { webAppSchema } from '../src/api/webapp.ts';
 import { ANNOTATION_PREFIX } from '../src/constants.ts';
+import { DEFAULTS } from './default-webapp.ts';
 import { parseImageReference } from './image-reference.ts';
 import { applyNamespaceOverrides, type Limits } from './limits.ts';
 import type { PolicyContext } from './policy.ts';
@@ -70,6 +71,16 @@ function structuralIssues(object: unknown): Issue[] {
   });
 }
 
+/**
+ * A limit violation of a value the mutating webhook may have filled in: the validating webhook
+ * sees only the defaulted object, so when the value is the default it says so, lest a user hunt
+ * for a port they never wrote.
+ */
+function defaulted(message: string | undefined, field: string, value: number, fallback: number): string | undefined {
+  if (message === undefined || value !== fallback) return message;
+  return `${message} (${value} is the default when ${field} is left out; set one the limits allow)`;
+}
+
 function rangeViolation(value: number, min: number, max: number): string | undefined {
   if (value < min) return `${value} is below the minimum of ${min}`;
   if (value > max) return `${value} exceeds the maximum of ${max}`;
@@ -98,21 +109,25 @@ function limitViolations(spec: JsonObject, limits: Limits, failed: (path: string
   }
 
   const replicas = integer('spec.replicas', spec.replicas);
-  if (replicas !== undefined)
-    add('spec.replicas', rangeViolation(replicas, limits.minReplicas, limits.maxReplicas), true);
+  if (replicas !== undefined) {
+    const message = rangeViolation(replicas, limits.minReplicas, limits.maxReplicas);
+    add('spec.replicas', defaulted(message, 'spec.replicas', replicas, DEFAULTS.replicas), true);
+  }
 
   const port = integer('spec.port', spec.port);
   if (port !== undefined) {
     const denial = limits.deniedPorts.includes(port)
       ? `${port} is in the denied list (${limits.deniedPorts.join(', ')})`
       : undefined;
-    add('spec.port', rangeViolation(port, limits.minPort, limits.maxPort) ?? denial, true);
+    const message = rangeViolation(port, limits.minPort, limits.maxPort) ?? denial;
+    add('spec.port', defaulted(message, 'spec.port', port, DEFAULTS.port), true);
   }
 
   const service = isObject(spec.service) ? spec.service : {};
   const servicePort = integer('spec.service.port', service.port);
   if (servicePort !== undefined) {
-    add('spec.service.port', rangeViolation(servicePort, limits.minServicePort, limits.maxServicePort), true);
+    const message = rangeViolation(servicePort, limits.minServicePort, limits.maxServicePort);
+    add('spec.service.port', defaulted(message, 'spec.service.port', servicePort, DEFAULTS.service.port), true);
   }
 
   if (Array.isArray(spec.env)) {
