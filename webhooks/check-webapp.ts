@@ -78,7 +78,7 @@ function structuralIssues(object: unknown): Issue[] {
  */
 function defaulted(message: string | undefined, field: string, value: number, fallback: number): string | undefined {
   if (message === undefined || value !== fallback) return message;
-  return `${message} (${value} is the default when ${field} is left out; set one the limits allow)`;
+  return `${message} (the default for an omitted ${field}: set one the limits allow)`;
 }
 
 function rangeViolation(value: number, min: number, max: number): string | undefined {

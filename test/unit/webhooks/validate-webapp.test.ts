@@ -144,10 +144,10 @@ t.test('a WebApp without requests is allowed with a warning', async (t) => {
 
 t.test('a limit broken by a default value says that it is the default', async (t) => {
   t.strictSame(violations(validate(fullWith({ port: 8080 }), { limits: { deniedPorts: [8080] } })), [
-    'spec.port: 8080 is in the denied list (8080) (8080 is the default when spec.port is left out; set one the limits allow)',
+    'spec.port: 8080 is in the denied list (8080) (the default for an omitted spec.port: set one the limits allow)',
   ]);
   t.strictSame(violations(validate(fullWith({ service: { port: 80 } }), { limits: { minServicePort: 443 } })), [
-    'spec.service.port: 80 is below the minimum of 443 (80 is the default when spec.service.port is left out; set one the limits allow)',
+    'spec.service.port: 80 is below the minimum of 443 (the default for an omitted spec.service.port: set one the limits allow)',
   ]);
   t.strictSame(
     violations(validate(fullWith({ port: 8081 }), { limits: { deniedPorts: [8081] } })),
