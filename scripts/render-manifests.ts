@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderCrdYaml } from '../src/api/crd.ts';
 import { WEBAPP_CRD_NAME } from '../src/constants.ts';
+import { INSTALL_FILES } from '../src/manifests/install.ts';
 import { renderWebhookConfigurationsYaml } from '../src/manifests/webhook-configurations.ts';
 
 type Output = {
@@ -17,6 +18,7 @@ type Output = {
 const outputs: Output[] = [
   { path: `crds/${WEBAPP_CRD_NAME}.yaml`, render: renderCrdYaml },
   { path: 'deploy/webhook-configurations.yaml', render: renderWebhookConfigurationsYaml },
+  ...INSTALL_FILES,
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));

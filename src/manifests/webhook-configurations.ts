@@ -16,11 +16,11 @@ import {
   VALIDATING_CONFIGURATION_NAME,
   VALIDATING_WEBHOOK_NAME,
   WEBAPP_PLURAL,
-  WEBHOOK_PORT,
   WEBHOOK_SERVICE_NAME,
   WEBHOOK_TIMEOUT_SECONDS,
 } from '../constants.ts';
 import { stringify } from 'yaml';
+import { SERVICE_PORT } from './install-names.ts';
 
 /** Namespace label that switches Shipshape's webhooks off for that namespace. */
 export const WEBHOOKS_OPT_OUT_LABEL = `${API_GROUP}/webhooks`;
@@ -33,7 +33,7 @@ function clientConfig(target: WebhookTarget, path: string): Admissionregistratio
     return { url: `${target.baseUrl}${path}`, caBundle: Buffer.from(target.caPem).toString('base64') };
   }
   const namespace = target.namespace ?? SHIPSHAPE_NAMESPACE;
-  return { service: { namespace, name: WEBHOOK_SERVICE_NAME, path, port: WEBHOOK_PORT } };
+  return { service: { namespace, name: WEBHOOK_SERVICE_NAME, path, port: SERVICE_PORT } };
 }
 
 function common(target: WebhookTarget, path: string) {

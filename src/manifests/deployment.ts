@@ -1,0 +1,129 @@
+// Shipshape's Deployment and its PodDisruptionBudget. Every replica serves the webhooks; one, the
+// Lease holder, reconciles. Three replicas spread over nodes, and at most one away at a time, keep
+// admission answering (failurePolicy: Fail) through a node drain or a rollout.
+//
+// Sizing, measured on the compiled server (README "Install"): idle RSS about 185 MiB, of which the
+// V8 heap is the part that grows with WebApps and Namespaces. The request covers idle plus room;
+// the heap bound (NODE_OPTIONS) stops well inside the limit, so V8 collects instead of the kernel
+// killing the container.
+import type { V1Deployment, V1PodDisruptionBudget, V1PodSpec } from '@kubernetes/client-node';
+import { METRICS_PORT, SHIPSHAPE_NAMESPACE, WEBHOOK_PORT } from '../constants.ts';
+import {
+  DEPLOYMENT_NAME,
+  IMAGE,
+  LABELS,
+  POD_SELECTOR,
+  SERVICE_ACCOUNT_NAME,
+  TLS_MOUNT_PATH,
+  TLS_SECRET_NAME,
+} from './install-names.ts';
+
+export const REPLICAS = 3;
+export const RUN_AS = 65532;
+export const RESOURCES = {
+  requests: { cpu: '100m', memory: '256Mi' },
+  limits: { cpu: '1', memory: '512Mi' },
+};
+/** Old space bounded at 320 MiB of the 512 MiB limit: code, buffers and the young space need the rest. */
+export const NODE_OPTIONS = '--max-old-space-size=320';
+/**
+ * On SIGTERM: the preStop pause (endpoints drop the Pod first), leader-only work stops (an API call
+ * is bounded by --api-timeout-seconds, 10 s), the Lease is released (at most half the renew deadline,
+ * 5 s), in-flight admissions finish (webhook timeout 5 s) and telemetry flushes (at most 5 s).
+ */
+export const PRE_STOP_SECONDS = 5;
+export const TERMINATION_GRACE_SECONDS = 40;
+
+const httpsProbe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+  httpGet: { path, port: 'https', scheme: 'HTTPS' },
+  periodSeconds,
+  timeoutSeconds: 2,
+  failureThreshold,
+});
+
+export function toPodSpec(): V1PodSpec {
+  return {
+    serviceAccountName: SERVICE_ACCOUNT_NAME,
+    automountServiceAccountToken: true,
+    terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: RUN_AS,
+      runAsGroup: RUN_AS,
+      fsGroup: RUN_AS,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    topologySpreadConstraints: [
+      // DoNotSchedule still places all three on a one-node cluster (the skew is then 0).
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: POD_SELECTOR },
+      },
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: POD_SELECTOR },
+      },
+    ],
+    containers: [
+      {
+        name: 'shipshape',
+        image: IMAGE,
+        imagePullPolicy: 'IfNotPresent',
+        ports: [
+          { name: 'https', containerPort: WEBHOOK_PORT, protocol: 'TCP' },
+          { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+        ],
+        env: [
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+          { name: 'NODE_OPTIONS', value: NODE_OPTIONS },
+        ],
+        resources: RESOURCES,
+        // /healthz answers once the server listens; /readyz once TLS is loaded and the namespace
+        // cache has synced, never depending on leadership.
+        startupProbe: httpsProbe('/healthz', 2, 15),
+        readinessProbe: httpsProbe('/readyz', 5, 3),
+        livenessProbe: httpsProbe('/healthz', 10, 3),
+        lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          privileged: false,
+          capabilities: { drop: ['ALL'] },
+        },
+        volumeMounts: [{ name: 'tls', mountPath: TLS_MOUNT_PATH, readOnly: true }],
+      },
+    ],
+    volumes: [{ name: 'tls', secret: { secretName: TLS_SECRET_NAME, defaultMode: 0o440 } }],
+  };
+}
+
+export function toDeployment(): V1Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: DEPLOYMENT_NAME, namespace: SHIPSHAPE_NAMESPACE, labels: { ...LABELS, ...POD_SELECTOR } },
+    spec: {
+      replicas: REPLICAS,
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: POD_SELECTOR },
+      // A new Pod is ready before an old one goes: the webhooks never drop below three.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: { metadata: { labels: { ...LABELS, ...POD_SELECTOR } }, spec: toPodSpec() },
+    },
+  };
+}
+
+export function toPodDisruptionBudget(): V1PodDisruptionBudget {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: DEPLOYMENT_NAME, namespace: SHIPSHAPE_NAMESPACE, labels: LABELS },
+    spec: { maxUnavailable: 1, selector: { matchLabels: POD_SELECTOR } },
+  };
+}

@@ -1,0 +1,30 @@
+// Names, ports and labels of the objects that install Shipshape in a cluster (deploy/, certs/),
+// beside those the code itself uses (src/constants.ts). Defaults the manifests must agree with
+// (the certificate's folder, the Lease's name) are read from the settings table, not repeated.
+import { dirname } from 'node:path';
+import packageJson from '../../package.json' with { type: 'json' };
+import { SETTINGS } from '../config/settings.ts';
+
+export const APP_NAME = 'shipshape';
+export const SERVICE_ACCOUNT_NAME = APP_NAME;
+export const DEPLOYMENT_NAME = APP_NAME;
+/** The Secret cert-manager writes the serving certificate to (tls.crt, tls.key, ca.crt). */
+export const TLS_SECRET_NAME = 'shipshape-webhook-tls';
+/** The webhook Service's port; it forwards to the container's WEBHOOK_PORT. */
+export const SERVICE_PORT = 443;
+/** The image the Deployment names; a kustomize overlay's `images:` points it at a registry. */
+export const IMAGE = `${APP_NAME}:${packageJson.version}`;
+
+const settingDefault = (key: string): string => {
+  const setting = SETTINGS.find((s) => s.key === key);
+  if (!setting) throw new Error(`no setting ${key}`);
+  return setting.default;
+};
+/** Where the Secret is mounted: the folder of the default --tls-cert-file and --tls-key-file. */
+export const TLS_MOUNT_PATH = dirname(settingDefault('tlsCertFile'));
+export const LEASE_NAME = settingDefault('leaseName');
+
+/** On every object of the install; `app.kubernetes.io/managed-by: shipshape` marks WebApp children. */
+export const LABELS = { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/part-of': APP_NAME };
+/** Selects Shipshape's own Pods (Deployment, Service, PodDisruptionBudget, NetworkPolicy). */
+export const POD_SELECTOR = { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/component': 'server' };

@@ -1,0 +1,96 @@
+// Least privilege for Shipshape's ServiceAccount, from what the code calls: the reconciler's watches
+// and server-side applies of the children, the WebApp status and finalizer patches, the namespace
+// cache, the Event recorder; and, in its own namespace only, the one Lease of the elector.
+import type {
+  V1ClusterRole,
+  V1ClusterRoleBinding,
+  V1PolicyRule,
+  V1Role,
+  V1RoleBinding,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
+import { API_GROUP, SHIPSHAPE_NAMESPACE, WEBAPP_PLURAL } from '../constants.ts';
+import { APP_NAME, LABELS, LEASE_NAME, SERVICE_ACCOUNT_NAME } from './install-names.ts';
+
+const CHILD_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+
+/**
+ * The children Shipshape owns. PodDisruptionBudgets are listed for the fourth child kind that is
+ * coming; add a kind here when the reconciler gains one.
+ */
+export const CHILD_RULES: V1PolicyRule[] = [
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: CHILD_VERBS },
+  { apiGroups: [''], resources: ['services', 'configmaps'], verbs: CHILD_VERBS },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: CHILD_VERBS },
+];
+
+export const CLUSTER_RULES: V1PolicyRule[] = [
+  { apiGroups: [API_GROUP], resources: [WEBAPP_PLURAL], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+  { apiGroups: [API_GROUP], resources: [`${WEBAPP_PLURAL}/status`], verbs: ['get', 'update', 'patch'] },
+  // An ownerReference with blockOwnerDeletion needs update on the owner's finalizers
+  // (the OwnerReferencesPermissionEnforcement admission plugin).
+  { apiGroups: [API_GROUP], resources: [`${WEBAPP_PLURAL}/finalizers`], verbs: ['update'] },
+  ...CHILD_RULES,
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+];
+
+/** The elector's Lease: created once (create cannot be limited by name), then read and renewed. */
+export const LEASE_RULES: V1PolicyRule[] = [
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+  {
+    apiGroups: ['coordination.k8s.io'],
+    resources: ['leases'],
+    resourceNames: [LEASE_NAME],
+    verbs: ['get', 'update', 'patch'],
+  },
+];
+
+const subject = { kind: 'ServiceAccount', name: SERVICE_ACCOUNT_NAME, namespace: SHIPSHAPE_NAMESPACE };
+const rbac = 'rbac.authorization.k8s.io';
+
+export function toServiceAccount(): V1ServiceAccount {
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: SERVICE_ACCOUNT_NAME, namespace: SHIPSHAPE_NAMESPACE, labels: LABELS },
+  };
+}
+
+export function toClusterRole(): V1ClusterRole {
+  return {
+    apiVersion: `${rbac}/v1`,
+    kind: 'ClusterRole',
+    metadata: { name: APP_NAME, labels: LABELS },
+    rules: CLUSTER_RULES,
+  };
+}
+
+export function toClusterRoleBinding(): V1ClusterRoleBinding {
+  return {
+    apiVersion: `${rbac}/v1`,
+    kind: 'ClusterRoleBinding',
+    metadata: { name: APP_NAME, labels: LABELS },
+    roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: APP_NAME },
+    subjects: [subject],
+  };
+}
+
+export function toLeaseRole(): V1Role {
+  return {
+    apiVersion: `${rbac}/v1`,
+    kind: 'Role',
+    metadata: { name: `${APP_NAME}-leader-election`, namespace: SHIPSHAPE_NAMESPACE, labels: LABELS },
+    rules: LEASE_RULES,
+  };
+}
+
+export function toLeaseRoleBinding(): V1RoleBinding {
+  return {
+    apiVersion: `${rbac}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name: `${APP_NAME}-leader-election`, namespace: SHIPSHAPE_NAMESPACE, labels: LABELS },
+    roleRef: { apiGroup: rbac, kind: 'Role', name: `${APP_NAME}-leader-election` },
+    subjects: [subject],
+  };
+}
