@@ -1,5 +1,6 @@
-// Wires the WebApp reconciler to the cluster: watches on WebApps and on the children Shipshape owns
-// (by label), the work queue, the API calls reconcile needs, and Events.
+// Wires the WebApp reconciler to the cluster: watches on WebApps, on the children Shipshape owns
+// (by label) and on Namespaces (their annotations change the limits), the work queue, the API
+// calls reconcile needs, and Events.
 import {
   AppsV1Api,
   CoreV1Api,
@@ -7,6 +8,7 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
+  type V1Namespace,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_GROUP, API_VERSION, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, WEBAPP_PLURAL } from '../constants.ts';
@@ -106,6 +108,21 @@ function buildController(options: WebAppControllerOptions) {
     ),
   };
 
+  // A Namespace's annotations change the limits its WebApps are judged by (LimitExceeded), so a
+  // change to a Namespace requeues its WebApps. Reconcile reads the annotations from this same
+  // cache: the event and the data it announces cannot disagree.
+  const namespaces = createResilientInformer<V1Namespace>({
+    kc,
+    path: '/api/v1/namespaces',
+    list: () => core.listNamespace(),
+    logger: log,
+    onChange: (ns) =>
+      webApps
+        .list()
+        .filter((o) => o.metadata?.namespace === ns.metadata?.name)
+        .forEach((o) => queue.add(keyOf(o))),
+  });
+
   const events = createEventRecorder(kc, { component: 'shipshape', host: options.identity, logger: log });
   const fieldManager = options.fieldManager ?? FIELD_MANAGER;
   // The status we last wrote, by WebApp uid: a reconcile woken before the watch cache shows our
@@ -149,7 +166,10 @@ function buildController(options: WebAppControllerOptions) {
     },
     events,
     policyConfig: options.policyConfig,
-    namespaceAnnotations: options.namespaceAnnotations,
+    namespaceAnnotations: (namespace) => {
+      const ns = namespaces.get(namespace);
+      return ns ? (ns.metadata?.annotations ?? {}) : options.namespaceAnnotations(namespace);
+    },
     now: () => new Date(),
     resyncMs: options.resyncMs,
   };
@@ -157,7 +177,7 @@ function buildController(options: WebAppControllerOptions) {
   const controller = createController({
     name: 'webapp',
     queue,
-    sources: [webApps, ...Object.values(children)],
+    sources: [webApps, ...Object.values(children), namespaces],
     reconcile: (key) => reconcileWebApp(key, context),
     workers: options.workers,
     logger: log,

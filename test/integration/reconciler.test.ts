@@ -186,14 +186,14 @@ t.test('deleting the WebApp removes the children and releases the finalizer', as
 });
 
 t.test(
-  'an invalid WebApp (admitted while the webhook was off) is Degraded, warned about, not hot-looped',
+  'a WebApp that cannot be built (admitted while the webhook was off) is Degraded, warned about, not hot-looped',
   async (t) => {
     const ns = await useNamespace(t, kc);
     // The webhooks' namespaceSelector exempts namespaces that opt out, as when the webhook was down.
     t.equal((await run(['label', 'namespace', ns, 'shipshape.dev/webhooks=disabled'])).code, 0);
-    await createWebApp(ns, 'huge', { image: 'nginx:1.27', replicas: 50, port: 80 });
+    await createWebApp(ns, 'broken', { image: 'Not/A Ref', env: [{ name: 'A' }, { name: 'A' }] });
     const webApp = await eventually('Degraded', async () => {
-      const w = await getWebApp(ns, 'huge');
+      const w = await getWebApp(ns, 'broken');
       return w.status?.phase === 'Failed' && w;
     });
     const degraded = webApp.status?.conditions?.find((c) => c.type === 'Degraded');
@@ -201,15 +201,102 @@ t.test(
     t.equal(degraded?.reason, 'InvalidSpec');
     t.match(
       degraded?.message,
-      /spec\.replicas: 50 exceeds the maximum of 10; spec\.port: 80 is below the minimum of 1024/,
+      /spec\.image: "Not\/A Ref" is not a valid image reference; spec\.env\[1\]\.name: duplicate name "A"/,
     );
     await new Promise((r) => setTimeout(r, 3000));
     const events = (await core.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.reason === 'InvalidSpec');
     t.equal(events.length, 1, 'one Warning event');
     t.equal(events[0]?.type, 'Warning');
     t.equal(events[0]?.count, 1, 'recorded once: not retried in a loop');
-    const later = await getWebApp(ns, 'huge');
+    const later = await getWebApp(ns, 'broken');
     t.equal(later.metadata.resourceVersion, webApp.metadata.resourceVersion, 'no status write loop');
-    t.rejects(apps.readNamespacedDeployment({ namespace: ns, name: 'huge' }), 'no Deployment for an invalid spec');
+    t.rejects(apps.readNamespacedDeployment({ namespace: ns, name: 'broken' }), 'no Deployment for an invalid spec');
   },
 );
+
+t.test(
+  'a lowered max-replicas never traps a WebApp: label, image change and delete work; growing is denied',
+  async (t) => {
+    const ns = await useNamespace(t, kc);
+    await createWebApp(ns, 'hello', { ...spec, replicas: 3 });
+    await converged(ns, 'hello');
+    t.equal((await run(['annotate', 'namespace', ns, 'shipshape.dev/max-replicas=2'])).code, 0);
+
+    const limited = await eventually('LimitExceeded', async () => {
+      const w = await getWebApp(ns, 'hello');
+      const c = w.status?.conditions?.find((x) => x.type === 'WithinLimits');
+      return c?.reason === 'LimitExceeded' && c;
+    });
+    t.equal(limited.status, 'False');
+    t.equal(limited.message, 'spec.replicas: 3 exceeds the maximum of 2');
+    const warnings = await eventually('one LimitExceeded Event', async () => {
+      const list = (await core.listNamespacedEvent({ namespace: ns })).items.filter(
+        (e) => e.reason === 'LimitExceeded',
+      );
+      return list.length > 0 && list;
+    });
+    t.equal(warnings.length, 1);
+    t.equal(warnings[0]?.type, 'Warning');
+
+    // The webhook reads the annotation from its watched cache: wait until it has it.
+    const grow = await eventually('growing is denied', async () => {
+      const r = await run(['patch', 'webapp', 'hello', '-n', ns, '--type=merge', '-p', '{"spec":{"replicas":4}}']);
+      return r.code !== 0 && r;
+    });
+    t.match(grow.stderr, 'spec.replicas: 4 exceeds the maximum of 2');
+
+    const label = await run(['label', 'webapp', 'hello', '-n', ns, 'team=a']);
+    t.equal(label.code, 0, 'kubectl label is admitted');
+    t.match(label.stderr, /Warning: spec\.replicas: 3 exceeds the maximum of 2; allowed because/);
+    const image = await run([
+      'patch',
+      'webapp',
+      'hello',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      '{"spec":{"image":"nginx:1.28"}}',
+    ]);
+    t.equal(image.code, 0, 'an image change is admitted');
+    const { deployment } = await converged(ns, 'hello');
+    t.equal(deployment.spec?.template.spec?.containers[0]?.image, 'nginx:1.28', 'and reconciled');
+    t.equal(deployment.spec?.replicas, 3, 'with the replicas it has');
+
+    const started = Date.now();
+    const deleted = await run(['delete', 'webapp', 'hello', '-n', ns, '--wait=true', '--timeout=20s']);
+    t.equal(deleted.code, 0, 'kubectl delete ends', { stderr: deleted.stderr });
+    t.ok(Date.now() - started < 10_000, `within a few seconds (${Date.now() - started} ms)`);
+  },
+);
+
+t.test('a WebApp whose children are already gone is deleted', async (t) => {
+  const ns = await useNamespace(t, kc);
+  await createWebApp(ns, 'bare', spec);
+  await converged(ns, 'bare');
+  // Orphan the children so that deleting them leaves the WebApp alone, then delete them.
+  for (const kind of ['deployment', 'service', 'configmap']) {
+    const name = kind === 'configmap' ? 'bare-env' : 'bare';
+    t.equal((await run(['delete', kind, name, '-n', ns, '--cascade=orphan', '--wait=true'])).code, 0);
+  }
+  t.equal((await run(['delete', 'webapp', 'bare', '-n', ns, '--wait=true', '--timeout=20s'])).code, 0);
+});
+
+t.test('a WebApp goes away with its namespace', async (t) => {
+  const ns = `gone-${Date.now().toString(36)}`;
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  await createWebApp(ns, 'doomed', { ...spec, replicas: 3 });
+  await converged(ns, 'doomed');
+  t.equal((await run(['annotate', 'namespace', ns, 'shipshape.dev/max-replicas=2'])).code, 0);
+  await core.deleteNamespace({ name: ns });
+  await eventually(
+    'the namespace is gone',
+    () =>
+      core.readNamespace({ name: ns }).then(
+        () => false,
+        (err: { code?: number }) => err.code === 404,
+      ),
+    60_000,
+  );
+  t.pass('the namespace, and the WebApp in it, are gone');
+});
