@@ -61,14 +61,14 @@ t.test('allowed: exit 0, ALLOWED, the diff of what defaulting adds, no warning',
 t.test('denied: exit 1, DENIED with every reason', async (t) => {
   const run = await shipshape(['review', '-f', `${F}/denied.yaml`]);
   t.equal(run.code, 1, run.stderr);
-  t.match(run.stdout, /^DENIED {3}WebApp team-a\/My_App /);
+  t.match(run.stdout, /^DENIED {3}WebApp team-a\/my\.app /);
   t.match(run.stdout, '  denied by admission webhook "validate.webapps.shipshape.dev"\n');
   const reasons = [...run.stdout.matchAll(/^ {2}reason: (.*)$/gm)].map((m) => m[1]);
   t.strictSame(reasons, [
-    `metadata.name: "My_App" must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit, at most 63 characters)`,
+    `metadata.name: "my.app" must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit, at most 63 characters)`,
+    'spec.image: "Registry/Nginx:1.27" is not a valid image reference',
     'spec.replicas: 50 exceeds the maximum of 10',
     'spec.port: 80 is below the minimum of 1024',
-    'spec.service.port: 0 is below the minimum of 1',
     'spec.env[1].name: duplicate name "FOO" (also at spec.env[0])',
     'spec.resources.limits.cpu: 100m is below the request of 200m',
   ]);
@@ -129,7 +129,7 @@ t.test('stdin: -f - reads the manifests piped in', async (t) => {
   const input = await readFile(`${ROOT}${F}/denied.yaml`, 'utf8');
   const run = await report(['-f', '-'], input);
   t.equal(run.code, 1);
-  t.match(run.report.results, [{ file: 'stdin', line: 2, name: 'My_App', result: 'DENIED' }]);
+  t.match(run.report.results, [{ file: 'stdin', line: 4, name: 'my.app', result: 'DENIED' }]);
   const allowed = await shipshape(['review', '-f', '-'], await readFile(`${ROOT}${F}/allowed.yaml`, 'utf8'));
   t.equal(allowed.code, 0);
   t.match(allowed.stdout, '(stdin:2, CREATE)');
@@ -190,7 +190,8 @@ t.test('--config: the server settings, by variable or flag name, or as a ConfigM
     const run = await report(['-f', `${F}/denied.yaml`, '-f', `${F}/warnings.yaml`, '--config', `${F}/${config}`]);
     t.equal(run.code, 1);
     t.match(run.report.results[0]!.reasons, [
-      'metadata.name: "My_App" must',
+      'metadata.name: "my.app" must',
+      'spec.image: "Registry/Nginx:1.27" is not a valid image reference',
       'spec.replicas: 50 exceeds the maximum of 20',
     ]);
     t.match(run.report.results[1], {

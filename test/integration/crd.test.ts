@@ -132,6 +132,14 @@ t.test('kubectl get webapps / wa / shipshape prints the printer columns', async 
     t.match(row, /^(webapp\.shipshape\.dev\/)?web\s+nginx:1\.27\s+2\s+8080\s+Running\s+\d+s$/, `get ${resource}: row`);
     t.strictSame(rest, []);
   }
+  await custom.patchNamespacedCustomObjectStatus({
+    ...target(namespace),
+    name: 'web',
+    body: [{ op: 'add', path: '/status', value: { phase: 'Running', readyReplicas: 1, availableReplicas: 2 } }],
+  });
+  const [header, row] = (await kubectl('get', 'webapps', '-n', namespace, '-o', 'wide')).trimEnd().split('\n');
+  t.match(header, /^NAME\s+IMAGE\s+REPLICAS\s+PORT\s+PHASE\s+AGE\s+READY\s+AVAILABLE\s+SERVICE$/, '-o wide: headers');
+  t.match(row, /^web\s+nginx:1\.27\s+2\s+8080\s+Running\s+\d+s\s+1\s+2\s+NodePort$/, '-o wide: ready and available');
 });
 
 t.test('the status subresource changes status only; the main resource ignores status', async (t) => {
