@@ -47,7 +47,7 @@ if (process.getuid?.() !== 0) {
   t.plan(0, 'rootful podman needs root');
   process.exit(0);
 }
-t.setTimeout(15 * 60_000);
+t.setTimeout(15 * 60_000); // as `npm run test:image` gives tap (--timeout=900)
 
 const buildStart = Date.now();
 const built = await run('bash', ['scripts/build-image.sh']);
