@@ -2,7 +2,7 @@
 // reconciling them; with several replicas, one leads (holds the Lease). Ctrl-C stops everything.
 // OTEL_* variables are passed through to the Shipshape processes; SHIPSHAPE_DEV_APISERVER_OTLP_ENDPOINT
 // (host:port of an OTLP/gRPC receiver, e.g. a collector's 127.0.0.1:4317) traces the apiserver too.
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
@@ -15,6 +15,8 @@ if (!Number.isInteger(replicas) || replicas < 1 || replicas > 9) {
 }
 const devDir = resolve('.shipshape/dev');
 await mkdir(devDir, { recursive: true });
+// One run, one set of logs: the previous run's are removed, not appended to.
+for (const file of await readdir(devDir)) if (file.endsWith('.log')) await rm(resolve(devDir, file), { force: true });
 console.log(
   `starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok (3 fake Nodes) ` +
     `and ${replicas} Shipshape replica(s) ...`,
