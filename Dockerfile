@@ -50,4 +50,6 @@ ENV NODE_ENV=production
 USER 65532:65532
 EXPOSE 9443 9090
 # Exec form: Node is PID 1 and receives SIGTERM itself (it releases the Lease, then exits).
-ENTRYPOINT ["/usr/local/bin/node", "--enable-source-maps", "--import", "/app/dist/src/telemetry/register.js", "/app/dist/src/main.js"]
+# No --enable-source-maps: it parses every dependency's maps as well (measured: +190 ms to start,
+# +30 MiB idle). dist/ keeps its maps; NODE_OPTIONS=--enable-source-maps turns them on to debug.
+ENTRYPOINT ["/usr/local/bin/node", "--import", "/app/dist/src/telemetry/register.js", "/app/dist/src/main.js"]
