@@ -2,20 +2,20 @@
 // generated certificates, for tests and the dev loop; by default also kube-controller-manager,
 // kube-scheduler and kwok's fake Nodes (cluster-controllers.ts), so Deployments really roll out.
 // Nothing here is used in a cluster.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { toKubeconfigYaml } from '../kube/kubeconfig.ts';
 import { findFreePort } from '../net/free-port.ts';
 import { probeStatus } from '../net/probe-status.ts';
 import { type CertificateAuthority, createCertificateAuthority } from '../pki/certificates.ts';
 import { type ControlPlaneAssets, resolveAssets } from './assets.ts';
+import { createProcessWatchdog } from './process-watchdog.ts';
 import { type ManagedProcess, startProcess } from '../runtime/child-process.ts';
 import { startClusterControllers } from './cluster-controllers.ts';
 import { HarnessError } from './harness-error.ts';
@@ -94,8 +94,6 @@ rules:
 
 const execFileAsync = promisify(execFile);
 
-const watchdogPath = fileURLToPath(new URL('./watchdog.ts', import.meta.url));
-
 function defaultBaseDir(): string {
   return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 }
@@ -114,18 +112,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     for (const p of started) if (p.isRunning()) process.kill(p.pid, 'SIGKILL');
   };
   process.once('exit', killAll);
-  let watchdogPid: number | undefined;
+  const watchdog = createProcessWatchdog(dir);
 
   const stop = async () => {
     process.removeListener('exit', killAll);
     // apiserver first: with etcd gone it can ignore SIGTERM for a long time.
     for (const p of [...started].reverse()) await p.stop(3000);
     await rm(dir, { recursive: true, force: true });
-    if (watchdogPid) {
-      try {
-        process.kill(watchdogPid, 'SIGTERM');
-      } catch {}
-    }
+    watchdog.end();
   };
 
   try {
@@ -134,7 +128,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const peerPort = await findFreePort();
     const etcd = await startProcess('etcd', assets.etcd, etcdArgs(dir, etcdPort, peerPort), join(dir, 'etcd.log'));
     started.push(etcd);
-    watchdogPid = startWatchdog(dir, started);
+    watchdog.watch(started);
     await waitFor(
       async () => (await probeStatus(`http://127.0.0.1:${etcdPort}/health`)) === 200,
       etcd,
@@ -167,7 +161,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       if (apiserver?.isRunning()) return;
       apiserver = await startProcess('kube-apiserver', assets.kubeApiserver, args, join(dir, 'kube-apiserver.log'));
       started.splice(1, 1, apiserver);
-      watchdogPid = startWatchdog(dir, started, watchdogPid);
+      watchdog.watch(started);
       await waitFor(
         async () => (await probeStatus(`${server}/readyz`, { ca: pki.ca, cert: pki.cert, key: pki.key })) === 200,
         apiserver,
@@ -223,7 +217,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         },
         (p) => {
           started.push(p);
-          watchdogPid = startWatchdog(dir, started, watchdogPid);
+          watchdog.watch(started);
         },
       );
     }
@@ -336,22 +330,6 @@ async function writeTracingConfig(dir: string, endpoint: string): Promise<string
 async function binaryVersion(path: string): Promise<string> {
   const { stdout } = await execFileAsync(path, ['--version']);
   return /v\d+\.\d+\.\d+\S*/.exec(stdout)?.[0] ?? stdout.trim();
-}
-
-/** (Re)starts the watchdog with the current pids; the previous watchdog, if any, is ended. */
-function startWatchdog(dir: string, processes: ManagedProcess[], previous?: number): number {
-  if (previous) {
-    try {
-      process.kill(previous, 'SIGTERM');
-    } catch {}
-  }
-  const pids = [...processes].reverse().map((p) => String(p.pid));
-  const child = spawn(process.execPath, [watchdogPath, String(process.pid), dir, ...pids], {
-    detached: true,
-    stdio: 'ignore',
-  });
-  child.unref();
-  return child.pid ?? 0;
 }
 
 async function waitFor(check: () => Promise<boolean>, proc: ManagedProcess, timeoutMs: number, what: string) {

@@ -1,9 +1,10 @@
-// Runs as its own detached process beside a control plane. If the process that started the control
-// plane dies without stopping it (SIGKILL, a crash, a test runner's timeout), this ends the
-// children it was given, in order, and removes the working folder. Exits once they are all gone.
+// Runs as its own detached process beside a group of children (a control plane, the dev loop's
+// Shipshape replicas; started by process-watchdog.ts). If the process that started them dies
+// without stopping them (SIGKILL, a crash, a test runner's timeout), this ends the children it
+// was given, in order, and removes the working folder. Exits once they are all gone.
 //
-// argv: <parentPid> <workDir> <pid>... (pids in stop order: kube-apiserver before etcd, because
-// with etcd gone the apiserver can ignore SIGTERM for a long time).
+// argv: <parentPid> <workDir or ""> <pid>... (pids in stop order: kube-apiserver before etcd,
+// because with etcd gone the apiserver can ignore SIGTERM for a long time).
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
