@@ -22,15 +22,14 @@
 // --on-env adds OTEL_* settings to the telemetry process, e.g. a sampler:
 //   --on-env OTEL_TRACES_SAMPLER=parentbased_traceidratio --on-env OTEL_TRACES_SAMPLER_ARG=0.1
 // --on-env and --off-env also profile: --on-env "NODE_OPTIONS=--cpu-prof --cpu-prof-dir=/tmp/on"
-import { createServer } from 'node:http';
 import { Agent, request } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MUTATE_PATH, VALIDATE_PATH } from '../src/constants.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { type ShipshapeProcess, startShipshapeProcess } from '../src/dev/shipshape-process.ts';
 import { cpuPlan, cpuSeconds, pin } from './cpu.ts';
+import { startSink } from './otlp-sink.ts';
 
 const { values } = parseArgs({
   options: {
@@ -50,22 +49,6 @@ const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const concurrency = Number(values.concurrency);
 const GOAL = 0.85;
-
-/** An OTLP/HTTP collector that accepts and drops everything (an empty protobuf is a valid reply). */
-async function startSink() {
-  let exports = 0;
-  let bytes = 0;
-  const server = createServer((req, res) => {
-    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
-    req.on('end', () => {
-      exports++;
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, stats: () => ({ exports, bytes }), close: () => new Promise((r) => server.close(r)) };
-}
 
 const review = (uid: string) =>
   JSON.stringify({

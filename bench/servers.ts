@@ -1,0 +1,99 @@
+// The comparison servers of the webhook benchmarks, started as processes of their own: the bare
+// `node:https` baseline (bench/bare-webhook.ts) and the Go standard-library reference webhook
+// (bench/reference-webhook/), built with the machine's Go into a cache outside the repo, keyed by
+// its source and the Go version so an edit rebuilds it.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DevCertificates } from '../src/dev/dev-certificates.ts';
+import { findFreePort } from '../src/net/free-port.ts';
+import { probeStatus } from '../src/net/probe-status.ts';
+import { type ManagedProcess, startProcess } from '../src/runtime/child-process.ts';
+import { sleep } from '../src/runtime/sleep.ts';
+
+export type BenchServer = ManagedProcess & { port: number; baseUrl: string };
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+function goBinary(): string {
+  for (const candidate of [process.env.GO, '/usr/local/go/bin/go', 'go']) {
+    if (!candidate) continue;
+    try {
+      execFileSync(candidate, ['version'], { stdio: 'ignore' });
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  throw new Error('no Go toolchain (set GO, or install Go at /usr/local/go): bench/setup.sh says how');
+}
+
+/** Builds bench/reference-webhook/ unless this source was built before; returns the binary's path. */
+export function buildReferenceWebhook(): string {
+  const go = goBinary();
+  const source = join(here, 'reference-webhook', 'main.go');
+  const version = execFileSync(go, ['version'], { encoding: 'utf8' }).trim();
+  const key = createHash('sha256').update(readFileSync(source)).update(version).digest('hex').slice(0, 16);
+  const dir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'shipshape', 'bench');
+  const binary = join(dir, `reference-webhook-${key}`);
+  if (!existsSync(binary)) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync(go, ['build', '-trimpath', '-o', binary, 'main.go'], {
+      cwd: join(here, 'reference-webhook'),
+      stdio: 'inherit',
+      env: { ...process.env, CGO_ENABLED: '0' },
+    });
+  }
+  return binary;
+}
+
+async function waitReady(proc: ManagedProcess, baseUrl: string, path: string, ca: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (!proc.isRunning()) throw new Error(`${proc.name} exited (${await proc.exited}):\n${await proc.tail()}`);
+    const status = await probeStatus(`${baseUrl}${path}`, { ca });
+    if (status > 0) return;
+    await sleep(20);
+  }
+  await proc.stop();
+  throw new Error(`${proc.name} did not answer within 15 s:\n${await proc.tail()}`);
+}
+
+/**
+ * Starts a server on a free loopback port with the dev certificate. `prefix` runs it under a
+ * command such as taskset, so it starts on its core (Go sizes GOMAXPROCS from its affinity).
+ */
+async function start(
+  name: string,
+  command: string,
+  args: string[],
+  certs: DevCertificates,
+  logDir: string,
+  prefix: string[],
+): Promise<BenchServer> {
+  const port = await findFreePort();
+  const full = [...prefix, command, ...args, '--cert', certs.certFile, '--key', certs.keyFile];
+  const addressArgs = name === 'go' ? ['-addr', `127.0.0.1:${port}`] : ['--port', String(port)];
+  const proc = await startProcess(name, full[0]!, [...full.slice(1), ...addressArgs], join(logDir, `${name}.log`));
+  const baseUrl = `https://127.0.0.1:${port}`;
+  await waitReady(proc, baseUrl, '/healthz', certs.caPem);
+  return { ...proc, port, baseUrl };
+}
+
+export function startBareWebhook(certs: DevCertificates, logDir: string, prefix: string[] = []): Promise<BenchServer> {
+  return start('bare-node', process.execPath, [join(here, 'bare-webhook.ts')], certs, logDir, prefix);
+}
+
+export function startReferenceWebhook(
+  certs: DevCertificates,
+  logDir: string,
+  prefix: string[] = [],
+): Promise<BenchServer> {
+  return start('go', buildReferenceWebhook(), [], certs, logDir, prefix);
+}
+
+/** The `taskset` prefix that starts a process on `cpus`, or none. */
+export const onCpus = (cpus: string | undefined) => (cpus ? ['taskset', '--cpu-list', cpus] : []);
