@@ -10,8 +10,7 @@ import { API_GROUP, API_VERSION, WEBAPP_KIND, WEBAPP_PLURAL } from '../src/const
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { serverSideApply } from '../src/kube/apply.ts';
 import { configHash, toConfigMap, toDeployment, toService } from '../src/operator/children.ts';
-import { DEFAULTS } from '../webhooks/default-webapp.ts';
-import type { WebApp } from '../src/api/webapp.ts';
+import { DEFAULTS, type DefaultedSpec, type DefaultedWebApp } from '../src/api/defaults.ts';
 
 const { values } = parseArgs({
   options: { count: { type: 'string', default: '1000' }, workers: { type: 'string', default: '4' } },
@@ -33,11 +32,11 @@ async function pool(n: number, limit: number, task: (i: number) => Promise<unkno
 async function baseline(kc: KubeConfig, namespace: string): Promise<number> {
   const started = performance.now();
   await pool(count, workers, async (i) => {
-    const webApp: WebApp = {
+    const webApp: DefaultedWebApp = {
       apiVersion: `${API_GROUP}/${API_VERSION}`,
       kind: WEBAPP_KIND,
       metadata: { name: `app-${i}`, namespace, uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` },
-      spec: { image: 'nginx:1.27', ...(structuredClone(DEFAULTS) as Omit<WebApp['spec'], 'image'>) },
+      spec: { image: 'nginx:1.27', ...(structuredClone(DEFAULTS) as Omit<DefaultedSpec, 'image'>) },
     };
     const configMap = toConfigMap(webApp);
     for (const child of [configMap, toDeployment(webApp, configHash(configMap)), toService(webApp)]) {

@@ -2,40 +2,21 @@
 // schema, then the configured limits as a Namespace's annotations adjust them. Pure; the
 // validating webhook (validate-webapp.ts) and the reconciler both judge objects with it, so they
 // never disagree about what a WebApp breaks.
+import { DEFAULTS, RESOURCE_NAMES } from '../src/api/defaults.ts';
 import { webAppSchema } from '../src/api/webapp.ts';
+import { type JsonObject, isObject } from '../src/json/json.ts';
 import { ANNOTATION_PREFIX } from '../src/constants.ts';
-import { DEFAULTS } from './default-webapp.ts';
 import { parseImageReference } from './image-reference.ts';
 import { applyNamespaceOverrides, type Limits } from './limits.ts';
-import type { PolicyContext } from './policy.ts';
+import type { FieldWarning, Findings, PolicyContext, Problem, Violation } from './policy.ts';
 import { parseQuantity } from './quantity.ts';
 
-type JsonObject = Record<string, unknown>;
-type Problem = { path: string; message: string };
 /** A structural issue; `range` marks a numeric bound, which a limit check may report better. */
 type Issue = Problem & { range: boolean };
 
-/**
- * One thing a WebApp breaks. `limit` marks a configurable limit (replica count, port ranges,
- * denied ports): the spec can still be built, and an object stored before the limit was lowered
- * keeps running. Every other violation (schema, name, image, env, quantities) means the spec
- * cannot be built.
- */
-export type Violation = Problem & { limit: boolean };
-
-/** A warning and the field it is about (dotted path); it is repeated only when that field changes. */
-export type FieldWarning = { field: string; message: string };
-
-export type Findings = { violations: Violation[]; warnings: FieldWarning[] };
-
 /** RFC 1035 label (k8s.io/apimachinery validation.IsDNS1035Label). */
 const DNS_1035_LABEL = /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
-const RESOURCE_NAMES = ['cpu', 'memory'] as const;
 const MIN_PORT_ANNOTATION = `${ANNOTATION_PREFIX}min-port`;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** spec.env[1].name; keys that are not identifiers in brackets, as kubectl prints label keys. */
 function formatPath(path: readonly PropertyKey[]): string {
@@ -176,7 +157,7 @@ function limitViolations(spec: JsonObject, limits: Limits, failed: (path: string
  * CRD's schema enforces too (port 70000) is reported once, by the limit's clearer message, and is
  * not a `limit` one: such a spec cannot be stored, let alone built.
  */
-export function checkWebApp(object: JsonObject, requestName: string | undefined, context: PolicyContext): Findings {
+export function checkWebApp(object: JsonObject, context: PolicyContext): Findings {
   const base = context.config.limits;
   const { limits, warnings: ignored } = applyNamespaceOverrides(base, context.namespaceAnnotations);
   // An ignored annotation changes the limits the whole spec is judged by.
@@ -185,8 +166,7 @@ export function checkWebApp(object: JsonObject, requestName: string | undefined,
   const failed = (path: string) =>
     issues.some((i) => !i.range && (i.path === path || i.path.startsWith(`${path}.`) || i.path.startsWith(`${path}[`)));
 
-  const metadata = isObject(object.metadata) ? object.metadata : {};
-  const name = typeof metadata.name === 'string' && metadata.name ? metadata.name : requestName || undefined;
+  const name = nameOf(object, context.name);
   const violations: Violation[] = [];
   if (name !== undefined && !failed('metadata.name') && !DNS_1035_LABEL.test(name)) {
     violations.push({
@@ -224,6 +204,12 @@ export function checkWebApp(object: JsonObject, requestName: string | undefined,
   };
 }
 
+/** metadata.name, else the request's name; undefined when neither is a non-empty string. */
+export function nameOf(object: JsonObject, requestName: string | undefined): string | undefined {
+  const metadata = isObject(object.metadata) ? object.metadata : {};
+  return typeof metadata.name === 'string' && metadata.name ? metadata.name : requestName || undefined;
+}
+
 /** "<path>: <problem>", as the denial lists it. */
 export function formatViolation(violation: Problem): string {
   return `${violation.path}: ${violation.message}`;
@@ -232,7 +218,7 @@ export function formatViolation(violation: Problem): string {
 /** The denial's message: `WebApp "<name>" is invalid: <violation>; <violation>`. */
 export function toInvalidMessage(object: JsonObject, requestName: string | undefined, violations: Problem[]): string {
   const metadata = isObject(object.metadata) ? object.metadata : {};
-  const name = typeof metadata.name === 'string' && metadata.name ? metadata.name : requestName || undefined;
+  const name = nameOf(object, requestName);
   const display = name ?? (typeof metadata.generateName === 'string' ? metadata.generateName : '');
   return `WebApp ${JSON.stringify(display)} is invalid: ${violations.map(formatViolation).join('; ')}`;
 }

@@ -1,36 +1,17 @@
 // The mutating webhook: fills in what a WebApp leaves out, and nothing else. It never judges the
 // object; a field of the wrong type is left as it is for the validating webhook to report.
 import { LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../src/constants.ts';
-import type { EnvVar, ServiceType } from '../src/api/webapp.ts';
-import { allowed, patched } from './decision.ts';
-import { toJsonPatch } from './json-patch.ts';
+import { DEFAULTS, RESOURCE_NAMES } from '../src/api/defaults.ts';
+import { type JsonObject, isObject } from '../src/json/json.ts';
+import { nameOf } from './check-webapp.ts';
 import type { PolicyConfig } from './limits.ts';
-import type { Policy } from './policy.ts';
+import type { Defaulter } from './policy.ts';
 import { compareQuantities } from './quantity.ts';
 
-/** What an omitted field of a WebApp's spec becomes; shown by the README and the CLI. */
-export const DEFAULTS: {
-  readonly replicas: number;
-  readonly port: number;
-  readonly env: readonly EnvVar[];
-  readonly service: { readonly type: ServiceType; readonly port: number };
-} = Object.freeze({
-  replicas: 1,
-  port: 8080,
-  env: Object.freeze([]),
-  service: Object.freeze({ type: 'ClusterIP', port: 80 }),
-});
-
-type JsonObject = Record<string, unknown>;
 type DefaultResources = NonNullable<PolicyConfig['defaultResources']>;
 
-const RESOURCE_NAMES = ['cpu', 'memory'] as const;
 /** A label value (k8s.io/apimachinery validation.IsValidLabelValue); longer names get no label. */
 const LABEL_VALUE = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Null counts as missing: the apiserver prunes nulls from non-nullable custom resource fields. */
 function isMissing(value: unknown): boolean {
@@ -114,19 +95,15 @@ function fillSpec(spec: JsonObject, config: PolicyConfig): void {
 }
 
 /**
- * Defaults a WebApp on CREATE and UPDATE: spec.replicas, port, env, service.type, service.port,
- * the configured resources, and the app.kubernetes.io name and managed-by labels; values already
- * present, of any type, are kept. Idempotent: defaulting its own output yields no patch. An object
- * with a deletionTimestamp is left alone: the only update it needs is its finalizers coming off.
+ * Defaults a WebApp: spec.replicas, port, env, service.type, service.port, the configured
+ * resources, and the app.kubernetes.io name and managed-by labels; values already present, of any
+ * type, are kept. Idempotent: defaulting its own output changes nothing. An object with a
+ * deletionTimestamp is returned as it is: the only update it needs is its finalizers coming off.
  */
-export const defaultWebApp: Policy = (request, context) => {
-  if ((request.operation !== 'CREATE' && request.operation !== 'UPDATE') || !request.object) return allowed();
-  const before = request.object;
-  if (isObject(before.metadata) && before.metadata.deletionTimestamp) return allowed();
-  const after = structuredClone(before);
-  const metadata = isObject(after.metadata) ? after.metadata : undefined;
-  const name = typeof metadata?.name === 'string' && metadata.name ? metadata.name : request.name || undefined;
-  fillLabels(after, name);
+export const defaultWebApp: Defaulter = (object, context) => {
+  if (isObject(object.metadata) && object.metadata.deletionTimestamp) return object;
+  const after = structuredClone(object);
+  fillLabels(after, nameOf(after, context.name));
   if (isObject(after.spec)) fillSpec(after.spec, context.config);
-  return patched(toJsonPatch(before, after));
+  return after;
 };

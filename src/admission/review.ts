@@ -1,8 +1,9 @@
 // From raw request body to AdmissionReview response, around a Policy. Never throws and never
 // allows by accident: every failure becomes a denial that echoes the uid when it can be read.
 import { API_GROUP, WEBAPP_KIND } from '../constants.ts';
-import { type AdmissionDecision, errored } from '../../webhooks/decision.ts';
-import type { Policy, PolicyContext } from '../../webhooks/policy.ts';
+import type { PolicyContext } from '../../webhooks/policy.ts';
+import { type AdmissionDecision, errored } from './decision.ts';
+import type { Policy } from './policy-adapters.ts';
 import {
   ADMISSION_API_VERSION,
   type AdmissionRequest,

@@ -1,17 +1,12 @@
 // The webhooks without a server: each AdmissionReview is serialized and goes through the same
 // decode, policy and encode as the server's routes (src/server/admission-plugin.ts), with the
 // context src/server/build-server.ts gives the policies. Only the HTTP hop is left out.
+import { errored } from '../admission/decision.ts';
 import { decodeAdmissionReview, runPolicy, toAdmissionReview } from '../admission/review.ts';
-import { MUTATE_PATH, VALIDATE_PATH } from '../constants.ts';
-import { defaultWebApp } from '../../webhooks/default-webapp.ts';
-import { errored } from '../../webhooks/decision.ts';
+import { ADMISSION_ROUTES } from '../admission/routes.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
-import type { Policy, PolicyContext } from '../../webhooks/policy.ts';
-import { validateWebApp } from '../../webhooks/validate-webapp.ts';
+import type { PolicyContext } from '../../webhooks/policy.ts';
 import { type CallWebhook, type Review, type ReviewTarget, review } from './review.ts';
-
-/** The server's routes (src/server/build-server.ts). */
-const ROUTES: Readonly<Record<string, Policy>> = { [MUTATE_PATH]: defaultWebApp, [VALIDATE_PATH]: validateWebApp };
 
 export type OfflineOptions = {
   config: PolicyConfig;
@@ -21,7 +16,7 @@ export type OfflineOptions = {
 
 export function createLocalWebhooks(options: OfflineOptions): CallWebhook {
   return async (path, body) => {
-    const policy = ROUTES[path];
+    const policy = ADMISSION_ROUTES.find((route) => route.path === path)?.policy;
     if (!policy) throw new Error(`no webhook at ${path}`);
     const decoded = decodeAdmissionReview(JSON.stringify(body));
     if (!decoded.ok) return toAdmissionReview(decoded.uid, errored(400, decoded.error));

@@ -19,8 +19,7 @@ import {
 } from '../constants.ts';
 import { type OpenApiSchema, toWebAppCrd } from '../api/crd.ts';
 import { unknownFields, validateCustomResource } from '../api/schema-validation.ts';
-import type { JsonPatchOperation } from '../../webhooks/decision.ts';
-import { applyJsonPatch } from '../../webhooks/json-patch.ts';
+import { type JsonPatchOperation, applyJsonPatch } from '../json/json-patch.ts';
 import { CliError } from './cli-error.ts';
 
 type JsonObject = Record<string, unknown>;

@@ -12,9 +12,9 @@ import type {
   V1ResourceRequirements,
   V1Service,
 } from '@kubernetes/client-node';
+import type { DefaultedWebApp } from '../api/defaults.ts';
 import type { ResourceList, WebApp, WebAppSpec } from '../api/webapp.ts';
 import { API_GROUP, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY, WEBAPP_API_VERSION, WEBAPP_KIND } from '../constants.ts';
-import { DEFAULTS } from '../../webhooks/default-webapp.ts';
 
 /** The instance label of the recommended app.kubernetes.io set. */
 export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
@@ -27,34 +27,6 @@ export const CHILD_OWNER_LABEL = `${API_GROUP}/webapp`;
 export const CONFIG_HASH_ANNOTATION = `${API_GROUP}/config-hash`;
 export const CONTAINER_NAME = 'app';
 export const PORT_NAME = 'http';
-
-/**
- * What the children need from a WebApp. The spec is expected to be defaulted by the mutating
- * webhook; the same DEFAULTS fill any gap, so an object admitted while the webhook was
- * unavailable still converges to what the webhook would have produced.
- */
-type DesiredSpec = {
-  image: string;
-  replicas: number;
-  port: number;
-  env: NonNullable<WebAppSpec['env']>;
-  service: { type: NonNullable<NonNullable<WebAppSpec['service']>['type']>; port: number };
-  resources: WebAppSpec['resources'];
-};
-
-function desiredSpec(spec: WebAppSpec): DesiredSpec {
-  return {
-    image: spec.image,
-    replicas: spec.replicas ?? DEFAULTS.replicas,
-    port: spec.port ?? DEFAULTS.port,
-    env: spec.env ?? [],
-    service: {
-      type: spec.service?.type ?? DEFAULTS.service.type,
-      port: spec.service?.port ?? DEFAULTS.service.port,
-    },
-    resources: spec.resources,
-  };
-}
 
 /** metadata.name of the WebApp; the reconciler only hands over stored objects, which have one. */
 function nameOf(webApp: WebApp): string {
@@ -119,9 +91,9 @@ function childMetadata(webApp: WebApp, name: string): V1ObjectMeta {
  * unique (the validating webhook denies duplicates); were they not, the last entry would win, as
  * it does for a container's env.
  */
-export function toConfigMap(webApp: WebApp): V1ConfigMap {
+export function toConfigMap(webApp: DefaultedWebApp): V1ConfigMap {
   const data: Record<string, string> = {};
-  for (const { name, value } of desiredSpec(webApp.spec).env) data[name] = value ?? '';
+  for (const { name, value } of webApp.spec.env) data[name] = value ?? '';
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -160,8 +132,8 @@ function toResources(resources: WebAppSpec['resources']): V1ResourceRequirements
 }
 
 /** The Deployment `<name>`; `hash` is configHash(toConfigMap(webApp)). */
-export function toDeployment(webApp: WebApp, hash: string): V1Deployment {
-  const spec = desiredSpec(webApp.spec);
+export function toDeployment(webApp: DefaultedWebApp, hash: string): V1Deployment {
+  const { spec } = webApp;
   const resources = toResources(spec.resources);
   return {
     apiVersion: 'apps/v1',
@@ -189,8 +161,8 @@ export function toDeployment(webApp: WebApp, hash: string): V1Deployment {
 }
 
 /** The Service `<name>`, sending spec.service.port to the container's spec.port. */
-export function toService(webApp: WebApp): V1Service {
-  const spec = desiredSpec(webApp.spec);
+export function toService(webApp: DefaultedWebApp): V1Service {
+  const { spec } = webApp;
   return {
     apiVersion: 'v1',
     kind: 'Service',

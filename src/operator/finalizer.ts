@@ -2,7 +2,7 @@
 // object before `apply`; on deletion run `cleanup`, then drop only our finalizer with a JSON Patch
 // that `test`s it first, so a concurrent change to the list fails the patch instead of dropping
 // someone else's finalizer.
-import type { JsonPatchOperation } from '../../webhooks/decision.ts';
+import type { JsonPatchOperation } from '../json/json-patch.ts';
 
 export type FinalizedObject = {
   metadata?: { resourceVersion?: string; finalizers?: string[]; deletionTimestamp?: string | Date };

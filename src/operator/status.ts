@@ -3,9 +3,9 @@
 // condition's status changes. The reconciler writes status only when statusEqual() says it
 // differs, so an unchanged world causes no write and no watch event that would requeue it.
 import type { V1Deployment } from '@kubernetes/client-node';
+import type { DefaultedWebApp } from '../api/defaults.ts';
 import type { Condition, WebApp, WebAppStatus } from '../api/webapp.ts';
-import { jsonEqual } from '../../webhooks/json-patch.ts';
-import { DEFAULTS } from '../../webhooks/default-webapp.ts';
+import { jsonEqual } from '../json/json.ts';
 
 /** The observed Deployment: its metadata.generation and its status; absent when it does not exist. */
 export type ObservedChildren = {
@@ -31,16 +31,17 @@ export const CONDITION_WITHIN_LIMITS = 'WithinLimits';
 export const REASON_LIMIT_EXCEEDED = 'LimitExceeded';
 
 export type StatusInput = {
-  webApp: WebApp;
   observed: ObservedChildren;
-  /** The validation message when the spec is invalid; the reconciler then applies nothing. */
-  invalid?: string;
   /** Why applying the children failed, when it did. */
   applyError?: string;
   /** The limits the spec exceeds ("spec.replicas: 3 exceeds the maximum of 2"), when it does. */
   limitExceeded?: string;
   now: Date;
-};
+} & (
+  | { webApp: DefaultedWebApp; invalid?: undefined }
+  /** `invalid`: the validation message; the reconciler then applies nothing and the spec is not defaulted. */
+  | { webApp: WebApp; invalid: string }
+);
 
 type Status = Condition['status'];
 type Draft = { status: Status; reason: string; message: string };
@@ -78,8 +79,8 @@ function withinLimits(input: StatusInput): Draft {
  * Ready while enough replicas are available and nothing is degraded. When degraded, Ready is False
  * with Degraded's reason and message: "3 of 3 replicas available" would hide why it is not ready.
  */
-function ready(desired: number, available: number, degradedDraft: Draft): Draft {
-  if (degradedDraft.status === 'True') return { ...degradedDraft, status: 'False' };
+function ready(desired: number | undefined, available: number, degradedDraft: Draft): Draft {
+  if (degradedDraft.status === 'True' || desired === undefined) return { ...degradedDraft, status: 'False' };
   if (desired === 0) return { status: 'True', reason: 'ScaledToZero', message: 'Scaled to 0 replicas' };
   const message = `${available} of ${desired} replicas available`;
   if (available >= desired) return { status: 'True', reason: 'MinimumReplicasAvailable', message };
@@ -92,8 +93,8 @@ function ready(desired: number, available: number, degradedDraft: Draft): Draft 
  * replicas than desired are updated, old replicas remain, or updated replicas are not yet
  * available. An invalid spec is never rolled out, so it reports False.
  */
-function progressing(desired: number, observed: ObservedChildren, invalid: string | undefined): Draft {
-  if (invalid !== undefined) {
+function progressing(desired: number | undefined, observed: ObservedChildren, invalid: string | undefined): Draft {
+  if (invalid !== undefined || desired === undefined) {
     return { status: 'False', reason: 'InvalidSpec', message: 'No rollout while the spec is invalid' };
   }
   const d = observed.deployment;
@@ -138,11 +139,11 @@ function toCondition(type: string, draft: Draft, input: StatusInput): Condition 
 
 /**
  * The whole status of a WebApp: phase Failed when Degraded, Running when Ready, else Pending;
- * message is Degraded's message when degraded, else Ready's. Desired replicas are spec.replicas
- * (DEFAULTS.replicas when the webhook did not fill it).
+ * message is Degraded's message when degraded, else Ready's. Desired replicas are the defaulted
+ * spec.replicas; an invalid spec has none.
  */
 export function computeStatus(input: StatusInput): WebAppStatus {
-  const desired = input.webApp.spec.replicas ?? DEFAULTS.replicas;
+  const desired = input.invalid === undefined ? input.webApp.spec.replicas : undefined;
   const available = input.observed.deployment?.availableReplicas ?? 0;
   const readyReplicas = input.observed.deployment?.readyReplicas ?? 0;
   const degradedDraft = degraded(input);

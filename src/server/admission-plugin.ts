@@ -3,22 +3,16 @@
 // Each request is traced from its arrival and measured just before its answer, and logs inside its
 // span (src/telemetry/admission-telemetry.ts).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errored } from '../../webhooks/decision.ts';
-import type { Policy, PolicyContext } from '../../webhooks/policy.ts';
+import type { PolicyContext } from '../../webhooks/policy.ts';
 import { AdmissionError } from '../admission/admission-error.ts';
 import type { AdmissionRequest } from '../admission/admission-review.ts';
+import { errored } from '../admission/decision.ts';
 import { decodeAdmissionReview, runPolicy, toAdmissionReview } from '../admission/review.ts';
-import {
-  ADMISSION_TRACE,
-  type AdmissionOutcome,
-  type Webhook,
-  createAdmissionTelemetry,
-} from '../telemetry/admission-telemetry.ts';
-
-export type AdmissionRoute = { path: string; webhook: Webhook; policy: Policy };
+import type { AdmissionRoute } from '../admission/routes.ts';
+import { ADMISSION_TRACE, type AdmissionOutcome, createAdmissionTelemetry } from '../telemetry/admission-telemetry.ts';
 
 export type AdmissionPluginOptions = {
-  routes: AdmissionRoute[];
+  routes: readonly AdmissionRoute[];
   bodyLimit: number;
   context(request: AdmissionRequest): PolicyContext;
 };

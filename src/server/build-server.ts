@@ -4,10 +4,8 @@ import helmet from '@fastify/helmet';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { PolicyContext } from '../../webhooks/policy.ts';
-import { defaultWebApp } from '../../webhooks/default-webapp.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
-import { validateWebApp } from '../../webhooks/validate-webapp.ts';
-import { MUTATE_PATH, VALIDATE_PATH } from '../constants.ts';
+import { ADMISSION_ROUTES } from '../admission/routes.ts';
 import { type KeyPair, toSecureContextOptions } from '../tls/key-pair.ts';
 import { admissionPlugin } from './admission-plugin.ts';
 import { type ReadinessCheck, healthPlugin } from './health-plugin.ts';
@@ -40,10 +38,7 @@ export async function buildServer(deps: ServerDeps) {
   await app.register(admissionPlugin, {
     bodyLimit: deps.bodyLimit,
     context,
-    routes: [
-      { path: MUTATE_PATH, webhook: 'mutate', policy: defaultWebApp },
-      { path: VALIDATE_PATH, webhook: 'validate', policy: validateWebApp },
-    ],
+    routes: ADMISSION_ROUTES,
   });
   return app;
 }

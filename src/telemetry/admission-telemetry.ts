@@ -19,12 +19,11 @@ import {
 } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { AdmissionDecision } from '../../webhooks/decision.ts';
 import type { AdmissionRequest } from '../admission/admission-review.ts';
+import type { AdmissionDecision } from '../admission/decision.ts';
+import type { Webhook } from '../admission/routes.ts';
 import { INSTRUMENTATION_SCOPE } from './metrics.ts';
 import { admissionMetrics, tracingEnabled } from './sdk.ts';
-
-export type Webhook = 'mutate' | 'validate';
 
 export type AdmissionOutcome = {
   /** 'unknown' for a request that failed before reaching a route's handler. */
@@ -54,9 +53,7 @@ export function setAdmissionAttributes(span: Span, { webhook, request, decision 
   if (!decision.allowed && decision.status) {
     span.setAttribute('shipshape.admission.denial_reason', decision.status.message);
     span.setAttribute('shipshape.admission.status_code', decision.status.code);
-    // AdmissionError messages start with their code (src/admission/admission-error.ts).
-    const errorCode = /^(ADM_[A-Z_]+):/.exec(decision.status.message)?.[1];
-    if (errorCode) span.setAttribute('shipshape.admission.error_code', errorCode);
+    if (decision.errorCode) span.setAttribute('shipshape.admission.error_code', decision.errorCode);
   }
 }
 

@@ -8,8 +8,9 @@ import { type CallWebhook, KUBE_APISERVER, review, toInvalidMessage, toReasons }
 import { toWebAppCrd } from '../../../src/api/crd.ts';
 import { unknownFields, validateCustomResource } from '../../../src/api/schema-validation.ts';
 import { MUTATE_PATH, MUTATING_WEBHOOK_NAME, VALIDATE_PATH } from '../../../src/constants.ts';
+import { withDefaulter, withValidator } from '../../../src/admission/policy-adapters.ts';
 import { defaultWebApp } from '../../../webhooks/default-webapp.ts';
-import { applyJsonPatch } from '../../../webhooks/json-patch.ts';
+import { applyJsonPatch } from '../../../src/json/json-patch.ts';
 import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
 import { validateWebApp } from '../../../webhooks/validate-webapp.ts';
 import { loadFixtures, toContext, toRequest } from '../webhooks/request.ts';
@@ -40,7 +41,7 @@ t.test('offline: the apiserver order: strict decoding, mutation, the CRD schema,
         continue;
       }
       const context = toContext({ defaultResources: config.defaultResources });
-      const mutation = defaultWebApp(toRequest(object, { namespace }), context);
+      const mutation = withDefaulter(defaultWebApp)(toRequest(object, { namespace }), context);
       const patched = applyJsonPatch(object, mutation.patch) as JsonObject;
       t.strictSame(result.patch, mutation.patch ?? [], `${label}: the mutating webhook's patch`);
       t.strictSame(result.object, patched, `${label}: checked after the patch`);
@@ -54,7 +55,7 @@ t.test('offline: the apiserver order: strict decoding, mutation, the CRD schema,
         continue;
       }
       stages.add('validate');
-      const validation = validateWebApp(toRequest(patched, { namespace }), context);
+      const validation = withValidator(validateWebApp)(toRequest(patched, { namespace }), context);
       t.equal(result.allowed, validation.allowed, `${label}: the validating decision`);
       t.equal(result.message, validation.status?.message, `${label}: its message`);
       t.strictSame(result.warnings, validation.warnings, `${label}: the warnings`);

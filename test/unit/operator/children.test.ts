@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parse, parseAllDocuments } from 'yaml';
-import { type WebApp, webAppSchema } from '../../../src/api/webapp.ts';
+import { type DefaultedWebApp as WebApp, toDefaultedWebApp } from '../../../src/api/defaults.ts';
+import { webAppSchema } from '../../../src/api/webapp.ts';
 import {
   CHILD_OWNER_LABEL,
   CONFIG_HASH_ANNOTATION,
@@ -16,11 +17,13 @@ import {
   toOwnerReference,
   toService,
 } from '../../../src/operator/children.ts';
+import { defaultWebApp } from '../../../webhooks/default-webapp.ts';
+import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
 
 const FIXTURES = new URL('../../fixtures/operator/', import.meta.url);
 
 function loadWebApp(name: string): WebApp {
-  return webAppSchema.parse(parse(readFileSync(new URL(`${name}.yaml`, FIXTURES), 'utf8')));
+  return toDefaultedWebApp(webAppSchema.parse(parse(readFileSync(new URL(`${name}.yaml`, FIXTURES), 'utf8'))));
 }
 
 function loadChildren(name: string): unknown[] {
@@ -140,10 +143,13 @@ t.test('resources are copied only as given', async (t) => {
   });
 });
 
-t.test('a spec the webhook did not default gets the same defaults', async (t) => {
+t.test('a spec the webhook did not default gets the same children once the policy defaults it', async (t) => {
   const defaulted = loadWebApp('minimal');
-  const bare: WebApp = { ...defaulted, spec: { image: defaulted.spec.image } };
-  t.strictSame(childrenOf(bare), childrenOf(defaulted));
+  const bare = webAppSchema.parse({ ...defaulted, spec: { image: defaulted.spec.image } });
+  t.throws(() => toDefaultedWebApp(bare), TypeError, 'children are never built from an undefaulted spec');
+  const context = { config: { limits: DEFAULT_LIMITS }, namespaceAnnotations: undefined };
+  const rebuilt = toDefaultedWebApp(webAppSchema.parse(defaultWebApp(bare, context)));
+  t.strictSame(childrenOf(rebuilt), childrenOf(defaulted));
 });
 
 t.test('the Service type and ports follow spec.service and spec.port', async (t) => {

@@ -2,52 +2,10 @@
 // semantics (`test` included), so a test sees the finalizer list the API server would keep.
 import t from 'tap';
 import { type FinalizedObject, finalizer } from '../../../src/operator/finalizer.ts';
-import type { JsonPatchOperation } from '../../../webhooks/decision.ts';
-import { jsonEqual } from '../../../webhooks/json-patch.ts';
+import { type JsonPatchOperation, applyJsonPatch } from '../../../src/json/json-patch.ts';
 
 const OURS = 'shipshape.dev/finalizer';
 const DELETED = '2025-03-01T10:00:00Z';
-
-type Json = Record<string, unknown> | unknown[];
-
-/** RFC 6902 add, remove and test, as the API server applies a JSON Patch; throws on a failed test. */
-function applyPatch<T>(document: T, operations: JsonPatchOperation[]): T {
-  const root = structuredClone(document);
-  for (const operation of operations) {
-    const tokens = operation.path
-      .split('/')
-      .slice(1)
-      .map((token) => token.replaceAll('~1', '/').replaceAll('~0', '~'));
-    const last = tokens.pop()!;
-    let parent = root as Json;
-    for (const token of tokens) {
-      const next = (parent as Record<string, unknown>)[token];
-      if (typeof next !== 'object' || next === null) throw new Error(`${operation.path}: no parent`);
-      parent = next as Json;
-    }
-    const index = Array.isArray(parent) ? (last === '-' ? parent.length : Number(last)) : -1;
-    if (Array.isArray(parent) && !(Number.isInteger(index) && index >= 0 && index <= parent.length)) {
-      throw new Error(`${operation.path}: index out of range`);
-    }
-    const record = parent as Record<string, unknown>;
-    if (operation.op === 'test') {
-      const actual = Array.isArray(parent) ? parent[index] : record[last];
-      if (!jsonEqual(actual, operation.value)) throw new Error(`test failed at ${operation.path}`);
-    } else if (operation.op === 'add') {
-      if (Array.isArray(parent)) parent.splice(index, 0, structuredClone(operation.value));
-      else record[last] = structuredClone(operation.value);
-    } else if (operation.op === 'remove') {
-      if (Array.isArray(parent) ? index >= parent.length : !(last in record)) {
-        throw new Error(`${operation.path}: nothing to remove`);
-      }
-      if (Array.isArray(parent)) parent.splice(index, 1);
-      else delete record[last];
-    } else {
-      throw new Error(`unsupported op ${operation.op}`);
-    }
-  }
-  return root;
-}
 
 type Stored = FinalizedObject & { metadata: NonNullable<FinalizedObject['metadata']> };
 
@@ -62,7 +20,7 @@ function setup(metadata: Stored['metadata']) {
   const patch = async (operations: JsonPatchOperation[]) => {
     log.push('patch');
     patches.push(operations);
-    server.object = applyPatch(server.object, operations);
+    server.object = applyJsonPatch(server.object, operations) as Stored;
     return server.object;
   };
   const handlers = {
@@ -185,7 +143,7 @@ t.test('a finalizer list changed during cleanup fails the removal instead of dro
   const cleanup = async () => {
     s.log.push('cleanup');
     // example.com/a's controller finished first: ours moved to index 0, example.com/b to index 1.
-    s.server.object = applyPatch(s.server.object, [{ op: 'remove', path: '/metadata/finalizers/0' }]);
+    s.server.object = applyJsonPatch(s.server.object, [{ op: 'remove', path: '/metadata/finalizers/0' }]) as Stored;
     return 'cleaned';
   };
   await t.rejects(finalizer(s.object, OURS, s.patch, { ...s.handlers, cleanup }), /test failed/);

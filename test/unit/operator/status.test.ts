@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parse } from 'yaml';
-import { type Condition, type WebApp, type WebAppStatus, webAppSchema } from '../../../src/api/webapp.ts';
+import { type DefaultedWebApp, toDefaultedWebApp } from '../../../src/api/defaults.ts';
+import { type Condition, type WebAppStatus, webAppSchema } from '../../../src/api/webapp.ts';
 import {
   type ObservedChildren,
   type StatusInput,
@@ -11,10 +12,19 @@ import {
   fromDeployment,
   statusEqual,
 } from '../../../src/operator/status.ts';
+import { defaultWebApp } from '../../../webhooks/default-webapp.ts';
+import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
 
 const FIXTURES = new URL('../../fixtures/operator/', import.meta.url);
 /** full.yaml: 3 replicas, generation 4. */
-const webApp = webAppSchema.parse(parse(readFileSync(new URL('full.yaml', FIXTURES), 'utf8')));
+const webApp = toDefaultedWebApp(
+  webAppSchema.parse(
+    defaultWebApp(parse(readFileSync(new URL('full.yaml', FIXTURES), 'utf8')), {
+      config: { limits: DEFAULT_LIMITS },
+      namespaceAnnotations: undefined,
+    }),
+  ),
+);
 const T0 = new Date('2025-03-01T10:00:00.123Z');
 const T1 = new Date('2025-03-01T10:05:00.456Z');
 
@@ -31,10 +41,10 @@ const done: Deployment = {
 
 function compute(options: Partial<StatusInput> & { deployment?: Deployment } = {}): WebAppStatus {
   const { deployment, ...rest } = options;
-  return computeStatus({ webApp, observed: deployment ? { deployment } : {}, now: T0, ...rest });
+  return computeStatus({ webApp, observed: deployment ? { deployment } : {}, now: T0, ...rest } as StatusInput);
 }
 
-function withReplicas(replicas: number, status?: WebAppStatus): WebApp {
+function withReplicas(replicas: number, status?: WebAppStatus): DefaultedWebApp {
   return { ...webApp, spec: { ...webApp.spec, replicas }, status };
 }
 

@@ -1,13 +1,18 @@
-import { applyJsonPatch } from '../../../webhooks/json-patch.ts';
+import { applyJsonPatch } from '../../../src/json/json-patch.ts';
 import t from 'tap';
 import { LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../../../src/constants.ts';
-import { DEFAULTS, defaultWebApp } from '../../../webhooks/default-webapp.ts';
+import { withDefaulter } from '../../../src/admission/policy-adapters.ts';
+import { DEFAULTS } from '../../../src/api/defaults.ts';
+import { defaultWebApp } from '../../../webhooks/default-webapp.ts';
 import { type ContextOptions, loadFixture, loadFixtures, toContext, toRequest } from './request.ts';
+
+/** The mutating policy as the webhook serves it (withDefaulter), on an AdmissionRequest. */
+const mutateReview = withDefaulter(defaultWebApp);
 
 type JsonObject = Record<string, unknown>;
 
 function mutate(object: JsonObject | null, options: ContextOptions = {}, request = toRequest(object)) {
-  const decision = defaultWebApp(request, toContext(options));
+  const decision = mutateReview(request, toContext(options));
   return { decision, after: applyJsonPatch(object, decision.patch) as JsonObject };
 }
 
@@ -55,7 +60,7 @@ t.test('existing labels are kept; missing ones are added by escaped path', async
 });
 
 t.test('a fully specified WebApp is allowed without a patch', async (t) => {
-  const decision = defaultWebApp(toRequest(loadFixture('full')), toContext());
+  const decision = mutateReview(toRequest(loadFixture('full')), toContext());
   t.strictSame(decision, { allowed: true, warnings: [] });
 });
 
@@ -88,7 +93,7 @@ t.test('defaulting is idempotent: its own output yields no patch', async (t) => 
   ];
   for (const object of objects) {
     const first = mutate(object, options);
-    const second = defaultWebApp(toRequest(first.after), toContext(options));
+    const second = mutateReview(toRequest(first.after), toContext(options));
     t.strictSame(second, { allowed: true, warnings: [] }, JSON.stringify(object.metadata));
   }
 });
@@ -181,7 +186,7 @@ t.test('a name too long for a label value gets no name label', async (t) => {
 
 t.test('UPDATE is defaulted like CREATE', async (t) => {
   const object = loadFixture('minimal');
-  const decision = defaultWebApp(
+  const decision = mutateReview(
     toRequest(object, { operation: 'UPDATE', oldObject: loadFixture('full') }),
     toContext(),
   );
@@ -192,14 +197,14 @@ t.test('DELETE, CONNECT and requests without an object are allowed untouched', a
   const object = loadFixture('minimal');
   for (const operation of ['DELETE', 'CONNECT'] as const) {
     const request = toRequest(operation === 'DELETE' ? null : object, { operation, oldObject: object });
-    t.strictSame(defaultWebApp(request, toContext()), { allowed: true, warnings: [] }, operation);
+    t.strictSame(mutateReview(request, toContext()), { allowed: true, warnings: [] }, operation);
   }
-  t.strictSame(defaultWebApp(toRequest(null), toContext()), { allowed: true, warnings: [] });
+  t.strictSame(mutateReview(toRequest(null), toContext()), { allowed: true, warnings: [] });
 });
 
 t.test('an object being deleted is not defaulted', async (t) => {
   const object = { ...loadFixture('minimal'), metadata: { name: 'web', deletionTimestamp: '2025-03-01T10:00:00Z' } };
-  t.strictSame(defaultWebApp(toRequest(object, { operation: 'UPDATE', oldObject: object }), toContext()), {
+  t.strictSame(mutateReview(toRequest(object, { operation: 'UPDATE', oldObject: object }), toContext()), {
     allowed: true,
     warnings: [],
   });

@@ -1,5 +1,6 @@
 // Shorthands for the validating webhook's tests: call the policy on a fixture, read a denial.
-import type { AdmissionDecision } from '../../../webhooks/decision.ts';
+import type { AdmissionDecision } from '../../../src/admission/decision.ts';
+import { withValidator } from '../../../src/admission/policy-adapters.ts';
 import { validateWebApp } from '../../../webhooks/validate-webapp.ts';
 import { type ContextOptions, loadFixture, type RequestOptions, toContext, toRequest } from './request.ts';
 
@@ -7,8 +8,11 @@ type JsonObject = Record<string, unknown>;
 
 export const NO_REQUESTS = 'spec.resources.requests: none set; the scheduler cannot place pods well';
 
+/** The validating policy as the webhook serves it (withValidator), on an AdmissionRequest. */
+const validateReview = withValidator(validateWebApp);
+
 export function validate(object: JsonObject | null, context: ContextOptions = {}, request: RequestOptions = {}) {
-  return validateWebApp(toRequest(object, request), toContext(context));
+  return validateReview(toRequest(object, request), toContext(context));
 }
 
 /** The `full` fixture (valid, no warnings) with some `spec` and `metadata` fields replaced. */

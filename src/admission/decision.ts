@@ -1,10 +1,8 @@
 // Admission decisions and their constructors (controller-runtime's admission.Allowed, Denied,
-// Patched, Errored). Policies return these; src/admission/ turns them into AdmissionReviews.
-
-export type JsonPatchOperation =
-  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
-  | { op: 'remove'; path: string }
-  | { op: 'move' | 'copy'; from: string; path: string };
+// Patched, Errored). The policy adapters (policy-adapters.ts) return these; review.ts turns them
+// into AdmissionReviews.
+import { CodedError } from '../errors/coded-error.ts';
+import type { JsonPatchOperation } from '../json/json-patch.ts';
 
 export type AdmissionDecision = {
   allowed: boolean;
@@ -14,6 +12,8 @@ export type AdmissionDecision = {
   patch?: JsonPatchOperation[];
   /** Shown by kubectl as "Warning: ..."; allowed or not. */
   warnings: string[];
+  /** The code of the error an errored() decision carries (ADM_DECODE, ...), for telemetry. */
+  errorCode?: string;
 };
 
 export function allowed(): AdmissionDecision {
@@ -44,6 +44,7 @@ export function errored(code: number, err: unknown): AdmissionDecision {
     allowed: false,
     status: { code, message, reason: code >= 500 ? 'InternalError' : 'BadRequest' },
     warnings: [],
+    ...(err instanceof CodedError && { errorCode: err.code }),
   };
 }
 

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { applyJsonPatch, escapePointerToken, jsonEqual, toJsonPatch } from '../../../webhooks/json-patch.ts';
+import { jsonEqual } from '../../../src/json/json.ts';
+import { applyJsonPatch, escapePointerToken, toJsonPatch } from '../../../src/json/json-patch.ts';
 
 t.test('equal documents give an empty patch, whatever the key order', async (t) => {
   t.same(toJsonPatch({ a: 1, b: { c: [1, { d: 2 }] } }, { b: { c: [1, { d: 2 }] }, a: 1 }), []);
