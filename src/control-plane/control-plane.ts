@@ -55,7 +55,12 @@ export type ControlPlane = {
   version: string;
   /** The kubectl of the same release: use it, not the machine's. */
   kubectl: string;
-  etcd: ManagedProcess;
+  /** The running etcd (a new process after startEtcd()). */
+  readonly etcd: ManagedProcess;
+  /** Stops etcd only (outage tests); the apiserver keeps running and its data stay on disk. */
+  stopEtcd(): Promise<void>;
+  /** Starts etcd again on the same ports with the same data; resolves once /health answers. */
+  startEtcd(): Promise<void>;
   /** kube-controller-manager, kube-scheduler and kwok, when started with Nodes. */
   readonly controllers: ManagedProcess[];
   /** The running kube-apiserver (a new process after startApiserver()). */
@@ -126,15 +131,21 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const pki = await writePki(dir);
     const etcdPort = await findFreePort();
     const peerPort = await findFreePort();
-    const etcd = await startProcess('etcd', assets.etcd, etcdArgs(dir, etcdPort, peerPort), join(dir, 'etcd.log'));
-    started.push(etcd);
-    watchdog.watch(started);
-    await waitFor(
-      async () => (await probeStatus(`http://127.0.0.1:${etcdPort}/health`)) === 200,
-      etcd,
-      20_000,
-      'etcd /health',
-    );
+    let etcd: ManagedProcess | undefined;
+    // Same ports, same data: a restart, not a new cluster. etcd is started[0] in every state.
+    const startEtcd = async () => {
+      if (etcd?.isRunning()) return;
+      etcd = await startProcess('etcd', assets.etcd, etcdArgs(dir, etcdPort, peerPort), join(dir, 'etcd.log'));
+      started.splice(0, 1, etcd);
+      watchdog.watch(started);
+      await waitFor(
+        async () => (await probeStatus(`http://127.0.0.1:${etcdPort}/health`)) === 200,
+        etcd,
+        20_000,
+        'etcd /health',
+      );
+    };
+    await startEtcd();
 
     const port = await findFreePort();
     const server = `https://127.0.0.1:${port}`;
@@ -160,6 +171,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const startApiserver = async () => {
       if (apiserver?.isRunning()) return;
       apiserver = await startProcess('kube-apiserver', assets.kubeApiserver, args, join(dir, 'kube-apiserver.log'));
+      // started[1] in every state: stop() and the watchdog end it before etcd.
       started.splice(1, 1, apiserver);
       watchdog.watch(started);
       await waitFor(
@@ -228,7 +240,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       dir,
       version: await binaryVersion(assets.kubeApiserver),
       kubectl: assets.kubectl,
-      etcd,
+      get etcd() {
+        return etcd!;
+      },
+      stopEtcd: async () => etcd?.stop(3000),
+      startEtcd,
       get apiserver() {
         return apiserver!;
       },

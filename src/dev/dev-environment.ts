@@ -27,6 +27,8 @@ export type DevEnvironmentOptions = {
   nodes?: number;
   /** The apiserver's own traces go here (OTLP/gRPC host:port), as startControlPlane's. */
   tracingEndpoint?: string;
+  /** Extra kube-apiserver flags, as startControlPlane's. */
+  apiserverArgs?: string[];
 };
 
 export type DevEnvironment = {
@@ -50,6 +52,7 @@ export async function startDevEnvironment(options: DevEnvironmentOptions = {}): 
     audit: options.audit ?? false,
     ...(options.nodes !== undefined && { nodes: options.nodes }),
     ...(options.tracingEndpoint && { tracingEndpoint: options.tracingEndpoint }),
+    ...(options.apiserverArgs && { apiserverArgs: options.apiserverArgs }),
   });
   const replicas: ShipshapeProcess[] = [];
   // The replicas die with the dev loop, as the control plane does: a SIGKILL of `npm run dev`

@@ -24,11 +24,19 @@ export type ResilientInformerOptions<T extends KubernetesObject> = {
 };
 
 export function createResilientInformer<T extends KubernetesObject>(options: ResilientInformerOptions<T>) {
-  const informer = new ListWatch<T>(options.path, new Watch(options.kc), options.list, false, options.labelSelector);
+  // Counted as shipshape.watch.restarts{resource, reason}: `error` after a failure, `resync` on the
+  // timer, `gone` when the watch's resourceVersion was compacted away (410 Gone, "too old resource
+  // version"): client-node then relists by itself. It lists only when it has no resourceVersion,
+  // which is once at first and afterwards only after a 410 (a restart resumes from the last one).
+  const restarts = shipshapeMetrics().watchRestarts;
+  let lists = 0;
+  const list: ListPromise<T> = () => {
+    if (lists++ > 0) restarts.add(1, { resource: options.path, reason: 'gone' });
+    return options.list();
+  };
+  const informer = new ListWatch<T>(options.path, new Watch(options.kc), list, false, options.labelSelector);
   let synced = false;
   let failure: unknown;
-  // Counted as shipshape.watch.restarts{resource, reason}: `error` after a failure, `resync` on the timer.
-  const restarts = shipshapeMetrics().watchRestarts;
   let wake: (() => void) | undefined;
   informer.on('error', (err) => {
     failure = err;

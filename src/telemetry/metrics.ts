@@ -51,7 +51,7 @@ export function createShipshapeMetrics(meter: Meter) {
       advice: { explicitBucketBoundaries: QUEUE_BUCKETS },
     }),
     watchRestarts: meter.createCounter('shipshape.watch.restarts', {
-      description: 'Watch restarts, by resource path and reason (error or resync)',
+      description: 'Watch restarts, by resource path and reason (error, resync, or gone: a relist after 410 Gone)',
     }),
     setLeader(isLeader: boolean): void {
       leader = isLeader ? 1 : 0;
