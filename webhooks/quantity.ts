@@ -1,5 +1,6 @@
 // Kubernetes resource.Quantity values (k8s.io/apimachinery/pkg/api/resource), read as plain
 // numbers of cores or bytes so that requests and limits can be compared across suffixes.
+import { CodedError } from '../src/errors/coded-error.ts';
 
 const DECIMAL_EXPONENTS: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 const BINARY_EXPONENTS: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
@@ -8,9 +9,12 @@ const BINARY_EXPONENTS: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 4
 // the CRD pattern in src/api/webapp.ts lets "1e1.5" through; such a value throws here.
 const QUANTITY = /^([+-]?)(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:([KMGTPE]i)|([numkMGTPE])|[eE]([+-]?\d+))?$/;
 
-export class QuantityError extends Error {
-  override readonly name = 'QuantityError';
-  readonly code = 'INVALID_QUANTITY';
+/** Not a quantity; the message is a violation's text in a denial, so it carries no code. */
+export class QuantityError extends CodedError<'INVALID_QUANTITY'> {
+  static override readonly codeInMessage = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super('INVALID_QUANTITY', message, options);
+  }
 }
 
 /**

@@ -1,14 +1,11 @@
+import { CodedError } from '../errors/coded-error.ts';
+
 export type CliErrorCode = 'CLI_USAGE' | 'CLI_INPUT' | 'CLI_CONFIG' | 'CLI_SERVER';
 
 /**
  * Why `shipshape` could not judge anything: a bad flag, an unreadable file, a bad configuration or
  * a webhook that could not be asked. Each one exits with code 2; the message is what is printed.
  */
-export class CliError extends Error {
-  readonly code: CliErrorCode;
-  constructor(code: CliErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CliError';
-    this.code = code;
-  }
+export class CliError extends CodedError<CliErrorCode> {
+  static override readonly codeInMessage = false;
 }

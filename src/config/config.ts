@@ -2,6 +2,7 @@
 // A bad value is a ConfigError naming the variable and flag; nothing starts.
 import { z } from 'zod';
 import { QUANTITY_PATTERN } from '../api/webapp.ts';
+import { CodedError } from '../errors/coded-error.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { SETTINGS } from './settings.ts';
 
@@ -71,11 +72,11 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+/** A setting that cannot be used; the message is printed as it is (`shipshape: <message>`). */
+export class ConfigError extends CodedError<'CONFIG_INVALID'> {
+  static override readonly codeInMessage = false;
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ConfigError';
+    super('CONFIG_INVALID', message, options);
   }
 }
 

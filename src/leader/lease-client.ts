@@ -1,16 +1,16 @@
 // Reads and writes one Lease with a per-request deadline. A 409 (create or update) is a lost race,
 // not an error: it resolves `false`.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { CodedError } from '../errors/coded-error.ts';
 import { kubeRequest } from '../kube/raw-request.ts';
 import type { LeaseSpec } from './lease-record.ts';
 
 export type Lease = { resourceVersion: string; spec: LeaseSpec };
 
-export class LeaseError extends Error {
-  readonly code = 'LEASE_REQUEST_FAILED';
+export class LeaseError extends CodedError<'LEASE_REQUEST_FAILED'> {
+  static override readonly codeInMessage = false;
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'LeaseError';
+    super('LEASE_REQUEST_FAILED', message, options);
   }
 }
 

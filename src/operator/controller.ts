@@ -4,6 +4,7 @@
 // in-flight reconciles finish, no new one starts. Each reconcile is traced and measured
 // (src/telemetry/reconcile-telemetry.ts).
 import type { Logger } from 'pino';
+import { CodedError } from '../errors/coded-error.ts';
 import { sleep } from '../runtime/sleep.ts';
 import { createReconcileTelemetry } from '../telemetry/reconcile-telemetry.ts';
 import type { WorkQueue } from './work-queue.ts';
@@ -13,11 +14,10 @@ export type Source = { start(signal: AbortSignal): Promise<void>; hasSynced(): b
 export type Reconcile = (key: string) => Promise<{ requeueAfterMs?: number }>;
 
 /** A failure that retrying cannot fix; the key waits for the next change. */
-export class TerminalError extends Error {
-  readonly code = 'RECONCILE_TERMINAL';
+export class TerminalError extends CodedError<'RECONCILE_TERMINAL'> {
+  static override readonly codeInMessage = false;
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'TerminalError';
+    super('RECONCILE_TERMINAL', message, options);
   }
 }
 
