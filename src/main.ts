@@ -1,5 +1,7 @@
-// The one place with side effects: reads flags and environment, opens sockets, installs signal
-// handlers, and wires the parts together.
+// The one place with side effects, in three steps: configuration (flags, environment, the cluster
+// connection and the certificate, each failure one line and exit 2), wiring (the parts built from
+// explicit arguments, telemetry wrapped around them) and run (the Manager, until a signal or a
+// failure, then the telemetry flush).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -13,8 +15,9 @@ import { TimeoutKubeConfig } from './kube/timeout-kubeconfig.ts';
 import { createLeaseClient } from './leader/lease-client.ts';
 import { createLeaseElector } from './leader/lease-elector.ts';
 import { createWebAppController } from './operator/webapp-controller.ts';
-import type { Runnable } from './runtime/runnable.ts';
+import { createManager } from './runtime/manager.ts';
 import { buildServer } from './server/build-server.ts';
+import { toServerRunnable } from './server/server-runnable.ts';
 import { traceLogMixin } from './telemetry/log-context.ts';
 import { createMetricsServer } from './telemetry/metrics-server.ts';
 import { setLeader, workQueueMetrics } from './telemetry/metrics.ts';
@@ -71,6 +74,7 @@ if (connection.source === 'in-cluster') {
 }
 kc.requestTimeoutMs = config.apiTimeoutSeconds * 1000;
 
+// Wiring: every part built from explicit arguments; telemetry wraps them here.
 const policyConfig = toPolicyConfig(config);
 const namespaceCache = createNamespaceCache(kc, logger);
 const app = await buildServer({
@@ -79,10 +83,7 @@ const app = await buildServer({
   policyConfig,
   namespaceAnnotations: namespaceCache.annotations,
   // Never leadership: every replica serves admission.
-  readiness: [
-    { name: 'tls', ready: () => true },
-    { name: 'namespace-cache', ready: namespaceCache.hasSynced },
-  ],
+  readiness: [{ name: 'namespace-cache', ready: namespaceCache.hasSynced }],
   bodyLimit: config.bodyLimitBytes,
 });
 const reloader = createCertificateReloader({
@@ -104,52 +105,38 @@ const controller = createWebAppController({
 });
 const metricsServer = createMetricsServer({ host: config.host, port: config.metricsPort, logger });
 
-const runnables: Runnable[] = [namespaceCache, reloader, metricsServer, controller];
-const leaderOnly = (term: AbortSignal) => {
-  setLeader(true);
-  return Promise.all(runnables.filter((r) => r.needsLeaderElection).map((r) => r.start(term)))
-    .then(() => {})
-    .finally(() => setLeader(false));
-};
-const elector = config.leaderElection
-  ? createLeaseElector({
-      client: createLeaseClient(kc, config.namespace, config.leaseName),
-      identity,
-      leaseDurationMs: config.leaseDurationSeconds * 1000,
-      renewDeadlineMs: config.renewDeadlineSeconds * 1000,
-      retryPeriodMs: config.retryPeriodSeconds * 1000,
-      logger,
-      onStartedLeading: leaderOnly,
-      onNewLeader: (holder) => logger.info({ leader: holder || '(released)' }, 'observed a new Lease holder'),
-    })
-  : { needsLeaderElection: false, start: leaderOnly };
-
-const stopping = new AbortController();
-const running = [...runnables.filter((r) => !r.needsLeaderElection), elector].map((r) =>
-  r.start(stopping.signal).catch((err: unknown) => {
-    logger.fatal({ err }, 'a component failed');
-    process.exitCode = 1;
-    stopping.abort();
+const manager = createManager({
+  // Stopped in reverse: the webhook server closes last, after the Lease is released.
+  runnables: [
+    toServerRunnable(app, { host: config.host, port: config.port }),
+    namespaceCache,
+    reloader,
+    metricsServer,
+    controller,
+  ],
+  ...(config.leaderElection && {
+    leaderElection: (lead) =>
+      createLeaseElector({
+        client: createLeaseClient(kc, config.namespace, config.leaseName),
+        identity,
+        leaseDurationMs: config.leaseDurationSeconds * 1000,
+        renewDeadlineMs: config.renewDeadlineSeconds * 1000,
+        retryPeriodMs: config.retryPeriodSeconds * 1000,
+        logger,
+        onStartedLeading: lead,
+        onNewLeader: (holder) => logger.info({ leader: holder || '(released)' }, 'observed a new Lease holder'),
+      }),
   }),
-);
+  onLeadershipChange: setLeader,
+  logger,
+});
 
-await app.listen({ host: config.host, port: config.port });
-
-let shuttingDown = false;
-async function shutdown(reason: string) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  logger.info({ reason }, 'shutting down');
-  // Leader-only work stops and the Lease is released (inside the elector) before the listener
-  // closes; in-flight admission requests finish.
-  stopping.abort();
-  await Promise.all(running);
-  await app.close();
-  // Flushes the last spans and metrics (bounded: a dead collector cannot hold up the exit).
-  await shutdownTelemetry(logger);
-  logger.info('stopped');
-  process.exit(process.exitCode ?? 0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
-stopping.signal.addEventListener('abort', () => void shutdown('component failure'), { once: true });
+// Run: signals, a component failure and a failed listen all end in the Manager's one stop.
+const stopping = new AbortController();
+process.on('SIGTERM', () => stopping.abort('SIGTERM'));
+process.on('SIGINT', () => stopping.abort('SIGINT'));
+const { failed } = await manager.run(stopping.signal);
+// Flushes the last spans and metrics (bounded: a dead collector cannot hold up the exit).
+await shutdownTelemetry(logger);
+logger.info('stopped');
+process.exit(failed ? 1 : (process.exitCode ?? 0));

@@ -27,8 +27,6 @@ export type LeaseElectorOptions = {
   requestTimeoutMs?: number;
   logger: Logger;
   onStartedLeading(term: AbortSignal): Promise<void>;
-  /** Leadership of this replica changed (metrics, logs). */
-  onLeadershipChange?(leading: boolean): void;
   /** Another holder was observed (the current leader's identity, '' when released). */
   onNewLeader?(identity: string): void;
 };
@@ -39,7 +37,6 @@ export function createLeaseElector(options: LeaseElectorOptions) {
   const { client, identity, logger } = options;
   const requestTimeoutMs = Math.min(options.requestTimeoutMs ?? 5000, options.renewDeadlineMs / 2);
   let observed: { spec: LeaseSpec; resourceVersion: string; atMs: number } | undefined;
-  let leading = false;
 
   function observe(spec: LeaseSpec, resourceVersion: string): void {
     const changed = !observed || JSON.stringify(observed.spec) !== JSON.stringify(spec);
@@ -121,13 +118,10 @@ export function createLeaseElector(options: LeaseElectorOptions) {
 
   return {
     needsLeaderElection: false,
-    isLeader: () => leading,
     identity,
     async start(signal: AbortSignal): Promise<void> {
       while (await campaign(signal)) {
-        leading = true;
         logger.info('became the leader');
-        options.onLeadershipChange?.(true);
         const term = new AbortController();
         const work = options.onStartedLeading(term.signal).catch((err: unknown) => {
           logger.error({ err }, 'leader-only work failed');
@@ -135,8 +129,6 @@ export function createLeaseElector(options: LeaseElectorOptions) {
         const lost = await renew(AbortSignal.any([signal, term.signal]));
         term.abort();
         await work;
-        leading = false;
-        options.onLeadershipChange?.(false);
         if (signal.aborted) {
           logger.info('stopped leading: shutting down');
           await release();

@@ -42,4 +42,3 @@ export async function buildServer(deps: ServerDeps) {
   });
   return app;
 }
-export type ShipshapeServer = Awaited<ReturnType<typeof buildServer>>;
