@@ -1,35 +1,95 @@
-// Skips a server-side apply whose outcome is already known: the watch cache holds the very
-// object our last apply of the same body returned (same resourceVersion). Any other writer (a
-// hand edit, a scale, a delete) changes the resourceVersion, so the next reconcile applies again
-// and restores our fields. Without this, every status write we make wakes the WebApp and re-applies
-// its three unchanged children.
+// Skips a server-side apply whose outcome is already known, and says what an apply changed. Both
+// turn on a child's *signature*: the object without `status`, `metadata.resourceVersion` and
+// `metadata.managedFields`. The Deployment controller writes status (and the
+// `deployment.kubernetes.io/revision` annotation) after our applies; a status write bumps the
+// resourceVersion but keeps the signature, so it neither triggers an apply nor reads as "Updated".
+// A hand edit of spec, labels, annotations or data changes the signature, so the next reconcile
+// applies again and restores our fields.
+//
+// Own code, not a library: the signature must ignore how @kubernetes/client-node hands objects
+// over. Typed responses (our applies, the informer's list) carry `Date`s where watch events carry
+// RFC 3339 strings, and list items lack apiVersion and kind (measured against Kubernetes 1.37.2).
+// Typed responses also drop fields the client's models do not know; none did on 1.37.2 for our
+// three kinds, and should one appear, the signatures of raw and typed objects would differ and
+// every status write would cost one apply again.
 import { createHash } from 'node:crypto';
 
-type Obj = { kind?: string; metadata?: { name?: string; namespace?: string; resourceVersion?: string } };
+/** What an apply did to the stored child: decided here once, for Events, spans and metrics. */
+export type ChildChange = 'created' | 'updated' | 'unchanged';
+
+type Obj = {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+};
+
+type Stored = { resourceVersion: string; signature: string; hash: string };
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** JSON with sorted keys; a `Date` as the apiserver writes metav1.Time (RFC 3339, seconds). */
+function canonical(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString().replace(/\.000Z$/, 'Z');
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(record)
+      .filter((key) => record[key] !== undefined)
+      .sort()
+      .map((key) => [key, canonical(record[key])]),
+  );
+}
+
+/** The object as far as anything but status goes (apiVersion and kind are in the cache key). */
+function signatureOf(obj: Obj): string {
+  const content: Record<string, unknown> = { ...obj, metadata: { ...obj.metadata } };
+  const metadata = content.metadata as Record<string, unknown>;
+  for (const field of ['apiVersion', 'kind', 'status']) delete content[field];
+  for (const field of ['resourceVersion', 'managedFields']) delete metadata[field];
+  return sha256(JSON.stringify(canonical(content)));
+}
+
+/**
+ * Whether resourceVersion `a` is newer than `b`. The API conventions call resourceVersions opaque,
+ * but every apiserver writes etcd's revision there and its own watch cache compares them as
+ * integers; anything else counts as newer, so the watch cache's object wins.
+ */
+function newer(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  return !/^\d+$/.test(a) || !/^\d+$/.test(b) || BigInt(a) > BigInt(b);
+}
 
 export function createAppliedCache(lookup: (kind: string, namespace: string, name: string) => Obj | undefined) {
-  const applied = new Map<string, { resourceVersion: string; hash: string }>();
+  const applied = new Map<string, Stored>();
   const keyOf = (o: Obj) => `${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`;
-  const hashOf = (o: Obj) => createHash('sha256').update(JSON.stringify(o)).digest('hex');
 
   return {
-    /** Applies `obj` through `apply` unless the cache shows it is already in place. */
-    async apply<T extends Obj>(obj: T, apply: (obj: T) => Promise<T>): Promise<T> {
+    /**
+     * Applies `obj` through `apply` unless the watch cache holds what our last apply of the same
+     * body stored (the same resourceVersion, or the same signature: only status moved on). The
+     * change is "created" when no child was known, "updated" when the apply changed the signature
+     * of the freshest object known (the watch cache's or our last stored), else "unchanged".
+     */
+    async apply<T extends Obj>(obj: T, apply: (obj: T) => Promise<T>): Promise<{ object: T; change: ChildChange }> {
       const key = keyOf(obj);
-      const hash = hashOf(obj);
+      const hash = sha256(JSON.stringify(obj));
       const cached = lookup(obj.kind ?? '', obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
       const last = applied.get(key);
-      if (cached && last && last.hash === hash && cached.metadata?.resourceVersion === last.resourceVersion) {
-        return cached as T;
+      const cachedVersion = cached?.metadata?.resourceVersion;
+      const cachedSignature = cached && cachedVersion !== last?.resourceVersion ? signatureOf(cached) : undefined;
+      if (cached && last?.hash === hash && (cachedSignature === undefined || cachedSignature === last.signature)) {
+        return { object: cached as T, change: 'unchanged' };
       }
+      const before =
+        last && !newer(cachedVersion, last.resourceVersion)
+          ? last.signature
+          : cached && (cachedSignature ?? signatureOf(cached));
       const stored = await apply(obj);
+      const signature = signatureOf(stored);
       const resourceVersion = stored.metadata?.resourceVersion;
-      if (resourceVersion) applied.set(key, { resourceVersion, hash });
-      return stored;
-    },
-    /** The resourceVersion our last apply of this child returned, if any. */
-    lastResourceVersion(kind: string, namespace: string, name: string): string | undefined {
-      return applied.get(`${kind}/${namespace}/${name}`)?.resourceVersion;
+      if (resourceVersion) applied.set(key, { resourceVersion, signature, hash });
+      const change = before === undefined ? 'created' : before === signature ? 'unchanged' : 'updated';
+      return { object: stored, change };
     },
     forget(kind: string, namespace: string, name: string): void {
       applied.delete(`${kind}/${namespace}/${name}`);

@@ -131,10 +131,6 @@ function buildController(options: WebAppControllerOptions) {
   const appliedCache = createAppliedCache((kind, namespace, name) => children[kind as ChildKind]?.get(name, namespace));
   const context: ReconcileContext = {
     getWebApp: (namespace, name) => webApps.get(name, namespace) as Record<string, unknown> | undefined,
-    // Our own last apply first: the watch cache may not have caught up with it yet.
-    childVersion: (kind, namespace, name) =>
-      appliedCache.lastResourceVersion(kind, namespace, name) ??
-      children[kind].get(name, namespace)?.metadata?.resourceVersion,
     apply: (obj) =>
       appliedCache.apply(
         obj,
@@ -147,9 +143,13 @@ function buildController(options: WebAppControllerOptions) {
         ConfigMap: () => core.deleteNamespacedConfigMap({ namespace, name }),
       }[kind];
       appliedCache.forget(kind, namespace, name);
-      await remove().catch((err: unknown) => {
-        if (!isNotFound(err)) throw err;
-      });
+      try {
+        await remove();
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
     },
     patchWebApp: (namespace, name, body) => custom.patchNamespacedCustomObject({ ...target, namespace, name, body }),
     async writeStatus(namespace, name, status, uid) {

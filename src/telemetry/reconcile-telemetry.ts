@@ -3,7 +3,7 @@
 // created, updated and deleted, and the reconcile metrics. Tracers of @opentelemetry/api are
 // proxies, so the module-level tracer works whenever the SDK starts; no SDK, no-op spans.
 import { type Attributes, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
-import type { ChildKind, ChildObject, ReconcileContext } from '../operator/reconcile-webapp.ts';
+import type { ChildObject, ReconcileContext } from '../operator/reconcile-webapp.ts';
 import { INSTRUMENTATION_SCOPE, shipshapeMetrics } from './metrics.ts';
 
 const tracer = trace.getTracer(INSTRUMENTATION_SCOPE);
@@ -94,9 +94,9 @@ const target = (kind: string, namespace: string | undefined, name: string | unde
 
 /**
  * `ctx` with every API call traced, for one reconcile; call it inside that reconcile's span. A
- * child is "created" when the watch cache did not have it before the apply, "updated" when the
- * apply changed its resourceVersion, "deleted" when a delete removed one the cache had. Each
- * becomes an event on the reconcile span and a count of shipshape.reconcile.child_changes.
+ * child is "created" or "updated" as `ctx.apply` says (the applied cache decides, once), "deleted"
+ * when a delete removed one. Each becomes an event on the reconcile span and a count of
+ * shipshape.reconcile.child_changes; an unchanged child is neither.
  */
 export function traceReconcileContext(ctx: ReconcileContext): ReconcileContext {
   const reconcileSpan = trace.getActiveSpan();
@@ -113,19 +113,18 @@ export function traceReconcileContext(ctx: ReconcileContext): ReconcileContext {
       if (typeof generation === 'number') reconcileSpan?.setAttribute('shipshape.webapp.generation', generation);
       return obj;
     },
-    async apply<T extends ChildObject>(obj: T): Promise<T> {
+    async apply<T extends ChildObject>(obj: T) {
       const { kind = 'unknown', metadata: { namespace, name } = {} } = obj;
-      const before = ctx.childVersion(kind as ChildKind, namespace ?? '', name ?? '');
-      const stored = await apiCall(`apply ${kind}`, target(kind, namespace, name), () => ctx.apply(obj));
-      const after = (stored as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
-      if (before === undefined) changed('created', kind, name);
-      else if (after !== before) changed('updated', kind, name);
-      return stored;
+      const applied = await apiCall(`apply ${kind}`, target(kind, namespace, name), () => ctx.apply(obj));
+      if (applied.change !== 'unchanged') changed(applied.change, kind, name);
+      return applied;
     },
     async deleteChild(kind, namespace, name) {
-      const existed = ctx.childVersion(kind, namespace, name) !== undefined;
-      await apiCall(`delete ${kind}`, target(kind, namespace, name), () => ctx.deleteChild(kind, namespace, name));
-      if (existed) changed('deleted', kind, name);
+      const deleted = await apiCall(`delete ${kind}`, target(kind, namespace, name), () =>
+        ctx.deleteChild(kind, namespace, name),
+      );
+      if (deleted) changed('deleted', kind, name);
+      return deleted;
     },
     patchWebApp: (namespace, name, operations) =>
       apiCall('patch WebApp', target('WebApp', namespace, name), () => ctx.patchWebApp(namespace, name, operations)),

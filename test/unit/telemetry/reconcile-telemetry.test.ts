@@ -15,10 +15,13 @@ import { sample, startInProcessTelemetry } from './in-process.ts';
 
 const telemetry = await startInProcessTelemetry(t);
 
-/** A WebApp and its children in memory; every apply bumps the resourceVersion. */
+/**
+ * A WebApp and its children in memory. An apply says what it changed, as the applied cache does:
+ * created when absent, updated when the body differs from the stored one, else unchanged.
+ */
 function cluster() {
   let version = 100;
-  const children = new Map<string, string>();
+  const children = new Map<string, { resourceVersion: string; body: string }>();
   const webApp: Record<string, unknown> = {
     apiVersion: 'shipshape.dev/v1',
     kind: 'WebApp',
@@ -27,14 +30,17 @@ function cluster() {
   };
   const ctx: ReconcileContext = {
     getWebApp: () => webApp,
-    childVersion: (kind, namespace, name) => children.get(`${kind}/${namespace}/${name}`),
     async apply(obj) {
-      const resourceVersion = String(++version);
-      children.set(`${obj.kind}/${obj.metadata?.namespace}/${obj.metadata?.name}`, resourceVersion);
-      return { ...obj, metadata: { ...obj.metadata, resourceVersion } };
+      const key = `${obj.kind}/${obj.metadata?.namespace}/${obj.metadata?.name}`;
+      const body = JSON.stringify(obj);
+      const previous = children.get(key);
+      const change = !previous ? 'created' : previous.body === body ? 'unchanged' : 'updated';
+      const resourceVersion = change === 'unchanged' ? previous!.resourceVersion : String(++version);
+      children.set(key, { resourceVersion, body });
+      return { object: { ...obj, metadata: { ...obj.metadata, resourceVersion } }, change };
     },
     async deleteChild(kind: ChildKind, namespace, name) {
-      children.delete(`${kind}/${namespace}/${name}`);
+      return children.delete(`${kind}/${namespace}/${name}`);
     },
     async patchWebApp() {
       (webApp.metadata as { finalizers: string[] }).finalizers = [FINALIZER];
@@ -46,7 +52,9 @@ function cluster() {
     now: () => new Date('2025-03-01T10:00:00Z'),
     resyncMs: 30_000,
   };
-  return { ctx, webApp };
+  /** `kubectl edit` of a child: what we apply next differs from what is stored. */
+  const editChild = (key: string) => (children.get(key)!.body = '{"edited":true}');
+  return { ctx, webApp, editChild };
 }
 
 async function traced(key: string, ctx: ReconcileContext): Promise<ReadableSpan> {
@@ -60,7 +68,7 @@ const childrenOf = async (parent: ReadableSpan) =>
 const events = (span: ReadableSpan) => span.events.map((e) => `${e.name} ${e.attributes?.['shipshape.object.kind']}`);
 
 t.test('first reconcile: a root span, a CLIENT span per API call, a created event per child', async (t) => {
-  const { ctx } = cluster();
+  const { ctx, editChild } = cluster();
   const root = await traced('team-a/web', ctx);
   t.equal(root.parentSpanContext, undefined, 'a root span');
   t.match(root.attributes, {
@@ -85,7 +93,11 @@ t.test('first reconcile: a root span, a CLIENT span per API call, a created even
   t.same(events(root), ['child created ConfigMap', 'child created Deployment', 'child created Service']);
 
   const again = await traced('team-a/web', ctx);
-  t.same(events(again), ['child updated ConfigMap', 'child updated Deployment', 'child updated Service']);
+  t.same(events(again), [], 'every child unchanged: no event');
+
+  editChild('Deployment/team-a/web');
+  const edited = await traced('team-a/web', ctx);
+  t.same(events(edited), ['child updated Deployment'], 'the change ctx.apply reported');
 
   const { metadata } = (ctx.getWebApp('team-a', 'web') as { metadata: Record<string, unknown> }) ?? {};
   metadata.deletionTimestamp = '2025-03-01T10:05:00Z';
@@ -96,10 +108,15 @@ t.test('first reconcile: a root span, a CLIENT span per API call, a created even
     ['delete Service', 'delete Deployment', 'delete ConfigMap', 'patch WebApp'],
   );
 
+  const gone = await traced('team-a/web', ctx);
+  t.same(events(gone), [], 'deleting children already gone: no deleted event');
+
   const samples = await telemetry.scrape();
   for (const action of ['created', 'updated', 'deleted']) {
     t.equal(sample(samples, 'shipshape_reconcile_child_changes_total', { kind: 'Deployment', action }), 1, action);
   }
+  t.equal(sample(samples, 'shipshape_reconcile_child_changes_total', { kind: 'ConfigMap', action: 'updated' }), 0);
+  t.equal(sample(samples, 'shipshape_reconcile_child_changes_total', { action: 'unchanged' }), 0, 'not counted');
 });
 
 t.test('a failed API call: the CLIENT span and the reconcile span carry the error', async (t) => {
