@@ -18,6 +18,7 @@ import { createWebAppController } from './operator/webapp-controller.ts';
 import { createManager } from './runtime/manager.ts';
 import { buildServer } from './server/build-server.ts';
 import { toServerRunnable } from './server/server-runnable.ts';
+import { createAdmissionTelemetry } from './telemetry/admission-telemetry.ts';
 import { traceLogMixin } from './telemetry/log-context.ts';
 import { createMetricsServer } from './telemetry/metrics-server.ts';
 import { setLeader, workQueueMetrics } from './telemetry/metrics.ts';
@@ -85,6 +86,7 @@ const app = await buildServer({
   // Never leadership: every replica serves admission.
   readiness: [{ name: 'namespace-cache', ready: namespaceCache.hasSynced }],
   bodyLimit: config.bodyLimitBytes,
+  admissionHooks: createAdmissionTelemetry(),
 });
 const reloader = createCertificateReloader({
   certFile: config.tlsCertFile,

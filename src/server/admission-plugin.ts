@@ -1,7 +1,7 @@
 // The admission routes. Every response is 200 with an AdmissionReview (the apiserver treats any
 // other status as a failed call); what went wrong is in response.status.
-// Each request is traced from its arrival and measured just before its answer, and logs inside its
-// span (src/telemetry/admission-telemetry.ts).
+// Each request is observed through `hooks` (admission-hooks.ts) from its arrival to just before its
+// answer; src/main.ts passes the telemetry that traces and measures it.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PolicyContext } from '../../webhooks/policy.ts';
 import { AdmissionError } from '../admission/admission-error.ts';
@@ -9,12 +9,14 @@ import type { AdmissionRequest } from '../admission/admission-review.ts';
 import { errored } from '../admission/decision.ts';
 import { decodeAdmissionReview, runPolicy, toAdmissionReview } from '../admission/review.ts';
 import type { AdmissionRoute } from '../admission/routes.ts';
-import { ADMISSION_TRACE, type AdmissionOutcome, createAdmissionTelemetry } from '../telemetry/admission-telemetry.ts';
+import { type AdmissionHooks, type AdmissionOutcome, PLAIN_ADMISSION_HOOKS } from './admission-hooks.ts';
 
 export type AdmissionPluginOptions = {
   routes: readonly AdmissionRoute[];
   bodyLimit: number;
   context(request: AdmissionRequest): PolicyContext;
+  /** Default: log lines only, no telemetry. */
+  hooks?: AdmissionHooks;
 };
 
 export async function admissionPlugin(app: FastifyInstance, options: AdmissionPluginOptions): Promise<void> {
@@ -25,8 +27,8 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
     done(null, body),
   );
 
-  const telemetry = createAdmissionTelemetry();
-  app.decorateRequest(ADMISSION_TRACE, null);
+  const telemetry = options.hooks ?? PLAIN_ADMISSION_HOOKS;
+  telemetry.register(app);
   const webhookOf = new Map(options.routes.map((r) => [r.path, r.webhook]));
   const reply = (req: FastifyRequest, res: FastifyReply, uid: string, outcome: AdmissionOutcome) => {
     telemetry.record(req, res, outcome);

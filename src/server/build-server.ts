@@ -7,6 +7,7 @@ import type { PolicyContext } from '../../webhooks/policy.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { ADMISSION_ROUTES } from '../admission/routes.ts';
 import { type KeyPair, toSecureContextOptions } from '../tls/key-pair.ts';
+import type { AdmissionHooks } from './admission-hooks.ts';
 import { admissionPlugin } from './admission-plugin.ts';
 import { type ReadinessCheck, healthPlugin } from './health-plugin.ts';
 
@@ -18,6 +19,8 @@ export type ServerDeps = {
   namespaceAnnotations(namespace: string): Record<string, string> | undefined;
   readiness: ReadinessCheck[];
   bodyLimit: number;
+  /** What observes each AdmissionReview (src/telemetry/admission-telemetry.ts); default: logs only. */
+  admissionHooks?: AdmissionHooks;
 };
 
 export async function buildServer(deps: ServerDeps) {
@@ -39,6 +42,7 @@ export async function buildServer(deps: ServerDeps) {
     bodyLimit: deps.bodyLimit,
     context,
     routes: ADMISSION_ROUTES,
+    ...(deps.admissionHooks && { hooks: deps.admissionHooks }),
   });
   return app;
 }

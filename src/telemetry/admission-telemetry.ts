@@ -16,22 +16,17 @@ import {
   isSpanContextValid,
   propagation,
   trace,
-} from '@opentelemetry/api';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
-import type { AdmissionRequest } from '../admission/admission-review.ts';
-import type { AdmissionDecision } from '../admission/decision.ts';
-import type { Webhook } from '../admission/routes.ts';
-import { INSTRUMENTATION_SCOPE } from './metrics.ts';
-import { admissionMetrics, tracingEnabled } from './sdk.ts';
-
-export type AdmissionOutcome = {
-  /** 'unknown' for a request that failed before reaching a route's handler. */
-  webhook: Webhook | 'unknown';
-  /** Absent when the body could not be read as an AdmissionReview for a WebApp. */
-  request?: AdmissionRequest;
-  decision: AdmissionDecision;
-};
+} from "@opentelemetry/api";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import type { Webhook } from "../admission/routes.ts";
+import type {
+  AdmissionHooks,
+  AdmissionOutcome,
+  LogLevel,
+} from "../server/admission-hooks.ts";
+import { INSTRUMENTATION_SCOPE } from "./metrics.ts";
+import { admissionMetrics, tracingEnabled } from "./sdk.ts";
 
 /**
  * Sets the span attributes of an AdmissionReview, under shipshape.admission.*; `kind` is
@@ -39,27 +34,40 @@ export type AdmissionOutcome = {
  * share of CPU. The request's uid is in the log line, not here. One setAttribute per attribute: no
  * object to build and walk per review.
  */
-export function setAdmissionAttributes(span: Span, { webhook, request, decision }: AdmissionOutcome): void {
-  span.setAttribute('shipshape.admission.webhook', webhook);
-  span.setAttribute('shipshape.admission.allowed', decision.allowed);
-  span.setAttribute('shipshape.admission.patch_operations', decision.patch?.length ?? 0);
+export function setAdmissionAttributes(
+  span: Span,
+  { webhook, request, decision }: AdmissionOutcome,
+): void {
+  span.setAttribute("shipshape.admission.webhook", webhook);
+  span.setAttribute("shipshape.admission.allowed", decision.allowed);
+  span.setAttribute(
+    "shipshape.admission.patch_operations",
+    decision.patch?.length ?? 0,
+  );
   if (request) {
-    span.setAttribute('shipshape.admission.operation', request.operation);
-    span.setAttribute('shipshape.admission.kind', `${request.kind.group}/${request.kind.kind}`);
-    span.setAttribute('shipshape.admission.dry_run', request.dryRun ?? false);
-    if (request.namespace) span.setAttribute('shipshape.admission.namespace', request.namespace);
-    if (request.name) span.setAttribute('shipshape.admission.name', request.name);
+    span.setAttribute("shipshape.admission.operation", request.operation);
+    span.setAttribute(
+      "shipshape.admission.kind",
+      `${request.kind.group}/${request.kind.kind}`,
+    );
+    span.setAttribute("shipshape.admission.dry_run", request.dryRun ?? false);
+    if (request.namespace)
+      span.setAttribute("shipshape.admission.namespace", request.namespace);
+    if (request.name)
+      span.setAttribute("shipshape.admission.name", request.name);
   }
   if (!decision.allowed && decision.status) {
-    span.setAttribute('shipshape.admission.denial_reason', decision.status.message);
-    span.setAttribute('shipshape.admission.status_code', decision.status.code);
-    if (decision.errorCode) span.setAttribute('shipshape.admission.error_code', decision.errorCode);
+    span.setAttribute(
+      "shipshape.admission.denial_reason",
+      decision.status.message,
+    );
+    span.setAttribute("shipshape.admission.status_code", decision.status.code);
+    if (decision.errorCode)
+      span.setAttribute("shipshape.admission.error_code", decision.errorCode);
   }
 }
 
-type Level = 'debug' | 'info' | 'warn';
-
-declare module 'fastify' {
+declare module "fastify" {
   interface FastifyRequest {
     /** The admission span of this request, while it is open (see ADMISSION_TRACE). */
     admissionTrace: Span | null;
@@ -67,10 +75,10 @@ declare module 'fastify' {
 }
 
 /**
- * The request decorator the admission plugin declares (`app.decorateRequest(ADMISSION_TRACE,
- * null)`): a field of Fastify's request objects is cheaper per request than a WeakMap entry.
+ * The request decorator register() declares: a field of Fastify's request objects is cheaper per
+ * request than a WeakMap entry.
  */
-export const ADMISSION_TRACE = 'admissionTrace';
+const ADMISSION_TRACE = "admissionTrace";
 
 /** The request's open span, detached from it, so that whoever takes it ends it exactly once. */
 function takeSpan(req: FastifyRequest): Span | null {
@@ -79,11 +87,18 @@ function takeSpan(req: FastifyRequest): Span | null {
   return span;
 }
 
-const SPAN_NAMES: Record<Webhook, string> = { mutate: 'admission mutate', validate: 'admission validate' };
+const SPAN_NAMES: Record<Webhook, string> = {
+  mutate: "admission mutate",
+  validate: "admission validate",
+};
 const SERVER = { kind: SpanKind.SERVER };
 
-/** Call once per server, after the SDK started (the tracer and the metrics are looked up here). */
-export function createAdmissionTelemetry() {
+/**
+ * The admission plugin's hooks with tracing, logs in the span and metrics; src/main.ts passes them
+ * to buildServer. Call once per server, after the SDK started (the tracer and the metrics are
+ * looked up here).
+ */
+export function createAdmissionTelemetry(): AdmissionHooks {
   const metrics = admissionMetrics();
   // No span exporter (no endpoint, OTEL_TRACES_EXPORTER=none) or no SDK: the API would only hand
   // out spans that record nothing, so none are made.
@@ -91,6 +106,9 @@ export function createAdmissionTelemetry() {
   const tracer = trace.getTracer(INSTRUMENTATION_SCOPE);
 
   return {
+    register(app: FastifyInstance): void {
+      app.decorateRequest(ADMISSION_TRACE, null);
+    },
     /** An admission route's onRequest hook: starts the request's SERVER span, `admission <webhook>`. */
     start(req: FastifyRequest, webhook: Webhook): void {
       if (!tracing) return;
@@ -100,23 +118,49 @@ export function createAdmissionTelemetry() {
       if (isSpanContextValid(span.spanContext())) req.admissionTrace = span;
     },
     /** Logs inside the request's span, so the line carries trace_id and span_id. */
-    log(req: FastifyRequest, level: Level, fields: Record<string, unknown>, message: string): void {
+    log(
+      req: FastifyRequest,
+      level: LogLevel,
+      fields: Record<string, unknown>,
+      message: string,
+    ): void {
       // pino's check; skips entering the span's context for lines that are not written.
-      if ((req.log as Partial<Pick<Logger, 'isLevelEnabled'>>).isLevelEnabled?.(level) === false) return;
+      if (
+        (req.log as Partial<Pick<Logger, "isLevelEnabled">>).isLevelEnabled?.(
+          level,
+        ) === false
+      )
+        return;
       const span = req.admissionTrace;
-      if (span) context.with(trace.setSpan(ROOT_CONTEXT, span), () => req.log[level](fields, message));
+      if (span)
+        context.with(trace.setSpan(ROOT_CONTEXT, span), () =>
+          req.log[level](fields, message),
+        );
       else req.log[level](fields, message);
     },
     /** Just before the AdmissionReview is sent: counts and times it, annotates and ends the span. */
-    record(req: FastifyRequest, reply: FastifyReply, outcome: AdmissionOutcome): void {
+    record(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      outcome: AdmissionOutcome,
+    ): void {
       const { webhook, request, decision } = outcome;
-      metrics?.record(webhook, request?.operation ?? 'UNKNOWN', decision.allowed, reply.elapsedTime / 1000);
+      metrics?.record(
+        webhook,
+        request?.operation ?? "UNKNOWN",
+        decision.allowed,
+        reply.elapsedTime / 1000,
+      );
       const span = takeSpan(req);
       if (!span) return;
       if (span.isRecording()) {
         setAdmissionAttributes(span, outcome);
         const code = decision.status?.code ?? 200;
-        if (code >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: decision.status?.message });
+        if (code >= 500)
+          span.setStatus({
+            code: SpanStatusCode.ERROR,
+            message: decision.status?.message,
+          });
       }
       span.end();
     },
@@ -128,7 +172,10 @@ export function createAdmissionTelemetry() {
     abort(req: FastifyRequest): void {
       const span = takeSpan(req);
       if (!span) return;
-      span.setStatus({ code: SpanStatusCode.ERROR, message: 'the client closed the connection' });
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: "the client closed the connection",
+      });
       span.end();
     },
   };

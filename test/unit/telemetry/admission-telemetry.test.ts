@@ -9,6 +9,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { pino } from 'pino';
 import t from 'tap';
 import { MUTATE_PATH, VALIDATE_PATH } from '../../../src/constants.ts';
+import { createAdmissionTelemetry } from '../../../src/telemetry/admission-telemetry.ts';
 import { traceLogMixin } from '../../../src/telemetry/log-context.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { admissionReview, buildTestServer, minimalWebApp } from '../../helpers/server.ts';
@@ -22,7 +23,10 @@ const logStream = new Writable({
     done();
   },
 });
-const app = await buildTestServer({ logger: pino({ level: 'debug', mixin: traceLogMixin }, logStream) });
+const app = await buildTestServer({
+  logger: pino({ level: 'debug', mixin: traceLogMixin }, logStream),
+  admissionHooks: createAdmissionTelemetry(),
+});
 t.teardown(() => app.close());
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
