@@ -57,14 +57,18 @@ function structuralIssues(object: unknown): Issue[] {
  * sees only the defaulted object, so when the value is the default it says so, lest a user hunt
  * for a port they never wrote.
  */
-function defaulted(message: string | undefined, field: string, value: number, fallback: number): string | undefined {
-  if (message === undefined || value !== fallback) return message;
-  return `${message} (the default for an omitted ${field}: set one the limits allow)`;
+function defaulted(breach: Breach | undefined, field: string, value: number, fallback: number): Breach | undefined {
+  if (breach === undefined || value !== fallback) return breach;
+  return { ...breach, message: `${breach.message} (the default for an omitted ${field}: set one the limits allow)` };
 }
 
-function rangeViolation(value: number, min: number, max: number): string | undefined {
-  if (value < min) return `${value} is below the minimum of ${min}`;
-  if (value > max) return `${value} exceeds the maximum of ${max}`;
+/** A limit's violation: the message and the setting it breaks (max-replicas, denied-ports, ...). */
+type Breach = { message: string; setting: string };
+
+/** `name` is the settings' stem: "replicas" for min-replicas and max-replicas. */
+function rangeViolation(value: number, min: number, max: number, name: string): Breach | undefined {
+  if (value < min) return { message: `${value} is below the minimum of ${min}`, setting: `min-${name}` };
+  if (value > max) return { message: `${value} exceeds the maximum of ${max}`, setting: `max-${name}` };
   return undefined;
 }
 
@@ -72,8 +76,10 @@ function rangeViolation(value: number, min: number, max: number): string | undef
 function limitViolations(spec: JsonObject, limits: Limits, failed: (path: string) => boolean): Findings {
   const violations: Violation[] = [];
   const warnings: FieldWarning[] = [];
-  const add = (path: string, message: string | undefined, limit = false) =>
-    message && violations.push({ path, message, limit });
+  const add = (path: string, message: string | undefined) =>
+    message && violations.push({ path, message, limit: false });
+  const breach = (path: string, found: Breach | undefined) =>
+    found && violations.push({ path, message: found.message, limit: true, setting: found.setting });
   const warn = (field: string, message: string) => warnings.push({ field, message });
   const integer = (path: string, value: unknown) =>
     Number.isInteger(value) && !failed(path) ? (value as number) : undefined;
@@ -91,24 +97,24 @@ function limitViolations(spec: JsonObject, limits: Limits, failed: (path: string
 
   const replicas = integer('spec.replicas', spec.replicas);
   if (replicas !== undefined) {
-    const message = rangeViolation(replicas, limits.minReplicas, limits.maxReplicas);
-    add('spec.replicas', defaulted(message, 'spec.replicas', replicas, DEFAULTS.replicas), true);
+    const found = rangeViolation(replicas, limits.minReplicas, limits.maxReplicas, 'replicas');
+    breach('spec.replicas', defaulted(found, 'spec.replicas', replicas, DEFAULTS.replicas));
   }
 
   const port = integer('spec.port', spec.port);
   if (port !== undefined) {
     const denial = limits.deniedPorts.includes(port)
-      ? `${port} is in the denied list (${limits.deniedPorts.join(', ')})`
+      ? { message: `${port} is in the denied list (${limits.deniedPorts.join(', ')})`, setting: 'denied-ports' }
       : undefined;
-    const message = rangeViolation(port, limits.minPort, limits.maxPort) ?? denial;
-    add('spec.port', defaulted(message, 'spec.port', port, DEFAULTS.port), true);
+    const found = rangeViolation(port, limits.minPort, limits.maxPort, 'port') ?? denial;
+    breach('spec.port', defaulted(found, 'spec.port', port, DEFAULTS.port));
   }
 
   const service = isObject(spec.service) ? spec.service : {};
   const servicePort = integer('spec.service.port', service.port);
   if (servicePort !== undefined) {
-    const message = rangeViolation(servicePort, limits.minServicePort, limits.maxServicePort);
-    add('spec.service.port', defaulted(message, 'spec.service.port', servicePort, DEFAULTS.service.port), true);
+    const found = rangeViolation(servicePort, limits.minServicePort, limits.maxServicePort, 'service-port');
+    breach('spec.service.port', defaulted(found, 'spec.service.port', servicePort, DEFAULTS.service.port));
   }
 
   if (Array.isArray(spec.env)) {
@@ -198,7 +204,9 @@ export function checkWebApp(object: JsonObject, context: PolicyContext): Finding
       ...issues
         .filter((i) => !(i.range && reported.has(i.path)))
         .map(({ path, message }) => ({ path, message, limit: false })),
-      ...violations.map((v) => (v.limit && ranged.has(v.path) ? { ...v, limit: false } : v)),
+      ...violations.map((v) =>
+        v.limit && ranged.has(v.path) ? { path: v.path, message: v.message, limit: false } : v,
+      ),
     ],
     warnings,
   };

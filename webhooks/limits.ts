@@ -29,6 +29,8 @@ export type PolicyConfig = {
   limits: Limits;
   /** Resources the mutating webhook fills in when a WebApp has none; absent means none. */
   defaultResources?: { requests?: ResourceList; limits?: ResourceList };
+  /** warn: limit violations are admitted with a warning (webhooks/enforcement.ts); absent: enforce. */
+  enforcement?: 'warn' | 'enforce';
 };
 
 /** Namespace annotations and the limit each overrides. */

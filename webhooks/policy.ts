@@ -22,7 +22,11 @@ export type Problem = { path: string; message: string };
  * keeps running. Every other violation (schema, name, image, env, quantities) means the spec
  * cannot be built.
  */
-export type Violation = Problem & { limit: boolean };
+export type Violation = Problem & {
+  limit: boolean;
+  /** The setting a `limit` violation breaks, as the flags name it: max-replicas, denied-ports, ... */
+  setting?: string;
+};
 
 /** A warning and the field it is about (dotted path); it is repeated only when that field changes. */
 export type FieldWarning = { field: string; message: string };

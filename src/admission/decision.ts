@@ -14,6 +14,11 @@ export type AdmissionDecision = {
   warnings: string[];
   /** The code of the error an errored() decision carries (ADM_DECODE, ...), for telemetry. */
   errorCode?: string;
+  /**
+   * Limit violations admitted in `warn` enforcement (webhooks/enforcement.ts) that `enforce` would
+   * deny, for telemetry: the setting each breaks (max-replicas, ...) and "<path>: <problem>".
+   */
+  wouldDeny?: { setting: string; reason: string }[];
 };
 
 export function allowed(): AdmissionDecision {

@@ -3,7 +3,8 @@
 // AdmissionRequest to an AdmissionDecision. Which operations are judged, what a missing object
 // means and how a defaulted copy becomes a JSON Patch are decided here, once.
 import { toJsonPatch } from '../json/json-patch.ts';
-import { toInvalidMessage } from '../../webhooks/check-webapp.ts';
+import { formatViolation, toInvalidMessage } from '../../webhooks/check-webapp.ts';
+import { applyEnforcement, enforcementOf } from '../../webhooks/enforcement.ts';
 import type { Defaulter, PolicyContext, Validator } from '../../webhooks/policy.ts';
 import type { AdmissionRequest } from './admission-review.ts';
 import { type AdmissionDecision, allowed, denied, errored, patched, withWarnings } from './decision.ts';
@@ -24,7 +25,9 @@ export function withDefaulter(defaulter: Defaulter): Policy {
 
 /**
  * CREATE and UPDATE are validated (UPDATE against the oldObject); any violation denies with 422
- * and every violation in the message. A CREATE or UPDATE without an object is a bad request.
+ * and every violation in the message. A CREATE or UPDATE without an object is a bad request. The
+ * namespace's enforcement mode applies to the verdict: in `warn`, limit violations are warnings
+ * and the decision carries them as `wouldDeny`.
  */
 export function withValidator(validator: Validator): Policy {
   return (request, context) => {
@@ -32,8 +35,12 @@ export function withValidator(validator: Validator): Policy {
     const object = request.object;
     if (!object) return errored(400, new Error(`${request.operation} request for a WebApp carries no object`));
     const old = request.operation === 'UPDATE' && request.oldObject ? request.oldObject : undefined;
-    const { violations, warnings } = validator(object, old, { ...context, name: request.name });
-    if (!violations.length) return withWarnings(allowed(), ...warnings);
-    return withWarnings(denied(toInvalidMessage(object, request.name, violations), 422), ...warnings);
+    const named = { ...context, name: request.name };
+    const { violations, warnings, wouldDeny } = applyEnforcement(validator(object, old, named), enforcementOf(named));
+    const decision = violations.length ? denied(toInvalidMessage(object, request.name, violations), 422) : allowed();
+    if (wouldDeny.length) {
+      decision.wouldDeny = wouldDeny.map((v) => ({ setting: v.setting ?? v.path, reason: formatViolation(v) }));
+    }
+    return withWarnings(decision, ...warnings);
   };
 }

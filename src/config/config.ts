@@ -39,6 +39,7 @@ export const configSchema = z
     deniedPorts: portList,
     minServicePort: port,
     maxServicePort: port,
+    enforcement: z.enum(['warn', 'enforce'], { error: 'must be warn or enforce' }),
     defaultCpuRequest: quantity,
     defaultMemoryRequest: quantity,
     defaultCpuLimit: quantity,
@@ -132,6 +133,7 @@ export function toPolicyConfig(config: Config): PolicyConfig {
       maxServicePort: config.maxServicePort,
     },
     ...((requests || limits) && { defaultResources: { ...(requests && { requests }), ...(limits && { limits }) } }),
+    ...(config.enforcement === 'warn' && { enforcement: 'warn' as const }),
   };
 }
 

@@ -52,6 +52,12 @@ export const SETTINGS: readonly Setting[] = [
   setting('deniedPorts', 'SHIPSHAPE_DENIED_PORTS', '', 'Comma-separated container ports refused, e.g. 9090,9443'),
   setting('minServicePort', 'SHIPSHAPE_MIN_SERVICE_PORT', DEFAULT_LIMITS.minServicePort, 'Smallest spec.service.port'),
   setting('maxServicePort', 'SHIPSHAPE_MAX_SERVICE_PORT', DEFAULT_LIMITS.maxServicePort, 'Largest spec.service.port'),
+  setting(
+    'enforcement',
+    'SHIPSHAPE_ENFORCEMENT',
+    'enforce',
+    'warn: admit limit violations with a warning; enforce: deny them',
+  ),
   setting('defaultCpuRequest', 'SHIPSHAPE_DEFAULT_CPU_REQUEST', '', 'CPU request defaulted onto WebApps without one'),
   setting('defaultMemoryRequest', 'SHIPSHAPE_DEFAULT_MEMORY_REQUEST', '', 'Memory request defaulted onto WebApps'),
   setting('defaultCpuLimit', 'SHIPSHAPE_DEFAULT_CPU_LIMIT', '', 'CPU limit defaulted onto WebApps without one'),
