@@ -1,6 +1,7 @@
 // One Shipshape server process (src/main.ts) against a local control plane, for the dev loop and
 // the integration tests, which must exercise the real entry point.
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type ManagedProcess, startProcess } from '../runtime/child-process.ts';
 import { findFreePort } from '../net/free-port.ts';
 import { probeStatus } from '../net/probe-status.ts';
@@ -20,6 +21,13 @@ export type ShipshapeProcessOptions = {
   /** Extra environment (settings, OTEL_*); the parent's environment is passed through first. */
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** The client certificate the readiness probe presents (replicas started with a client CA). */
+  probeClient?: { cert: string; key: string };
+  /**
+   * Run a compiled build (the output folder of `tsc -p tsconfig.build.json`, e.g. dist/) as
+   * `npm start` and the image do, instead of the TypeScript sources.
+   */
+  compiledDir?: string;
 };
 
 /** `metricsPort`: the plain-HTTP Prometheus endpoint, GET /metrics (0 when options.env turned it off). */
@@ -37,18 +45,25 @@ export async function startShipshapeProcess(options: ShipshapeProcessOptions): P
     SHIPSHAPE_METRICS_PORT: String(await findFreePort()),
     SHIPSHAPE_TLS_CERT_FILE: options.certs.certFile,
     SHIPSHAPE_TLS_KEY_FILE: options.certs.keyFile,
+    SHIPSHAPE_TLS_CA_FILE: options.certs.caFile,
     POD_NAME: options.podName,
     POD_NAMESPACE: 'shipshape-system',
     ...options.env,
   };
   const metricsPort = Number(env.SHIPSHAPE_METRICS_PORT);
-  const args = ['--import', telemetryRegister, mainPath];
+  const args = options.compiledDir
+    ? [
+        '--import',
+        pathToFileURL(join(options.compiledDir, 'src/telemetry/register.js')).href,
+        join(options.compiledDir, 'src/main.js'),
+      ]
+    : ['--import', telemetryRegister, mainPath];
   const proc = await startProcess(options.podName, process.execPath, args, options.logPath, { env });
   const baseUrl = `https://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   while (Date.now() < deadline) {
     if (!proc.isRunning()) throw new Error(`${options.podName} exited (${await proc.exited}):\n${await proc.tail()}`);
-    const ready = (await probeStatus(`${baseUrl}/readyz`, { ca: options.certs.caPem })) === 200;
+    const ready = (await probeStatus(`${baseUrl}/readyz`, { ca: options.certs.caPem, ...options.probeClient })) === 200;
     if (ready) return { ...proc, port, baseUrl, metricsPort };
     await sleep(100);
   }
