@@ -12,6 +12,8 @@ export type ResilientInformerOptions<T extends KubernetesObject> = {
   path: string;
   list: ListPromise<T>;
   labelSelector?: string;
+  /** e.g. metadata.name=x, to watch one object with RBAC limited to its name. */
+  fieldSelector?: string;
   logger: Logger;
   /** Full relist period; default 10 minutes. */
   resyncMs?: number;
@@ -34,7 +36,14 @@ export function createResilientInformer<T extends KubernetesObject>(options: Res
     if (lists++ > 0) restarts.add(1, { resource: options.path, reason: 'gone' });
     return options.list();
   };
-  const informer = new ListWatch<T>(options.path, new Watch(options.kc), list, false, options.labelSelector);
+  const informer = new ListWatch<T>(
+    options.path,
+    new Watch(options.kc),
+    list,
+    false,
+    options.labelSelector,
+    options.fieldSelector,
+  );
   let synced = false;
   let failure: unknown;
   let wake: (() => void) | undefined;

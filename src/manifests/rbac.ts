@@ -1,6 +1,7 @@
 // Least privilege for Shipshape's ServiceAccount, from what the code calls: the reconciler's watches
 // and server-side applies of the children, the WebApp status and finalizer patches, the namespace
-// cache, the Event recorder; and, in its own namespace only, the one Lease of the elector.
+// cache, the Event recorder, the caBundle check (its two webhook configurations, by name); and, in
+// its own namespace only, the one Lease of the elector.
 import type {
   V1ClusterRole,
   V1ClusterRoleBinding,
@@ -9,7 +10,13 @@ import type {
   V1RoleBinding,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
-import { API_GROUP, SHIPSHAPE_NAMESPACE, WEBAPP_PLURAL } from '../constants.ts';
+import {
+  API_GROUP,
+  MUTATING_CONFIGURATION_NAME,
+  SHIPSHAPE_NAMESPACE,
+  VALIDATING_CONFIGURATION_NAME,
+  WEBAPP_PLURAL,
+} from '../constants.ts';
 import { APP_NAME, LABELS, LEASE_NAME, SERVICE_ACCOUNT_NAME } from './install-names.ts';
 
 const CHILD_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
@@ -33,6 +40,19 @@ export const CLUSTER_RULES: V1PolicyRule[] = [
   ...CHILD_RULES,
   { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  // The caBundle check reads (and watches, by field selector) its own two webhook configurations.
+  {
+    apiGroups: ['admissionregistration.k8s.io'],
+    resources: ['mutatingwebhookconfigurations'],
+    resourceNames: [MUTATING_CONFIGURATION_NAME],
+    verbs: ['get', 'list', 'watch'],
+  },
+  {
+    apiGroups: ['admissionregistration.k8s.io'],
+    resources: ['validatingwebhookconfigurations'],
+    resourceNames: [VALIDATING_CONFIGURATION_NAME],
+    verbs: ['get', 'list', 'watch'],
+  },
 ];
 
 /** The elector's Lease: created once (create cannot be limited by name), then read and renewed. */

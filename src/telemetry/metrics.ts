@@ -7,7 +7,7 @@
 // instrumented code: a no-op until src/telemetry/register.ts installs the SDK, which it does before
 // any Shipshape module loads. Unlike tracers, the API has no proxy Meter, so callers look the
 // instruments up when they are constructed (never at module load) and keep them.
-import { type Meter, metrics } from '@opentelemetry/api';
+import { type Attributes, type Meter, metrics } from '@opentelemetry/api';
 import type { WorkQueueMetrics } from '../operator/work-queue.ts';
 
 export const INSTRUMENTATION_SCOPE = 'shipshape';
@@ -18,6 +18,19 @@ const QUEUE_BUCKETS = [0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60, 300, 600];
 
 export type ShipshapeMetrics = ReturnType<typeof createShipshapeMetrics>;
 
+/** The last value of each series of an observable gauge, by its attributes. */
+function observedSeries(meter: Meter, name: string, description: string, unit?: string) {
+  const series = new Map<string, { attributes: Attributes; value: number }>();
+  meter
+    .createObservableGauge(name, { description, ...(unit && { unit }) })
+    .addCallback((result) => series.forEach((s) => result.observe(s.value, s.attributes)));
+  return (attributes: Attributes, value: number | undefined) => {
+    const key = JSON.stringify(attributes);
+    if (value === undefined) series.delete(key);
+    else series.set(key, { attributes, value });
+  };
+}
+
 export function createShipshapeMetrics(meter: Meter) {
   let leader = 0;
   meter
@@ -26,6 +39,25 @@ export function createShipshapeMetrics(meter: Meter) {
     })
     .addCallback((result) => result.observe(leader));
   return {
+    /** {certificate: serving | ca}: Unix time of notAfter (cert-manager's expiration_timestamp). */
+    setCertificateExpiry: observedSeries(
+      meter,
+      'shipshape.tls.certificate.expiration_timestamp',
+      'Unix time the certificate expires, by certificate (serving: the one this replica serves; ca: its CA)',
+      's',
+    ),
+    /** {certificate}: 1 once renewal is due (a third of the validity or renewBefore left) and it is still served. */
+    setRenewalOverdue: observedSeries(
+      meter,
+      'shipshape.tls.certificate.renewal_overdue',
+      '1 when the certificate is past its renewal time and has not been replaced, else 0',
+    ),
+    /** {configuration, kind}: 1 when every caBundle of that webhook configuration verifies the served certificate. */
+    setCaBundleVerified: observedSeries(
+      meter,
+      'shipshape.tls.ca_bundle.verified',
+      "1 when the webhook configuration's caBundle verifies the certificate this replica serves, 0 when it does not",
+    ),
     reconciles: meter.createCounter('shipshape.reconciles', {
       description: 'Reconciles finished, by controller and result (success, error, terminal)',
     }),
