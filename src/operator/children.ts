@@ -28,14 +28,17 @@ export const CONFIG_HASH_ANNOTATION = `${API_GROUP}/config-hash`;
 export const CONTAINER_NAME = 'app';
 export const PORT_NAME = 'http';
 
+/** What the reconciler applies: a body with its kind and name. */
+export type ChildObject = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } };
+
 /** metadata.name of the WebApp; the reconciler only hands over stored objects, which have one. */
-function nameOf(webApp: WebApp): string {
+function nameOf(webApp: Pick<WebApp, 'metadata'>): string {
   const name = webApp.metadata.name;
   if (!name) throw new TypeError('children: the WebApp has no metadata.name');
   return name;
 }
 
-export function configMapName(webApp: WebApp): string {
+export function configMapName(webApp: Pick<WebApp, 'metadata'>): string {
   return `${nameOf(webApp)}-env`;
 }
 

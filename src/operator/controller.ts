@@ -1,12 +1,11 @@
 // The controller loop (controller-runtime's Controller): watch sources feed keys into a work queue;
 // `workers` workers reconcile them. A thrown error retries with per-key backoff; a TerminalError
 // waits for the next change; `requeueAfterMs` schedules a resync. On abort the queue drains:
-// in-flight reconciles finish, no new one starts. Each reconcile is traced and measured
-// (src/telemetry/reconcile-telemetry.ts).
+// in-flight reconciles finish, no new one starts. Each reconcile is shown to the `observer`, which
+// src/main.ts makes trace and measure it (src/telemetry/reconcile-telemetry.ts).
 import type { Logger } from 'pino';
 import { CodedError } from '../errors/coded-error.ts';
 import { sleep } from '../runtime/sleep.ts';
-import { createReconcileTelemetry } from '../telemetry/reconcile-telemetry.ts';
 import type { WorkQueue } from './work-queue.ts';
 
 export type Source = { start(signal: AbortSignal): Promise<void>; hasSynced(): boolean };
@@ -21,6 +20,20 @@ export class TerminalError extends CodedError<'RECONCILE_TERMINAL'> {
   }
 }
 
+export type ReconcileOutcome = 'success' | 'error' | 'terminal';
+
+/** One reconcile as an observer sees it: run it `within` (its span), then `end` it once. */
+export type ObservedReconcile = {
+  within<T>(fn: () => T): T;
+  end(outcome: ReconcileOutcome, detail: { requeue: boolean; requeueAfterMs?: number; err?: unknown }): void;
+};
+
+/** Watches every reconcile of a controller (tracing, metrics); default: none. */
+export type ReconcileObserver = { start(key: string): ObservedReconcile };
+
+const UNOBSERVED: ObservedReconcile = { within: (fn) => fn(), end: () => {} };
+const NO_OBSERVER: ReconcileObserver = { start: () => UNOBSERVED };
+
 export type ControllerOptions = {
   name: string;
   queue: WorkQueue;
@@ -28,13 +41,12 @@ export type ControllerOptions = {
   reconcile: Reconcile;
   workers: number;
   logger: Logger;
-  /** Called after each reconcile, for metrics and tracing. */
-  onReconciled?(key: string, outcome: 'success' | 'error' | 'terminal', durationMs: number, err?: unknown): void;
+  observer?: ReconcileObserver;
 };
 
 export function createController(options: ControllerOptions) {
   const { queue, logger } = options;
-  const telemetry = createReconcileTelemetry(options.name);
+  const observer = options.observer ?? NO_OBSERVER;
 
   async function worker(signal: AbortSignal): Promise<void> {
     for (;;) {
@@ -45,15 +57,13 @@ export function createController(options: ControllerOptions) {
         queue.done(key);
         return;
       }
-      const started = performance.now();
-      const traced = telemetry.start(key);
+      const traced = observer.start(key);
       try {
         const result = await traced.within(() => options.reconcile(key));
         queue.forget(key);
         const requeue = result.requeueAfterMs !== undefined && !signal.aborted;
         if (requeue) queue.addAfter(key, result.requeueAfterMs!);
         traced.end('success', { requeue, ...(requeue && { requeueAfterMs: result.requeueAfterMs! }) });
-        options.onReconciled?.(key, 'success', performance.now() - started);
       } catch (err) {
         const terminal = err instanceof TerminalError;
         if (terminal) queue.forget(key);
@@ -61,7 +71,6 @@ export function createController(options: ControllerOptions) {
         // Inside the span, so the line carries its trace_id.
         traced.within(() => logger.warn({ err, key, retries: queue.numRequeues(key), terminal }, 'reconcile failed'));
         traced.end(terminal ? 'terminal' : 'error', { requeue: !terminal, err });
-        options.onReconciled?.(key, terminal ? 'terminal' : 'error', performance.now() - started, err);
       } finally {
         queue.done(key);
       }

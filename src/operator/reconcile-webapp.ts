@@ -6,16 +6,13 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { type DefaultedWebApp, toDefaultedWebApp } from '../api/defaults.ts';
 import { type WebApp, webAppSchema } from '../api/webapp.ts';
 import { FINALIZER } from '../constants.ts';
-import { traceReconcileContext } from '../telemetry/reconcile-telemetry.ts';
 import { defaultWebApp } from '../../webhooks/default-webapp.ts';
 import type { JsonPatchOperation } from '../json/json-patch.ts';
-import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { formatViolation, toInvalidMessage } from '../../webhooks/check-webapp.ts';
 import { validateWebApp } from '../../webhooks/validate-webapp.ts';
-import type { ChildChange } from './applied-cache.ts';
-import { configHash, configMapName, toConfigMap, toDeployment, toService } from './children.ts';
-import type { EventRecorder } from './event-recorder.ts';
+import { CHILD_KINDS, describeKinds } from './child-kinds.ts';
 import { finalizer } from './finalizer.ts';
+import type { ReconcileContext, ReconcileResult } from './reconcile-context.ts';
 import {
   CONDITION_WITHIN_LIMITS,
   REASON_LIMIT_EXCEEDED,
@@ -23,38 +20,6 @@ import {
   fromDeployment,
   statusEqual,
 } from './status.ts';
-
-export type ChildKind = 'ConfigMap' | 'Deployment' | 'Service';
-export type ChildObject = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } };
-
-/** Everything reconcile touches, passed in so it stays a plain function. */
-export type ReconcileContext = {
-  /** The WebApp as the watch cache has it, or undefined when it is gone. */
-  getWebApp(namespace: string, name: string): Record<string, unknown> | undefined;
-  /**
-   * Server-side apply (skipped when its outcome is known); resolves with the object as stored and
-   * what the apply changed: `created`, `updated`, or `unchanged` (only status moved on, or nothing).
-   */
-  apply<T extends ChildObject>(obj: T): Promise<{ object: T; change: ChildChange }>;
-  /** Deletes a child; resolves false when it was already gone (not an error). */
-  deleteChild(kind: ChildKind, namespace: string, name: string): Promise<boolean>;
-  /** JSON Patch on the WebApp (finalizers). */
-  patchWebApp(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<unknown>;
-  /**
-   * Replaces the WebApp's status through the status subresource. May resolve `false` when this
-   * very status was already written for the object with this `uid` (the watch cache can lag
-   * behind our own write); nothing was written then.
-   */
-  writeStatus(namespace: string, name: string, status: WebApp['status'], uid?: string): Promise<boolean | void>;
-  events: Pick<EventRecorder, 'record'>;
-  policyConfig: PolicyConfig;
-  namespaceAnnotations(namespace: string): Record<string, string> | undefined;
-  now(): Date;
-  /** Periodic resync of a converged WebApp. */
-  resyncMs: number;
-};
-
-export type ReconcileResult = { requeueAfterMs?: number };
 
 type Desired = {
   /** What the limits say, when the spec exceeds one; the children are built all the same. */
@@ -85,9 +50,7 @@ function announceLimits(ctx: ReconcileContext, subject: WebApp, limitExceeded: s
   ctx.events.record(subject, 'Warning', REASON_LIMIT_EXCEEDED, limitExceeded);
 }
 
-export async function reconcileWebApp(key: string, untraced: ReconcileContext): Promise<ReconcileResult> {
-  // Every API call below gets a span; children created/updated/deleted become span events.
-  const ctx = traceReconcileContext(untraced);
+export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
   const [namespace, name] = key.split('/') as [string, string];
   const raw = ctx.getWebApp(namespace, name);
   if (!raw) return {};
@@ -98,10 +61,9 @@ export async function reconcileWebApp(key: string, untraced: ReconcileContext): 
 
   const outcome = await finalizer(subject, FINALIZER, patch, {
     cleanup: async () => {
-      await ctx.deleteChild('Service', namespace, name);
-      await ctx.deleteChild('Deployment', namespace, name);
-      await ctx.deleteChild('ConfigMap', namespace, configMapName(subject));
-      ctx.events.record(subject, 'Normal', 'Deleted', `Deleted the Deployment, Service and ConfigMap of ${name}`);
+      for (const child of [...CHILD_KINDS].reverse()) await ctx.deleteChild(child.kind, namespace, child.name(subject));
+      const kinds = describeKinds(CHILD_KINDS.map((c) => c.kind));
+      ctx.events.record(subject, 'Normal', 'Deleted', `Deleted the ${kinds} of ${name}`);
       return {};
     },
     apply: async () => {
@@ -126,17 +88,24 @@ export async function reconcileWebApp(key: string, untraced: ReconcileContext): 
         return {};
       }
       const webApp = desired.webApp;
-      const configMap = toConfigMap(webApp);
       let deployment: V1Deployment | undefined;
       try {
-        for (const child of [configMap, toDeployment(webApp, configHash(configMap)), toService(webApp)]) {
-          const kind = child.kind as ChildKind;
+        for (const { kind, name: nameOf, build } of CHILD_KINDS) {
+          const child = build(webApp);
+          const childName = nameOf(webApp);
+          if (!child) {
+            // Not wanted for this spec (any more): deleted when the watch cache shows one.
+            if (ctx.hasChild(kind, namespace, childName) && (await ctx.deleteChild(kind, namespace, childName))) {
+              ctx.events.record(subject, 'Normal', 'Deleted', `Deleted ${kind} ${childName}`);
+            }
+            continue;
+          }
           const { object, change } = await ctx.apply(child);
           if (kind === 'Deployment') deployment = object as V1Deployment;
           if (change === 'created') {
-            ctx.events.record(subject, 'Normal', 'Created', `Created ${kind} ${child.metadata!.name}`);
+            ctx.events.record(subject, 'Normal', 'Created', `Created ${kind} ${childName}`);
           } else if (change === 'updated') {
-            ctx.events.record(subject, 'Normal', 'Updated', `Updated ${kind} ${child.metadata!.name}`);
+            ctx.events.record(subject, 'Normal', 'Updated', `Updated ${kind} ${childName}`);
           }
         }
       } catch (err) {

@@ -2,12 +2,12 @@
 // (by label) and on Namespaces (their annotations change the limits), the work queue, the API
 // calls reconcile needs, and Events.
 import {
-  AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
+  KubernetesObjectApi,
   type V1Namespace,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -20,9 +20,11 @@ import { createAppliedCache } from './applied-cache.ts';
 import { CHILD_OWNER_LABEL } from './children.ts';
 import { statusEqual } from './status.ts';
 import type { WebAppStatus } from '../api/webapp.ts';
-import { createController } from './controller.ts';
+import { CHILD_KINDS, type ChildKind } from './child-kinds.ts';
+import { type ReconcileObserver, createController } from './controller.ts';
 import { createEventRecorder } from './event-recorder.ts';
-import { type ChildKind, type ReconcileContext, reconcileWebApp } from './reconcile-webapp.ts';
+import type { ReconcileContext } from './reconcile-context.ts';
+import { reconcileWebApp } from './reconcile-webapp.ts';
 import { type WorkQueueMetrics, createWorkQueue } from './work-queue.ts';
 
 export type WebAppControllerOptions = {
@@ -36,6 +38,10 @@ export type WebAppControllerOptions = {
   identity: string;
   fieldManager?: string;
   queueMetrics?: WorkQueueMetrics;
+  /** Sees every reconcile (src/telemetry/reconcile-telemetry.ts); default: none. */
+  observer?: ReconcileObserver;
+  /** Wraps the context of each reconcile, inside the observer's `within` (traceReconcileContext). */
+  wrapContext?(ctx: ReconcileContext): ReconcileContext;
 };
 
 const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
@@ -63,8 +69,8 @@ export function createWebAppController(options: WebAppControllerOptions) {
 
 function buildController(options: WebAppControllerOptions) {
   const { kc, logger } = options;
-  const apps = kc.makeApiClient(AppsV1Api);
   const core = kc.makeApiClient(CoreV1Api);
+  const objects = KubernetesObjectApi.makeApiClient(kc);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const queue = createWorkQueue(options.queueMetrics ? { metrics: options.queueMetrics } : {});
   const log = logger.child({ component: 'webapp-controller' });
@@ -85,28 +91,21 @@ function buildController(options: WebAppControllerOptions) {
     const owner = o.metadata?.labels?.[CHILD_OWNER_LABEL];
     if (owner) queue.add(`${o.metadata?.namespace}/${owner}`);
   };
-  const child = <T extends KubernetesObject>(
-    kind: ChildKind,
-    path: string,
-    list: () => Promise<KubernetesListObject<T>>,
-  ) =>
-    createResilientInformer<T>({
-      kc,
-      path,
-      list,
-      labelSelector: selector,
-      logger: log,
-      onChange: (o, verb) => toOwner(kind, o, verb),
-    });
-  const children: Record<ChildKind, ReturnType<typeof child>> = {
-    Deployment: child('Deployment', '/apis/apps/v1/deployments', () =>
-      apps.listDeploymentForAllNamespaces({ labelSelector: selector }),
-    ),
-    Service: child('Service', '/api/v1/services', () => core.listServiceForAllNamespaces({ labelSelector: selector })),
-    ConfigMap: child('ConfigMap', '/api/v1/configmaps', () =>
-      core.listConfigMapForAllNamespaces({ labelSelector: selector }),
-    ),
-  };
+  // One watch per owned kind (CHILD_KINDS), across namespaces, selecting the children we manage.
+  const children = Object.fromEntries(
+    CHILD_KINDS.map(({ kind, apiVersion, path }) => [
+      kind,
+      createResilientInformer<KubernetesObject>({
+        kc,
+        path,
+        list: () => objects.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, selector),
+        labelSelector: selector,
+        logger: log,
+        onChange: (o, verb) => toOwner(kind, o, verb),
+      }),
+    ]),
+  ) as Record<ChildKind, ReturnType<typeof createResilientInformer<KubernetesObject>>>;
+  const apiVersionOf = Object.fromEntries(CHILD_KINDS.map((c) => [c.kind, c.apiVersion])) as Record<ChildKind, string>;
 
   // A Namespace's annotations change the limits its WebApps are judged by (LimitExceeded), so a
   // change to a Namespace requeues its WebApps. Reconcile reads the annotations from this same
@@ -136,15 +135,11 @@ function buildController(options: WebAppControllerOptions) {
         obj,
         (body) => serverSideApply(kc, body as KubernetesObject, { fieldManager }) as Promise<typeof obj>,
       ),
+    hasChild: (kind, namespace, name) => children[kind].get(name, namespace) !== undefined,
     async deleteChild(kind, namespace, name) {
-      const remove = {
-        Deployment: () => apps.deleteNamespacedDeployment({ namespace, name }),
-        Service: () => core.deleteNamespacedService({ namespace, name }),
-        ConfigMap: () => core.deleteNamespacedConfigMap({ namespace, name }),
-      }[kind];
       appliedCache.forget(kind, namespace, name);
       try {
-        await remove();
+        await objects.delete({ apiVersion: apiVersionOf[kind], kind, metadata: { namespace, name } });
         return true;
       } catch (err) {
         if (isNotFound(err)) return false;
@@ -178,7 +173,9 @@ function buildController(options: WebAppControllerOptions) {
     name: 'webapp',
     queue,
     sources: [webApps, ...Object.values(children), namespaces],
-    reconcile: (key) => reconcileWebApp(key, context),
+    // Inside the observer's `within`: a wrapped context sees the reconcile's span as active.
+    reconcile: (key) => reconcileWebApp(key, options.wrapContext ? options.wrapContext(context) : context),
+    ...(options.observer && { observer: options.observer }),
     workers: options.workers,
     logger: log,
   });

@@ -3,12 +3,12 @@
 // created, updated and deleted, and the reconcile metrics. Tracers of @opentelemetry/api are
 // proxies, so the module-level tracer works whenever the SDK starts; no SDK, no-op spans.
 import { type Attributes, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
-import type { ChildObject, ReconcileContext } from '../operator/reconcile-webapp.ts';
+import type { ChildObject } from '../operator/children.ts';
+import type { ReconcileObserver, ReconcileOutcome } from '../operator/controller.ts';
+import type { ReconcileContext } from '../operator/reconcile-context.ts';
 import { INSTRUMENTATION_SCOPE, shipshapeMetrics } from './metrics.ts';
 
 const tracer = trace.getTracer(INSTRUMENTATION_SCOPE);
-
-export type ReconcileOutcome = 'success' | 'error' | 'terminal';
 
 /**
  * A bounded label for why a reconcile failed: the HTTP status of a Kubernetes API error
@@ -30,7 +30,7 @@ function markFailed(span: Span, err: unknown): void {
 }
 
 /** Call once per controller, after the SDK started (the instruments are looked up here). */
-export function createReconcileTelemetry(controller: string) {
+export function createReconcileTelemetry(controller: string): ReconcileObserver {
   const m = shipshapeMetrics();
   return {
     /** Opens the span of one reconcile of `key` (namespace/name): run it `within`, then `end` it once. */

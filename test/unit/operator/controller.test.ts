@@ -78,7 +78,15 @@ function run(options: {
     reconcile: options.reconcile,
     workers: options.workers ?? 1,
     logger: options.logger ?? silent,
-    onReconciled: (key, outcome, durationMs, err) => outcomes.push({ key, outcome, durationMs, err }),
+    observer: {
+      start(key) {
+        const started = performance.now();
+        return {
+          within: (fn) => fn(),
+          end: (outcome, { err }) => outcomes.push({ key, outcome, durationMs: performance.now() - started, err }),
+        };
+      },
+    },
   });
   const abort = new AbortController();
   const started = controller.start(abort.signal);
@@ -365,7 +373,7 @@ t.test('a key handed to an idle worker in the same tick as the abort does not st
   t.strictSame(calls, [], 'no reconcile starts after abort');
 });
 
-t.test('onReconciled receives each outcome with its key, duration and error', async (t) => {
+t.test('the observer sees each reconcile with its key, outcome, duration and error', async (t) => {
   const boom = new Error('boom');
   const terminal = new TerminalError('bad spec');
   const reconcile: Reconcile = async (key) => {

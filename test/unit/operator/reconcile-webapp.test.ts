@@ -10,7 +10,8 @@ import type { WebAppStatus } from '../../../src/api/webapp.ts';
 import { FINALIZER } from '../../../src/constants.ts';
 import { createAppliedCache } from '../../../src/operator/applied-cache.ts';
 import type { EventSubject, EventType } from '../../../src/operator/event-recorder.ts';
-import { type ReconcileContext, reconcileWebApp } from '../../../src/operator/reconcile-webapp.ts';
+import type { ReconcileContext } from '../../../src/operator/reconcile-context.ts';
+import { reconcileWebApp } from '../../../src/operator/reconcile-webapp.ts';
 import { jsonEqual } from '../../../src/json/json.ts';
 import { type JsonPatchOperation, applyJsonPatch } from '../../../src/json/json-patch.ts';
 import { DEFAULT_LIMITS, type PolicyConfig } from '../../../webhooks/limits.ts';
@@ -107,6 +108,7 @@ function createCluster(webApp: Json | undefined, options: ClusterOptions = {}) {
       return structuredClone(stored);
     },
     apply: (obj) => appliedCache.apply(obj, serverSideApply),
+    hasChild: (kind, namespace, name) => children.has(childKey(kind, namespace, name)),
     async deleteChild(kind, namespace, name) {
       call(`delete ${kind} ${name}`);
       appliedCache.forget(kind, namespace, name);
@@ -523,7 +525,7 @@ t.test('deletion removes the Service, Deployment and ConfigMap, then releases th
     'delete Service web',
     'delete Deployment web',
     'delete ConfigMap web-env',
-    'event Normal Deleted: Deleted the Deployment, Service and ConfigMap of web',
+    'event Normal Deleted: Deleted the ConfigMap, Deployment and Service of web',
     'patch',
   ]);
   t.strictSame(cluster.patches, [
@@ -572,7 +574,7 @@ t.test('an invalid WebApp is still cleaned up on deletion', async (t) => {
   cluster.editSpec((spec) => (spec.image = 'Not A Ref'));
   cluster.delete();
   await cluster.reconcile();
-  t.strictSame(cluster.events, ['Normal Deleted: Deleted the Deployment, Service and ConfigMap of web']);
+  t.strictSame(cluster.events, ['Normal Deleted: Deleted the ConfigMap, Deployment and Service of web']);
   t.equal(cluster.children.size, 0);
   t.equal(cluster.webApp, undefined);
 });

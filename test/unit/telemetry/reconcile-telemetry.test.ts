@@ -6,10 +6,16 @@ import { pino } from 'pino';
 import t from 'tap';
 import { FINALIZER } from '../../../src/constants.ts';
 import { TerminalError, createController } from '../../../src/operator/controller.ts';
-import { type ChildKind, type ReconcileContext, reconcileWebApp } from '../../../src/operator/reconcile-webapp.ts';
+import type { ChildKind } from '../../../src/operator/child-kinds.ts';
+import type { ReconcileContext } from '../../../src/operator/reconcile-context.ts';
+import { reconcileWebApp } from '../../../src/operator/reconcile-webapp.ts';
 import { createWorkQueue } from '../../../src/operator/work-queue.ts';
 import { workQueueMetrics } from '../../../src/telemetry/metrics.ts';
-import { createReconcileTelemetry, errorReason } from '../../../src/telemetry/reconcile-telemetry.ts';
+import {
+  createReconcileTelemetry,
+  errorReason,
+  traceReconcileContext,
+} from '../../../src/telemetry/reconcile-telemetry.ts';
 import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
 import { sample, startInProcessTelemetry } from './in-process.ts';
 
@@ -39,6 +45,7 @@ function cluster() {
       children.set(key, { resourceVersion, body });
       return { object: { ...obj, metadata: { ...obj.metadata, resourceVersion } }, change };
     },
+    hasChild: (kind: ChildKind, namespace, name) => children.has(`${kind}/${namespace}/${name}`),
     async deleteChild(kind: ChildKind, namespace, name) {
       return children.delete(`${kind}/${namespace}/${name}`);
     },
@@ -59,7 +66,8 @@ function cluster() {
 
 async function traced(key: string, ctx: ReconcileContext): Promise<ReadableSpan> {
   const span = createReconcileTelemetry('webapp').start(key);
-  const result = await span.within(() => reconcileWebApp(key, ctx));
+  // As webapp-controller.ts wires it: the context is wrapped inside the reconcile's span.
+  const result = await span.within(() => reconcileWebApp(key, traceReconcileContext(ctx)));
   span.end('success', { requeue: result.requeueAfterMs !== undefined, ...result });
   return (await telemetry.spans()).findLast((s) => s.name === 'reconcile webapp')!;
 }
@@ -124,7 +132,7 @@ t.test('a failed API call: the CLIENT span and the reconcile span carry the erro
   const conflict = Object.assign(new Error('Operation cannot be fulfilled: conflict'), { code: 409 });
   ctx.apply = () => Promise.reject(conflict);
   const span = createReconcileTelemetry('webapp').start('team-a/web');
-  await t.rejects(span.within(() => reconcileWebApp('team-a/web', ctx)));
+  await t.rejects(span.within(() => reconcileWebApp('team-a/web', traceReconcileContext(ctx))));
   span.end('error', { requeue: true, err: conflict });
   const root = (await telemetry.spans()).findLast((s) => s.name === 'reconcile webapp')!;
   const failed = (await childrenOf(root)).find((s) => s.name === 'apply ConfigMap')!;
@@ -151,6 +159,7 @@ t.test('the controller: a span per reconcile, results, error reasons, work-queue
     },
     workers: 1,
     logger: pino({ level: 'silent' }),
+    observer: createReconcileTelemetry('unit'),
   });
   const stop = new AbortController();
   const running = controller.start(stop.signal);

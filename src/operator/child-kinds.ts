@@ -1,0 +1,45 @@
+// The kinds a WebApp owns, declared once (controller-runtime's builder.For(&WebApp{}).Owns(...),
+// kube-rs's Controller::owns): the reconciler applies them in this order and deletes them in the
+// reverse, the controller watches each one, and telemetry and the benchmark read their kinds from
+// here. Adding a child is one entry here and its builder in children.ts.
+import type { DefaultedWebApp } from '../api/defaults.ts';
+import type { WebApp } from '../api/webapp.ts';
+import { type ChildObject, configHash, configMapName, toConfigMap, toDeployment, toService } from './children.ts';
+
+export type ChildKindSpec = {
+  kind: string;
+  apiVersion: string;
+  /** The collection across namespaces, as the watch reads it. */
+  path: string;
+  /** The child's name; read from a stored object, so only metadata.name is trusted. */
+  name(webApp: Pick<WebApp, 'metadata'>): string;
+  /** The server-side apply body, or undefined when this WebApp should have none (it is deleted). */
+  build(webApp: DefaultedWebApp): ChildObject | undefined;
+};
+
+const ownName = (webApp: Pick<WebApp, 'metadata'>) => webApp.metadata.name ?? '';
+
+export const CHILD_KINDS = [
+  {
+    kind: 'ConfigMap',
+    apiVersion: 'v1',
+    path: '/api/v1/configmaps',
+    name: (webApp) => configMapName(webApp),
+    build: toConfigMap,
+  },
+  {
+    kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    path: '/apis/apps/v1/deployments',
+    name: ownName,
+    build: (webApp) => toDeployment(webApp, configHash(toConfigMap(webApp))),
+  },
+  { kind: 'Service', apiVersion: 'v1', path: '/api/v1/services', name: ownName, build: toService },
+] as const satisfies readonly ChildKindSpec[];
+
+export type ChildKind = (typeof CHILD_KINDS)[number]['kind'];
+
+/** "ConfigMap, Deployment and Service": a list of kinds as an Event's message names them. */
+export function describeKinds(kinds: readonly string[]): string {
+  return kinds.length > 1 ? `${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1)}` : (kinds[0] ?? '');
+}
