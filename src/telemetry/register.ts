@@ -3,4 +3,5 @@
 // modules it instruments are loaded. Like main.ts, it may read the environment: it is an entry point.
 import { startTelemetry } from './sdk.ts';
 
-startTelemetry(process.env);
+// Awaited (top-level await): the exporters it needs are imported on demand.
+await startTelemetry(process.env);

@@ -1,10 +1,7 @@
 // The span pipeline startTelemetry gives the SDK, built by sdk-node's own rules for
 // OTEL_TRACES_EXPORTER (otlp, zipkin, console, none), the OTLP protocol and OTEL_BSP_*, with one
-// difference: planTelemetry only asks for `otlp` when an endpoint is set.
-import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+// difference: planTelemetry only asks for `otlp` when an endpoint is set. Each exporter's module is
+// imported only when it is named (together they weigh tens of MiB; see src/telemetry/sdk.ts).
 import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
@@ -17,11 +14,12 @@ import { otlpSetting, positiveNumber } from './otel-env.ts';
 export type TraceExporterName = 'otlp' | 'zipkin' | 'console';
 
 /** OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf; blank is unset. */
-function otlpTraceExporter(env: NodeJS.ProcessEnv): SpanExporter {
+async function otlpTraceExporter(env: NodeJS.ProcessEnv): Promise<SpanExporter> {
   const protocol = otlpSetting(env, 'TRACES', 'PROTOCOL');
-  if (protocol === 'grpc') return new GrpcTraceExporter();
-  if (protocol === 'http/json') return new JsonTraceExporter();
-  return new ProtobufTraceExporter();
+  if (protocol === 'grpc') return new (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter();
+  if (protocol === 'http/json')
+    return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
+  return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
 }
 
 /** OTEL_BSP_* as the SDK reads them; unset or invalid values leave the SDK's defaults. */
@@ -39,13 +37,21 @@ export function batchOptions(env: NodeJS.ProcessEnv) {
  * The OTLP exporters read their endpoint, headers, timeout and compression from the process's
  * OTEL_EXPORTER_OTLP_* variables themselves.
  */
-export function createSpanProcessors(env: NodeJS.ProcessEnv, exporters: readonly TraceExporterName[]): SpanProcessor[] {
-  return exporters.map((name) =>
-    name === 'console'
-      ? new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() })
-      : new BatchSpanProcessor({
-          exporter: name === 'zipkin' ? new ZipkinExporter() : otlpTraceExporter(env),
-          ...batchOptions(env),
-        }),
-  );
+export async function createSpanProcessors(
+  env: NodeJS.ProcessEnv,
+  exporters: readonly TraceExporterName[],
+): Promise<SpanProcessor[]> {
+  const processors: SpanProcessor[] = [];
+  for (const name of exporters) {
+    if (name === 'console') {
+      processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+      continue;
+    }
+    const exporter =
+      name === 'zipkin'
+        ? new (await import('@opentelemetry/exporter-zipkin')).ZipkinExporter()
+        : await otlpTraceExporter(env);
+    processors.push(new BatchSpanProcessor({ exporter, ...batchOptions(env) }));
+  }
+  return processors;
 }
