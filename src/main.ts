@@ -2,56 +2,37 @@
 // connection and the certificate, each failure one line and exit 2), wiring (the parts built from
 // explicit arguments, telemetry wrapped around them) and run (the Manager, until a signal or a
 // failure, then the telemetry flush).
-import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
-import {
-  ConfigError,
-  parseConfig,
-  toPolicyConfig,
-  usage,
-} from "./config/config.ts";
-import {
-  type KubeConnection,
-  findKubeConnection,
-  PreflightError,
-  toCertificateError,
-} from "./config/preflight.ts";
-import { loadInClusterConfig } from "./kube/kubeconfig.ts";
-import { createNamespaceCache } from "./kube/namespace-cache.ts";
-import { TimeoutKubeConfig } from "./kube/timeout-kubeconfig.ts";
-import { createLeaseClient } from "./leader/lease-client.ts";
-import { createLeaseElector } from "./leader/lease-elector.ts";
-import { createWebAppController } from "./operator/webapp-controller.ts";
-import { createManager } from "./runtime/manager.ts";
-import { buildServer } from "./server/build-server.ts";
-import { toServerRunnable } from "./server/server-runnable.ts";
-import { createAdmissionTelemetry } from "./telemetry/admission-telemetry.ts";
-import { traceLogMixin } from "./telemetry/log-context.ts";
-import { createMetricsServer } from "./telemetry/metrics-server.ts";
-import {
-  createReconcileTelemetry,
-  traceReconcileContext,
-} from "./telemetry/reconcile-telemetry.ts";
-import { setLeader, workQueueMetrics } from "./telemetry/metrics.ts";
-import { shutdownTelemetry } from "./telemetry/sdk.ts";
-import { createCertificateReloader } from "./tls/certificate-reloader.ts";
-import {
-  assertUsable,
-  readKeyPair,
-  toSecureContextOptions,
-} from "./tls/key-pair.ts";
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { ConfigError, parseConfig, toPolicyConfig, usage } from './config/config.ts';
+import { type KubeConnection, findKubeConnection, PreflightError, toCertificateError } from './config/preflight.ts';
+import { loadInClusterConfig } from './kube/kubeconfig.ts';
+import { createNamespaceCache } from './kube/namespace-cache.ts';
+import { TimeoutKubeConfig } from './kube/timeout-kubeconfig.ts';
+import { createLeaseClient } from './leader/lease-client.ts';
+import { createLeaseElector } from './leader/lease-elector.ts';
+import { createWebAppController } from './operator/webapp-controller.ts';
+import { createManager } from './runtime/manager.ts';
+import { buildServer } from './server/build-server.ts';
+import { toServerRunnable } from './server/server-runnable.ts';
+import { createAdmissionTelemetry } from './telemetry/admission-telemetry.ts';
+import { traceLogMixin } from './telemetry/log-context.ts';
+import { createMetricsServer } from './telemetry/metrics-server.ts';
+import { createReconcileTelemetry, traceReconcileContext } from './telemetry/reconcile-telemetry.ts';
+import { setLeader, watchRestartCounter, workQueueMetrics } from './telemetry/metrics.ts';
+import { shutdownTelemetry } from './telemetry/sdk.ts';
+import { createCertificateReloader } from './tls/certificate-reloader.ts';
+import { assertUsable, readKeyPair, toSecureContextOptions } from './tls/key-pair.ts';
 
 let parsed;
 try {
   parsed = parseConfig(process.argv.slice(2), process.env);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(
-    `shipshape: ${err.message}\n\nRun with --help for every setting.\n`,
-  );
+  process.stderr.write(`shipshape: ${err.message}\n\nRun with --help for every setting.\n`);
   process.exit(2);
 }
 if (parsed.help) {
@@ -61,7 +42,7 @@ if (parsed.help) {
 const { config } = parsed;
 // client-go's convention: the holder identity is the pod name plus a random suffix, so a restarted
 // pod with the same name is a new candidate.
-const identity = `${config.podName}_${randomBytes(4).toString("hex")}`;
+const identity = `${config.podName}_${randomBytes(4).toString('hex')}`;
 // The OpenTelemetry SDK was started by `--import ./src/telemetry/register.ts`, before this module;
 // traceLogMixin adds trace_id and span_id to every line logged inside a span.
 const logger = pino({
@@ -74,12 +55,7 @@ const logger = pino({
 let tls;
 let connection: KubeConnection;
 try {
-  connection = findKubeConnection(
-    process.env,
-    homedir(),
-    existsSync,
-    join(config.serviceAccountDir, "token"),
-  );
+  connection = findKubeConnection(process.env, homedir(), existsSync, join(config.serviceAccountDir, 'token'));
   try {
     tls = await readKeyPair(config.tlsCertFile, config.tlsKeyFile);
     assertUsable(tls);
@@ -93,7 +69,7 @@ try {
 }
 
 const kc = new TimeoutKubeConfig();
-if (connection.source === "in-cluster") {
+if (connection.source === 'in-cluster') {
   loadInClusterConfig(kc, {
     host: process.env.KUBERNETES_SERVICE_HOST,
     port: process.env.KUBERNETES_SERVICE_PORT,
@@ -106,14 +82,14 @@ kc.requestTimeoutMs = config.apiTimeoutSeconds * 1000;
 
 // Wiring: every part built from explicit arguments; telemetry wraps them here.
 const policyConfig = toPolicyConfig(config);
-const namespaceCache = createNamespaceCache(kc, logger);
+const namespaceCache = createNamespaceCache(kc, logger, { onRestart: watchRestartCounter() });
 const app = await buildServer({
   tls,
   logger,
   policyConfig,
   namespaceAnnotations: namespaceCache.annotations,
   // Never leadership: every replica serves admission.
-  readiness: [{ name: "namespace-cache", ready: namespaceCache.hasSynced }],
+  readiness: [{ name: 'namespace-cache', ready: namespaceCache.hasSynced }],
   bodyLimit: config.bodyLimitBytes,
   admissionHooks: createAdmissionTelemetry(),
 });
@@ -132,8 +108,9 @@ const controller = createWebAppController({
   workers: config.workers,
   resyncMs: config.resyncSeconds * 1000,
   identity,
-  queueMetrics: workQueueMetrics("webapp"),
-  observer: createReconcileTelemetry("webapp"),
+  queueMetrics: workQueueMetrics('webapp'),
+  observer: createReconcileTelemetry('webapp'),
+  onWatchRestart: watchRestartCounter(),
   wrapContext: traceReconcileContext,
 });
 const metricsServer = createMetricsServer({
@@ -161,11 +138,7 @@ const manager = createManager({
         retryPeriodMs: config.retryPeriodSeconds * 1000,
         logger,
         onStartedLeading: lead,
-        onNewLeader: (holder) =>
-          logger.info(
-            { leader: holder || "(released)" },
-            "observed a new Lease holder",
-          ),
+        onNewLeader: (holder) => logger.info({ leader: holder || '(released)' }, 'observed a new Lease holder'),
       }),
   }),
   onLeadershipChange: setLeader,
@@ -174,10 +147,10 @@ const manager = createManager({
 
 // Run: signals, a component failure and a failed listen all end in the Manager's one stop.
 const stopping = new AbortController();
-process.on("SIGTERM", () => stopping.abort("SIGTERM"));
-process.on("SIGINT", () => stopping.abort("SIGINT"));
+process.on('SIGTERM', () => stopping.abort('SIGTERM'));
+process.on('SIGINT', () => stopping.abort('SIGINT'));
 const { failed } = await manager.run(stopping.signal);
 // Flushes the last spans and metrics (bounded: a dead collector cannot hold up the exit).
 await shutdownTelemetry(logger);
-logger.info("stopped");
+logger.info('stopped');
 process.exit(failed ? 1 : (process.exitCode ?? 0));

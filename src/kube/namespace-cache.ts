@@ -2,15 +2,16 @@
 // an API call per request.
 import { CoreV1Api, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { createResilientInformer } from './resilient-informer.ts';
+import { type WatchRestartHook, createResilientInformer } from './resilient-informer.ts';
 
-export function createNamespaceCache(kc: KubeConfig, logger: Logger) {
+export function createNamespaceCache(kc: KubeConfig, logger: Logger, options: { onRestart?: WatchRestartHook } = {}) {
   const core = kc.makeApiClient(CoreV1Api);
   const informer = createResilientInformer<V1Namespace>({
     kc,
     path: '/api/v1/namespaces',
     list: () => core.listNamespace(),
     logger: logger.child({ component: 'namespace-cache' }),
+    ...(options.onRestart && { onRestart: options.onRestart }),
   });
   return {
     needsLeaderElection: false,

@@ -4,7 +4,10 @@
 import { type KubeConfig, type KubernetesObject, type ListPromise, ListWatch, Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { sleep } from '../runtime/sleep.ts';
-import { shipshapeMetrics } from '../telemetry/metrics.ts';
+
+/** Why a watch restarted; src/telemetry/metrics.ts counts them (watchRestartCounter). */
+export type WatchRestartReason = 'error' | 'resync' | 'gone';
+export type WatchRestartHook = (resource: string, reason: WatchRestartReason) => void;
 
 export type ResilientInformerOptions<T extends KubernetesObject> = {
   kc: KubeConfig;
@@ -23,17 +26,19 @@ export type ResilientInformerOptions<T extends KubernetesObject> = {
    * A controller enqueues everything here, so nothing missed while the watch was down stays missed.
    */
   onSynced?: () => void;
+  /** Called on every restart of the watch; default: nothing. */
+  onRestart?: WatchRestartHook;
 };
 
 export function createResilientInformer<T extends KubernetesObject>(options: ResilientInformerOptions<T>) {
-  // Counted as shipshape.watch.restarts{resource, reason}: `error` after a failure, `resync` on the
-  // timer, `gone` when the watch's resourceVersion was compacted away (410 Gone, "too old resource
-  // version"): client-node then relists by itself. It lists only when it has no resourceVersion,
-  // which is once at first and afterwards only after a 410 (a restart resumes from the last one).
-  const restarts = shipshapeMetrics().watchRestarts;
+  // Restarts reported to onRestart: `error` after a failure, `resync` on the timer, `gone` when the
+  // watch's resourceVersion was compacted away (410 Gone, "too old resource version"): client-node
+  // then relists by itself. It lists only when it has no resourceVersion, which is once at first
+  // and afterwards only after a 410 (a restart resumes from the last one).
+  const restarted = options.onRestart ?? (() => {});
   let lists = 0;
   const list: ListPromise<T> = () => {
-    if (lists++ > 0) restarts.add(1, { resource: options.path, reason: 'gone' });
+    if (lists++ > 0) restarted(options.path, 'gone');
     return options.list();
   };
   const informer = new ListWatch<T>(
@@ -84,7 +89,7 @@ export function createResilientInformer<T extends KubernetesObject>(options: Res
         }
         await informer.stop();
         if (signal.aborted) break;
-        restarts.add(1, { resource: options.path, reason: failure === undefined ? 'resync' : 'error' });
+        restarted(options.path, failure === undefined ? 'resync' : 'error');
         if (failure !== undefined) {
           options.logger.warn({ err: failure, path: options.path, retryInMs: backoffMs }, 'watch failed; restarting');
           await sleep(backoffMs, signal);

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { API_GROUP, API_VERSION, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, WEBAPP_PLURAL } from '../constants.ts';
 import { serverSideApply } from '../kube/apply.ts';
 import { TimeoutKubeConfig } from '../kube/timeout-kubeconfig.ts';
-import { createResilientInformer } from '../kube/resilient-informer.ts';
+import { type WatchRestartHook, createResilientInformer } from '../kube/resilient-informer.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { createAppliedCache } from './applied-cache.ts';
 import { CHILD_OWNER_LABEL } from './children.ts';
@@ -40,6 +40,8 @@ export type WebAppControllerOptions = {
   queueMetrics?: WorkQueueMetrics;
   /** Sees every reconcile (src/telemetry/reconcile-telemetry.ts); default: none. */
   observer?: ReconcileObserver;
+  /** Told of every watch restart (src/telemetry/metrics.ts counts them); default: nothing. */
+  onWatchRestart?: WatchRestartHook;
   /** Wraps the context of each reconcile, inside the observer's `within` (traceReconcileContext). */
   wrapContext?(ctx: ReconcileContext): ReconcileContext;
 };
@@ -74,6 +76,7 @@ function buildController(options: WebAppControllerOptions) {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const queue = createWorkQueue(options.queueMetrics ? { metrics: options.queueMetrics } : {});
   const log = logger.child({ component: 'webapp-controller' });
+  const restartHook = options.onWatchRestart ? { onRestart: options.onWatchRestart } : {};
   const target = { group: API_GROUP, version: API_VERSION, plural: WEBAPP_PLURAL };
 
   const webApps = createResilientInformer<KubernetesObject>({
@@ -81,6 +84,7 @@ function buildController(options: WebAppControllerOptions) {
     path: `/apis/${API_GROUP}/${API_VERSION}/${WEBAPP_PLURAL}`,
     list: () => custom.listClusterCustomObject(target) as Promise<KubernetesListObject<KubernetesObject>>,
     logger: log,
+    ...restartHook,
     onChange: (o) => queue.add(keyOf(o)),
     onSynced: () => webApps.list().forEach((o) => queue.add(keyOf(o))),
   });
@@ -101,6 +105,7 @@ function buildController(options: WebAppControllerOptions) {
         list: () => objects.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, selector),
         labelSelector: selector,
         logger: log,
+        ...restartHook,
         onChange: (o, verb) => toOwner(kind, o, verb),
       }),
     ]),
@@ -115,6 +120,7 @@ function buildController(options: WebAppControllerOptions) {
     path: '/api/v1/namespaces',
     list: () => core.listNamespace(),
     logger: log,
+    ...restartHook,
     onChange: (ns) =>
       webApps
         .list()

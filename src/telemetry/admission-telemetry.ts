@@ -16,17 +16,13 @@ import {
   isSpanContextValid,
   propagation,
   trace,
-} from "@opentelemetry/api";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Logger } from "pino";
-import type { Webhook } from "../admission/routes.ts";
-import type {
-  AdmissionHooks,
-  AdmissionOutcome,
-  LogLevel,
-} from "../server/admission-hooks.ts";
-import { INSTRUMENTATION_SCOPE } from "./metrics.ts";
-import { admissionMetrics, tracingEnabled } from "./sdk.ts";
+} from '@opentelemetry/api';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Webhook } from '../admission/routes.ts';
+import type { AdmissionHooks, AdmissionOutcome, LogLevel } from '../server/admission-hooks.ts';
+import { INSTRUMENTATION_SCOPE } from './metrics.ts';
+import { admissionMetrics, tracingEnabled } from './sdk.ts';
 
 /**
  * Sets the span attributes of an AdmissionReview, under shipshape.admission.*; `kind` is
@@ -34,40 +30,25 @@ import { admissionMetrics, tracingEnabled } from "./sdk.ts";
  * share of CPU. The request's uid is in the log line, not here. One setAttribute per attribute: no
  * object to build and walk per review.
  */
-export function setAdmissionAttributes(
-  span: Span,
-  { webhook, request, decision }: AdmissionOutcome,
-): void {
-  span.setAttribute("shipshape.admission.webhook", webhook);
-  span.setAttribute("shipshape.admission.allowed", decision.allowed);
-  span.setAttribute(
-    "shipshape.admission.patch_operations",
-    decision.patch?.length ?? 0,
-  );
+export function setAdmissionAttributes(span: Span, { webhook, request, decision }: AdmissionOutcome): void {
+  span.setAttribute('shipshape.admission.webhook', webhook);
+  span.setAttribute('shipshape.admission.allowed', decision.allowed);
+  span.setAttribute('shipshape.admission.patch_operations', decision.patch?.length ?? 0);
   if (request) {
-    span.setAttribute("shipshape.admission.operation", request.operation);
-    span.setAttribute(
-      "shipshape.admission.kind",
-      `${request.kind.group}/${request.kind.kind}`,
-    );
-    span.setAttribute("shipshape.admission.dry_run", request.dryRun ?? false);
-    if (request.namespace)
-      span.setAttribute("shipshape.admission.namespace", request.namespace);
-    if (request.name)
-      span.setAttribute("shipshape.admission.name", request.name);
+    span.setAttribute('shipshape.admission.operation', request.operation);
+    span.setAttribute('shipshape.admission.kind', `${request.kind.group}/${request.kind.kind}`);
+    span.setAttribute('shipshape.admission.dry_run', request.dryRun ?? false);
+    if (request.namespace) span.setAttribute('shipshape.admission.namespace', request.namespace);
+    if (request.name) span.setAttribute('shipshape.admission.name', request.name);
   }
   if (!decision.allowed && decision.status) {
-    span.setAttribute(
-      "shipshape.admission.denial_reason",
-      decision.status.message,
-    );
-    span.setAttribute("shipshape.admission.status_code", decision.status.code);
-    if (decision.errorCode)
-      span.setAttribute("shipshape.admission.error_code", decision.errorCode);
+    span.setAttribute('shipshape.admission.denial_reason', decision.status.message);
+    span.setAttribute('shipshape.admission.status_code', decision.status.code);
+    if (decision.errorCode) span.setAttribute('shipshape.admission.error_code', decision.errorCode);
   }
 }
 
-declare module "fastify" {
+declare module 'fastify' {
   interface FastifyRequest {
     /** The admission span of this request, while it is open (see ADMISSION_TRACE). */
     admissionTrace: Span | null;
@@ -78,7 +59,7 @@ declare module "fastify" {
  * The request decorator register() declares: a field of Fastify's request objects is cheaper per
  * request than a WeakMap entry.
  */
-const ADMISSION_TRACE = "admissionTrace";
+const ADMISSION_TRACE = 'admissionTrace';
 
 /** The request's open span, detached from it, so that whoever takes it ends it exactly once. */
 function takeSpan(req: FastifyRequest): Span | null {
@@ -88,8 +69,8 @@ function takeSpan(req: FastifyRequest): Span | null {
 }
 
 const SPAN_NAMES: Record<Webhook, string> = {
-  mutate: "admission mutate",
-  validate: "admission validate",
+  mutate: 'admission mutate',
+  validate: 'admission validate',
 };
 const SERVER = { kind: SpanKind.SERVER };
 
@@ -118,39 +99,17 @@ export function createAdmissionTelemetry(): AdmissionHooks {
       if (isSpanContextValid(span.spanContext())) req.admissionTrace = span;
     },
     /** Logs inside the request's span, so the line carries trace_id and span_id. */
-    log(
-      req: FastifyRequest,
-      level: LogLevel,
-      fields: Record<string, unknown>,
-      message: string,
-    ): void {
+    log(req: FastifyRequest, level: LogLevel, fields: Record<string, unknown>, message: string): void {
       // pino's check; skips entering the span's context for lines that are not written.
-      if (
-        (req.log as Partial<Pick<Logger, "isLevelEnabled">>).isLevelEnabled?.(
-          level,
-        ) === false
-      )
-        return;
+      if ((req.log as Partial<Pick<Logger, 'isLevelEnabled'>>).isLevelEnabled?.(level) === false) return;
       const span = req.admissionTrace;
-      if (span)
-        context.with(trace.setSpan(ROOT_CONTEXT, span), () =>
-          req.log[level](fields, message),
-        );
+      if (span) context.with(trace.setSpan(ROOT_CONTEXT, span), () => req.log[level](fields, message));
       else req.log[level](fields, message);
     },
     /** Just before the AdmissionReview is sent: counts and times it, annotates and ends the span. */
-    record(
-      req: FastifyRequest,
-      reply: FastifyReply,
-      outcome: AdmissionOutcome,
-    ): void {
+    record(req: FastifyRequest, reply: FastifyReply, outcome: AdmissionOutcome): void {
       const { webhook, request, decision } = outcome;
-      metrics?.record(
-        webhook,
-        request?.operation ?? "UNKNOWN",
-        decision.allowed,
-        reply.elapsedTime / 1000,
-      );
+      metrics?.record(webhook, request?.operation ?? 'UNKNOWN', decision.allowed, reply.elapsedTime / 1000);
       const span = takeSpan(req);
       if (!span) return;
       if (span.isRecording()) {
@@ -174,7 +133,7 @@ export function createAdmissionTelemetry(): AdmissionHooks {
       if (!span) return;
       span.setStatus({
         code: SpanStatusCode.ERROR,
-        message: "the client closed the connection",
+        message: 'the client closed the connection',
       });
       span.end();
     },

@@ -8,6 +8,7 @@
 // any Shipshape module loads. Unlike tracers, the API has no proxy Meter, so callers look the
 // instruments up when they are constructed (never at module load) and keep them.
 import { type Attributes, type Meter, metrics } from '@opentelemetry/api';
+import type { WatchRestartHook } from '../kube/resilient-informer.ts';
 import type { WorkQueueMetrics } from '../operator/work-queue.ts';
 
 export const INSTRUMENTATION_SCOPE = 'shipshape';
@@ -104,6 +105,12 @@ export function shipshapeMetrics(): ShipshapeMetrics {
 /** Records whether this replica leads; main.ts calls it whenever the Lease is won or lost. */
 export function setLeader(isLeader: boolean): void {
   shipshapeMetrics().setLeader(isLeader);
+}
+
+/** The resilient informers' onRestart: counts shipshape.watch.restarts{resource, reason}. */
+export function watchRestartCounter(): WatchRestartHook {
+  const m = shipshapeMetrics();
+  return (resource, reason) => m.watchRestarts.add(1, { resource, reason });
 }
 
 /** Hooks for createWorkQueue (client-go's workqueue metrics), labelled with the queue's name. */
