@@ -21,6 +21,8 @@ Examples:
 `;
 
 export const REVIEW_HELP = `Usage: shipshape review -f FILE|DIR|- [flags]
+       shipshape review --cluster [--config FILE] [-n NS | -A] [--kubeconfig FILE]
+       shipshape review --audit-log FILE... [--config FILE] [-n NS]
 
 Runs each WebApp in the given manifests through Shipshape's mutating webhook, applies its patch,
 then runs the validating webhook on the result: what the apiserver does for a CREATE (or, with
@@ -53,6 +55,21 @@ Against a running Shipshape (a check of a deployed webhook):
       --tls-server-name NAME  The name to check the certificate against instead of the URL's host,
                               e.g. shipshape-webhook.shipshape-system.svc through a port-forward
 
+Before changing a limit (judged under enforcement, whatever the enforcement setting says):
+      --cluster               Review the WebApps stored in the cluster of the kubeconfig, each as
+                              an UPDATE of itself, with its Namespace's override annotations. A
+                              WebApp is DENIED when the settings find a violation in it (ratcheting
+                              still admits an update that keeps the stored values). Grouped by
+                              namespace, with a summary.
+  -A, --all-namespaces        With --cluster: every namespace (default: the context's namespace,
+                              or -n NS)
+      --kubeconfig FILE       With --cluster: the kubeconfig (default: KUBECONFIG, else
+                              ~/.kube/config)
+      --audit-log FILE        Replay the creates, updates and patches of WebApps that an
+                              apiserver audit log (JSON lines, level Request or RequestResponse)
+                              recorded; report what these settings would have denied beside what
+                              was denied then. -n NS keeps one namespace. Repeatable.
+
 Output:
   -o, --output FORMAT         diff (default): a unified diff of each object before and after
                               defaulting; patch: the JSON Patch; yaml or json: a machine-readable
@@ -73,6 +90,8 @@ Examples:
   kubectl -n shipshape-system port-forward svc/shipshape-webhook 9443 &
   shipshape review -f app.yaml --server https://127.0.0.1:9443 --ca ca.crt \\
     --tls-server-name shipshape-webhook.shipshape-system.svc
+  shipshape review --cluster -A --config new-limits.yaml
+  shipshape review --audit-log /var/log/kubernetes/audit.log --config new-limits.yaml -o json
 `;
 
 export const CRD_HELP = `Usage: shipshape crd

@@ -1,16 +1,29 @@
 #!/usr/bin/env node
 // `shipshape`: the command line (package.json "bin"). The one CLI module with side effects: it
-// reads stdin and the --config and --ca files, prints, and sets the exit code: 0 every WebApp
-// allowed, 1 any denied, 2 bad input or usage (also for a failure of its own, never 1).
+// reads stdin, the --config, --ca and --audit-log files and (--cluster) the cluster, prints, and
+// sets the exit code: 0 every WebApp allowed, 1 any denied, 2 bad input or usage (also for a
+// failure of its own, never 1).
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { ConfigError, parseConfig, toPolicyConfig } from '../config/config.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { CliError, type CliErrorCode } from './cli-error.ts';
 import { toPolicyConfigFromFile } from './config-file.ts';
-import { loadManifests } from './load-manifests.ts';
+import { type AuditEvent, parseAuditLog, replayAuditEvents } from './audit-log.ts';
+import { formatAuditReport, toAuditReport } from './audit-report.ts';
+import { formatClusterReview, reviewCluster } from './cluster-review.ts';
+import { contextNamespace, loadKubeConfig, readCluster } from './cluster-source.ts';
+import { type ManifestError, loadManifests } from './load-manifests.ts';
 import { type ReviewOptions, parseCommandLine } from './options.ts';
-import { EXIT_INVALID, type Entry, formatReport, toExitCode } from './report.ts';
+import {
+  EXIT_ALLOWED,
+  EXIT_DENIED,
+  EXIT_INVALID,
+  type Entry,
+  formatError,
+  formatReport,
+  toExitCode,
+} from './report.ts';
 import { reviewOffline } from './review-offline.ts';
 import { reviewOnServer } from './review-server.ts';
 import { planReviews } from './targets.ts';
@@ -33,7 +46,43 @@ async function policyConfig(options: ReviewOptions): Promise<PolicyConfig> {
   return toPolicyConfigFromFile(await readText(options.config, '--config', 'CLI_CONFIG'), options.config);
 }
 
+/** --cluster: the stored WebApps, judged as updates of themselves. */
+async function reviewStored(options: ReviewOptions, cluster: NonNullable<ReviewOptions['cluster']>): Promise<number> {
+  const config = await policyConfig(options);
+  const kc = loadKubeConfig(cluster.kubeconfig);
+  const namespace = cluster.allNamespaces ? undefined : (cluster.namespace ?? contextNamespace(kc));
+  const objects = await readCluster(kc, namespace);
+  for (const problem of objects.problems) process.stderr.write(`warning: ${problem}\n`);
+  const result = reviewCluster(objects.webApps, objects.annotations, config);
+  process.stdout.write(formatClusterReview(result, options.output));
+  return result.summary.denied ? EXIT_DENIED : EXIT_ALLOWED;
+}
+
+/** --audit-log: the recorded WebApp writes, replayed. */
+async function reviewAudit(options: ReviewOptions, audit: NonNullable<ReviewOptions['auditLog']>): Promise<number> {
+  const config = await policyConfig(options);
+  const events: AuditEvent[] = [];
+  const errors: ManifestError[] = [];
+  for (const file of audit.files) {
+    const parsed = parseAuditLog(await readText(file, '--audit-log', 'CLI_USAGE'), file);
+    events.push(...parsed.events);
+    errors.push(...parsed.errors);
+  }
+  const { replayed, skipped } = await replayAuditEvents(events, {
+    config,
+    ...(options.namespaceAnnotations && { namespaceAnnotations: options.namespaceAnnotations }),
+    ...(audit.namespace !== undefined && { namespace: audit.namespace }),
+  });
+  const report = toAuditReport(replayed, skipped);
+  for (const error of errors) process.stderr.write(`${formatError(error)}\n`);
+  process.stdout.write(formatAuditReport(report, options.output, audit.files.length));
+  if (errors.length) return EXIT_INVALID;
+  return report.wouldDeny.count ? EXIT_DENIED : EXIT_ALLOWED;
+}
+
 async function review(options: ReviewOptions): Promise<number> {
+  if (options.cluster) return reviewStored(options, options.cluster);
+  if (options.auditLog) return reviewAudit(options, options.auditLog);
   const config = options.server ? undefined : await policyConfig(options);
   const ca = options.server?.ca === undefined ? undefined : await readText(options.server.ca, '--ca', 'CLI_USAGE');
   let stdin: Promise<string> | undefined;

@@ -16,6 +16,13 @@ export type ReviewOptions = {
   config?: string;
   namespaceAnnotations?: Record<string, string>;
   server?: { url: string; ca?: string; tlsServerName?: string };
+  /**
+   * --cluster: the stored WebApps are reviewed instead of files. `namespace` undefined with
+   * `allNamespaces` false: the kubeconfig context's namespace.
+   */
+  cluster?: { allNamespaces: boolean; namespace?: string; kubeconfig?: string };
+  /** --audit-log: the WebApp writes these audit logs recorded are replayed; `namespace` filters. */
+  auditLog?: { files: string[]; namespace?: string };
 };
 
 export type Command =
@@ -90,11 +97,21 @@ function parseReview(args: string[]): Command {
         server: { type: 'string' },
         ca: { type: 'string' },
         'tls-server-name': { type: 'string' },
+        cluster: { type: 'boolean' },
+        'all-namespaces': { type: 'boolean', short: 'A' },
+        kubeconfig: { type: 'string' },
+        'audit-log': { type: 'string', multiple: true },
       },
     }),
   );
   if (values.help) return { command: 'help', text: REVIEW_HELP };
   if (positionals.length) throw usage(`unexpected argument "${positionals[0]}"; name files with -f`, 'review');
+  const source = values.cluster ? '--cluster' : values['audit-log']?.length ? '--audit-log' : undefined;
+  if (values.cluster && values['audit-log']?.length) throw usage('--cluster and --audit-log: give one', 'review');
+  if (source) return parseSourceReview(source, values);
+  for (const flag of ['all-namespaces', 'kubeconfig'] as const) {
+    if (values[flag] !== undefined) throw usage(`--${flag} needs --cluster or --audit-log`, 'review');
+  }
   if (!values.filename?.length) throw usage('no manifests: give -f FILE, -f DIR or -f - (stdin)', 'review');
   const output = values.output ?? 'diff';
   if (!(OUTPUT_FORMATS as readonly string[]).includes(output)) {
@@ -138,6 +155,63 @@ function parseReview(args: string[]): Command {
           ...(values['tls-server-name'] !== undefined && { tlsServerName: values['tls-server-name'] }),
         },
       }),
+    },
+  };
+}
+
+type ReviewValues = {
+  filename?: string[];
+  old?: string[];
+  namespace?: string;
+  output?: string;
+  config?: string;
+  'namespace-annotations'?: string[];
+  server?: string;
+  'all-namespaces'?: boolean;
+  kubeconfig?: string;
+  'audit-log'?: string[];
+};
+
+/** `review --cluster` and `review --audit-log`: no files; settings from --config. */
+function parseSourceReview(source: '--cluster' | '--audit-log', values: ReviewValues): Command {
+  for (const flag of ['filename', 'old', 'server'] as const) {
+    if (values[flag] !== undefined) throw usage(`--${flag} does not go with ${source}`, 'review');
+  }
+  if (values['all-namespaces'] && values.namespace !== undefined) throw usage('-n and -A: give one', 'review');
+  if (values.namespace === '') throw usage('--namespace: empty', 'review');
+  const output = values.output ?? 'diff';
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(output)) {
+    throw usage(`-o ${output}: expected one of ${OUTPUT_FORMATS.join(', ')}`, 'review');
+  }
+  const namespace = values.namespace !== undefined && { namespace: values.namespace };
+  const common = {
+    files: [],
+    old: [],
+    recursive: false,
+    namespace: values.namespace ?? 'default',
+    output: output as OutputFormat,
+    ...(values.config !== undefined && { config: values.config }),
+  };
+  if (source === '--cluster') {
+    if (values['namespace-annotations'] !== undefined) {
+      throw usage('--namespace-annotations does not go with --cluster: the Namespaces are read', 'review');
+    }
+    const cluster = {
+      allNamespaces: values['all-namespaces'] ?? false,
+      ...namespace,
+      ...(values.kubeconfig !== undefined && { kubeconfig: values.kubeconfig }),
+    };
+    return { command: 'review', options: { ...common, cluster } };
+  }
+  if (values.kubeconfig !== undefined) throw usage('--kubeconfig needs --cluster', 'review');
+  return {
+    command: 'review',
+    options: {
+      ...common,
+      ...(values['namespace-annotations'] && {
+        namespaceAnnotations: parseNamespaceAnnotations(values['namespace-annotations']),
+      }),
+      auditLog: { files: values['audit-log'] ?? [], ...namespace },
     },
   };
 }

@@ -1,0 +1,167 @@
+// `shipshape review --audit-log`: Kubernetes audit events (audit.k8s.io/v1 Event, one JSON object a
+// line, as the apiserver's log backend writes them) for shipshape.dev webapps, replayed through
+// the policies with the given settings. Pure but for the offline review it awaits.
+//
+// Only ResponseComplete (and Panic) events count, so a policy without omitStages is read once per
+// request. Each create, update and patch of a WebApp is rebuilt as the apiserver received it: a
+// create or update carries the object (requestObject, at level Request or RequestResponse); a
+// patch is applied to the WebApp as the log last showed it (the responseObject of its previous
+// write, so RequestResponse is needed for patches). The update's oldObject is that same stored
+// object, so ratcheting applies as it did. Dry runs are not replayed: nothing was stored.
+import { API_GROUP, WEBAPP_PLURAL } from '../constants.ts';
+import { type JsonPatchOperation, applyJsonPatch } from '../json/json-patch.ts';
+import { type JsonObject, isPlainObject } from '../json/json.ts';
+import { applyMergePatch } from '../json/merge-patch.ts';
+import type { ManifestError } from './load-manifests.ts';
+import { type OfflineOptions, reviewOffline } from './review-offline.ts';
+import { toReasons } from './review.ts';
+
+export type AuditEvent = {
+  /** file:line, for messages. */
+  at: string;
+  verb: string;
+  namespace: string;
+  name: string;
+  subresource?: string;
+  user: string;
+  /** stageTimestamp (RFC 3339, microseconds), else requestReceivedTimestamp. */
+  time: string;
+  dryRun: boolean;
+  code: number;
+  message?: string;
+  requestObject?: unknown;
+  responseObject?: unknown;
+};
+
+/** Parses audit log lines; events about anything but shipshape.dev webapps are left out. */
+export function parseAuditLog(text: string, source: string): { events: AuditEvent[]; errors: ManifestError[] } {
+  const events: AuditEvent[] = [];
+  const errors: ManifestError[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch (err) {
+      errors.push({ source, line: i + 1, message: `not a JSON audit event: ${(err as Error).message}` });
+      return;
+    }
+    if (!isPlainObject(event) || event.kind !== 'Event') {
+      errors.push({ source, line: i + 1, message: 'not an audit.k8s.io Event' });
+      return;
+    }
+    const ref = isPlainObject(event.objectRef) ? event.objectRef : {};
+    if (ref.resource !== WEBAPP_PLURAL || ref.apiGroup !== API_GROUP) return;
+    if (event.stage !== 'ResponseComplete' && event.stage !== 'Panic') return;
+    const status = isPlainObject(event.responseStatus) ? event.responseStatus : {};
+    const user = isPlainObject(event.user) && typeof event.user.username === 'string' ? event.user.username : '';
+    const uri = typeof event.requestURI === 'string' ? event.requestURI : '';
+    const time = [event.stageTimestamp, event.requestReceivedTimestamp].find((t) => typeof t === 'string') as string;
+    events.push({
+      at: `${source}:${i + 1}`,
+      verb: String(event.verb),
+      namespace: typeof ref.namespace === 'string' ? ref.namespace : '',
+      name: typeof ref.name === 'string' ? ref.name : '',
+      ...(typeof ref.subresource === 'string' && ref.subresource && { subresource: ref.subresource }),
+      user,
+      time: time ?? '',
+      dryRun: /[?&]dryRun=/.test(uri),
+      code: typeof status.code === 'number' ? status.code : event.stage === 'Panic' ? 500 : 200,
+      ...(typeof status.message === 'string' && { message: status.message }),
+      ...(event.requestObject !== undefined && { requestObject: event.requestObject }),
+      ...(event.responseObject !== undefined && { responseObject: event.responseObject }),
+    });
+  });
+  return { events, errors };
+}
+
+/** What the apiserver answered then: denied by admission (a webhook or 422 Invalid), or failed. */
+export type Then = { denied: boolean; failed: boolean; reasons: string[] };
+
+export type Replayed = {
+  event: AuditEvent;
+  operation: 'CREATE' | 'UPDATE';
+  /** An update whose stored object the log never showed: judged without ratcheting. */
+  oldUnknown: boolean;
+  now: { denied: boolean; reasons: string[] };
+  then: Then;
+};
+
+export type Unreplayed = { event: AuditEvent; why: string };
+
+const WEBHOOK_DENIAL = /^admission webhook "[^"]+" denied the request: /;
+
+export function toThen(event: AuditEvent): Then {
+  if (event.code < 400) return { denied: false, failed: false, reasons: [] };
+  const message = event.message ?? `HTTP ${event.code}`;
+  const webhook = WEBHOOK_DENIAL.exec(message);
+  if (webhook) return { denied: true, failed: false, reasons: toReasons(message.slice(webhook[0].length)) };
+  if (event.code === 422) return { denied: true, failed: false, reasons: [message] };
+  return { denied: false, failed: true, reasons: [message] };
+}
+
+function rebuild(event: AuditEvent, old: JsonObject | undefined): JsonObject | string {
+  const body = event.requestObject;
+  if (event.verb !== 'patch')
+    return isPlainObject(body) ? body : 'no object in the event (level Request or RequestResponse needed)';
+  if (body === undefined) return 'no patch in the event (level Request or RequestResponse needed)';
+  if (!old) return 'a patch of a WebApp the log has not shown before (level RequestResponse needed)';
+  try {
+    const patched = Array.isArray(body)
+      ? applyJsonPatch(old, body as JsonPatchOperation[])
+      : applyMergePatch(old, body);
+    return isPlainObject(patched) ? patched : 'the patch does not give an object';
+  } catch (err) {
+    return `the patch does not apply: ${(err as Error).message}`;
+  }
+}
+
+export type ReplayOptions = OfflineOptions & { namespace?: string };
+
+/** Replays every create, update and patch, in the order they completed, under enforcement. */
+export async function replayAuditEvents(
+  events: readonly AuditEvent[],
+  options: ReplayOptions,
+): Promise<{ replayed: Replayed[]; skipped: Unreplayed[] }> {
+  const ordered = [...events].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  const stored = new Map<string, JsonObject>();
+  const replayed: Replayed[] = [];
+  const skipped: Unreplayed[] = [];
+  const offline: OfflineOptions = { ...options, config: { ...options.config, enforcement: 'enforce' } };
+  for (const event of ordered) {
+    const key = `${event.namespace}/${event.name}`;
+    const keep = () => {
+      if (event.code < 300 && !event.dryRun && isPlainObject(event.responseObject))
+        stored.set(key, event.responseObject);
+    };
+    const judged = ['create', 'update', 'patch'].includes(event.verb) && !event.subresource;
+    if (!judged || (options.namespace !== undefined && event.namespace !== options.namespace)) {
+      if (event.verb === 'delete' && event.code < 300 && !isPlainObject(event.responseObject)) stored.delete(key);
+      keep();
+      continue;
+    }
+    if (event.dryRun) {
+      skipped.push({ event, why: 'a dry run' });
+      continue;
+    }
+    const old = event.verb === 'create' ? undefined : stored.get(key);
+    const object = rebuild(event, old);
+    if (typeof object === 'string') {
+      skipped.push({ event, why: object });
+      keep();
+      continue;
+    }
+    const review = await reviewOffline({ object, namespace: event.namespace, ...(old && { oldObject: old }) }, offline);
+    replayed.push({
+      event,
+      operation: event.verb === 'create' ? 'CREATE' : 'UPDATE',
+      oldUnknown: event.verb !== 'create' && !old,
+      now: { denied: !review.allowed, reasons: review.allowed ? [] : review.reasons },
+      then: toThen(event),
+    });
+    // Without a responseObject (level Request), the object as sent stands in for the stored one.
+    if (event.code < 300 && !isPlainObject(event.responseObject)) stored.set(key, review.object);
+    keep();
+  }
+  return { replayed, skipped };
+}
