@@ -23,11 +23,13 @@ import type { Webhook } from '../admission/routes.ts';
 import type { AdmissionHooks, AdmissionOutcome, LogLevel } from '../server/admission-hooks.ts';
 import { INSTRUMENTATION_SCOPE } from './metrics.ts';
 import { admissionMetrics, tracingEnabled } from './sdk.ts';
+import { createWouldDenyCounter, markWouldDeny } from './would-deny.ts';
 
 /**
  * Sets the span attributes of an AdmissionReview, under shipshape.admission.*; `kind` is
  * group/kind. Kept to what an operator filters on: each attribute costs every AdmissionReview its
- * share of CPU. The request's uid is in the log line, not here. One setAttribute per attribute: no
+ * share of CPU. The request's uid is in the log line, not here. `would_deny` (the reasons `warn`
+ * enforcement admitted) is set only when there are some. One setAttribute per attribute: no
  * object to build and walk per review.
  */
 export function setAdmissionAttributes(span: Span, { webhook, request, decision }: AdmissionOutcome): void {
@@ -41,6 +43,7 @@ export function setAdmissionAttributes(span: Span, { webhook, request, decision 
     if (request.namespace) span.setAttribute('shipshape.admission.namespace', request.namespace);
     if (request.name) span.setAttribute('shipshape.admission.name', request.name);
   }
+  if (decision.wouldDeny) markWouldDeny(span, decision.wouldDeny);
   if (!decision.allowed && decision.status) {
     span.setAttribute('shipshape.admission.denial_reason', decision.status.message);
     span.setAttribute('shipshape.admission.status_code', decision.status.code);
@@ -81,6 +84,7 @@ const SERVER = { kind: SpanKind.SERVER };
  */
 export function createAdmissionTelemetry(): AdmissionHooks {
   const metrics = admissionMetrics();
+  const wouldDeny = createWouldDenyCounter();
   // No span exporter (no endpoint, OTEL_TRACES_EXPORTER=none) or no SDK: the API would only hand
   // out spans that record nothing, so none are made.
   const tracing = tracingEnabled();
@@ -110,6 +114,7 @@ export function createAdmissionTelemetry(): AdmissionHooks {
     record(req: FastifyRequest, reply: FastifyReply, outcome: AdmissionOutcome): void {
       const { webhook, request, decision } = outcome;
       metrics?.record(webhook, request?.operation ?? 'UNKNOWN', decision.allowed, reply.elapsedTime / 1000);
+      if (decision.wouldDeny) wouldDeny(request?.namespace ?? '', decision.wouldDeny);
       const span = takeSpan(req);
       if (!span) return;
       if (span.isRecording()) {

@@ -42,7 +42,7 @@ t.test('denied: every WebApp the settings find a violation in, with every reason
       stored('a', 'six', { replicas: 6 }),
       stored('c', 'seven', { replicas: 7 }),
     ],
-    new Map([
+    new Map<string, Record<string, string> | undefined>([
       ['a', {}],
       ['b', { 'shipshape.dev/enforcement': 'warn' }],
       ['c', { 'shipshape.dev/max-replicas': '8' }],
@@ -90,7 +90,7 @@ t.test('a WebApp being deleted is never denied; a malformed annotation is report
       stored('a', 'going', { replicas: 9 }, { deletionTimestamp: '2026-12-01T00:00:00Z' }),
       stored('a', 'odd', { replicas: 2 }),
     ],
-    new Map([['a', { 'shipshape.dev/max-replicas': 'lots' }]]),
+    new Map<string, Record<string, string> | undefined>([['a', { 'shipshape.dev/max-replicas': 'lots' }]]),
     max5,
   );
   t.strictSame(review.summary, { namespaces: 1, reviewed: 1, allowed: 1, denied: 0, deleting: 1 });
