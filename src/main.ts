@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { ConfigError, parseConfig, toPolicyConfig, usage } from './config/config.ts';
 import { type KubeConnection, findKubeConnection, PreflightError, toCertificateError } from './config/preflight.ts';
 import { loadInClusterConfig } from './kube/kubeconfig.ts';
+import { createCaBundleCheck } from './kube/ca-bundle-check.ts';
 import { createNamespaceCache } from './kube/namespace-cache.ts';
 import { TimeoutKubeConfig } from './kube/timeout-kubeconfig.ts';
 import { createLeaseClient } from './leader/lease-client.ts';
@@ -22,8 +23,9 @@ import { createAdmissionTelemetry } from './telemetry/admission-telemetry.ts';
 import { traceLogMixin } from './telemetry/log-context.ts';
 import { createMetricsServer } from './telemetry/metrics-server.ts';
 import { createReconcileTelemetry, traceReconcileContext } from './telemetry/reconcile-telemetry.ts';
-import { setLeader, watchRestartCounter, workQueueMetrics } from './telemetry/metrics.ts';
+import { setLeader, watchRestartCounter, shipshapeMetrics, workQueueMetrics } from './telemetry/metrics.ts';
 import { shutdownTelemetry } from './telemetry/sdk.ts';
+import { createCertificateHealth } from './tls/certificate-health.ts';
 import { createCertificateReloader } from './tls/certificate-reloader.ts';
 import { assertUsable, readKeyPair, toSecureContextOptions } from './tls/key-pair.ts';
 
@@ -45,11 +47,7 @@ const { config } = parsed;
 const identity = `${config.podName}_${randomBytes(4).toString('hex')}`;
 // The OpenTelemetry SDK was started by `--import ./src/telemetry/register.ts`, before this module;
 // traceLogMixin adds trace_id and span_id to every line logged inside a span.
-const logger = pino({
-  level: config.logLevel,
-  base: { pod: config.podName, identity },
-  mixin: traceLogMixin,
-});
+const logger = pino({ level: config.logLevel, base: { pod: config.podName, identity }, mixin: traceLogMixin });
 
 // Exit 2 with one line, as for a bad setting: nothing can start without a cluster or a certificate.
 let tls;
@@ -57,7 +55,7 @@ let connection: KubeConnection;
 try {
   connection = findKubeConnection(process.env, homedir(), existsSync, join(config.serviceAccountDir, 'token'));
   try {
-    tls = await readKeyPair(config.tlsCertFile, config.tlsKeyFile);
+    tls = await readKeyPair(config.tlsCertFile, config.tlsKeyFile, config.clientCaFile);
     assertUsable(tls);
   } catch (err) {
     throw toCertificateError(config, err);
@@ -83,22 +81,46 @@ kc.requestTimeoutMs = config.apiTimeoutSeconds * 1000;
 // Wiring: every part built from explicit arguments; telemetry wraps them here.
 const policyConfig = toPolicyConfig(config);
 const namespaceCache = createNamespaceCache(kc, logger, { onRestart: watchRestartCounter() });
+// Certificate health: expiry and overdue renewal of the served pair and its CA, and whether both
+// webhook configurations' caBundle verifies what is served (a readiness check when required).
+let served = tls.cert;
+const certificateHealth = createCertificateHealth({
+  logger,
+  metrics: shipshapeMetrics(),
+  caFile: config.tlsCaFile,
+  renewBeforeMs: {
+    ...(config.tlsRenewBeforeSeconds > 0 && { serving: config.tlsRenewBeforeSeconds * 1000 }),
+    ...(config.caRenewBeforeSeconds > 0 && { ca: config.caRenewBeforeSeconds * 1000 }),
+  },
+});
+certificateHealth.observe(served);
+const caBundleCheck = createCaBundleCheck({ kc, logger, metrics: shipshapeMetrics(), served: () => served });
+if (tls.clientCa !== undefined) logger.info({ clientCaFile: config.clientCaFile }, 'client certificates required');
 const app = await buildServer({
   tls,
   logger,
   policyConfig,
   namespaceAnnotations: namespaceCache.annotations,
   // Never leadership: every replica serves admission.
-  readiness: [{ name: 'namespace-cache', ready: namespaceCache.hasSynced }],
+  readiness: [
+    { name: 'namespace-cache', ready: namespaceCache.hasSynced },
+    ...(config.requireCaBundle ? [{ name: 'ca-bundle', ready: caBundleCheck.verified }] : []),
+  ],
   bodyLimit: config.bodyLimitBytes,
   admissionHooks: createAdmissionTelemetry(),
 });
 const reloader = createCertificateReloader({
   certFile: config.tlsCertFile,
   keyFile: config.tlsKeyFile,
+  clientCaFile: config.clientCaFile,
   current: tls,
   logger,
-  onChange: (pair) => app.server.setSecureContext(toSecureContextOptions(pair)),
+  onChange: (pair) => {
+    app.server.setSecureContext(toSecureContextOptions(pair));
+    served = pair.cert;
+    certificateHealth.observe(served);
+    caBundleCheck.recheck();
+  },
 });
 const controller = createWebAppController({
   kc,
@@ -113,11 +135,7 @@ const controller = createWebAppController({
   onWatchRestart: watchRestartCounter(),
   wrapContext: traceReconcileContext,
 });
-const metricsServer = createMetricsServer({
-  host: config.host,
-  port: config.metricsPort,
-  logger,
-});
+const metricsServer = createMetricsServer({ host: config.host, port: config.metricsPort, logger });
 
 const manager = createManager({
   // Stopped in reverse: the webhook server closes last, after the Lease is released.
@@ -125,6 +143,8 @@ const manager = createManager({
     toServerRunnable(app, { host: config.host, port: config.port }),
     namespaceCache,
     reloader,
+    certificateHealth,
+    caBundleCheck,
     metricsServer,
     controller,
   ],

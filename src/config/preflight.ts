@@ -49,7 +49,7 @@ export function findKubeConnection(
   );
 }
 
-function describe(key: 'tlsCertFile' | 'tlsKeyFile', value: string): string {
+function describe(key: 'tlsCertFile' | 'tlsKeyFile' | 'clientCaFile', value: string): string {
   const setting = SETTINGS.find((s) => s.key === key)!;
   return `${setting.env} (${setting.flag}) = "${value}"`;
 }
@@ -58,17 +58,26 @@ function describe(key: 'tlsCertFile' | 'tlsKeyFile', value: string): string {
  * The serving certificate could not be loaded (`err` from readKeyPair or assertUsable): which
  * setting names the missing or bad file, and how to provide it.
  */
-export function toCertificateError(config: Pick<Config, 'tlsCertFile' | 'tlsKeyFile'>, err: unknown): PreflightError {
+export function toCertificateError(
+  config: Pick<Config, 'tlsCertFile' | 'tlsKeyFile'> & Partial<Pick<Config, 'clientCaFile'>>,
+  err: unknown,
+): PreflightError {
   const hint =
     'give the PEM certificate and key with --tls-cert-file and --tls-key-file (in a cluster, cert-manager mounts them from a Secret; `npm run dev` writes a dev pair to certs/dev/)';
   const failure = err as NodeJS.ErrnoException;
   if (failure.code === 'ENOENT' || failure.code === 'EACCES' || failure.code === 'EISDIR') {
     const key =
-      failure.path === config.tlsKeyFile && failure.path !== config.tlsCertFile ? 'tlsKeyFile' : 'tlsCertFile';
+      config.clientCaFile && failure.path === config.clientCaFile
+        ? 'clientCaFile'
+        : failure.path === config.tlsKeyFile && failure.path !== config.tlsCertFile
+          ? 'tlsKeyFile'
+          : 'tlsCertFile';
     const what = failure.code === 'ENOENT' ? 'does not exist' : `cannot be read (${failure.code})`;
     return new PreflightError(
       'START_NO_CERTIFICATE',
-      `no serving certificate: ${describe(key, config[key])} ${what}; ${hint}`,
+      key === 'clientCaFile'
+        ? `no client CA: ${describe(key, config.clientCaFile!)} ${what}; give the PEM CA that signs the apiserver's client certificate, or leave --client-ca-file empty`
+        : `no serving certificate: ${describe(key, config[key])} ${what}; ${hint}`,
       { cause: err },
     );
   }

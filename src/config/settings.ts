@@ -40,6 +40,36 @@ export const SETTINGS: readonly Setting[] = [
   ),
   setting('tlsKeyFile', 'SHIPSHAPE_TLS_KEY_FILE', '/tls/tls.key', 'Private key of the serving certificate (PEM)'),
   setting(
+    'tlsCaFile',
+    'SHIPSHAPE_TLS_CA_FILE',
+    '/tls/ca.crt',
+    'CA of the serving certificate (PEM), for its expiry metric; may be absent',
+  ),
+  setting(
+    'tlsRenewBeforeSeconds',
+    'SHIPSHAPE_TLS_RENEW_BEFORE_SECONDS',
+    0,
+    'Warn when the serving certificate is this close to expiry; 0: a third of its validity',
+  ),
+  setting(
+    'caRenewBeforeSeconds',
+    'SHIPSHAPE_CA_RENEW_BEFORE_SECONDS',
+    0,
+    'Warn when the CA is this close to expiry; 0: a third of its validity',
+  ),
+  setting(
+    'requireCaBundle',
+    'SHIPSHAPE_REQUIRE_CA_BUNDLE',
+    'false',
+    "Not ready while a webhook configuration's caBundle does not verify the served certificate",
+  ),
+  setting(
+    'clientCaFile',
+    'SHIPSHAPE_CLIENT_CA_FILE',
+    '',
+    'Require client certificates on the webhook port, signed by this CA (PEM); reloaded when it changes',
+  ),
+  setting(
     'bodyLimitBytes',
     'SHIPSHAPE_BODY_LIMIT_BYTES',
     3 * 1024 * 1024,

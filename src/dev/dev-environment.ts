@@ -29,6 +29,10 @@ export type DevEnvironmentOptions = {
   tracingEndpoint?: string;
   /** Extra kube-apiserver flags, as startControlPlane's. */
   apiserverArgs?: string[];
+  /** The balancer's port (the webhooks' URL); default: a free one. */
+  webhookPort?: number;
+  /** The client certificate each replica's readiness probe presents (with SHIPSHAPE_CLIENT_CA_FILE). */
+  probeClient?: { cert: string; key: string };
 };
 
 export type DevEnvironment = {
@@ -93,14 +97,16 @@ export async function startDevEnvironment(options: DevEnvironmentOptions = {}): 
         podName,
         logPath: join(options.logsDir ?? cp.dir, `${podName}.log`),
         ...(options.env && { env: options.env }),
+        ...(options.probeClient && { probeClient: options.probeClient }),
       });
       replicas.push(replica);
       watchdog.watch(replicas);
       return replica;
     };
     for (let i = 0; i < (options.replicas ?? 1); i++) await addReplica();
-    balancer = await startTcpProxy(() =>
-      replicas.filter((r) => r.isRunning()).map((r) => ({ host: '127.0.0.1', port: r.port })),
+    balancer = await startTcpProxy(
+      () => replicas.filter((r) => r.isRunning()).map((r) => ({ host: '127.0.0.1', port: r.port })),
+      options.webhookPort,
     );
     const webhookUrl = `https://127.0.0.1:${balancer.port}`;
     await registerWebhooks(kc, { kind: 'url', baseUrl: webhookUrl, caPem: certs.caPem });

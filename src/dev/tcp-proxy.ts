@@ -12,7 +12,8 @@ export type TcpProxy = {
   close(): Promise<void>;
 };
 
-export async function startTcpProxy(targets: () => Target[]): Promise<TcpProxy> {
+/** Listens on 127.0.0.1:`port` (0: a free one). */
+export async function startTcpProxy(targets: () => Target[], port = 0): Promise<TcpProxy> {
   let forwarding = true;
   const clients = new Set<Socket>();
   const upstreams = new Set<Socket>();
@@ -49,7 +50,7 @@ export async function startTcpProxy(targets: () => Target[]): Promise<TcpProxy> 
         [...targets()].sort(() => Math.random() - 0.5),
       );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();
   if (!address || typeof address !== 'object') throw new Error('the proxy has no port');
 

@@ -8,6 +8,7 @@
 // killing the container.
 import type { V1Deployment, V1PodDisruptionBudget, V1PodSpec } from '@kubernetes/client-node';
 import { METRICS_PORT, SHIPSHAPE_NAMESPACE, WEBHOOK_PORT } from '../constants.ts';
+import { CA_RENEW_BEFORE, SERVING_RENEW_BEFORE } from './certificates.ts';
 import {
   DEPLOYMENT_NAME,
   IMAGE,
@@ -33,6 +34,13 @@ export const NODE_OPTIONS = '--max-old-space-size=320';
  */
 export const PRE_STOP_SECONDS = 5;
 export const TERMINATION_GRACE_SECONDS = 40;
+
+/** Seconds of a cert-manager duration in whole hours ('720h'). */
+function toSeconds(hours: string): number {
+  const match = /^(\d+)h$/.exec(hours);
+  if (!match) throw new Error(`not a duration in hours: ${hours}`);
+  return Number(match[1]) * 3600;
+}
 
 const httpsProbe = (path: string, periodSeconds: number, failureThreshold: number) => ({
   httpGet: { path, port: 'https', scheme: 'HTTPS' },
@@ -81,6 +89,9 @@ export function toPodSpec(): V1PodSpec {
           { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
           { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
           { name: 'NODE_OPTIONS', value: NODE_OPTIONS },
+          // Overdue renewal is judged by the Certificates' own renewBefore (src/manifests/certificates.ts).
+          { name: 'SHIPSHAPE_TLS_RENEW_BEFORE_SECONDS', value: String(toSeconds(SERVING_RENEW_BEFORE)) },
+          { name: 'SHIPSHAPE_CA_RENEW_BEFORE_SECONDS', value: String(toSeconds(CA_RENEW_BEFORE)) },
         ],
         resources: RESOURCES,
         // /healthz answers once the server listens; /readyz once TLS is loaded and the namespace

@@ -27,7 +27,11 @@ export async function buildServer(deps: ServerDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true }),
-    https: toSecureContextOptions(deps.tls),
+    // With a client CA, a client without a certificate it signed is refused in the TLS handshake.
+    https: {
+      ...toSecureContextOptions(deps.tls),
+      ...(deps.tls.clientCa !== undefined && { requestCert: true, rejectUnauthorized: true }),
+    },
     // Slightly above the admission limit so oversized bodies reach the admission error handler.
     bodyLimit: deps.bodyLimit + 1,
     return503OnClosing: true,

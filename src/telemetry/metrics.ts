@@ -43,7 +43,7 @@ export function createShipshapeMetrics(meter: Meter) {
     /** {certificate: serving | ca}: Unix time of notAfter (cert-manager's expiration_timestamp). */
     setCertificateExpiry: observedSeries(
       meter,
-      'shipshape.tls.certificate.expiration_timestamp',
+      'shipshape.tls.certificate.expiration_timestamp_seconds',
       'Unix time the certificate expires, by certificate (serving: the one this replica serves; ca: its CA)',
       's',
     ),

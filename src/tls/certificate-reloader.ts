@@ -1,7 +1,8 @@
 // Serves a rotated certificate without a restart: polls the certificate and key files (cert-manager
 // and kubelet replace a Secret volume's files by swapping a symlink, which fs.watch misses), and
-// hands each new usable pair to `onChange` (server.setSecureContext keeps open connections). A bad
-// new pair keeps the old one and logs an error once per distinct bad content.
+// hands each new usable pair, with the client CA when one is required, to `onChange`
+// (server.setSecureContext keeps open connections). A bad new pair keeps the old one and logs an
+// error once per distinct bad content.
 import type { Logger } from 'pino';
 import { sleep } from '../runtime/sleep.ts';
 import { type KeyPair, assertUsable, digest, readKeyPair } from './key-pair.ts';
@@ -9,6 +10,8 @@ import { type KeyPair, assertUsable, digest, readKeyPair } from './key-pair.ts';
 export type CertificateReloaderOptions = {
   certFile: string;
   keyFile: string;
+  /** The CA of client certificates, re-read with the pair; '' or absent: none. */
+  clientCaFile?: string;
   /** The pair being served now; changes are measured against it. */
   current: KeyPair;
   onChange(pair: KeyPair): void;
@@ -24,7 +27,7 @@ export function createCertificateReloader(options: CertificateReloaderOptions) {
   async function check(): Promise<void> {
     let pair: KeyPair;
     try {
-      pair = await readKeyPair(certFile, keyFile);
+      pair = await readKeyPair(certFile, keyFile, options.clientCaFile);
     } catch (err) {
       if (lastBad !== 'unreadable')
         logger.error({ err, certFile, keyFile }, 'certificate files unreadable; keeping the current certificate');
