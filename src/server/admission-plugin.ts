@@ -10,6 +10,7 @@ import { errored } from '../admission/decision.ts';
 import { decodeAdmissionReview, runPolicy, toAdmissionReview } from '../admission/review.ts';
 import type { AdmissionRoute } from '../admission/routes.ts';
 import { type AdmissionHooks, type AdmissionOutcome, PLAIN_ADMISSION_HOOKS } from './admission-hooks.ts';
+import { drainRefusedBody } from './oversized-body.ts';
 
 export type AdmissionPluginOptions = {
   routes: readonly AdmissionRoute[];
@@ -35,14 +36,18 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
     return res.code(200).header('content-type', 'application/json').send(toAdmissionReview(uid, outcome.decision));
   };
 
-  app.setErrorHandler((err: FastifyError, req, res) => {
+  // The rest of a refused body is read, up to four times the limit (the apiserver's largest
+  // AdmissionReview, an object and its old version, stays under that) or 10 s.
+  const drainBounds = { maxBytes: 4 * options.bodyLimit, maxMs: 10_000 };
+  app.setErrorHandler(async (err: FastifyError, req, res) => {
     const code = err.statusCode ?? 500;
-    const error =
-      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? new AdmissionError('ADM_BODY_TOO_LARGE', `the request body exceeds ${options.bodyLimit} bytes`, {
-            cause: err,
-          })
-        : new AdmissionError('ADM_DECODE', err.message, { cause: err });
+    const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+    if (tooLarge) await drainRefusedBody(req.raw, res, drainBounds);
+    const error = tooLarge
+      ? new AdmissionError('ADM_BODY_TOO_LARGE', `the request body exceeds ${options.bodyLimit} bytes`, {
+          cause: err,
+        })
+      : new AdmissionError('ADM_DECODE', err.message, { cause: err });
     const webhook = webhookOf.get(req.routeOptions.url ?? '') ?? 'unknown';
     telemetry.log(req, 'warn', { err: error }, 'admission request rejected before review');
     return reply(req, res, '', { webhook, decision: errored(code >= 500 ? 500 : code, error) });
