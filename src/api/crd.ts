@@ -170,7 +170,8 @@ export function toWebAppCrd(): CrdManifest {
           storage: true,
           schema: {
             openAPIV3Schema: {
-              description: 'A web application that Shipshape runs as a Deployment, a Service and a ConfigMap.',
+              description:
+                'A web application that Shipshape runs as a Deployment, a Service and a ConfigMap, with a PodDisruptionBudget (maxUnavailable: 1) while it has more than one replica.',
               type: 'object',
               properties: {
                 apiVersion: { type: 'string' },

@@ -4,7 +4,15 @@
 // here. Adding a child is one entry here and its builder in children.ts.
 import type { DefaultedWebApp } from '../api/defaults.ts';
 import type { WebApp } from '../api/webapp.ts';
-import { type ChildObject, configHash, configMapName, toConfigMap, toDeployment, toService } from './children.ts';
+import {
+  type ChildObject,
+  configHash,
+  configMapName,
+  toConfigMap,
+  toDeployment,
+  toPodDisruptionBudget,
+  toService,
+} from './children.ts';
 
 export type ChildKindSpec = {
   kind: string;
@@ -35,6 +43,13 @@ export const CHILD_KINDS = [
     build: (webApp) => toDeployment(webApp, configHash(toConfigMap(webApp))),
   },
   { kind: 'Service', apiVersion: 'v1', path: '/api/v1/services', name: ownName, build: toService },
+  {
+    kind: 'PodDisruptionBudget',
+    apiVersion: 'policy/v1',
+    path: '/apis/policy/v1/poddisruptionbudgets',
+    name: ownName,
+    build: toPodDisruptionBudget,
+  },
 ] as const satisfies readonly ChildKindSpec[];
 
 export type ChildKind = (typeof CHILD_KINDS)[number]['kind'];

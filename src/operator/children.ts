@@ -1,4 +1,5 @@
-// The desired children of a WebApp (ConfigMap, Deployment, Service) as server-side-apply bodies.
+// The desired children of a WebApp (ConfigMap, Deployment, Service, and a PodDisruptionBudget
+// when it runs more than one replica) as server-side-apply bodies.
 // Each body holds only the fields Shipshape owns. Under server-side apply a field left out is a
 // field released: removing spec.resources removes the container's resources on the next apply,
 // and fields other managers set (defaults, annotations from other tools) are left alone.
@@ -9,6 +10,7 @@ import type {
   V1Deployment,
   V1ObjectMeta,
   V1OwnerReference,
+  V1PodDisruptionBudget,
   V1ResourceRequirements,
   V1Service,
 } from '@kubernetes/client-node';
@@ -175,5 +177,20 @@ export function toService(webApp: DefaultedWebApp): V1Service {
       selector: selectorLabels(webApp),
       ports: [{ name: PORT_NAME, port: spec.service.port, targetPort: spec.port, protocol: 'TCP' }],
     },
+  };
+}
+
+/**
+ * The PodDisruptionBudget `<name>` for a WebApp with more than one replica: a voluntary disruption
+ * (a node drain) may take at most one of its pods at a time. None for one replica or zero, where it
+ * would block a drain forever; the reconciler deletes one that is no longer wanted.
+ */
+export function toPodDisruptionBudget(webApp: DefaultedWebApp): V1PodDisruptionBudget | undefined {
+  if (webApp.spec.replicas <= 1) return undefined;
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: childMetadata(webApp, nameOf(webApp)),
+    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(webApp) } },
   };
 }

@@ -1,5 +1,7 @@
 // The operator half against the real apiserver: a real Shipshape process reconciles WebApps into
-// a Deployment, a Service and a ConfigMap and keeps them that way.
+// a Deployment, a Service, a ConfigMap and (above one replica) a PodDisruptionBudget, and keeps
+// them that way.
+import { PolicyV1Api } from '@kubernetes/client-node';
 import t from 'tap';
 import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
 import { useNamespace } from '../helpers/control-plane.ts';
@@ -93,6 +95,41 @@ t.test('changing replicas, image and env updates the children; env rolls the pod
     return cm.data?.GREETING === 'bonjour' && now !== hash && d;
   });
   t.not(third.spec?.template.metadata?.annotations?.['shipshape.dev/config-hash'], hash, 'the hash changed');
+});
+
+t.test('more than one replica gets a PodDisruptionBudget (maxUnavailable 1); scaling to one removes it', async (t) => {
+  const ns = await useNamespace(t, kc);
+  const policy = kc.makeApiClient(PolicyV1Api);
+  await createWebApp(ns, 'shop', spec);
+  const { webApp } = await converged(ns, 'shop');
+  const pdb = await eventually('the PodDisruptionBudget', () =>
+    policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'shop' }),
+  );
+  t.equal(pdb.spec?.maxUnavailable, 1);
+  t.same(pdb.spec?.selector?.matchLabels, { 'app.kubernetes.io/name': 'shop', 'app.kubernetes.io/instance': 'shop' });
+  t.match(pdb.metadata?.ownerReferences, [
+    { kind: 'WebApp', name: 'shop', uid: webApp.metadata.uid, controller: true },
+  ]);
+  // The disruption controller (kube-controller-manager) reads it against the Deployment's pods.
+  const counted = await eventually('the disruption controller counts the pods', async () => {
+    const read = await policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'shop' });
+    return read.status?.expectedPods === 2 && read;
+  });
+  t.equal(counted.status?.expectedPods, 2, 'it covers the two replicas');
+  await patchSpec(ns, 'shop', { replicas: 1 });
+  await eventually('the PodDisruptionBudget is gone', () =>
+    policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'shop' }).then(
+      () => false,
+      (err: { code?: number }) => err.code === 404,
+    ),
+  );
+  const events = await core.listNamespacedEvent({ namespace: ns });
+  t.ok(
+    events.items.some((e) => e.reason === 'Deleted' && e.message === 'Deleted PodDisruptionBudget shop'),
+    'a Deleted event',
+  );
+  const deployment = await apps.readNamespacedDeployment({ namespace: ns, name: 'shop' });
+  t.equal(deployment.spec?.replicas, 1, 'the Deployment is scaled all the same');
 });
 
 t.test('a Service deleted by hand and a Deployment scaled by hand are restored', async (t) => {

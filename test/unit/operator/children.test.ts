@@ -15,6 +15,7 @@ import {
   toConfigMap,
   toDeployment,
   toOwnerReference,
+  toPodDisruptionBudget,
   toService,
 } from '../../../src/operator/children.ts';
 import { defaultWebApp } from '../../../webhooks/default-webapp.ts';
@@ -156,4 +157,28 @@ t.test('the Service type and ports follow spec.service and spec.port', async (t)
   const service = toService(withSpec(loadWebApp('minimal'), { port: 5000, service: { type: 'NodePort', port: 8081 } }));
   t.equal(service.spec!.type, 'NodePort');
   t.strictSame(service.spec!.ports, [{ name: 'http', port: 8081, targetPort: 5000, protocol: 'TCP' }]);
+});
+
+t.test('a PodDisruptionBudget (maxUnavailable 1, the pods of the Deployment) only above one replica', async (t) => {
+  const full = loadWebApp('full');
+  t.equal(full.spec.replicas, 3);
+  t.strictSame(asJson(toPodDisruptionBudget(full)), {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: {
+      name: full.metadata.name,
+      namespace: full.metadata.namespace,
+      labels: childLabels(full),
+      ownerReferences: [toOwnerReference(full)],
+    },
+    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(full) } },
+  });
+  t.strictSame(
+    toPodDisruptionBudget(full)!.spec!.selector,
+    toDeployment(full, 'h').spec!.selector,
+    'it selects what the Deployment runs',
+  );
+  t.equal(toPodDisruptionBudget(withSpec(full, { replicas: 2 }))?.kind, 'PodDisruptionBudget');
+  t.equal(toPodDisruptionBudget(withSpec(full, { replicas: 1 })), undefined, 'one replica: none');
+  t.equal(toPodDisruptionBudget(withSpec(full, { replicas: 0 })), undefined, 'scaled to zero: none');
 });

@@ -317,10 +317,53 @@ t.test('reconciling an unchanged world records nothing and writes no status: no 
   );
 });
 
+t.test('a PodDisruptionBudget while there is more than one replica: created at 3, deleted back at 1', async (t) => {
+  const cluster = await converged();
+  t.notOk(cluster.children.has('PodDisruptionBudget team-a/web'), 'none for one replica');
+  cluster.editSpec((spec) => (spec.replicas = 3));
+  await cluster.reconcile();
+  t.match(
+    cluster.applied.find((child) => (child as Json).kind === 'PodDisruptionBudget'),
+    {
+      apiVersion: 'policy/v1',
+      metadata: {
+        name: 'web',
+        namespace: 'team-a',
+        ownerReferences: [{ kind: 'WebApp', name: 'web', controller: true }],
+      },
+      spec: {
+        maxUnavailable: 1,
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'web' } },
+      },
+    },
+    'maxUnavailable 1 over the pods of the Deployment',
+  );
+  t.ok(cluster.children.has('PodDisruptionBudget team-a/web'));
+  cluster.clear();
+  cluster.editSpec((spec) => (spec.replicas = 1));
+  await cluster.reconcile();
+  t.ok(cluster.log.includes('delete PodDisruptionBudget web'), 'scaled to one: deleted');
+  t.notOk(cluster.children.has('PodDisruptionBudget team-a/web'));
+  t.strictSame(cluster.events, [
+    'Normal Updated: Updated Deployment web',
+    'Normal Deleted: Deleted PodDisruptionBudget web',
+  ]);
+  cluster.clear();
+  await cluster.reconcile();
+  t.notOk(
+    cluster.log.some((line) => line.startsWith('delete')),
+    'gone: no delete call on the next reconcile',
+  );
+});
+
 t.test('a spec change records Updated only for the children that changed', async (t) => {
   const cases: Array<[string, (spec: Json) => void, string[]]> = [
     ['image', (spec) => (spec.image = 'nginx:1.28'), ['Normal Updated: Updated Deployment web']],
-    ['replicas', (spec) => (spec.replicas = 3), ['Normal Updated: Updated Deployment web']],
+    [
+      'replicas (more than one: a PodDisruptionBudget)',
+      (spec) => (spec.replicas = 3),
+      ['Normal Updated: Updated Deployment web', 'Normal Created: Created PodDisruptionBudget web'],
+    ],
     [
       'service port',
       (spec) => (spec.service = { type: 'ClusterIP', port: 8081 }),
@@ -507,39 +550,47 @@ t.test("the Namespace's max-replicas annotation makes 15 replicas within the lim
   (webApp.spec as Json).replicas = 15;
   const raised = createCluster(webApp, { finalized: true, annotations: { [MAX_REPLICAS]: '20' } });
   t.strictSame(await raised.reconcile(), { requeueAfterMs: RESYNC_MS });
-  t.strictSame(raised.events, CREATED);
+  t.strictSame(raised.events, [...CREATED, 'Normal Created: Created PodDisruptionBudget web']);
   t.match(raised.applied[1], { kind: 'Deployment', spec: { replicas: 15 } });
   t.equal(raised.statuses[0]!.message, '0 of 15 replicas available');
 
   const plain = createCluster(webApp, { finalized: true });
   await plain.reconcile();
   t.match(plain.applied[1], { kind: 'Deployment', spec: { replicas: 15 } }, 'without it: built all the same');
-  t.strictSame(plain.events, [...CREATED, 'Warning LimitExceeded: spec.replicas: 15 exceeds the maximum of 10']);
+  t.strictSame(plain.events, [
+    ...CREATED,
+    'Normal Created: Created PodDisruptionBudget web',
+    'Warning LimitExceeded: spec.replicas: 15 exceeds the maximum of 10',
+  ]);
 });
 
-t.test('deletion removes the Service, Deployment and ConfigMap, then releases the finalizer', async (t) => {
-  const cluster = await converged();
-  cluster.delete();
-  t.strictSame(await cluster.reconcile(), {});
-  t.strictSame(cluster.log, [
-    'delete Service web',
-    'delete Deployment web',
-    'delete ConfigMap web-env',
-    'event Normal Deleted: Deleted the ConfigMap, Deployment and Service of web',
-    'patch',
-  ]);
-  t.strictSame(cluster.patches, [
-    [
-      { op: 'test', path: '/metadata/finalizers/0', value: FINALIZER },
-      { op: 'remove', path: '/metadata/finalizers/0' },
-    ],
-  ]);
-  t.equal(cluster.children.size, 0);
-  t.equal(cluster.webApp, undefined, 'no finalizer left: the API server deletes it');
-  cluster.clear();
-  t.strictSame(await cluster.reconcile(), {});
-  t.strictSame(cluster.log, []);
-});
+t.test(
+  'deletion removes the PodDisruptionBudget, Service, Deployment and ConfigMap, then releases the finalizer',
+  async (t) => {
+    const cluster = await converged();
+    cluster.delete();
+    t.strictSame(await cluster.reconcile(), {});
+    t.strictSame(cluster.log, [
+      'delete PodDisruptionBudget web',
+      'delete Service web',
+      'delete Deployment web',
+      'delete ConfigMap web-env',
+      'event Normal Deleted: Deleted the ConfigMap, Deployment, Service and PodDisruptionBudget of web',
+      'patch',
+    ]);
+    t.strictSame(cluster.patches, [
+      [
+        { op: 'test', path: '/metadata/finalizers/0', value: FINALIZER },
+        { op: 'remove', path: '/metadata/finalizers/0' },
+      ],
+    ]);
+    t.equal(cluster.children.size, 0);
+    t.equal(cluster.webApp, undefined, 'no finalizer left: the API server deletes it');
+    cluster.clear();
+    t.strictSame(await cluster.reconcile(), {});
+    t.strictSame(cluster.log, []);
+  },
+);
 
 t.test('deletion ends when the children are already gone, and over a lowered limit', async (t) => {
   const cluster = await converged();
@@ -574,7 +625,9 @@ t.test('an invalid WebApp is still cleaned up on deletion', async (t) => {
   cluster.editSpec((spec) => (spec.image = 'Not A Ref'));
   cluster.delete();
   await cluster.reconcile();
-  t.strictSame(cluster.events, ['Normal Deleted: Deleted the ConfigMap, Deployment and Service of web']);
+  t.strictSame(cluster.events, [
+    'Normal Deleted: Deleted the ConfigMap, Deployment, Service and PodDisruptionBudget of web',
+  ]);
   t.equal(cluster.children.size, 0);
   t.equal(cluster.webApp, undefined);
 });
@@ -585,7 +638,11 @@ t.test('a failed delete keeps the finalizer, so deletion is retried', async (t) 
   const err = new Error('etcdserver: request timed out');
   cluster.fail('delete Deployment web', err);
   await t.rejects(cluster.reconcile(), err);
-  t.strictSame(cluster.log, ['delete Service web', 'delete Deployment web'], 'no Deleted event, no patch');
+  t.strictSame(
+    cluster.log,
+    ['delete PodDisruptionBudget web', 'delete Service web', 'delete Deployment web'],
+    'no Deleted event, no patch',
+  );
   t.strictSame((cluster.webApp!.metadata as Json).finalizers, [FINALIZER]);
 });
 
