@@ -7,7 +7,9 @@
 // create or update carries the object (requestObject, at level Request or RequestResponse); a
 // patch is applied to the WebApp as the log last showed it (the responseObject of its previous
 // write, so RequestResponse is needed for patches). The update's oldObject is that same stored
-// object, so ratcheting applies as it did. Dry runs are not replayed: nothing was stored.
+// object, so ratcheting applies as it did. Not replayed: dry runs (nothing was stored) and writes
+// that failed for another reason than an admission webhook (a 409 Conflict, the apiserver's own
+// validation): they were refused whatever the settings.
 import { API_GROUP, WEBAPP_PLURAL } from '../constants.ts';
 import { type JsonPatchOperation, applyJsonPatch } from '../json/json-patch.ts';
 import { type JsonObject, isPlainObject } from '../json/json.ts';
@@ -75,7 +77,11 @@ export function parseAuditLog(text: string, source: string): { events: AuditEven
   return { events, errors };
 }
 
-/** What the apiserver answered then: denied by admission (a webhook or 422 Invalid), or failed. */
+/**
+ * What the apiserver answered then: denied by an admission webhook, or failed for another reason
+ * (a conflict, a missing object, its own validation), which is not replayed: the write was refused
+ * whatever the settings.
+ */
 export type Then = { denied: boolean; failed: boolean; reasons: string[] };
 
 export type Replayed = {
@@ -96,7 +102,6 @@ export function toThen(event: AuditEvent): Then {
   const message = event.message ?? `HTTP ${event.code}`;
   const webhook = WEBHOOK_DENIAL.exec(message);
   if (webhook) return { denied: true, failed: false, reasons: toReasons(message.slice(webhook[0].length)) };
-  if (event.code === 422) return { denied: true, failed: false, reasons: [message] };
   return { denied: false, failed: true, reasons: [message] };
 }
 
@@ -144,6 +149,11 @@ export async function replayAuditEvents(
       skipped.push({ event, why: 'a dry run' });
       continue;
     }
+    const then = toThen(event);
+    if (then.failed) {
+      skipped.push({ event, why: `failed then for another reason than admission (HTTP ${event.code})` });
+      continue;
+    }
     const old = event.verb === 'create' ? undefined : stored.get(key);
     const object = rebuild(event, old);
     if (typeof object === 'string') {
@@ -157,7 +167,7 @@ export async function replayAuditEvents(
       operation: event.verb === 'create' ? 'CREATE' : 'UPDATE',
       oldUnknown: event.verb !== 'create' && !old,
       now: { denied: !review.allowed, reasons: review.allowed ? [] : review.reasons },
-      then: toThen(event),
+      then,
     });
     // Without a responseObject (level Request), the object as sent stands in for the stored one.
     if (event.code < 300 && !isPlainObject(event.responseObject)) stored.set(key, review.object);

@@ -67,6 +67,16 @@ const lines = [
     requestObject: webApp('dry', 9),
   }),
   event('patch', 'unseen', { requestObject: { spec: { replicas: 2 } } }),
+  event('update', 'web', {
+    requestObject: storedAs('web', 9),
+    responseStatus: {
+      metadata: {},
+      status: 'Failure',
+      reason: 'Conflict',
+      code: 409,
+      message: 'the object has been modified',
+    },
+  }),
   event('patch', 'web', {
     requestObject: [{ op: 'add', path: '/metadata/finalizers', value: ['shipshape.dev/finalizer'] }],
     user: { username: 'system:serviceaccount:shipshape-system:shipshape' },
@@ -82,10 +92,10 @@ const text = `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{"kind":"Event"
 
 t.test('parse: webapps events at ResponseComplete; bad lines are errors with their line', async (t) => {
   const { events, errors } = parseAuditLog(text, 'audit.log');
-  t.equal(events.length, 8, 'the get counts for nothing but is parsed; configmaps and RequestReceived are not');
+  t.equal(events.length, 9, 'the get counts for nothing but is parsed; configmaps and RequestReceived are not');
   t.strictSame(
     errors.map((e) => [e.source, e.line]),
-    [['audit.log', 11]],
+    [['audit.log', 12]],
   );
   t.equal(events.find((e) => e.name === 'dry')?.dryRun, true);
 });
@@ -100,6 +110,7 @@ t.test('replay with max-replicas 5: counts, reasons, namespaces, users, times be
   t.strictSame(report.skipped, {
     'a dry run': 1,
     'a patch of a WebApp the log has not shown before (level RequestResponse needed)': 1,
+    'failed then for another reason than admission (HTTP 409)': 1,
   });
   t.equal(report.wouldDeny.count, 2, 'the patch to 6 and the create of 12, under enforcement though the setting warns');
   t.strictSame(
