@@ -15,7 +15,7 @@ export type EventSubject = {
   metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
 };
 
-type Seen = { name: string; namespace: string; count: number; first: string; lastMs: number };
+type Seen = { name: string; namespace: string; count: number; lastMs: number };
 
 export function createEventRecorder(
   kc: KubeConfig,
@@ -85,7 +85,7 @@ export function createEventRecorder(
           reportingInstance: options.host,
         },
       });
-      seen.set(key, { name, namespace, count: 1, first: now.toISOString(), lastMs: now.getTime() });
+      seen.set(key, { name, namespace, count: 1, lastMs: now.getTime() });
       if (seen.size > 10_000) seen.delete(seen.keys().next().value!);
     } catch (err) {
       if (previous) seen.delete(key);
@@ -95,8 +95,6 @@ export function createEventRecorder(
 
   return {
     record,
-    /** Resolves once every queued Event has been sent (or failed). */
-    flush: () => tail,
     /** Drops queued Events and records no more: an ex-leader must not keep writing. */
     close: () => {
       closed = true;

@@ -111,6 +111,18 @@ export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promi
       } catch (err) {
         const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
         ctx.events.record(subject, 'Warning', 'ApplyFailed', message);
+        // Visible in status too (Degraded, ApplyFailed) until an apply succeeds. A status write that
+        // fails as well must not hide the apply's error, which the controller retries with backoff.
+        const failed = computeStatus({
+          webApp: { ...webApp, status: subject.status },
+          observed: fromDeployment(deployment),
+          applyError: message,
+          ...(desired.limitExceeded !== undefined && { limitExceeded: desired.limitExceeded }),
+          now: ctx.now(),
+        });
+        if (!statusEqual(subject.status, failed)) {
+          await ctx.writeStatus(namespace, name, failed, subject.metadata?.uid).catch(() => {});
+        }
         throw err;
       }
       const status = computeStatus({

@@ -196,6 +196,10 @@ function createCluster(webApp: Json | undefined, options: ClusterOptions = {}) {
     fail(line: string, err: unknown) {
       failures.set(line, err);
     },
+    /** The call `line` succeeds again. */
+    heal(line: string) {
+      failures.delete(line);
+    },
   };
 }
 
@@ -658,8 +662,36 @@ t.test('a failed apply records a Warning with the first line of the error and re
     'event Normal Created: Created ConfigMap web-env',
     'apply Deployment web',
     'event Warning ApplyFailed: deployments.apps "web" is forbidden: exceeded quota: compute',
+    'status',
   ]);
-  t.strictSame(cluster.statuses, [], 'no status claiming the children are applied');
+  // The failure is in status too, never a status claiming the children are applied.
+  t.equal(cluster.statuses.length, 1);
+  const [status] = cluster.statuses;
+  const message = 'deployments.apps "web" is forbidden: exceeded quota: compute';
+  t.equal(status!.phase, 'Failed');
+  t.equal(status!.message, message);
+  t.match(status!.conditions, [
+    { type: 'Ready', status: 'False', reason: 'ApplyFailed', message },
+    { type: 'Progressing' },
+    { type: 'Degraded', status: 'True', reason: 'ApplyFailed', message },
+    { type: 'WithinLimits', status: 'True' },
+  ]);
+  cluster.clear();
+  cluster.heal('apply Deployment web');
+  await cluster.reconcile();
+  t.match(
+    cluster.statuses[0]!.conditions,
+    [{ type: 'Ready' }, { type: 'Progressing' }, { type: 'Degraded', status: 'False', reason: 'AsExpected' }],
+    'the next successful apply clears it',
+  );
+});
+
+t.test('a status write that fails after a failed apply does not hide the apply error', async (t) => {
+  const cluster = createCluster(load('minimal.yaml'), { finalized: true });
+  const err = new Error('the apply failed');
+  cluster.fail('apply Deployment web', err);
+  cluster.fail('status', new Error('the status write failed too'));
+  await t.rejects(cluster.reconcile(), err);
 });
 
 t.test('a failure that is not an Error is reported as text', async (t) => {
