@@ -9,6 +9,7 @@ import { FINALIZER } from '../constants.ts';
 import { defaultWebApp } from '../../webhooks/default-webapp.ts';
 import type { JsonPatchOperation } from '../json/json-patch.ts';
 import { formatViolation, toInvalidMessage } from '../../webhooks/check-webapp.ts';
+import { applyEnforcement, enforcementOf } from '../../webhooks/enforcement.ts';
 import { validateWebApp } from '../../webhooks/validate-webapp.ts';
 import { CHILD_KINDS, describeKinds } from './child-kinds.ts';
 import { finalizer } from './finalizer.ts';
@@ -21,23 +22,32 @@ import {
   statusEqual,
 } from './status.ts';
 
+/** The end of a LimitExceeded message in a namespace in `warn` enforcement. */
+const WARN_ENFORCEMENT_NOTE =
+  'admitted under warn enforcement: under enforce, a create or a change of these values is denied';
+
 type Desired = {
   /** What the limits say, when the spec exceeds one; the children are built all the same. */
   limitExceeded?: string;
 } & ({ invalid: string } | { invalid?: undefined; webApp: DefaultedWebApp });
 
 /**
- * The spec the children are built from: the webhook's own policies, called on the object. A
- * violation of a configurable limit is reported but does not stop the build; any other means the
- * spec cannot be built.
+ * The spec the children are built from: the webhook's own policies, called on the object, in the
+ * namespace's enforcement mode. A violation of a configurable limit is reported but does not stop
+ * the build (in `warn`, saying it was admitted by the mode); any other means the spec cannot be
+ * built.
  */
 function desiredWebApp(raw: Record<string, unknown>, namespace: string, name: string, ctx: ReconcileContext): Desired {
   const policy = { config: ctx.policyConfig, namespaceAnnotations: ctx.namespaceAnnotations(namespace), name };
   const defaulted = defaultWebApp(raw, policy);
-  const { violations } = validateWebApp(defaulted, undefined, policy);
-  const limits = violations.filter((v) => v.limit);
+  const { violations, wouldDeny } = applyEnforcement(
+    validateWebApp(defaulted, undefined, policy),
+    enforcementOf(policy),
+  );
+  const limits = [...violations.filter((v) => v.limit), ...wouldDeny];
   const broken = violations.filter((v) => !v.limit);
-  const exceeded = limits.length ? { limitExceeded: limits.map(formatViolation).join('; ') } : {};
+  const warned = wouldDeny.length ? `; ${WARN_ENFORCEMENT_NOTE}` : '';
+  const exceeded = limits.length ? { limitExceeded: `${limits.map(formatViolation).join('; ')}${warned}` } : {};
   if (broken.length) return { invalid: toInvalidMessage(defaulted, name, broken), ...exceeded };
   return { webApp: toDefaultedWebApp(webAppSchema.parse(defaulted)), ...exceeded };
 }

@@ -218,7 +218,8 @@ t.test(
     t.match(condition, {
       status: 'False',
       reason: 'LimitExceeded',
-      message: 'spec.replicas: 12 exceeds the maximum of 10; spec.port: 80 is below the minimum of 1024',
+      message:
+        'spec.replicas: 12 exceeds the maximum of 10; spec.port: 80 is below the minimum of 1024; admitted under warn enforcement: under enforce, a create or a change of these values is denied',
     });
     const deployment = await eventually(
       'reconciled all the same',

@@ -549,6 +549,28 @@ t.test(
   },
 );
 
+t.test(
+  'in a warn namespace: reconciled, WithinLimits False says the mode admitted it; enforce as before',
+  async (t) => {
+    const cluster = await converged();
+    cluster.editSpec((spec) => (spec.replicas = 3));
+    await cluster.reconcile();
+    cluster.clear();
+    cluster.setAnnotations({ [MAX_REPLICAS]: '2', 'shipshape.dev/enforcement': 'warn' });
+    t.strictSame(await cluster.reconcile(), { requeueAfterMs: RESYNC_MS }, 'converged as usual');
+    const warned = `${OVER_2}; admitted under warn enforcement: under enforce, a create or a change of these values is denied`;
+    t.strictSame(cluster.log, ['status', `event Warning LimitExceeded: ${warned}`]);
+    t.equal(condition(cluster.statuses[0], 'WithinLimits'), `False LimitExceeded: ${warned}`);
+    t.match(cluster.children.get('Deployment team-a/web')!.body, { spec: { replicas: 3 } });
+
+    cluster.clear();
+    cluster.setAnnotations({ [MAX_REPLICAS]: '2', 'shipshape.dev/enforcement': 'enforce' });
+    await cluster.reconcile();
+    t.equal(condition(cluster.statuses[0], 'WithinLimits'), `False LimitExceeded: ${OVER_2}`);
+    t.strictSame(cluster.events, [`Warning LimitExceeded: ${OVER_2}`]);
+  },
+);
+
 t.test("the Namespace's max-replicas annotation makes 15 replicas within the limits", async (t) => {
   const webApp = load('minimal.yaml');
   (webApp.spec as Json).replicas = 15;
