@@ -9,7 +9,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { API_GROUP, API_VERSION, WEBAPP_KIND, WEBAPP_PLURAL } from '../src/constants.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { serverSideApply } from '../src/kube/apply.ts';
-import { configHash, toConfigMap, toDeployment, toService } from '../src/operator/children.ts';
+import { CHILD_KINDS } from '../src/operator/child-kinds.ts';
 import { DEFAULTS, type DefaultedSpec, type DefaultedWebApp } from '../src/api/defaults.ts';
 
 const { values } = parseArgs({
@@ -38,9 +38,10 @@ async function baseline(kc: KubeConfig, namespace: string): Promise<number> {
       metadata: { name: `app-${i}`, namespace, uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` },
       spec: { image: 'nginx:1.27', ...(structuredClone(DEFAULTS) as Omit<DefaultedSpec, 'image'>) },
     };
-    const configMap = toConfigMap(webApp);
-    for (const child of [configMap, toDeployment(webApp, configHash(configMap)), toService(webApp)]) {
-      await serverSideApply(kc, child as never);
+    // The children the operator would apply (CHILD_KINDS), applied directly.
+    for (const { build } of CHILD_KINDS) {
+      const child = build(webApp);
+      if (child) await serverSideApply(kc, child as never);
     }
   });
   return (performance.now() - started) / 1000;

@@ -7,12 +7,8 @@
 // measured against kube-apiserver 1.37 (test/integration/cli-server-parity.test.ts). The
 // apiserver's order of several errors follows Go map iteration and varies between requests; ours
 // follows the schema.
+import { type JsonObject, isObject } from '../json/json.ts';
 import type { OpenApiSchema } from './crd.ts';
-
-type JsonObject = Record<string, unknown>;
-
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;

@@ -6,12 +6,8 @@
 import { parseDocument } from 'yaml';
 import { ConfigError, parseConfig, toPolicyConfig } from '../config/config.ts';
 import { SETTINGS } from '../config/settings.ts';
+import { isObject } from '../json/json.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
-
-type JsonObject = Record<string, unknown>;
-
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A YAML scalar or a list of them (denied-ports: [9090, 9443]) as the string a variable holds. */
 function toText(value: unknown): string | undefined {

@@ -5,8 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { type Document, LineCounter, isMap, isSeq, parseAllDocuments } from 'yaml';
-
-export type JsonObject = Record<string, unknown>;
+import { type JsonObject, isObject } from '../json/json.ts';
 
 export type ManifestDocument = {
   /** The path as given, or "stdin". */
@@ -30,9 +29,6 @@ export type Manifests = { documents: ManifestDocument[]; errors: ManifestError[]
 /** `-f -` reads stdin. */
 export const STDIN = '-';
 export const MANIFEST_EXTENSIONS: readonly string[] = ['.yaml', '.yml', '.json'];
-
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';

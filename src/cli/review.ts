@@ -20,9 +20,8 @@ import {
 import { type OpenApiSchema, toWebAppCrd } from '../api/crd.ts';
 import { unknownFields, validateCustomResource } from '../api/schema-validation.ts';
 import { type JsonPatchOperation, applyJsonPatch } from '../json/json-patch.ts';
+import type { JsonObject } from '../json/json.ts';
 import { CliError } from './cli-error.ts';
-
-type JsonObject = Record<string, unknown>;
 
 export type ReviewTarget = {
   object: JsonObject;

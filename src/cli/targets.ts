@@ -2,7 +2,8 @@
 // namespace (or the default one), or an UPDATE when the --old documents hold the same WebApp;
 // anything else is skipped with the reason, never dropped silently.
 import { WEBAPP_API_VERSION, WEBAPP_KIND } from '../constants.ts';
-import type { JsonObject, ManifestDocument } from './load-manifests.ts';
+import type { JsonObject } from '../json/json.ts';
+import type { ManifestDocument } from './load-manifests.ts';
 import type { ReviewTarget } from './review.ts';
 
 export type Planned = {

@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { toKubeconfigYaml } from '../kube/kubeconfig.ts';
 import { findFreePort } from '../net/free-port.ts';
@@ -17,6 +16,7 @@ import { type CertificateAuthority, createCertificateAuthority } from '../pki/ce
 import { type ControlPlaneAssets, resolveAssets } from './assets.ts';
 import { createProcessWatchdog } from './process-watchdog.ts';
 import { type ManagedProcess, startProcess } from '../runtime/child-process.ts';
+import { PollTimeoutError, pollUntil } from '../runtime/poll.ts';
 import { startClusterControllers } from './cluster-controllers.ts';
 import { HarnessError } from './harness-error.ts';
 
@@ -353,11 +353,10 @@ async function binaryVersion(path: string): Promise<string> {
 }
 
 async function waitFor(check: () => Promise<boolean>, proc: ManagedProcess, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!proc.isRunning()) throw new Error(`${proc.name} exited (${await proc.exited}) before ${what} was ready`);
-    if (await check()) return;
-    await sleep(200);
-  }
-  throw new HarnessError('CP_NOT_READY', `${what} not ready after ${timeoutMs} ms`);
+  const giveUp = async () =>
+    proc.isRunning() ? undefined : new Error(`${proc.name} exited (${await proc.exited}) before ${what} was ready`);
+  await pollUntil(what, check, { timeoutMs, intervalMs: 200, giveUp }).catch((err: unknown) => {
+    if (!(err instanceof PollTimeoutError)) throw err;
+    throw new HarnessError('CP_NOT_READY', `${what} not ready after ${timeoutMs} ms`, { cause: err.cause });
+  });
 }

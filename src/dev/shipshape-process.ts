@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type ManagedProcess, startProcess } from '../runtime/child-process.ts';
 import { findFreePort } from '../net/free-port.ts';
 import { probeStatus } from '../net/probe-status.ts';
-import { sleep } from '../runtime/sleep.ts';
+import { PollTimeoutError, pollUntil } from '../runtime/poll.ts';
 import type { DevCertificates } from './dev-certificates.ts';
 
 const mainPath = fileURLToPath(new URL('../main.ts', import.meta.url));
@@ -60,13 +60,20 @@ export async function startShipshapeProcess(options: ShipshapeProcessOptions): P
     : ['--import', telemetryRegister, mainPath];
   const proc = await startProcess(options.podName, process.execPath, args, options.logPath, { env });
   const baseUrl = `https://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-  while (Date.now() < deadline) {
-    if (!proc.isRunning()) throw new Error(`${options.podName} exited (${await proc.exited}):\n${await proc.tail()}`);
-    const ready = (await probeStatus(`${baseUrl}/readyz`, { ca: options.certs.caPem, ...options.probeClient })) === 200;
-    if (ready) return { ...proc, port, baseUrl, metricsPort };
-    await sleep(100);
+  const giveUp = async () =>
+    proc.isRunning() ? undefined : new Error(`${options.podName} exited (${await proc.exited}):\n${await proc.tail()}`);
+  const ready = async () =>
+    (await probeStatus(`${baseUrl}/readyz`, { ca: options.certs.caPem, ...options.probeClient })) === 200;
+  try {
+    await pollUntil(`${options.podName} ready`, ready, {
+      timeoutMs: options.readyTimeoutMs ?? 30_000,
+      intervalMs: 100,
+      giveUp,
+    });
+  } catch (err) {
+    if (!(err instanceof PollTimeoutError)) throw err;
+    await proc.stop();
+    throw new Error(`${options.podName} not ready within the timeout:\n${await proc.tail()}`, { cause: err });
   }
-  await proc.stop();
-  throw new Error(`${options.podName} not ready within the timeout:\n${await proc.tail()}`);
+  return { ...proc, port, baseUrl, metricsPort };
 }

@@ -5,21 +5,29 @@ import { sleep } from './sleep.ts';
 
 export class PollTimeoutError extends CodedError<'POLL_TIMEOUT'> {}
 
-export type PollOptions = { timeoutMs: number; intervalMs: number };
+export type PollOptions = {
+  timeoutMs: number;
+  intervalMs: number;
+  /** Asked before each attempt; an error it returns ends the wait at once (a process that exited). */
+  giveUp?: () => Promise<Error | undefined>;
+};
 
 /**
  * Calls `check` every `intervalMs` until it returns something other than undefined or false, and
  * resolves with that. A throw counts as "not yet". After `timeoutMs` it rejects with a
- * PollTimeoutError naming `what`, whose cause is the last error `check` threw.
+ * PollTimeoutError naming `what`, whose cause is the last error `check` threw; earlier with the
+ * error `giveUp` returns, when it returns one.
  */
 export async function pollUntil<T>(
   what: string,
   check: () => Promise<T | undefined | false>,
-  { timeoutMs, intervalMs }: PollOptions,
+  { timeoutMs, intervalMs, giveUp }: PollOptions,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
+    const fatal = await giveUp?.();
+    if (fatal) throw fatal;
     try {
       const value = await check();
       if (value !== undefined && value !== false) return value;

@@ -39,3 +39,21 @@ t.test('times out with POLL_TIMEOUT, naming what, with the last error as the cau
   });
   t.equal((err as Error).cause, last);
 });
+
+t.test('giveUp ends the wait at once with its error (a process that exited), before the timeout', async (t) => {
+  const exited = new Error('etcd exited (1) before etcd was ready');
+  let checks = 0;
+  let alive = 2;
+  const started = Date.now();
+  const err = await pollUntil(
+    'etcd',
+    async () => {
+      checks++;
+      return false;
+    },
+    { timeoutMs: 5_000, intervalMs: 5, giveUp: async () => (alive-- > 0 ? undefined : exited) },
+  ).catch((e: unknown) => e);
+  t.equal(err, exited);
+  t.equal(checks, 2, 'asked before each attempt');
+  t.ok(Date.now() - started < 1_000, 'without waiting out the timeout');
+});
