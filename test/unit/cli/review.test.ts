@@ -14,8 +14,7 @@ import { applyJsonPatch } from '../../../src/json/json-patch.ts';
 import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
 import { validateWebApp } from '../../../webhooks/validate-webapp.ts';
 import { loadFixtures, toContext, toRequest } from '../webhooks/request.ts';
-
-type JsonObject = Record<string, unknown>;
+import type { JsonObject } from '../../../src/json/json.ts';
 
 const fixtures = readdirSync(new URL('../../fixtures/webapps/', import.meta.url)).map((f) => f.replace(/\.yaml$/, ''));
 const config = { limits: DEFAULT_LIMITS, defaultResources: { requests: { cpu: '100m' }, limits: { memory: '1Gi' } } };

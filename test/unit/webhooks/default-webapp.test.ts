@@ -5,11 +5,10 @@ import { withDefaulter } from '../../../src/admission/policy-adapters.ts';
 import { DEFAULTS } from '../../../src/api/defaults.ts';
 import { defaultWebApp } from '../../../webhooks/default-webapp.ts';
 import { type ContextOptions, loadFixture, loadFixtures, toContext, toRequest } from './request.ts';
+import type { JsonObject } from '../../../src/json/json.ts';
 
 /** The mutating policy as the webhook serves it (withDefaulter), on an AdmissionRequest. */
 const mutateReview = withDefaulter(defaultWebApp);
-
-type JsonObject = Record<string, unknown>;
 
 function mutate(object: JsonObject | null, options: ContextOptions = {}, request = toRequest(object)) {
   const decision = mutateReview(request, toContext(options));

@@ -7,8 +7,7 @@ import { type AdmissionRequest, admissionRequestSchema } from '../../../src/admi
 import { API_GROUP, API_VERSION, WEBAPP_KIND, WEBAPP_PLURAL } from '../../../src/constants.ts';
 import { DEFAULT_LIMITS, type Limits, type PolicyConfig } from '../../../webhooks/limits.ts';
 import type { PolicyContext } from '../../../webhooks/policy.ts';
-
-type JsonObject = Record<string, unknown>;
+import type { JsonObject } from '../../../src/json/json.ts';
 
 const FIXTURES = new URL('../../fixtures/webapps/', import.meta.url);
 

@@ -2,8 +2,7 @@
 import t from 'tap';
 import { loadFixture } from './request.ts';
 import { fullWith, NO_REQUESTS, validate, violations } from './validation.ts';
-
-type JsonObject = Record<string, unknown>;
+import type { JsonObject } from '../../../src/json/json.ts';
 
 const DNS_1035 =
   "must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit, at most 63 characters)";

@@ -3,8 +3,7 @@ import type { AdmissionDecision } from '../../../src/admission/decision.ts';
 import { withValidator } from '../../../src/admission/policy-adapters.ts';
 import { validateWebApp } from '../../../webhooks/validate-webapp.ts';
 import { type ContextOptions, loadFixture, type RequestOptions, toContext, toRequest } from './request.ts';
-
-type JsonObject = Record<string, unknown>;
+import type { JsonObject } from '../../../src/json/json.ts';
 
 export const NO_REQUESTS = 'spec.resources.requests: none set; the scheduler cannot place pods well';
 
