@@ -4,7 +4,9 @@
 // server (`npm start`, the image) and for the TypeScript sources (the dev loop), each started
 // `--starts` times with the Lease free (the previous process released it on SIGTERM); the memory
 // figures are of the compiled server. Next to them, the RSS of the bare `node:https` baseline
-// (bench/bare-webhook.ts) idle. Prints figures and a final `RESULT <json>` line.
+// (bench/bare-webhook.ts) idle. Every Shipshape process gets the Deployment's NODE_OPTIONS
+// (src/manifests/deployment.ts: the old-space limit), as in a cluster. Prints figures and a final
+// `RESULT <json>` line.
 //
 // Start: the kernel's start time of the process (/proc/<pid>/stat); serving TLS: Fastify's
 // "Server listening" line, holding the Lease: "became the leader" (log level info, pino's epoch
@@ -22,6 +24,7 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node'
 import { API_GROUP, API_VERSION, VALIDATE_PATH, WEBAPP_KIND, WEBAPP_PLURAL } from '../src/constants.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { registerWebhooks } from '../src/dev/install.ts';
+import { NODE_OPTIONS } from '../src/manifests/deployment.ts';
 import { type ShipshapeProcess, startShipshapeProcess } from '../src/dev/shipshape-process.ts';
 import { sleep } from '../src/runtime/sleep.ts';
 import { webAppCreateReview } from './admission-review.ts';
@@ -80,7 +83,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 execFileSync('bash', [new URL('setup.sh', import.meta.url).pathname], { stdio: 'inherit' });
-console.log('footprint benchmark: building the compiled server ...');
+console.log(
+  `footprint benchmark: NODE_OPTIONS=${shipshapeEnv.NODE_OPTIONS ?? NODE_OPTIONS}; building the compiled server ...`,
+);
 const compiledDir = buildCompiled();
 const env = await startDevEnvironment({ nodes: 0, env: { SHIPSHAPE_LOG_LEVEL: 'warn' } });
 const running: { stop(): Promise<void> }[] = [];
@@ -95,7 +100,7 @@ try {
       certs: env.certs,
       podName,
       logPath: join(env.cp.dir, `${podName}.log`),
-      env: { SHIPSHAPE_LOG_LEVEL: 'info', ...shipshapeEnv },
+      env: { SHIPSHAPE_LOG_LEVEL: 'info', NODE_OPTIONS, ...shipshapeEnv },
       ...(mode === 'compiled' && { compiledDir }),
     });
     running.push(proc);
@@ -213,6 +218,7 @@ try {
     `RESULT ${JSON.stringify({
       benchmark: 'footprint',
       starts,
+      node_options: shipshapeEnv.NODE_OPTIONS ?? NODE_OPTIONS,
       shipshape_env: shipshapeEnv,
       startup: summary,
       bare_node_idle_rss_mib: r1(bareRss),
