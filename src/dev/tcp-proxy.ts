@@ -21,7 +21,9 @@ export async function startTcpProxy(targets: () => Target[], port = 0): Promise<
   const dial = (client: Socket, candidates: Target[]) => {
     const target = candidates.shift();
     if (!target) return client.destroy();
-    const upstream = connect(target.port, target.host);
+    // noDelay on both sides, as a Service's kube-proxy path has no Nagle delay of its own: without
+    // it a small write that follows another waits for the peer's delayed ACK (~40 ms on Linux).
+    const upstream = connect({ port: target.port, host: target.host, noDelay: true });
     upstream.once('error', () => {
       upstreams.delete(upstream);
       // Refused before any byte was exchanged: try the next target.
@@ -42,6 +44,7 @@ export async function startTcpProxy(targets: () => Target[], port = 0): Promise<
 
   const server: Server = createServer((client) => {
     clients.add(client);
+    client.setNoDelay(true);
     client.once('close', () => clients.delete(client));
     client.on('error', () => {});
     if (forwarding)
