@@ -46,7 +46,9 @@ const ExportRequest = root.lookupType('ExportTraceServiceRequest');
 type Decoded = {
   resourceSpans?: {
     resource?: { attributes?: { key: string; value?: { stringValue?: string } }[] };
-    scopeSpans?: { spans?: { traceId: Buffer; spanId: Buffer; parentSpanId?: Buffer; name: string; kind?: number }[] }[];
+    scopeSpans?: {
+      spans?: { traceId: Buffer; spanId: Buffer; parentSpanId?: Buffer; name: string; kind?: number }[];
+    }[];
   }[];
 };
 
