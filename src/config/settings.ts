@@ -75,6 +75,12 @@ export const SETTINGS: readonly Setting[] = [
     3 * 1024 * 1024,
     'Largest AdmissionReview accepted, in bytes',
   ),
+  setting(
+    'requestTimeoutSeconds',
+    'SHIPSHAPE_REQUEST_TIMEOUT_SECONDS',
+    10,
+    'Deadline of the TLS handshake, then of each whole request; slower clients are cut off',
+  ),
   setting('minReplicas', 'SHIPSHAPE_MIN_REPLICAS', DEFAULT_LIMITS.minReplicas, 'Smallest spec.replicas admitted'),
   setting('maxReplicas', 'SHIPSHAPE_MAX_REPLICAS', DEFAULT_LIMITS.maxReplicas, 'Largest spec.replicas admitted'),
   setting('minPort', 'SHIPSHAPE_MIN_PORT', DEFAULT_LIMITS.minPort, 'Smallest spec.port admitted'),
@@ -122,6 +128,18 @@ export const SETTINGS: readonly Setting[] = [
     'SHIPSHAPE_SERVICE_ACCOUNT_DIR',
     '/var/run/secrets/kubernetes.io/serviceaccount',
     'In-cluster configuration: the folder of the service account token and ca.crt',
+  ),
+  setting(
+    'shutdownDelaySeconds',
+    'SHIPSHAPE_SHUTDOWN_DELAY_SECONDS',
+    0,
+    'On SIGTERM, keep serving this long before the listener closes (Service endpoints update meanwhile)',
+  ),
+  setting(
+    'shutdownTimeoutSeconds',
+    'SHIPSHAPE_SHUTDOWN_TIMEOUT_SECONDS',
+    20,
+    'After the delay, the longest a shutdown waits for its parts before the process exits anyway',
   ),
   setting('logLevel', 'SHIPSHAPE_LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or trace'),
 ];

@@ -9,6 +9,7 @@ import { ADMISSION_ROUTES } from '../admission/routes.ts';
 import { type KeyPair, toSecureContextOptions } from '../tls/key-pair.ts';
 import type { AdmissionHooks } from './admission-hooks.ts';
 import { admissionPlugin } from './admission-plugin.ts';
+import { closeConnectionWhileDraining } from './connection-drain.ts';
 import { type ReadinessCheck, healthPlugin } from './health-plugin.ts';
 
 export type ServerDeps = {
@@ -19,11 +20,22 @@ export type ServerDeps = {
   namespaceAnnotations(namespace: string): Record<string, string> | undefined;
   readiness: ReadinessCheck[];
   bodyLimit: number;
+  /**
+   * A client must finish its TLS handshake, then send its whole request (headers and body), each
+   * within this; slower ones get 408 or are disconnected. Default 10 s.
+   */
+  requestTimeoutMs?: number;
   /** What observes each AdmissionReview (src/telemetry/admission-telemetry.ts); default: logs only. */
   admissionHooks?: AdmissionHooks;
+  /** True once the process is shutting down: answers then close their connection. */
+  draining?: () => boolean;
 };
 
+/** Twice the webhooks' timeoutSeconds (5): the apiserver has given up on a request by then. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
 export async function buildServer(deps: ServerDeps) {
+  const requestTimeout = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -31,12 +43,21 @@ export async function buildServer(deps: ServerDeps) {
     https: {
       ...toSecureContextOptions(deps.tls),
       ...(deps.tls.clientCa !== undefined && { requestCert: true, rejectUnauthorized: true }),
+      // Slow clients are cut off (slowloris: each holds a socket and a parser). Node's defaults
+      // are 120 s for the handshake, 60 s for the headers checked every 30 s, and, as Fastify sets
+      // requestTimeout to 0, no limit at all for a body that never ends.
+      handshakeTimeout: requestTimeout,
+      headersTimeout: requestTimeout,
+      requestTimeout,
+      connectionsCheckingInterval: Math.min(1000, requestTimeout),
     },
+    requestTimeout,
     // Slightly above the admission limit so oversized bodies reach the admission error handler.
     bodyLimit: deps.bodyLimit + 1,
     return503OnClosing: true,
   });
   await app.register(helmet, { global: true });
+  if (deps.draining) app.addHook('onSend', closeConnectionWhileDraining(deps.draining));
   await app.register(healthPlugin, { checks: deps.readiness });
   const context = (request: { namespace?: string }): PolicyContext => ({
     config: deps.policyConfig,
