@@ -232,8 +232,11 @@ function mutateToText(review: unknown, mutations: Mutation[], log: string[]): st
     const chosen = keys.length ? keys[m.key % keys.length]! : undefined;
     if (m.op === 'delete') {
       if (chosen === undefined) continue;
-      if (Array.isArray(container)) container.splice(Number(chosen), 1);
-      else delete container[chosen];
+      // By hand: splice and filter would call a poisoned `constructor` (Symbol.species).
+      if (Array.isArray(container) && /^\d+$/.test(chosen)) {
+        for (let i = Number(chosen); i < container.length - 1; i++) container[i] = container[i + 1];
+        container.length -= 1;
+      } else delete container[chosen];
       log.push(`delete ${where}/${chosen}`);
     } else if (m.op === 'replace') {
       if (chosen === undefined) continue;
