@@ -96,6 +96,8 @@ const certificateHealth = createCertificateHealth({
 certificateHealth.observe(served);
 const caBundleCheck = createCaBundleCheck({ kc, logger, metrics: shipshapeMetrics(), served: () => served });
 if (tls.clientCa !== undefined) logger.info({ clientCaFile: config.clientCaFile }, 'client certificates required');
+// Aborted by SIGTERM or SIGINT: the Manager's one stop (see Run below).
+const stopping = new AbortController();
 const app = await buildServer({
   tls,
   logger,
@@ -105,7 +107,10 @@ const app = await buildServer({
   readiness: [
     { name: 'namespace-cache', ready: namespaceCache.hasSynced },
     ...(config.requireCaBundle ? [{ name: 'ca-bundle', ready: caBundleCheck.verified }] : []),
+    // Not ready from SIGTERM on, while the shutdown delay keeps serving.
+    { name: 'shutting-down', ready: () => !stopping.signal.aborted },
   ],
+  draining: () => stopping.signal.aborted,
   bodyLimit: config.bodyLimitBytes,
   requestTimeoutMs: config.requestTimeoutSeconds * 1000,
   admissionHooks: createAdmissionTelemetry(),
@@ -139,6 +144,8 @@ const controller = createWebAppController({
 const metricsServer = createMetricsServer({ host: config.host, port: config.metricsPort, logger });
 
 const manager = createManager({
+  shutdownDelayMs: config.shutdownDelaySeconds * 1000,
+  shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
   // Stopped in reverse: the webhook server closes last, after the Lease is released.
   runnables: [
     toServerRunnable(app, { host: config.host, port: config.port }),
@@ -167,11 +174,10 @@ const manager = createManager({
 });
 
 // Run: signals, a component failure and a failed listen all end in the Manager's one stop.
-const stopping = new AbortController();
 process.on('SIGTERM', () => stopping.abort('SIGTERM'));
 process.on('SIGINT', () => stopping.abort('SIGINT'));
-const { failed } = await manager.run(stopping.signal);
+const { failed, timedOut } = await manager.run(stopping.signal);
 // Flushes the last spans and metrics (bounded: a dead collector cannot hold up the exit).
 await shutdownTelemetry(logger);
-logger.info('stopped');
+logger.info({ timedOut: timedOut ?? false }, 'stopped');
 process.exit(failed ? 1 : (process.exitCode ?? 0));

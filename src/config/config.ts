@@ -61,6 +61,8 @@ export const configSchema = z
     namespace: z.string().min(1),
     podName: z.string().min(1),
     serviceAccountDir: z.string().min(1),
+    shutdownDelaySeconds: number().min(0),
+    shutdownTimeoutSeconds: number().positive(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
   })
   .refine((c) => c.minReplicas <= c.maxReplicas, { path: ['maxReplicas'], message: 'must be >= min replicas' })

@@ -129,5 +129,17 @@ export const SETTINGS: readonly Setting[] = [
     '/var/run/secrets/kubernetes.io/serviceaccount',
     'In-cluster configuration: the folder of the service account token and ca.crt',
   ),
+  setting(
+    'shutdownDelaySeconds',
+    'SHIPSHAPE_SHUTDOWN_DELAY_SECONDS',
+    0,
+    'On SIGTERM, keep serving this long before the listener closes (Service endpoints update meanwhile)',
+  ),
+  setting(
+    'shutdownTimeoutSeconds',
+    'SHIPSHAPE_SHUTDOWN_TIMEOUT_SECONDS',
+    20,
+    'After the delay, the longest a shutdown waits for its parts before the process exits anyway',
+  ),
   setting('logLevel', 'SHIPSHAPE_LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or trace'),
 ];

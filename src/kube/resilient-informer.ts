@@ -30,6 +30,13 @@ export type ResilientInformerOptions<T extends KubernetesObject> = {
   onRestart?: WatchRestartHook;
 };
 
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
 export function createResilientInformer<T extends KubernetesObject>(options: ResilientInformerOptions<T>) {
   // Restarts reported to onRestart: `error` after a failure, `resync` on the timer, `gone` when the
   // watch's resourceVersion was compacted away (410 Gone, "too old resource version"): client-node
@@ -75,7 +82,15 @@ export function createResilientInformer<T extends KubernetesObject>(options: Res
       signal.addEventListener('abort', () => wake?.(), { once: true });
       while (!signal.aborted) {
         failure = undefined;
-        await informer.start();
+        // A watch that is being established waits for the response headers with no deadline (a
+        // partitioned or hung apiserver never sends them), and stop() cannot reach it until then:
+        // stopping must not wait for it.
+        const starting = informer.start();
+        await Promise.race([starting, aborted(signal)]);
+        if (signal.aborted) {
+          starting.catch(() => {});
+          break;
+        }
         if (failure === undefined && informer.latestResourceVersion()) {
           synced = true;
           backoffMs = 500;

@@ -28,11 +28,13 @@ export const RESOURCES = {
 /** Old space bounded at 320 MiB of the 512 MiB limit: code, buffers and the young space need the rest. */
 export const NODE_OPTIONS = '--max-old-space-size=320';
 /**
- * On SIGTERM: the preStop pause (endpoints drop the Pod first), leader-only work stops (an API call
- * is bounded by --api-timeout-seconds, 10 s), the Lease is released (at most half the renew deadline,
- * 5 s), in-flight admissions finish (webhook timeout 5 s) and telemetry flushes (at most 5 s).
+ * On SIGTERM: leader-only work stops and the Lease is released at once (a standby leads) while the
+ * webhooks keep serving for the shutdown delay (endpoints drop the Pod meanwhile; Shipshape's own
+ * delay rather than a preStop sleep, so the process ends within it on its own); then the listener
+ * closes and in-flight admissions finish, all within the shutdown timeout (20 s), and telemetry
+ * flushes (at most 5 s): 5 + 20 + 5 inside the grace period.
  */
-export const PRE_STOP_SECONDS = 5;
+export const SHUTDOWN_DELAY_SECONDS = 5;
 export const TERMINATION_GRACE_SECONDS = 40;
 
 /** Seconds of a cert-manager duration in whole hours ('720h'). */
@@ -92,6 +94,7 @@ export function toPodSpec(): V1PodSpec {
           // Overdue renewal is judged by the Certificates' own renewBefore (src/manifests/certificates.ts).
           { name: 'SHIPSHAPE_TLS_RENEW_BEFORE_SECONDS', value: String(toSeconds(SERVING_RENEW_BEFORE)) },
           { name: 'SHIPSHAPE_CA_RENEW_BEFORE_SECONDS', value: String(toSeconds(CA_RENEW_BEFORE)) },
+          { name: 'SHIPSHAPE_SHUTDOWN_DELAY_SECONDS', value: String(SHUTDOWN_DELAY_SECONDS) },
         ],
         resources: RESOURCES,
         // /healthz answers once the server listens; /readyz once TLS is loaded and the namespace
@@ -99,7 +102,6 @@ export function toPodSpec(): V1PodSpec {
         startupProbe: httpsProbe('/healthz', 2, 15),
         readinessProbe: httpsProbe('/readyz', 5, 3),
         livenessProbe: httpsProbe('/healthz', 10, 3),
-        lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
         securityContext: {
           allowPrivilegeEscalation: false,
           readOnlyRootFilesystem: true,

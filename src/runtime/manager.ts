@@ -7,14 +7,20 @@
 // Stop (the caller's signal aborts, or any runnable's start rejects, a failed listen included):
 // the election first (its term ends, the leader-only group stops and the Lease is released), then
 // the other runnables one by one in reverse order, so the webhook server closes last and in-flight
-// admission requests finish.
+// admission requests finish. On the caller's signal the other runnables first keep running for
+// `shutdownDelayMs` (the webhook server keeps serving while Service endpoints drop this replica; the
+// election stops meanwhile, so a standby leads already), and stopping is bounded: what has not
+// stopped `shutdownTimeoutMs` after the delay is given up on (controller-runtime's
+// GracefulShutdownTimeout), so SIGTERM ends the process whatever the apiserver does.
 import type { Runnable } from './runnable.ts';
+import { sleep } from './sleep.ts';
 
 /** Leader election as the Manager drives it: runs `lead` for each term won, until `signal` aborts. */
 export type LeaderElection = (lead: (term: AbortSignal) => Promise<void>) => Runnable;
 
 export type ManagerLogger = {
   info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
   fatal(fields: object, message: string): void;
 };
 
@@ -24,11 +30,18 @@ export type ManagerOptions = {
   leaderElection?: LeaderElection;
   /** Called with true when a leader-only group starts and false once it has stopped. */
   onLeadershipChange?(leading: boolean): void;
+  /** After the caller's signal, how long the non-leader runnables keep running; default 0. */
+  shutdownDelayMs?: number;
+  /** After the delay, how long stopping may take before run() stops waiting; default 30 s. */
+  shutdownTimeoutMs?: number;
   logger: ManagerLogger;
 };
 
-/** How the run ended: `failed` when a runnable's start rejected (the process should exit non-zero). */
-export type ManagerResult = { failed: boolean; reason: string };
+/**
+ * How the run ended: `failed` when a runnable's start rejected (the process should exit non-zero);
+ * `timedOut` when some runnable had not stopped within the shutdown timeout.
+ */
+export type ManagerResult = { failed: boolean; reason: string; timedOut?: boolean };
 
 function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -78,12 +91,33 @@ export function createManager(options: ManagerOptions) {
 
       await aborted(stop.signal);
       signal.removeEventListener('abort', onAbort);
-      logger.info({ reason: result!.reason }, 'shutting down');
+      const delayMs = result!.failed ? 0 : (options.shutdownDelayMs ?? 0);
+      logger.info({ reason: result!.reason, delayMs }, 'shutting down');
       electionStop.abort();
-      await electing;
-      for (let i = others.length - 1; i >= 0; i--) {
-        controllers[i]!.abort();
-        await running[i];
+      if (delayMs > 0) {
+        await sleep(delayMs);
+        logger.info({ delayMs }, 'shutdown delay over; stopping');
+      }
+      let pending = others.length + 1;
+      const stopping = (async () => {
+        await electing;
+        pending--;
+        for (let i = others.length - 1; i >= 0; i--) {
+          controllers[i]!.abort();
+          await running[i];
+          pending--;
+        }
+      })();
+      const timeoutMs = options.shutdownTimeoutMs ?? 30_000;
+      const bound = new AbortController();
+      const timedOut = await Promise.race([
+        stopping.then(() => false),
+        sleep(timeoutMs, bound.signal).then(() => !bound.signal.aborted),
+      ]);
+      bound.abort();
+      if (timedOut) {
+        logger.warn({ timeoutMs, pending }, 'runnables did not stop within the shutdown timeout; giving up on them');
+        return { ...result!, timedOut: true };
       }
       return result!;
     },

@@ -9,6 +9,7 @@ import { ADMISSION_ROUTES } from '../admission/routes.ts';
 import { type KeyPair, toSecureContextOptions } from '../tls/key-pair.ts';
 import type { AdmissionHooks } from './admission-hooks.ts';
 import { admissionPlugin } from './admission-plugin.ts';
+import { closeConnectionWhileDraining } from './connection-drain.ts';
 import { type ReadinessCheck, healthPlugin } from './health-plugin.ts';
 
 export type ServerDeps = {
@@ -26,6 +27,8 @@ export type ServerDeps = {
   requestTimeoutMs?: number;
   /** What observes each AdmissionReview (src/telemetry/admission-telemetry.ts); default: logs only. */
   admissionHooks?: AdmissionHooks;
+  /** True once the process is shutting down: answers then close their connection. */
+  draining?: () => boolean;
 };
 
 /** Twice the webhooks' timeoutSeconds (5): the apiserver has given up on a request by then. */
@@ -54,6 +57,7 @@ export async function buildServer(deps: ServerDeps) {
     return503OnClosing: true,
   });
   await app.register(helmet, { global: true });
+  if (deps.draining) app.addHook('onSend', closeConnectionWhileDraining(deps.draining));
   await app.register(healthPlugin, { checks: deps.readiness });
   const context = (request: { namespace?: string }): PolicyContext => ({
     config: deps.policyConfig,
