@@ -15,6 +15,9 @@ export function escapePointerToken(token: string): string {
 }
 
 function diff(before: unknown, after: unknown, path: string, operations: JsonPatchOperation[]): void {
+  // A subtree the change shares with the original (the defaulter copies only what it fills in)
+  // is equal without a walk.
+  if (before === after) return;
   if (isPlainObject(before) && isPlainObject(after)) {
     for (const key of keysOf(before)) {
       const child = `${path}/${escapePointerToken(key)}`;

@@ -208,3 +208,29 @@ t.test('an object being deleted is not defaulted', async (t) => {
     warnings: [],
   });
 });
+
+t.test('copy-on-write: a deep-frozen WebApp is defaulted without a write into it', async (t) => {
+  const deepFreeze = <T>(value: T): T => {
+    if (typeof value === 'object' && value !== null) {
+      for (const child of Object.values(value)) deepFreeze(child);
+      Object.freeze(value);
+    }
+    return value;
+  };
+  const object = loadFixture('minimal');
+  object.metadata = { ...(object.metadata as JsonObject), annotations: { team: 'web' }, labels: { tier: 'front' } };
+  (object.spec as JsonObject).service = { type: 'NodePort' };
+  (object.spec as JsonObject).resources = { limits: { cpu: '1' } };
+  const frozen = deepFreeze(structuredClone(object));
+  const context = toContext({ defaultResources: { requests: { cpu: '100m' } } });
+  const after = defaultWebApp(frozen, context);
+  t.strictSame(frozen, object, 'the argument is unchanged');
+  t.strictSame(after, defaultWebApp(structuredClone(object), context), 'the same result as on a mutable copy');
+  t.equal(
+    (after.metadata as JsonObject).annotations,
+    (frozen.metadata as JsonObject).annotations,
+    'untouched subtrees are shared',
+  );
+  t.strictSame((after.spec as JsonObject).resources, { requests: { cpu: '100m' }, limits: { cpu: '1' } });
+  t.strictSame(mutateReview(toRequest(frozen), context).patch, mutateReview(toRequest(object), context).patch);
+});
