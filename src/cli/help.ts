@@ -1,4 +1,5 @@
 // The text of `shipshape --help` and of each command's --help.
+import { ENFORCEMENT_ANNOTATION } from '../../webhooks/enforcement.ts';
 import { OVERRIDE_ANNOTATIONS } from '../../webhooks/limits.ts';
 
 export const MAIN_HELP = `Usage: shipshape <command> [flags]
@@ -43,8 +44,9 @@ Offline (default): the policies run in this process.
                               max-replicas: 20), or a ConfigMap with them under data. Default: the
                               server's defaults. The environment of this shell is not read.
       --namespace-annotations k=v,...
-                              Annotations of the target namespace that override limits:
-                              ${Object.keys(OVERRIDE_ANNOTATIONS).join(',\n                              ')}
+                              Annotations of the target namespace that override limits,
+                              and its enforcement mode (warn or enforce):
+                              ${[...Object.keys(OVERRIDE_ANNOTATIONS), ENFORCEMENT_ANNOTATION].join(',\n                              ')}
                               (the shipshape.dev/ prefix may be left out). Repeatable.
 
 Against a running Shipshape (a check of a deployed webhook):

@@ -2,6 +2,7 @@
 // ('CLI_USAGE'), which main.ts prints with a pointer to --help and exits 2 for.
 import { parseArgs } from 'node:util';
 import { ANNOTATION_PREFIX } from '../constants.ts';
+import { ENFORCEMENT_ANNOTATION } from '../../webhooks/enforcement.ts';
 import { OVERRIDE_ANNOTATIONS } from '../../webhooks/limits.ts';
 import { CliError } from './cli-error.ts';
 import { CRD_HELP, MAIN_HELP, MANIFESTS_HELP, REVIEW_HELP } from './help.ts';
@@ -53,6 +54,9 @@ function parse<T>(command: string, parser: () => T): T {
 
 const helpFlag = { type: 'boolean', short: 'h' } as const;
 
+/** The Namespace annotations the policies read: the limits' overrides and the enforcement mode. */
+export const NAMESPACE_ANNOTATIONS: readonly string[] = [...Object.keys(OVERRIDE_ANNOTATIONS), ENFORCEMENT_ANNOTATION];
+
 /**
  * "max-replicas=20,shipshape.dev/denied-ports=9090,9443" → annotations. A part without "=" continues
  * the previous value, so comma-separated ports need no quoting; the prefix may be left out.
@@ -70,8 +74,8 @@ export function parseNamespaceAnnotations(values: readonly string[]): Record<str
       }
       const name = part.slice(0, eq).trim();
       key = name.includes('/') ? name : `${ANNOTATION_PREFIX}${name}`;
-      if (!(key in OVERRIDE_ANNOTATIONS)) {
-        const known = Object.keys(OVERRIDE_ANNOTATIONS).join(', ');
+      if (!NAMESPACE_ANNOTATIONS.includes(key)) {
+        const known = NAMESPACE_ANNOTATIONS.join(', ');
         throw usage(`--namespace-annotations: "${name}" overrides no limit; known: ${known}`, 'review');
       }
       annotations[key] = part.slice(eq + 1);

@@ -44,3 +44,9 @@ t.test('combinations that make no sense are usage errors', async () => {
   usageError(['review', '-f', 'x.yaml', '-A'], /--all-namespaces needs --cluster or --audit-log/);
   usageError(['review', '--cluster', '-o', 'table'], /-o table: expected one of/);
 });
+
+t.test('--namespace-annotations takes the enforcement mode too, so a review shows what warn prints', async (t) => {
+  t.match(options(['review', '-f', 'x.yaml', '--namespace-annotations', 'enforcement=warn,max-replicas=3']), {
+    namespaceAnnotations: { 'shipshape.dev/enforcement': 'warn', 'shipshape.dev/max-replicas': '3' },
+  });
+});
