@@ -1,6 +1,5 @@
 // buildServer(deps) returns the Fastify app and never listens (src/main.ts does), so tests use
 // app.inject(). HTTPS only: there is no way to build it without a key pair.
-import helmet from '@fastify/helmet';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { PolicyContext } from '../../webhooks/policy.ts';
@@ -11,6 +10,7 @@ import type { AdmissionHooks } from './admission-hooks.ts';
 import { admissionPlugin } from './admission-plugin.ts';
 import { closeConnectionWhileDraining } from './connection-drain.ts';
 import { type ReadinessCheck, healthPlugin } from './health-plugin.ts';
+import { addSecurityHeaders, helmetHeaders } from './security-headers.ts';
 
 export type ServerDeps = {
   tls: KeyPair;
@@ -56,7 +56,8 @@ export async function buildServer(deps: ServerDeps) {
     bodyLimit: deps.bodyLimit + 1,
     return503OnClosing: true,
   });
-  await app.register(helmet, { global: true });
+  // @fastify/helmet's headers, from a table built once (src/server/security-headers.ts says why).
+  addSecurityHeaders(app, await helmetHeaders());
   if (deps.draining) app.addHook('onSend', closeConnectionWhileDraining(deps.draining));
   await app.register(healthPlugin, { checks: deps.readiness });
   const context = (request: { namespace?: string }): PolicyContext => ({
