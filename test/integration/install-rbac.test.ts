@@ -6,9 +6,20 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiException, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  AdmissionregistrationV1Api,
+  ApiException,
+  CoordinationV1Api,
+  CoreV1Api,
+  KubeConfig,
+} from '@kubernetes/client-node';
 import t from 'tap';
-import { FINALIZER, SHIPSHAPE_NAMESPACE } from '../../src/constants.ts';
+import {
+  FINALIZER,
+  MUTATING_CONFIGURATION_NAME,
+  SHIPSHAPE_NAMESPACE,
+  VALIDATING_CONFIGURATION_NAME,
+} from '../../src/constants.ts';
 import { writeDevCertificates } from '../../src/dev/dev-certificates.ts';
 import { startShipshapeProcess } from '../../src/dev/shipshape-process.ts';
 import { LEASE_NAME, SERVICE_ACCOUNT_NAME } from '../../src/manifests/install-names.ts';
@@ -184,9 +195,19 @@ t.test('the token is refused what the roles leave out', async (t) => {
 
   const namespace = await refusal(() => core.deleteNamespace({ name: 'default' }));
   t.equal(namespace?.code, 403, 'Namespaces are read-only');
+  const admission = asServiceAccount.makeApiClient(AdmissionregistrationV1Api);
+  const everyConfiguration = await refusal(() => admission.listValidatingWebhookConfiguration());
+  t.equal(everyConfiguration?.code, 403, 'webhook configurations: only its own two, by name');
+  const ownByName = await admission.listValidatingWebhookConfiguration({
+    fieldSelector: `metadata.name=${VALIDATING_CONFIGURATION_NAME}`,
+  });
+  t.ok(Array.isArray(ownByName.items), 'its own, listed by field selector as the caBundle check does');
 });
 
 t.test('nothing Shipshape did was forbidden', async (t) => {
   const log = await readFile(logPath, 'utf8');
   t.notMatch(log, /forbidden|"code":403|HTTP 403/i, 'no 403 in its log');
+  for (const name of [MUTATING_CONFIGURATION_NAME, VALIDATING_CONFIGURATION_NAME]) {
+    t.match(log, new RegExp(`"type":"CABundleVerified".*"configuration":"${name}"`), `the caBundle check read ${name}`);
+  }
 });
