@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { resolveAssets } from '../../src/control-plane/assets.ts';
+import { runCommand } from './run-command.ts';
 
 export type KubectlResult = { code: number; stdout: string; stderr: string };
 
@@ -11,15 +11,6 @@ export const kubectlPath: Promise<string> = resolveAssets(process.env).then((a) 
 
 /** Runs that kubectl with `kubeconfig`; never rejects on a non-zero exit. */
 export async function kubectl(kubeconfig: string, args: string[], input?: string): Promise<KubectlResult> {
-  const command = await kubectlPath;
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, ['--kubeconfig', kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
+  const result = await runCommand(await kubectlPath, ['--kubeconfig', kubeconfig, ...args], { input: input ?? '' });
+  return { ...result, code: result.code ?? -1 };
 }

@@ -1,30 +1,19 @@
 // `shipshape` as a user runs it: a child process on the fixture files, judged by what it prints
 // and by its exit code (0 allowed, 1 denied, 2 bad input or usage). No apiserver needed.
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import t from 'tap';
 import { findFreePort } from '../../src/net/free-port.ts';
+import { type CommandResult as Run, runCommand } from '../helpers/run-command.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = 'src/cli/main.ts';
 const F = 'test/fixtures/cli';
 
-type Run = { code: number | null; stdout: string; stderr: string };
-
 /** Runs the CLI from the repository root, as `npx shipshape` does. */
 function shipshape(args: string[], input = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return runCommand(process.execPath, [MAIN, ...args], { cwd: ROOT, input });
 }
 
 type Result = {

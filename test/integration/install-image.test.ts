@@ -7,7 +7,6 @@
 //
 // Not part of `npm test` (building the bases takes minutes on a new machine): `npm run test:image`,
 // which .ci/run runs after `npm test`. Needs root (rootful podman; the script apt-installs it).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,20 +26,13 @@ import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { kubectl } from '../helpers/kubectl.ts';
 import { clients } from '../helpers/webapps.ts';
+import { type CommandResult, runCommand } from '../helpers/run-command.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-type Run = { code: number | null; stdout: string; stderr: string };
+type Run = CommandResult;
 
 function run(command: string, args: string[], cwd = ROOT): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand(command, args, { cwd });
 }
 
 if (process.getuid?.() !== 0) {

@@ -1,17 +1,15 @@
 // The npm package as a user gets it: `npm pack` in this checkout, the tarball installed into an
 // empty project with no checkout of ours, then `npx shipshape review -f ...` there. Its report and
 // exit code must be those of the CLI run from the sources here. No apiserver needed.
-import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { type CommandResult as Run, runCommand } from '../helpers/run-command.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = ['test/fixtures/cli/allowed.yaml', 'test/fixtures/cli/denied.yaml', 'test/fixtures/cli/warnings.yaml'];
-
-type Run = { code: number | null; stdout: string; stderr: string };
 
 // npm's own variables (npm_config_prefix, npm_package_*) from an enclosing `npm test` would point
 // the child npm at this checkout; Node 24 (the one running this test) goes first on the PATH, as the
@@ -20,15 +18,7 @@ const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^np
 env.PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
 
 function run(command: string, args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand(command, args, { cwd, env });
 }
 
 const work = await mkdtemp(join(tmpdir(), 'shipshape-package-'));

@@ -1,7 +1,6 @@
 // Changing a limit safely, against the real apiserver and a real Shipshape: `review --cluster`
 // previews the stored WebApps, `review --audit-log` replays what the apiserver recorded, and a
 // namespace in `warn` enforcement admits with a warning what `enforce` then denies.
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { useNamespace } from '../helpers/control-plane.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { kubectl } from '../helpers/kubectl.ts';
 import { scrapeTotals } from '../helpers/prometheus.ts';
+import { type CommandResult, runCommand } from '../helpers/run-command.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -34,21 +34,10 @@ const webApp = (name: string, spec: Record<string, unknown>) =>
     spec: { image: 'nginx:1.27', ...spec },
   });
 
-type Run = { code: number | null; stdout: string; stderr: string };
+type Run = CommandResult;
 /** `shipshape` as a user runs it, from the repository root. */
 function shipshape(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand(process.execPath, ['src/cli/main.ts', ...args], { cwd: ROOT });
 }
 
 async function applied(t: Tap, ns: string, name: string, spec: Record<string, unknown>) {
