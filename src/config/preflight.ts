@@ -21,7 +21,8 @@ export type KubeConnection = { source: 'KUBECONFIG' | '~/.kube/config'; path: st
  * The connection client-node's KubeConfig.loadFromDefault() would use, in its order: every file of
  * $KUBECONFIG, else ~/.kube/config, else the in-cluster service account. Throws START_NO_CLUSTER
  * when there is none (loadFromDefault would then quietly fall back to http://localhost:8080), or
- * when a file named by $KUBECONFIG does not exist.
+ * when a file named by $KUBECONFIG does not exist, or when a token exists but not the apiserver's
+ * address (KUBERNETES_SERVICE_HOST and _PORT).
  */
 export function findKubeConnection(
   env: NodeJS.ProcessEnv,
@@ -42,7 +43,17 @@ export function findKubeConnection(
   }
   const config = home ? join(home, '.kube', 'config') : undefined;
   if (config !== undefined && exists(config)) return { source: '~/.kube/config', path: config };
-  if (exists(serviceAccountToken)) return { source: 'in-cluster' };
+  if (exists(serviceAccountToken)) {
+    // client-node's in-cluster configuration reads the apiserver's address from these two, which
+    // the kubelet sets in every container; without them it fails later with a stack trace.
+    if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) {
+      throw new PreflightError(
+        'START_NO_CLUSTER',
+        `a service account token is at ${serviceAccountToken}, but KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (the kubelet sets them in a Pod); set both to the apiserver's address, or set KUBECONFIG`,
+      );
+    }
+    return { source: 'in-cluster' };
+  }
   throw new PreflightError(
     'START_NO_CLUSTER',
     `no Kubernetes cluster configured: set KUBECONFIG to a kubeconfig file (or create ~/.kube/config), or run in a Pod with a service account token at ${serviceAccountToken}`,

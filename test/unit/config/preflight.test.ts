@@ -18,8 +18,17 @@ t.test('the connection follows loadFromDefault: KUBECONFIG, ~/.kube/config, then
   const all = only('/a', '/b', '/home/jo/.kube/config', SERVICE_ACCOUNT_TOKEN);
   t.strictSame(findKubeConnection({ KUBECONFIG: '/a:/b' }, '/home/jo', all), { source: 'KUBECONFIG', path: '/a' });
   t.strictSame(findKubeConnection({}, '/home/jo', all), { source: '~/.kube/config', path: '/home/jo/.kube/config' });
-  t.strictSame(findKubeConnection({ KUBECONFIG: '' }, '/home/jo', only(SERVICE_ACCOUNT_TOKEN)), {
+  const inPod = { KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' };
+  t.strictSame(findKubeConnection(inPod, '/home/jo', only(SERVICE_ACCOUNT_TOKEN)), {
     source: 'in-cluster',
+  });
+});
+
+t.test('a token without the apiserver address is START_NO_CLUSTER, naming the variables', async (t) => {
+  t.throws(() => findKubeConnection({ KUBERNETES_SERVICE_PORT: '443' }, '/home/jo', only(SERVICE_ACCOUNT_TOKEN)), {
+    code: 'START_NO_CLUSTER',
+    message:
+      "START_NO_CLUSTER: a service account token is at /var/run/secrets/kubernetes.io/serviceaccount/token, but KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (the kubelet sets them in a Pod); set both to the apiserver's address, or set KUBECONFIG",
   });
 });
 
