@@ -4,7 +4,7 @@
 // Configuration is the standard OTEL_* environment (OTEL_EXPORTER_OTLP_ENDPOINT and its per-signal
 // forms, OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf | http/json | grpc, OTEL_SERVICE_NAME,
 // OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER, OTEL_BSP_*, OTEL_METRIC_EXPORT_INTERVAL,
-// OTEL_PROPAGATORS tracecontext | baggage | none, OTEL_SDK_DISABLED), read by sdk-node's rules.
+// OTEL_PROPAGATORS tracecontext | baggage | b3 | b3multi | none, OTEL_SDK_DISABLED), read by sdk-node's rules.
 // One deliberate difference: the SDK defaults to exporting to localhost:4318; Shipshape exports
 // nothing unless an endpoint is set, so an unconfigured replica neither sends data nowhere nor
 // logs export errors.
@@ -14,9 +14,17 @@
 // propagator) whatever is configured. Measured (RSS of a process importing this module, and its
 // import time): 100 MiB and 545 ms with NodeSDK, 73 MiB and 259 ms with the providers it wraps;
 // an exporter is now imported only when the environment asks for it. The wiring is NodeSDK's
-// start() for what Shipshape uses: the AsyncLocalStorage context manager, the W3C propagators,
+// start() for what Shipshape uses: the AsyncLocalStorage context manager, the W3C and B3 propagators,
 // its resource detectors, the sampler and span limits from the environment.
-import { DiagConsoleLogger, context, diag, metrics, propagation, trace } from '@opentelemetry/api';
+import {
+  DiagConsoleLogger,
+  type TextMapPropagator,
+  context,
+  diag,
+  metrics,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   CompositePropagator,
@@ -196,15 +204,26 @@ function spanLimitsFromEnv(env: Env): SpanLimits {
   };
 }
 
-/** OTEL_PROPAGATORS (default tracecontext,baggage; none); B3 is not bundled and is refused with a warning. */
-function propagatorFromEnv(env: Env) {
+/**
+ * OTEL_PROPAGATORS as sdk-node reads it (default tracecontext,baggage; none): tracecontext,
+ * baggage, b3 (one header) and b3multi (X-B3-*), B3 imported only when named. jaeger and xray are
+ * not bundled and are refused with a warning.
+ */
+async function propagatorFromEnv(env: Env) {
   const names = list(env.OTEL_PROPAGATORS);
   if (names.includes('none')) return undefined;
-  const propagators = [];
+  const propagators: TextMapPropagator[] = [];
   for (const name of new Set(names.length ? names : ['tracecontext', 'baggage'])) {
     if (name === 'tracecontext') propagators.push(new W3CTraceContextPropagator());
     else if (name === 'baggage') propagators.push(new W3CBaggagePropagator());
-    else diag.warn(`propagator "${name}" from OTEL_PROPAGATORS is not available; use tracecontext or baggage`);
+    else if (name === 'b3' || name === 'b3multi') {
+      const { B3Propagator, B3InjectEncoding } = await import('@opentelemetry/propagator-b3');
+      const injectEncoding = name === 'b3' ? B3InjectEncoding.SINGLE_HEADER : B3InjectEncoding.MULTI_HEADER;
+      propagators.push(new B3Propagator({ injectEncoding }));
+    } else
+      diag.warn(
+        `propagator "${name}" from OTEL_PROPAGATORS is not available; use tracecontext, baggage, b3 or b3multi`,
+      );
   }
   return propagators.length ? new CompositePropagator({ propagators }) : undefined;
 }
@@ -251,7 +270,7 @@ export async function startTelemetry(env: Env, overrides: TelemetryOverrides = {
   const contextManager = new AsyncLocalStorageContextManager();
   contextManager.enable();
   context.setGlobalContextManager(contextManager);
-  const propagator = propagatorFromEnv(env);
+  const propagator = await propagatorFromEnv(env);
   if (propagator) propagation.setGlobalPropagator(propagator);
   const meterProvider = new MeterProvider({ resource, readers });
   metrics.setGlobalMeterProvider(meterProvider);

@@ -162,3 +162,30 @@ t.test('no endpoint: nothing sent to the SDK default (localhost:4318), nothing p
   if (listening) t.equal(requests, 0, 'no request reached localhost:4318');
   else t.comment('port 4318 is taken here; only the silence was checked');
 });
+
+t.test('OTEL_PROPAGATORS: tracecontext by default, b3 and b3multi as sdk-node offers them', async (t) => {
+  // A span made current and injected into a carrier: the headers a propagator writes.
+  const inject = `
+import { context, propagation, trace } from '@opentelemetry/api';
+const span = trace.getTracer('probe').startSpan('probe-span');
+const carrier = {};
+propagation.inject(trace.setSpan(context.active(), span), carrier);
+console.log(JSON.stringify(Object.keys(carrier).sort()));
+`;
+  const headers = async (env: Record<string, string>) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
+    // An endpoint, so the span is recorded; nothing is exported before the process exits.
+    const child = spawn(process.execPath, ['--import', register, '--input-type=module', '-e', inject], {
+      env: { ...clean, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_BSP_SCHEDULE_DELAY: '60000', ...env },
+      cwd: new URL('../../../', import.meta.url),
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    await new Promise((resolve) => child.on('close', resolve));
+    return JSON.parse(output.trim().split('\n').at(-1) ?? '[]') as string[];
+  };
+  t.same(await headers({}), ['traceparent']);
+  t.same(await headers({ OTEL_PROPAGATORS: 'b3' }), ['b3']);
+  t.same(await headers({ OTEL_PROPAGATORS: 'b3multi' }), ['x-b3-sampled', 'x-b3-spanid', 'x-b3-traceid']);
+  t.same(await headers({ OTEL_PROPAGATORS: 'tracecontext,b3' }), ['b3', 'traceparent']);
+});
