@@ -24,6 +24,7 @@ import { findFreePort } from '../../src/net/free-port.ts';
 import { probeStatus } from '../../src/net/probe-status.ts';
 import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { applyCrdAndRbac } from '../helpers/install.ts';
 import { kubectl } from '../helpers/kubectl.ts';
 import { clients } from '../helpers/webapps.ts';
 import { type CommandResult, runCommand } from '../helpers/run-command.ts';
@@ -51,17 +52,7 @@ const { cp: plane, kc } = await useControlPlane(t, { nodes: 0 });
 const admin = clients(kc);
 const work = await mkdtemp(join(tmpdir(), 'shipshape-image-'));
 t.teardown(() => rm(work, { recursive: true, force: true }));
-const applied = await kubectl(plane.kubeconfigPath, [
-  'apply',
-  '-f',
-  join(ROOT, 'crds/webapps.shipshape.dev.yaml'),
-  '-f',
-  join(ROOT, 'deploy/namespace.yaml'),
-  '-f',
-  join(ROOT, 'deploy/rbac.yaml'),
-]);
-if (applied.code !== 0) throw new Error(`kubectl apply: ${applied.stderr}`);
-await kubectl(plane.kubeconfigPath, ['wait', '--for=condition=Established', 'crd/webapps.shipshape.dev']);
+await applyCrdAndRbac(plane.kubeconfigPath);
 
 // The volumes as the kubelet makes them for the Deployment's Pod: files readable by the Pod's
 // fsGroup (65532) and nobody else, the Secret's mode 0440 and the projected token's 0440.

@@ -5,7 +5,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   AdmissionregistrationV1Api,
   ApiException,
@@ -25,27 +24,17 @@ import { startShipshapeProcess } from '../../src/dev/shipshape-process.ts';
 import { LEASE_NAME, SERVICE_ACCOUNT_NAME } from '../../src/manifests/install-names.ts';
 import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { applyCrdAndRbac } from '../helpers/install.ts';
 import { kubectl } from '../helpers/kubectl.ts';
 import { clients } from '../helpers/webapps.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const { cp, kc } = await useControlPlane(t, { nodes: 0 });
 const admin = clients(kc);
 const work = await mkdtemp(join(tmpdir(), 'shipshape-rbac-'));
 t.teardown(() => rm(work, { recursive: true, force: true }));
 
 // As a user installs them: the CRD, the Namespace and the rendered RBAC, with kubectl.
-const applied = await kubectl(cp.kubeconfigPath, [
-  'apply',
-  '-f',
-  join(ROOT, 'crds/webapps.shipshape.dev.yaml'),
-  '-f',
-  join(ROOT, 'deploy/namespace.yaml'),
-  '-f',
-  join(ROOT, 'deploy/rbac.yaml'),
-]);
-if (applied.code !== 0) throw new Error(`kubectl apply: ${applied.stderr}`);
-await kubectl(cp.kubeconfigPath, ['wait', '--for=condition=Established', 'crd/webapps.shipshape.dev']);
+await applyCrdAndRbac(cp.kubeconfigPath);
 
 // What the kubelet would mount at /var/run/secrets/kubernetes.io/serviceaccount: a bound token
 // from the TokenRequest API, the cluster's CA and the namespace.
