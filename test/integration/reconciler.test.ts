@@ -24,6 +24,19 @@ const spec = {
   resources: { requests: { cpu: '100m', memory: '64Mi' } },
 };
 
+/** Resolves once the namespace is gone: the namespace controller, the garbage collector and our finalizer all done. */
+function namespaceGone(name: string) {
+  return eventually(
+    `namespace ${name} gone`,
+    () =>
+      core.readNamespace({ name }).then(
+        () => false,
+        (err: { code?: number }) => err.code === 404,
+      ),
+    60_000,
+  );
+}
+
 async function converged(namespace: string, name: string) {
   return eventually(`${name} converged`, async () => {
     const webApp = await getWebApp(namespace, name);
@@ -194,15 +207,7 @@ t.test('deleting the namespace removes the WebApp and everything it owns', async
     return pods.items.length === 2;
   });
   await core.deleteNamespace({ name: ns });
-  await eventually(
-    'the namespace is gone',
-    () =>
-      core.readNamespace({ name: ns }).then(
-        () => false,
-        (err: { code?: number }) => err.code === 404,
-      ),
-    60_000,
-  );
+  await namespaceGone(ns);
   t.pass('the namespace controller, the garbage collector and the finalizer all finished');
 });
 
@@ -326,14 +331,6 @@ t.test('a WebApp goes away with its namespace', async (t) => {
   await converged(ns, 'doomed');
   t.equal((await run(['annotate', 'namespace', ns, 'shipshape.dev/max-replicas=2'])).code, 0);
   await core.deleteNamespace({ name: ns });
-  await eventually(
-    'the namespace is gone',
-    () =>
-      core.readNamespace({ name: ns }).then(
-        () => false,
-        (err: { code?: number }) => err.code === 404,
-      ),
-    60_000,
-  );
+  await namespaceGone(ns);
   t.pass('the namespace, and the WebApp in it, are gone');
 });
