@@ -5,7 +5,8 @@
 // connections with the admin client certificate, timed in this process; the apiserver calls the
 // mutating, then the validating webhook of whichever target is registered.
 //
-// Targets: `none`; `go`; `shipshape-leader` (the replica holding the Lease, which also reconciles
+// Targets: `none`; `go`; `bare-node` (bench/bare-webhook.ts: what Node's TLS and HTTP cost alone);
+// `shipshape-leader` (the replica holding the Lease, which also reconciles
 // every WebApp created: one replica in a cluster, or the leader of several); `shipshape-follower`
 // (a replica that does not lead, so only admits); `shipshape-leader-proxy` (the leader behind the
 // dev loop's TCP balancer, src/dev/tcp-proxy.ts). Each switch deletes the webhook configurations,
@@ -36,7 +37,7 @@ import {
 } from '../src/manifests/webhook-configurations.ts';
 import { pollUntil } from '../src/runtime/poll.ts';
 import { sleep } from '../src/runtime/sleep.ts';
-import { startReferenceWebhook } from './servers.ts';
+import { startBareWebhook, startReferenceWebhook } from './servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -107,6 +108,10 @@ try {
   const { kc } = env;
   const go = await startReferenceWebhook(env.certs, env.cp.dir);
   closers.push(() => go.stop());
+  // What Node's own TLS and HTTP add: the bare node:https server answers every review allowed, which
+  // is the right answer for these creates (nothing to default, nothing over a limit).
+  const bare = await startBareWebhook(env.certs, env.cp.dir);
+  closers.push(() => bare.stop());
   const leases = kc.makeApiClient(CoordinationV1Api);
   const leader = await pollUntil(
     'a Shipshape leader',
@@ -123,6 +128,7 @@ try {
   const targets: Record<string, string | undefined> = {
     none: undefined,
     go: go.baseUrl,
+    'bare-node': bare.baseUrl,
     'shipshape-leader': leader.baseUrl,
     'shipshape-follower': follower.baseUrl,
     'shipshape-leader-proxy': `https://127.0.0.1:${proxy.port}`,

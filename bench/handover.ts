@@ -12,8 +12,9 @@
 //   node bench/handover.ts [--runs 5] [--lease 15 --renew 10 --retry 2]
 import { parseArgs } from 'node:util';
 import { AppsV1Api, CoordinationV1Api } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, WEBAPP_KIND } from '../src/constants.ts';
+import { API_GROUP, API_VERSION, WEBAPP_KIND, WEBAPP_PLURAL } from '../src/constants.ts';
 import { serverSideApply } from '../src/kube/apply.ts';
+import { createJsonClient } from '../src/kube/json-client.ts';
 import { kubeRequest } from '../src/kube/raw-request.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { sleep } from '../src/runtime/sleep.ts';
@@ -56,14 +57,14 @@ const TAKEOVER_APP = 'takeover';
 let replicasWanted = 1;
 const applyTakeoverApp = (replicas: number) =>
   serverSideApply(
-    env.kc,
+    createJsonClient(env.kc),
     {
       apiVersion: `${API_GROUP}/${API_VERSION}`,
       kind: WEBAPP_KIND,
       metadata: { name: TAKEOVER_APP, namespace: 'default' },
       spec: { image: 'nginx:1.27', replicas },
     },
-    { fieldManager: 'bench' },
+    { plural: WEBAPP_PLURAL, fieldManager: 'bench' },
   );
 const deploymentReplicas = async () =>
   (await apps.readNamespacedDeployment({ namespace: 'default', name: TAKEOVER_APP }).catch(() => undefined))?.spec

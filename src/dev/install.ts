@@ -5,10 +5,8 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
-  type V1CustomResourceDefinition,
-  loadYaml,
 } from '@kubernetes/client-node';
-import { renderCrdYaml } from '../api/crd.ts';
+import { toWebAppCrd } from '../api/crd.ts';
 import {
   API_GROUP,
   API_VERSION,
@@ -18,6 +16,7 @@ import {
   WEBAPP_PLURAL,
 } from '../constants.ts';
 import { serverSideApply } from '../kube/apply.ts';
+import { createJsonClient } from '../kube/json-client.ts';
 import {
   type WebhookTarget,
   toMutatingWebhookConfiguration,
@@ -27,9 +26,7 @@ import { pollUntil } from '../runtime/poll.ts';
 
 /** Applies the WebApp CRD and waits until it is Established. */
 export async function installCrd(kc: KubeConfig): Promise<void> {
-  // Through loadYaml: client-node's models name `enum` and `x-kubernetes-int-or-string` differently
-  // and its serializer silently drops the plain keys of an unconverted object.
-  await serverSideApply(kc, loadYaml<V1CustomResourceDefinition>(renderCrdYaml()));
+  await serverSideApply(createJsonClient(kc), toWebAppCrd(), { plural: 'customresourcedefinitions' });
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   await pollUntil(
     'CRD Established',

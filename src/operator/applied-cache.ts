@@ -6,12 +6,11 @@
 // A hand edit of spec, labels, annotations or data changes the signature, so the next reconcile
 // applies again and restores our fields.
 //
-// Own code, not a library: the signature must ignore how @kubernetes/client-node hands objects
-// over. Typed responses (our applies, the informer's list) carry `Date`s where watch events carry
-// RFC 3339 strings, and list items lack apiVersion and kind (measured against Kubernetes 1.37.2).
-// Typed responses also drop fields the client's models do not know; none did on 1.37.2 for our
-// three kinds, and should one appear, the signatures of raw and typed objects would differ and
-// every status write would cost one apply again.
+// Own code, not a library: the signature must ignore how objects arrive. List items lack
+// apiVersion and kind (measured against Kubernetes 1.37.2); and should a typed object of
+// @kubernetes/client-node reach it, its `Date`s are written as the apiserver writes metav1.Time.
+// The controller reads and writes JSON (src/kube/json-client.ts), so no field a typed model does
+// not know is dropped from one side only.
 import { createHash } from 'node:crypto';
 
 /** What an apply did to the stored child: decided here once, for Events, spans and metrics. */

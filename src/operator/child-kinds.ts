@@ -17,8 +17,8 @@ import {
 export type ChildKindSpec = {
   kind: string;
   apiVersion: string;
-  /** The collection across namespaces, as the watch reads it. */
-  path: string;
+  /** The resource, as in its API paths (src/kube/apply.ts builds them). */
+  plural: string;
   /** The child's name; read from a stored object, so only metadata.name is trusted. */
   name(webApp: Pick<WebApp, 'metadata'>): string;
   /** The server-side apply body, or undefined when this WebApp should have none (it is deleted). */
@@ -31,22 +31,22 @@ export const CHILD_KINDS = [
   {
     kind: 'ConfigMap',
     apiVersion: 'v1',
-    path: '/api/v1/configmaps',
+    plural: 'configmaps',
     name: (webApp) => configMapName(webApp),
     build: toConfigMap,
   },
   {
     kind: 'Deployment',
     apiVersion: 'apps/v1',
-    path: '/apis/apps/v1/deployments',
+    plural: 'deployments',
     name: ownName,
     build: (webApp) => toDeployment(webApp, configHash(toConfigMap(webApp))),
   },
-  { kind: 'Service', apiVersion: 'v1', path: '/api/v1/services', name: ownName, build: toService },
+  { kind: 'Service', apiVersion: 'v1', plural: 'services', name: ownName, build: toService },
   {
     kind: 'PodDisruptionBudget',
     apiVersion: 'policy/v1',
-    path: '/apis/policy/v1/poddisruptionbudgets',
+    plural: 'poddisruptionbudgets',
     name: ownName,
     build: toPodDisruptionBudget,
   },

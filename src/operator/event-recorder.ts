@@ -4,7 +4,8 @@
 // sent in the background, one at a time, so they never slow a reconcile; when more than
 // `maxPending` wait, new ones are dropped with a log line. Recording never throws.
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, type KubeConfig, type V1ObjectReference } from '@kubernetes/client-node';
+import type { V1ObjectReference } from '@kubernetes/client-node';
+import type { JsonClient } from '../kube/json-client.ts';
 import type { Logger } from 'pino';
 
 export type EventType = 'Normal' | 'Warning';
@@ -18,10 +19,11 @@ export type EventSubject = {
 type Seen = { name: string; namespace: string; count: number; lastMs: number };
 
 export function createEventRecorder(
-  kc: KubeConfig,
+  client: JsonClient,
   options: { component: string; host: string; logger: Logger; windowMs?: number; maxPending?: number },
 ) {
-  const core = kc.makeApiClient(CoreV1Api);
+  const eventPath = (namespace: string, name = '') =>
+    `/api/v1/namespaces/${encodeURIComponent(namespace)}/events${name && `/${encodeURIComponent(name)}`}`;
   const seen = new Map<string, Seen>();
   const windowMs = options.windowMs ?? 10 * 60_000;
   const maxPending = options.maxPending ?? 1000;
@@ -50,13 +52,12 @@ export function createEventRecorder(
       if (previous && now.getTime() - previous.lastMs < windowMs) {
         previous.count += 1;
         previous.lastMs = now.getTime();
-        await core.patchNamespacedEvent({
-          name: previous.name,
-          namespace: previous.namespace,
+        await client.request('PATCH', eventPath(previous.namespace, previous.name), {
           body: [
             { op: 'replace', path: '/count', value: previous.count },
             { op: 'replace', path: '/lastTimestamp', value: now.toISOString() },
           ],
+          contentType: 'application/json-patch+json',
         });
         return;
       }
@@ -69,17 +70,18 @@ export function createEventRecorder(
         resourceVersion: meta.resourceVersion,
       };
       const name = `${meta.name}.${Date.now().toString(16)}${randomBytes(2).toString('hex')}`;
-      await core.createNamespacedEvent({
-        namespace,
+      await client.request('POST', eventPath(namespace), {
         body: {
+          apiVersion: 'v1',
+          kind: 'Event',
           metadata: { name, namespace },
           involvedObject,
           type,
           reason,
           message,
           count: 1,
-          firstTimestamp: now,
-          lastTimestamp: now,
+          firstTimestamp: now.toISOString(),
+          lastTimestamp: now.toISOString(),
           source: { component: options.component, host: options.host },
           reportingComponent: options.component,
           reportingInstance: options.host,

@@ -1,18 +1,11 @@
 // Wires the WebApp reconciler to the cluster: watches on WebApps, on the children Shipshape owns
 // (by label) and on Namespaces (their annotations change the limits), the work queue, the API
 // calls reconcile needs, and Events.
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  type V1Namespace,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Namespace } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_GROUP, API_VERSION, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, WEBAPP_PLURAL } from '../constants.ts';
-import { serverSideApply } from '../kube/apply.ts';
+import { collectionPath, objectPath, serverSideApply } from '../kube/apply.ts';
+import { type JsonClient, createJsonClient, isNotFound } from '../kube/json-client.ts';
 import { TimeoutKubeConfig } from '../kube/timeout-kubeconfig.ts';
 import { type WatchRestartHook, createResilientInformer } from '../kube/resilient-informer.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
@@ -47,7 +40,13 @@ export type WebAppControllerOptions = {
 };
 
 const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
-const isNotFound = (err: unknown) => (err as { code?: number }).code === 404;
+const WEBAPPS = collectionPath(`${API_GROUP}/${API_VERSION}`, WEBAPP_PLURAL);
+
+/** A list as the informers take it, read as JSON (see src/kube/json-client.ts for why). */
+const lister =
+  <T extends KubernetesObject>(client: JsonClient, path: string, labelSelector?: string) =>
+  () =>
+    client.request<KubernetesListObject<T>>('GET', path, { query: { labelSelector } });
 
 /**
  * The WebApp controller as a leader-only Runnable. Each start() (each leadership term) builds fresh
@@ -71,18 +70,17 @@ export function createWebAppController(options: WebAppControllerOptions) {
 
 function buildController(options: WebAppControllerOptions) {
   const { kc, logger } = options;
-  const core = kc.makeApiClient(CoreV1Api);
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  const custom = kc.makeApiClient(CustomObjectsApi);
+  const client = createJsonClient(kc);
   const queue = createWorkQueue(options.queueMetrics ? { metrics: options.queueMetrics } : {});
   const log = logger.child({ component: 'webapp-controller' });
   const restartHook = options.onWatchRestart ? { onRestart: options.onWatchRestart } : {};
-  const target = { group: API_GROUP, version: API_VERSION, plural: WEBAPP_PLURAL };
+  const webAppPath = (namespace: string, name: string) =>
+    objectPath(`${API_GROUP}/${API_VERSION}`, WEBAPP_PLURAL, namespace, name);
 
   const webApps = createResilientInformer<KubernetesObject>({
     kc,
-    path: `/apis/${API_GROUP}/${API_VERSION}/${WEBAPP_PLURAL}`,
-    list: () => custom.listClusterCustomObject(target) as Promise<KubernetesListObject<KubernetesObject>>,
+    path: WEBAPPS,
+    list: lister(client, WEBAPPS),
     logger: log,
     ...restartHook,
     onChange: (o) => queue.add(keyOf(o)),
@@ -97,12 +95,12 @@ function buildController(options: WebAppControllerOptions) {
   };
   // One watch per owned kind (CHILD_KINDS), across namespaces, selecting the children we manage.
   const children = Object.fromEntries(
-    CHILD_KINDS.map(({ kind, apiVersion, path }) => [
+    CHILD_KINDS.map(({ kind, apiVersion, plural }) => [
       kind,
       createResilientInformer<KubernetesObject>({
         kc,
-        path,
-        list: () => objects.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, selector),
+        path: collectionPath(apiVersion, plural),
+        list: lister(client, collectionPath(apiVersion, plural), selector),
         labelSelector: selector,
         logger: log,
         ...restartHook,
@@ -110,7 +108,10 @@ function buildController(options: WebAppControllerOptions) {
       }),
     ]),
   ) as Record<ChildKind, ReturnType<typeof createResilientInformer<KubernetesObject>>>;
-  const apiVersionOf = Object.fromEntries(CHILD_KINDS.map((c) => [c.kind, c.apiVersion])) as Record<ChildKind, string>;
+  const kindOf = Object.fromEntries(CHILD_KINDS.map((c) => [c.kind, c])) as Record<
+    ChildKind,
+    (typeof CHILD_KINDS)[number]
+  >;
 
   // A Namespace's annotations change the limits its WebApps are judged by (LimitExceeded), so a
   // change to a Namespace requeues its WebApps. Reconcile reads the annotations from this same
@@ -118,7 +119,7 @@ function buildController(options: WebAppControllerOptions) {
   const namespaces = createResilientInformer<V1Namespace>({
     kc,
     path: '/api/v1/namespaces',
-    list: () => core.listNamespace(),
+    list: lister(client, '/api/v1/namespaces'),
     logger: log,
     ...restartHook,
     onChange: (ns) =>
@@ -128,7 +129,7 @@ function buildController(options: WebAppControllerOptions) {
         .forEach((o) => queue.add(keyOf(o))),
   });
 
-  const events = createEventRecorder(kc, { component: 'shipshape', host: options.identity, logger: log });
+  const events = createEventRecorder(client, { component: 'shipshape', host: options.identity, logger: log });
   const fieldManager = options.fieldManager ?? FIELD_MANAGER;
   // The status we last wrote, by WebApp uid: a reconcile woken before the watch cache shows our
   // own write must not write (and announce) the same status again.
@@ -137,30 +138,29 @@ function buildController(options: WebAppControllerOptions) {
   const context: ReconcileContext = {
     getWebApp: (namespace, name) => webApps.get(name, namespace) as Record<string, unknown> | undefined,
     apply: (obj) =>
-      appliedCache.apply(
-        obj,
-        (body) => serverSideApply(kc, body as KubernetesObject, { fieldManager }) as Promise<typeof obj>,
+      appliedCache.apply(obj, (body) =>
+        serverSideApply(client, body, { plural: kindOf[body.kind as ChildKind].plural, fieldManager }),
       ),
     hasChild: (kind, namespace, name) => children[kind].get(name, namespace) !== undefined,
     async deleteChild(kind, namespace, name) {
       appliedCache.forget(kind, namespace, name);
       try {
-        await objects.delete({ apiVersion: apiVersionOf[kind], kind, metadata: { namespace, name } });
+        const { apiVersion, plural } = kindOf[kind];
+        await client.request('DELETE', objectPath(apiVersion, plural, namespace, name));
         return true;
       } catch (err) {
         if (isNotFound(err)) return false;
         throw err;
       }
     },
-    patchWebApp: (namespace, name, body) => custom.patchNamespacedCustomObject({ ...target, namespace, name, body }),
+    patchWebApp: (namespace, name, body) =>
+      client.request('PATCH', webAppPath(namespace, name), { body, contentType: 'application/json-patch+json' }),
     async writeStatus(namespace, name, status, uid) {
       const last = uid ? writtenStatus.get(uid) : undefined;
       if (last && status && statusEqual(last, status)) return false;
-      await custom.patchNamespacedCustomObjectStatus({
-        ...target,
-        namespace,
-        name,
+      await client.request('PATCH', `${webAppPath(namespace, name)}/status`, {
         body: [{ op: 'add', path: '/status', value: status }],
+        contentType: 'application/json-patch+json',
       });
       if (uid && status) writtenStatus.set(uid, status);
       return true;

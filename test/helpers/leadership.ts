@@ -83,7 +83,7 @@ export function checkSingleWriter(events: AuditEvent[]) {
     }
   }
   // The WebApps and every child kind, by their resource (the last segment of the watch path).
-  const owned = new Set(['webapps', ...CHILD_KINDS.map((k) => k.path.split('/').at(-1)!)]);
+  const owned = new Set(['webapps', ...CHILD_KINDS.map((k) => k.plural)]);
   const writes = events.filter((e) => fromReplica(e) && ok(e) && owned.has(e.objectRef?.resource ?? ''));
   const violations = writes.filter((w) => {
     const at = Date.parse(w.requestReceivedTimestamp);

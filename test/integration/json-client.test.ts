@@ -1,0 +1,85 @@
+// The reconciler's JSON client against a real kube-apiserver: server-side apply creates and returns
+// the stored object as the apiserver wrote it, refusals carry the apiserver's status, reason and
+// message, and the KubeConfig's timeout and abort signal still end a call.
+import t from 'tap';
+import { serverSideApply } from '../../src/kube/apply.ts';
+import { KubeApiError, createJsonClient, isNotFound } from '../../src/kube/json-client.ts';
+import { TimeoutKubeConfig } from '../../src/kube/timeout-kubeconfig.ts';
+import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
+
+const { kc } = await useControlPlane(t, { nodes: 0 });
+const namespace = await useNamespace(t, kc, 'json-client');
+const client = createJsonClient(kc);
+const configMap = (data: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'app-env', namespace, labels: { app: 'web' } },
+  data,
+});
+
+t.test('server-side apply creates, then updates, and answers with the stored JSON', async (t) => {
+  const created = await serverSideApply(client, configMap({ A: '1' }), { plural: 'configmaps', fieldManager: 'test' });
+  t.equal(created.kind, 'ConfigMap');
+  t.strictSame(created.data, { A: '1' });
+  const meta = created.metadata as { uid?: string; creationTimestamp?: unknown; managedFields?: { manager: string }[] };
+  t.type(meta.creationTimestamp, 'string', 'timestamps as the apiserver writes them, not Dates');
+  t.match(meta.managedFields, [{ manager: 'test', operation: 'Apply' }]);
+  const updated = await serverSideApply(client, configMap({ A: '2' }), { plural: 'configmaps', fieldManager: 'test' });
+  t.equal((updated.metadata as { uid?: string }).uid, meta.uid, 'the same object');
+  t.strictSame(updated.data, { A: '2' });
+  const read = await client.request<{ data?: unknown }>('GET', `/api/v1/namespaces/${namespace}/configmaps/app-env`);
+  t.strictSame(read.data, { A: '2' });
+});
+
+t.test('a dry run changes nothing', async (t) => {
+  const dry = await serverSideApply(client, configMap({ A: '3' }), {
+    plural: 'configmaps',
+    fieldManager: 'test',
+    dryRun: true,
+  });
+  t.strictSame(dry.data, { A: '3' });
+  const read = await client.request<{ data?: unknown }>('GET', `/api/v1/namespaces/${namespace}/configmaps/app-env`);
+  t.strictSame(read.data, { A: '2' });
+});
+
+t.test('refusals carry the HTTP status, the reason and the apiserver message', async (t) => {
+  const missing = await client
+    .request('DELETE', `/api/v1/namespaces/${namespace}/configmaps/nothing-here`)
+    .catch((err: unknown) => err);
+  t.ok(missing instanceof KubeApiError);
+  t.match(missing, {
+    code: 'KUBE_API',
+    status: 404,
+    reason: 'NotFound',
+    message: 'configmaps "nothing-here" not found',
+  });
+  t.ok(isNotFound(missing));
+  const invalid = await serverSideApply(
+    client,
+    { ...configMap({}), metadata: { name: 'Not_A_Name', namespace } },
+    { plural: 'configmaps' },
+  ).catch((err: unknown) => err);
+  t.match(invalid, { status: 422, reason: 'Invalid', message: /ConfigMap "Not_A_Name" is invalid: metadata.name/ });
+  t.notOk(isNotFound(invalid));
+  const patch = await client
+    .request('PATCH', `/api/v1/namespaces/${namespace}/configmaps/app-env`, {
+      body: [{ op: 'test', path: '/data/A', value: 'not this' }],
+      contentType: 'application/json-patch+json',
+    })
+    .catch((err: unknown) => err);
+  t.match(patch, {
+    status: 422,
+    message: /the server rejected our request due to an error in our request|test operation/,
+  });
+});
+
+t.test('the KubeConfig aborts a call when its term ends', async (t) => {
+  const timeoutKc = new TimeoutKubeConfig();
+  timeoutKc.loadFromString(kc.exportConfig());
+  const term = new AbortController();
+  term.abort(new Error('term over'));
+  const scoped = createJsonClient(timeoutKc.withAbortSignal(term.signal));
+  const err = await scoped.request('GET', `/api/v1/namespaces/${namespace}/configmaps`).catch((e: unknown) => e);
+  t.ok(err instanceof Error, 'rejected');
+  t.notOk(err instanceof KubeApiError, 'not an apiserver answer');
+});
