@@ -4,8 +4,8 @@
 // server (`npm start`, the image) and for the TypeScript sources (the dev loop), each started
 // `--starts` times with the Lease free (the previous process released it on SIGTERM); the memory
 // figures are of the compiled server. Next to them, the RSS of the bare `node:https` baseline
-// (bench/bare-webhook.ts) idle. Every Shipshape process gets the Deployment's NODE_OPTIONS
-// (src/manifests/deployment.ts: the old-space limit), as in a cluster. Prints figures and a final
+// (bench/bare-webhook.ts) idle. Every Shipshape process gets the Deployment's runtime environment
+// (src/manifests/deployment.ts RUNTIME_ENV: heap bounds, malloc arenas), as in a cluster. Prints figures and a final
 // `RESULT <json>` line.
 //
 // Start: the kernel's start time of the process (/proc/<pid>/stat); serving TLS: Fastify's
@@ -24,7 +24,7 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node'
 import { API_GROUP, API_VERSION, VALIDATE_PATH, WEBAPP_KIND, WEBAPP_PLURAL } from '../src/constants.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { registerWebhooks } from '../src/dev/install.ts';
-import { NODE_OPTIONS } from '../src/manifests/deployment.ts';
+import { RUNTIME_ENV } from '../src/manifests/deployment.ts';
 import { type ShipshapeProcess, startShipshapeProcess } from '../src/dev/shipshape-process.ts';
 import { sleep } from '../src/runtime/sleep.ts';
 import { webAppCreateReview } from './admission-review.ts';
@@ -84,7 +84,7 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
 
 execFileSync('bash', [new URL('setup.sh', import.meta.url).pathname], { stdio: 'inherit' });
 console.log(
-  `footprint benchmark: NODE_OPTIONS=${shipshapeEnv.NODE_OPTIONS ?? NODE_OPTIONS}; building the compiled server ...`,
+  `footprint benchmark: ${JSON.stringify({ ...RUNTIME_ENV, ...shipshapeEnv })}; building the compiled server ...`,
 );
 const compiledDir = buildCompiled();
 const env = await startDevEnvironment({ nodes: 0, env: { SHIPSHAPE_LOG_LEVEL: 'warn' } });
@@ -100,7 +100,7 @@ try {
       certs: env.certs,
       podName,
       logPath: join(env.cp.dir, `${podName}.log`),
-      env: { SHIPSHAPE_LOG_LEVEL: 'info', NODE_OPTIONS, ...shipshapeEnv },
+      env: { SHIPSHAPE_LOG_LEVEL: 'info', ...RUNTIME_ENV, ...shipshapeEnv },
       ...(mode === 'compiled' && { compiledDir }),
     });
     running.push(proc);
@@ -218,7 +218,7 @@ try {
     `RESULT ${JSON.stringify({
       benchmark: 'footprint',
       starts,
-      node_options: shipshapeEnv.NODE_OPTIONS ?? NODE_OPTIONS,
+      runtime_env: { ...RUNTIME_ENV, ...shipshapeEnv },
       shipshape_env: shipshapeEnv,
       startup: summary,
       bare_node_idle_rss_mib: r1(bareRss),

@@ -22,6 +22,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MUTATE_PATH, VALIDATE_PATH } from '../src/constants.ts';
+import { RUNTIME_ENV } from '../src/manifests/deployment.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { type ShipshapeProcess, startShipshapeProcess } from '../src/dev/shipshape-process.ts';
 import { webAppCreateReview } from './admission-review.ts';
@@ -67,7 +68,8 @@ function post(url: string, ca: string): Promise<string> {
 execFileSync('bash', [new URL('setup.sh', import.meta.url).pathname], { stdio: 'inherit' });
 const cpus = cpuPlan(!values['no-pin']);
 const sink = await startSink();
-const quiet = { SHIPSHAPE_LOG_LEVEL: 'warn', ...shipshapeEnv };
+// As deployed: the Deployment's heap bounds and malloc arenas (src/manifests/deployment.ts).
+const quiet = { SHIPSHAPE_LOG_LEVEL: 'warn', ...RUNTIME_ENV, ...shipshapeEnv };
 const env = await startDevEnvironment({ nodes: 0, env: { ...quiet, OTEL_SDK_DISABLED: 'true' } });
 const extra: { stop(): Promise<void> }[] = [];
 try {
