@@ -54,7 +54,7 @@ export const CHILD_KINDS = [
 
 export type ChildKind = (typeof CHILD_KINDS)[number]['kind'];
 
-/** "ConfigMap, Deployment and Service": a list of kinds as an Event's message names them. */
+/** "ConfigMap, Deployment and Service": a list (of kinds, of children) as an Event's message names it. */
 export function describeKinds(kinds: readonly string[]): string {
   return kinds.length > 1 ? `${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1)}` : (kinds[0] ?? '');
 }

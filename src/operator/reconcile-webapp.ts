@@ -99,6 +99,18 @@ export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promi
       }
       const webApp = desired.webApp;
       let deployment: V1Deployment | undefined;
+      // One Event per verb and reconcile ("Created ConfigMap web-env, Deployment web and Service
+      // web"), not one per child: the same news in a third of the writes (bench/convergence.ts: a
+      // fresh WebApp cost three Event POSTs besides its three applies).
+      // In the order of each verb's first child.
+      const changed = new Map<'Created' | 'Updated' | 'Deleted', string[]>();
+      const note = (reason: 'Created' | 'Updated' | 'Deleted', child: string) =>
+        changed.set(reason, [...(changed.get(reason) ?? []), child]);
+      const announce = () => {
+        for (const [reason, children] of changed) {
+          ctx.events.record(subject, 'Normal', reason, `${reason} ${describeKinds(children)}`);
+        }
+      };
       try {
         for (const { kind, name: nameOf, build } of CHILD_KINDS) {
           const child = build(webApp);
@@ -106,19 +118,18 @@ export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promi
           if (!child) {
             // Not wanted for this spec (any more): deleted when the watch cache shows one.
             if (ctx.hasChild(kind, namespace, childName) && (await ctx.deleteChild(kind, namespace, childName))) {
-              ctx.events.record(subject, 'Normal', 'Deleted', `Deleted ${kind} ${childName}`);
+              note('Deleted', `${kind} ${childName}`);
             }
             continue;
           }
           const { object, change } = await ctx.apply(child);
           if (kind === 'Deployment') deployment = object as V1Deployment;
-          if (change === 'created') {
-            ctx.events.record(subject, 'Normal', 'Created', `Created ${kind} ${childName}`);
-          } else if (change === 'updated') {
-            ctx.events.record(subject, 'Normal', 'Updated', `Updated ${kind} ${childName}`);
-          }
+          if (change === 'created') note('Created', `${kind} ${childName}`);
+          else if (change === 'updated') note('Updated', `${kind} ${childName}`);
         }
+        announce();
       } catch (err) {
+        announce();
         const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
         ctx.events.record(subject, 'Warning', 'ApplyFailed', message);
         // Visible in status too (Degraded, ApplyFailed) until an apply succeeds. A status write that
