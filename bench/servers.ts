@@ -1,5 +1,5 @@
 // The comparison servers of the webhook benchmarks, started as processes of their own: the bare
-// `node:https` baseline (bench/bare-webhook.ts) and the Go standard-library reference webhook
+// `node:https` baseline (bench/bare-webhook.ts), bare Fastify (bench/bare-fastify.ts) and the Go standard-library reference webhook
 // (bench/reference-webhook/), built with the machine's Go into a cache outside the repo, keyed by
 // its source and the Go version so an edit rebuilds it.
 import { execFileSync } from 'node:child_process';
@@ -85,6 +85,10 @@ async function start(
 
 export function startBareWebhook(certs: DevCertificates, logDir: string, prefix: string[] = []): Promise<BenchServer> {
   return start('bare-node', process.execPath, [join(here, 'bare-webhook.ts')], certs, logDir, prefix);
+}
+
+export function startBareFastify(certs: DevCertificates, logDir: string, prefix: string[] = []): Promise<BenchServer> {
+  return start('bare-fastify', process.execPath, [join(here, 'bare-fastify.ts')], certs, logDir, prefix);
 }
 
 export function startReferenceWebhook(

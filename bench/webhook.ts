@@ -1,6 +1,6 @@
 // Webhook server benchmark: Shipshape (src/main.ts as the dev loop starts it, telemetry off and on)
-// against a bare `node:https` server (same body, same TLS, parse and answer: bench/bare-webhook.ts)
-// and a Go standard-library reference webhook with the same defaults and checks
+// against a bare `node:https` server (same body, same TLS, parse and answer: bench/bare-webhook.ts),
+// bare Fastify as Shipshape builds it answering the same way (bench/bare-fastify.ts), and a Go standard-library reference webhook with the same defaults and checks
 // (bench/reference-webhook/, built here with the machine's Go), in one run, on both endpoints.
 //
 // - Throughput: wrk, one thread, 1, 4, 16 and 64 keep-alive connections (closed loop).
@@ -10,7 +10,7 @@
 // CPU: each measured server runs on the last allowed core (taskset), wrk, this process and the
 // control plane on the others; every server but the measured one is stopped (SIGSTOP) during a
 // phase, so the measured one has its core to itself. Phases run concurrency by concurrency, the
-// four servers back to back, so the ratios compare figures taken moments apart; each figure is the
+// five servers back to back, so the ratios compare figures taken moments apart; each figure is the
 // median of `rounds` such phases (this machine is shared: single phases swing up to 2x). Shipshape logs at
 // warn, as in the issue's measurement; telemetry on exports every span and metric over OTLP
 // http/protobuf to a sink in this process. Prints figures and a final `RESULT <json>` line.
@@ -29,7 +29,7 @@ import { webAppCreateReview } from './admission-review.ts';
 import { cpuPlan, cpuSeconds, pin } from './cpu.ts';
 import { fixedRate, type FixedRateResult } from './fixed-rate.ts';
 import { startSink } from './otlp-sink.ts';
-import { type BenchServer, onCpus, startBareWebhook, startReferenceWebhook } from './servers.ts';
+import { type BenchServer, onCpus, startBareFastify, startBareWebhook, startReferenceWebhook } from './servers.ts';
 import { wrk } from './wrk.ts';
 
 const { values } = parseArgs({
@@ -90,10 +90,13 @@ try {
   extra.push(telemetryOn);
   const bare = await startBareWebhook(env.certs, logDir, onCpus(cpus?.measured));
   extra.push(bare);
+  const fastify = await startBareFastify(env.certs, logDir, onCpus(cpus?.measured));
+  extra.push(fastify);
   const go = await startReferenceWebhook(env.certs, logDir, onCpus(cpus?.measured));
   extra.push(go);
   const servers: Record<string, BenchServer | ShipshapeProcess> = {
     'bare-node': bare,
+    'bare-fastify': fastify,
     go,
     'shipshape-telemetry-off': env.replicas[0]!,
     'shipshape-telemetry-on': telemetryOn,
@@ -219,6 +222,8 @@ try {
             rps_vs_go: r3(of(shipshape, c).rps / of('go', c).rps),
             p99_vs_bare: r3(of(shipshape, c).p99 / of('bare-node', c).p99),
             cpu_vs_bare: r3(of(shipshape, c).cpuUs / of('bare-node', c).cpuUs),
+            rps_vs_bare_fastify: r3(of(shipshape, c).rps / of('bare-fastify', c).rps),
+            cpu_vs_bare_fastify: r3(of(shipshape, c).cpuUs / of('bare-fastify', c).cpuUs),
           },
         ]),
       );

@@ -1,0 +1,42 @@
+// A second baseline of the webhook benchmark: bare Fastify, as Shipshape builds it (HTTPS with the
+// same key pair, TLS 1.2+, the security headers of src/server/security-headers.ts, request logging
+// off, a raw-body parser) answering the fixed allowed AdmissionReview of bench/bare-webhook.ts. The
+// distance from bare `node:https` to this is the framework's; from this to Shipshape, Shipshape's.
+//
+//   node bench/bare-fastify.ts --port 9443 --cert tls.crt --key tls.key
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import Fastify, { LogController } from 'fastify';
+import { pino } from 'pino';
+import { addSecurityHeaders, helmetHeaders } from '../src/server/security-headers.ts';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
+  },
+});
+const app = Fastify({
+  loggerInstance: pino({ level: 'warn' }),
+  logController: new LogController({ disableRequestLogging: true }),
+  https: { cert: readFileSync(values.cert!), key: readFileSync(values.key!), minVersion: 'TLSv1.2' },
+});
+addSecurityHeaders(app, await helmetHeaders());
+app.removeAllContentTypeParsers();
+app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+const answer = async (req: { body: unknown }) => {
+  let uid = '';
+  try {
+    uid = (JSON.parse(String(req.body)) as { request?: { uid?: string } }).request?.uid ?? '';
+  } catch {
+    // A fixed answer either way: the baseline does no checks.
+  }
+  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true } };
+};
+app.post('/*', answer);
+app.get('/healthz', async () => 'ok');
+await app.listen({ port: Number(values.port), host: values.host });
+console.log(`listening on ${values.host}:${values.port}`);
+process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
