@@ -24,15 +24,20 @@ export function toSecureContextOptions(pair: KeyPair): SecureContextOptions {
 
 /**
  * Reads a certificate and key (PEM), and the client CA when `clientCaFile` is not ''. Throws when a
- * file is unreadable.
+ * file is unreadable: the first of certificate, key, CA that failed, in that order, so a start-up
+ * without any of them always names the same one (with Promise.all it named whichever read failed
+ * first, which under load was sometimes the key).
  */
 export async function readKeyPair(certFile: string, keyFile: string, clientCaFile = ''): Promise<KeyPair> {
-  const [cert, key, clientCa] = await Promise.all([
+  const reads = await Promise.allSettled([
     readFile(certFile, 'utf8'),
     readFile(keyFile, 'utf8'),
-    clientCaFile ? readFile(clientCaFile, 'utf8') : undefined,
+    clientCaFile ? readFile(clientCaFile, 'utf8') : Promise.resolve(undefined),
   ]);
-  return { cert, key, ...(clientCa !== undefined && { clientCa }) };
+  const failed = reads.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [cert, key, clientCa] = reads.map((r) => (r as PromiseFulfilledResult<string | undefined>).value);
+  return { cert: cert!, key: key!, ...(clientCa !== undefined && { clientCa }) };
 }
 
 /**
