@@ -15,6 +15,7 @@ import { createNamespaceCache } from './kube/namespace-cache.ts';
 import { TimeoutKubeConfig } from './kube/timeout-kubeconfig.ts';
 import { createLeaseClient } from './leader/lease-client.ts';
 import { createLeaseElector } from './leader/lease-elector.ts';
+import { createWebAppCaches } from './operator/webapp-caches.ts';
 import { createWebAppController } from './operator/webapp-controller.ts';
 import { createManager } from './runtime/manager.ts';
 import { buildServer } from './server/build-server.ts';
@@ -128,8 +129,11 @@ const reloader = createCertificateReloader({
     caBundleCheck.recheck();
   },
 });
+// On every replica (warm standbys): a new leader reconciles from synced caches at once.
+const webAppCaches = createWebAppCaches({ kc, logger, onWatchRestart: watchRestartCounter() });
 const controller = createWebAppController({
   kc,
+  caches: webAppCaches,
   logger,
   policyConfig,
   namespaceAnnotations: namespaceCache.annotations,
@@ -138,7 +142,6 @@ const controller = createWebAppController({
   identity,
   queueMetrics: workQueueMetrics('webapp'),
   observer: createReconcileTelemetry('webapp'),
-  onWatchRestart: watchRestartCounter(),
   wrapContext: traceReconcileContext,
 });
 const metricsServer = createMetricsServer({ host: config.host, port: config.metricsPort, logger });
@@ -154,6 +157,7 @@ const manager = createManager({
     certificateHealth,
     caBundleCheck,
     metricsServer,
+    webAppCaches,
     controller,
   ],
   ...(config.leaderElection && {

@@ -8,7 +8,8 @@ import { CodedError } from '../errors/coded-error.ts';
 import { sleep } from '../runtime/sleep.ts';
 import type { WorkQueue } from './work-queue.ts';
 
-export type Source = { start(signal: AbortSignal): Promise<void>; hasSynced(): boolean };
+/** A watch the controller waits for; one without `start` is run by someone else (shared caches). */
+export type Source = { start?(signal: AbortSignal): Promise<void>; hasSynced(): boolean };
 
 export type Reconcile = (key: string) => Promise<{ requeueAfterMs?: number }>;
 
@@ -82,7 +83,7 @@ export function createController(options: ControllerOptions) {
     /** Runs until `signal` aborts; then drains in-flight work and stops the watches. */
     async start(signal: AbortSignal): Promise<void> {
       const watches = new AbortController();
-      const sources = options.sources.map((s) => s.start(watches.signal));
+      const sources = options.sources.map((s) => s.start?.(watches.signal));
       while (!signal.aborted && !options.sources.every((s) => s.hasSynced())) await sleep(50, signal);
       if (signal.aborted) {
         // Stopped (leadership lost) before the caches synced: start no worker at all.

@@ -1,13 +1,12 @@
-// Wires the WebApp reconciler to the cluster: watches on WebApps, on the children Shipshape owns
-// (by label) and on Namespaces (their annotations change the limits), the work queue, the API
-// calls reconcile needs, and Events.
-import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Namespace } from '@kubernetes/client-node';
+// Wires the WebApp reconciler to the cluster for one leadership term: the shared watch caches
+// (webapp-caches.ts, on every replica) feed a fresh work queue, and the API calls reconcile needs
+// and Events are made with the term's abort signal.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { API_GROUP, API_VERSION, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, WEBAPP_PLURAL } from '../constants.ts';
-import { collectionPath, objectPath, serverSideApply } from '../kube/apply.ts';
-import { type JsonClient, createJsonClient, isNotFound } from '../kube/json-client.ts';
+import { API_GROUP, API_VERSION, FIELD_MANAGER, WEBAPP_PLURAL } from '../constants.ts';
+import { objectPath, serverSideApply } from '../kube/apply.ts';
+import { createJsonClient, isNotFound } from '../kube/json-client.ts';
 import { TimeoutKubeConfig } from '../kube/timeout-kubeconfig.ts';
-import { type WatchRestartHook, createResilientInformer } from '../kube/resilient-informer.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { createAppliedCache } from './applied-cache.ts';
 import { CHILD_OWNER_LABEL } from './children.ts';
@@ -18,10 +17,13 @@ import { type ReconcileObserver, createController } from './controller.ts';
 import { createEventRecorder } from './event-recorder.ts';
 import type { ReconcileContext } from './reconcile-context.ts';
 import { reconcileWebApp } from './reconcile-webapp.ts';
+import type { WebAppCaches } from './webapp-caches.ts';
 import { type WorkQueueMetrics, createWorkQueue } from './work-queue.ts';
 
 export type WebAppControllerOptions = {
   kc: KubeConfig;
+  /** The watches it reads; started by the caller on every replica (src/main.ts). */
+  caches: WebAppCaches;
   logger: Logger;
   policyConfig: PolicyConfig;
   namespaceAnnotations(namespace: string): Record<string, string> | undefined;
@@ -33,24 +35,16 @@ export type WebAppControllerOptions = {
   queueMetrics?: WorkQueueMetrics;
   /** Sees every reconcile (src/telemetry/reconcile-telemetry.ts); default: none. */
   observer?: ReconcileObserver;
-  /** Told of every watch restart (src/telemetry/metrics.ts counts them); default: nothing. */
-  onWatchRestart?: WatchRestartHook;
   /** Wraps the context of each reconcile, inside the observer's `within` (traceReconcileContext). */
   wrapContext?(ctx: ReconcileContext): ReconcileContext;
 };
 
 const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
-const WEBAPPS = collectionPath(`${API_GROUP}/${API_VERSION}`, WEBAPP_PLURAL);
-
-/** A list as the informers take it, read as JSON (see src/kube/json-client.ts for why). */
-const lister =
-  <T extends KubernetesObject>(client: JsonClient, path: string, labelSelector?: string) =>
-  () =>
-    client.request<KubernetesListObject<T>>('GET', path, { query: { labelSelector } });
 
 /**
- * The WebApp controller as a leader-only Runnable. Each start() (each leadership term) builds fresh
- * watches and a fresh queue, so a replica that lost the Lease and wins it again starts clean.
+ * The WebApp controller as a leader-only Runnable. Each start() (each leadership term) subscribes
+ * a fresh queue, applied cache and Event recorder to the caches, so a replica that lost the Lease
+ * and wins it again keeps nothing from its last term but what the caches show.
  */
 export function createWebAppController(options: WebAppControllerOptions) {
   return {
@@ -58,10 +52,12 @@ export function createWebAppController(options: WebAppControllerOptions) {
     start: async (signal: AbortSignal) => {
       // Calls made during this term abort when it ends (see TimeoutKubeConfig.withAbortSignal).
       const kc = options.kc instanceof TimeoutKubeConfig ? options.kc.withAbortSignal(signal) : options.kc;
-      const { controller, events } = buildController({ ...options, kc });
+      const { controller, events, subscribe } = buildController({ ...options, kc });
+      const unsubscribe = subscribe();
       try {
         await controller.start(signal);
       } finally {
+        unsubscribe();
         events.close();
       }
     },
@@ -70,64 +66,33 @@ export function createWebAppController(options: WebAppControllerOptions) {
 
 function buildController(options: WebAppControllerOptions) {
   const { kc, logger } = options;
+  const { webApps, children, namespaces } = options.caches;
   const client = createJsonClient(kc);
   const queue = createWorkQueue(options.queueMetrics ? { metrics: options.queueMetrics } : {});
   const log = logger.child({ component: 'webapp-controller' });
-  const restartHook = options.onWatchRestart ? { onRestart: options.onWatchRestart } : {};
   const webAppPath = (namespace: string, name: string) =>
     objectPath(`${API_GROUP}/${API_VERSION}`, WEBAPP_PLURAL, namespace, name);
-
-  const webApps = createResilientInformer<KubernetesObject>({
-    kc,
-    path: WEBAPPS,
-    list: lister(client, WEBAPPS),
-    logger: log,
-    ...restartHook,
-    onChange: (o) => queue.add(keyOf(o)),
-    onSynced: () => webApps.list().forEach((o) => queue.add(keyOf(o))),
-  });
-  const selector = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
-  const toOwner = (kind: ChildKind, o: KubernetesObject, verb: string) => {
-    // A child deleted by someone else: what we last applied is no longer in place.
-    if (verb === 'delete') appliedCache.forget(kind, o.metadata?.namespace ?? '', o.metadata?.name ?? '');
-    const owner = o.metadata?.labels?.[CHILD_OWNER_LABEL];
-    if (owner) queue.add(`${o.metadata?.namespace}/${owner}`);
-  };
-  // One watch per owned kind (CHILD_KINDS), across namespaces, selecting the children we manage.
-  const children = Object.fromEntries(
-    CHILD_KINDS.map(({ kind, apiVersion, plural }) => [
-      kind,
-      createResilientInformer<KubernetesObject>({
-        kc,
-        path: collectionPath(apiVersion, plural),
-        list: lister(client, collectionPath(apiVersion, plural), selector),
-        labelSelector: selector,
-        logger: log,
-        ...restartHook,
-        onChange: (o, verb) => toOwner(kind, o, verb),
-      }),
-    ]),
-  ) as Record<ChildKind, ReturnType<typeof createResilientInformer<KubernetesObject>>>;
+  const enqueueAll = () => webApps.list().forEach((o) => queue.add(keyOf(o)));
   const kindOf = Object.fromEntries(CHILD_KINDS.map((c) => [c.kind, c])) as Record<
     ChildKind,
     (typeof CHILD_KINDS)[number]
   >;
-
-  // A Namespace's annotations change the limits its WebApps are judged by (LimitExceeded), so a
-  // change to a Namespace requeues its WebApps. Reconcile reads the annotations from this same
-  // cache: the event and the data it announces cannot disagree.
-  const namespaces = createResilientInformer<V1Namespace>({
-    kc,
-    path: '/api/v1/namespaces',
-    list: lister(client, '/api/v1/namespaces'),
-    logger: log,
-    ...restartHook,
-    onChange: (ns) =>
+  const subscription = {
+    webApp: (o: KubernetesObject) => queue.add(keyOf(o)),
+    webAppsSynced: enqueueAll,
+    child(kind: ChildKind, o: KubernetesObject, verb: 'add' | 'update' | 'delete') {
+      // A child deleted by someone else: what we last applied is no longer in place.
+      if (verb === 'delete') appliedCache.forget(kind, o.metadata?.namespace ?? '', o.metadata?.name ?? '');
+      const owner = o.metadata?.labels?.[CHILD_OWNER_LABEL];
+      if (owner) queue.add(`${o.metadata?.namespace}/${owner}`);
+    },
+    // A Namespace's annotations change the limits its WebApps are judged by: requeue them.
+    namespace: (ns: { metadata?: { name?: string } }) =>
       webApps
         .list()
         .filter((o) => o.metadata?.namespace === ns.metadata?.name)
         .forEach((o) => queue.add(keyOf(o))),
-  });
+  };
 
   const events = createEventRecorder(client, { component: 'shipshape', host: options.identity, logger: log });
   const fieldManager = options.fieldManager ?? FIELD_MANAGER;
@@ -178,12 +143,23 @@ function buildController(options: WebAppControllerOptions) {
   const controller = createController({
     name: 'webapp',
     queue,
-    sources: [webApps, ...Object.values(children), namespaces],
+    // Already running (src/main.ts starts them); the controller waits for their sync, then the
+    // term's subscription enqueues every WebApp the caches hold.
+    sources: [{ hasSynced: options.caches.hasSynced }],
     // Inside the observer's `within`: a wrapped context sees the reconcile's span as active.
     reconcile: (key) => reconcileWebApp(key, options.wrapContext ? options.wrapContext(context) : context),
     ...(options.observer && { observer: options.observer }),
     workers: options.workers,
     logger: log,
   });
-  return { controller, events };
+  return {
+    controller,
+    events,
+    /** From now until the returned function is called, changes reach this term's queue. */
+    subscribe() {
+      const unsubscribe = options.caches.subscribe(subscription);
+      enqueueAll();
+      return unsubscribe;
+    },
+  };
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { DevEnvironment } from '../../src/dev/dev-environment.ts';
 import type { ShipshapeProcess } from '../../src/dev/shipshape-process.ts';
+import { kubeRequest } from '../../src/kube/raw-request.ts';
 import { CHILD_KINDS } from '../../src/operator/child-kinds.ts';
 import { eventually } from './eventually.ts';
 
@@ -91,4 +92,17 @@ export function checkSingleWriter(events: AuditEvent[]) {
     return current?.user !== w.user.username;
   });
   return { violations, writes: writes.length, terms: acquisitions.filter((a) => a.user).length };
+}
+
+/**
+ * Open WATCH requests on `resource`, all clients together, from the apiserver's own metrics
+ * (apiserver_longrunning_requests): watches are not audited.
+ */
+export async function openWatches(kc: KubeConfig, resource: string): Promise<number> {
+  const { body } = await kubeRequest(kc, 'GET', '/metrics', { timeoutMs: 10_000 });
+  return String(body)
+    .split('\n')
+    .filter((l) => l.startsWith('apiserver_longrunning_requests{') && l.includes(`resource="${resource}"`))
+    .filter((l) => l.includes('verb="WATCH"'))
+    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }

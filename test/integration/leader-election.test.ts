@@ -11,6 +11,7 @@ import {
   checkSingleWriter,
   FAST_ELECTION,
   leaseHolder,
+  openWatches,
   readAudit,
   replicaOf,
   waitForLeader,
@@ -54,6 +55,12 @@ t.test('exactly one replica holds the Lease and reconciles; every replica admits
       .map((e) => e.user.username),
   );
   t.same([...writers], [leader.name], 'only the leader wrote the Deployment');
+  // Warm standbys: every replica keeps the reconciler's caches, so a new leader starts synced.
+  const watching = await eventually('a WebApp watch per replica', async () => {
+    const n = await openWatches(env.kc, 'webapps');
+    return n >= env.replicas.length ? n : undefined;
+  });
+  t.equal(watching, env.replicas.length, 'one WATCH on webapps per replica, standbys included');
 });
 
 t.test(

@@ -1,0 +1,107 @@
+// The watches the WebApp controller reads (WebApps, the children Shipshape manages, Namespaces), run
+// on every replica, leader or not: controller-runtime's Manager starts its caches the same way,
+// before and regardless of leader election. A standby that wins the Lease finds them synced and
+// reconciles at once, instead of listing every WebApp and child first; the cost is that each
+// replica holds them (bench/footprint.ts: 1,000 WebApps and their children, about 60 MiB).
+// Changes reach a controller only while one is subscribed (a leadership term); between terms the
+// caches just stay current.
+import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Namespace } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { API_GROUP, API_VERSION, LABEL_MANAGED_BY, MANAGED_BY, WEBAPP_PLURAL } from '../constants.ts';
+import { collectionPath } from '../kube/apply.ts';
+import { type JsonClient, createJsonClient } from '../kube/json-client.ts';
+import { type WatchRestartHook, createResilientInformer } from '../kube/resilient-informer.ts';
+import { CHILD_KINDS, type ChildKind } from './child-kinds.ts';
+
+/** What a subscribed controller is told; each call follows the cache update it reports. */
+export type WebAppCacheEvents = {
+  webApp(obj: KubernetesObject): void;
+  child(kind: ChildKind, obj: KubernetesObject, verb: 'add' | 'update' | 'delete'): void;
+  namespace(ns: V1Namespace): void;
+  /** The WebApp watch (re)synced: after its first list, a recovery, or the periodic resync. */
+  webAppsSynced(): void;
+};
+
+export type WebAppCachesOptions = {
+  kc: KubeConfig;
+  logger: Logger;
+  /** Told of every watch restart (src/telemetry/metrics.ts counts them); default: nothing. */
+  onWatchRestart?: WatchRestartHook;
+};
+
+const WEBAPPS = collectionPath(`${API_GROUP}/${API_VERSION}`, WEBAPP_PLURAL);
+
+/** A list as the informers take it, read as JSON (see src/kube/json-client.ts for why). */
+const lister =
+  <T extends KubernetesObject>(client: JsonClient, path: string, labelSelector?: string) =>
+  () =>
+    client.request<KubernetesListObject<T>>('GET', path, { query: { labelSelector } });
+
+export function createWebAppCaches(options: WebAppCachesOptions) {
+  const { kc } = options;
+  const client = createJsonClient(kc);
+  const logger = options.logger.child({ component: 'webapp-caches' });
+  const restartHook = options.onWatchRestart ? { onRestart: options.onWatchRestart } : {};
+  let subscriber: WebAppCacheEvents | undefined;
+
+  const webApps = createResilientInformer<KubernetesObject>({
+    kc,
+    path: WEBAPPS,
+    list: lister(client, WEBAPPS),
+    logger,
+    ...restartHook,
+    onChange: (o) => subscriber?.webApp(o),
+    onSynced: () => subscriber?.webAppsSynced(),
+  });
+  // One watch per owned kind (CHILD_KINDS), across namespaces, selecting the children we manage.
+  const selector = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+  const children = Object.fromEntries(
+    CHILD_KINDS.map(({ kind, apiVersion, plural }) => [
+      kind,
+      createResilientInformer<KubernetesObject>({
+        kc,
+        path: collectionPath(apiVersion, plural),
+        list: lister(client, collectionPath(apiVersion, plural), selector),
+        labelSelector: selector,
+        logger,
+        ...restartHook,
+        onChange: (o, verb) => subscriber?.child(kind, o, verb),
+      }),
+    ]),
+  ) as Record<ChildKind, ReturnType<typeof createResilientInformer<KubernetesObject>>>;
+  // A Namespace's annotations change the limits its WebApps are judged by (LimitExceeded); the
+  // reconciler reads them from this same cache, so the event and the data it announces agree.
+  const namespaces = createResilientInformer<V1Namespace>({
+    kc,
+    path: '/api/v1/namespaces',
+    list: lister(client, '/api/v1/namespaces'),
+    logger,
+    ...restartHook,
+    onChange: (ns) => subscriber?.namespace(ns),
+  });
+  const informers = [webApps, ...Object.values(children), namespaces];
+
+  return {
+    needsLeaderElection: false,
+    webApps,
+    children,
+    namespaces,
+    hasSynced: () => informers.every((i) => i.hasSynced()),
+    /**
+     * Sends every change to `events` until the returned function is called. One subscriber at a
+     * time: a second subscribe() replaces the first (a term that ended without unsubscribing).
+     */
+    subscribe(events: WebAppCacheEvents): () => void {
+      subscriber = events;
+      return () => {
+        if (subscriber === events) subscriber = undefined;
+      };
+    },
+    /** Lists and watches until `signal` aborts (the process stops). */
+    async start(signal: AbortSignal): Promise<void> {
+      await Promise.all(informers.map((i) => i.start(signal)));
+    },
+  };
+}
+
+export type WebAppCaches = ReturnType<typeof createWebAppCaches>;
