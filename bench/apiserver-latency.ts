@@ -6,6 +6,7 @@
 // mutating, then the validating webhook of whichever target is registered.
 //
 // Targets: `none`; `go`; `bare-node` (bench/bare-webhook.ts: what Node's TLS and HTTP cost alone);
+// `bare-fastify` (bench/bare-fastify.ts: the same through Fastify as Shipshape builds it);
 // `shipshape-leader` (the replica holding the Lease, which also reconciles
 // every WebApp created: one replica in a cluster, or the leader of several); `shipshape-follower`
 // (a replica that does not lead, so only admits); `shipshape-leader-proxy` (the leader behind the
@@ -19,6 +20,7 @@
 //
 //   node bench/apiserver-latency.ts [--rounds 3] [--creates 60] [--concurrency 1,16]
 import { Agent, type RequestOptions, request } from 'node:https';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   AdmissionregistrationV1Api,
@@ -30,6 +32,7 @@ import {
 import { API_GROUP, API_VERSION, WEBAPP_KIND, WEBAPP_PLURAL } from '../src/constants.ts';
 import { RUNTIME_ENV } from '../src/manifests/deployment.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
+import { startShipshapeProcess } from '../src/dev/shipshape-process.ts';
 import { registerWebhooks } from '../src/dev/install.ts';
 import { startTcpProxy } from '../src/dev/tcp-proxy.ts';
 import {
@@ -38,7 +41,7 @@ import {
 } from '../src/manifests/webhook-configurations.ts';
 import { pollUntil } from '../src/runtime/poll.ts';
 import { sleep } from '../src/runtime/sleep.ts';
-import { startBareWebhook, startReferenceWebhook } from './servers.ts';
+import { startBareFastify, startBareWebhook, startReferenceWebhook } from './servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -114,6 +117,9 @@ try {
   // is the right answer for these creates (nothing to default, nothing over a limit).
   const bare = await startBareWebhook(env.certs, env.cp.dir);
   closers.push(() => bare.stop());
+  // And what Fastify adds to that (bench/bare-fastify.ts: Shipshape's server without its routes).
+  const fastify = await startBareFastify(env.certs, env.cp.dir);
+  closers.push(() => fastify.stop());
   const leases = kc.makeApiClient(CoordinationV1Api);
   const leader = await pollUntil(
     'a Shipshape leader',
@@ -125,14 +131,26 @@ try {
     { timeoutMs: 30_000, intervalMs: 100 },
   );
   const follower = env.replicas.find((r) => r !== leader)!;
+  // A third replica, never leading while the leader lives, with the OpenTelemetry SDK off: what
+  // telemetry (metrics; no span exporter is configured here) costs a follower, in the same run.
+  const quietFollower = await startShipshapeProcess({
+    kubeconfigPath: await env.cp.issueKubeconfig('shipshape-dev-quiet'),
+    certs: env.certs,
+    podName: 'shipshape-dev-quiet',
+    logPath: join(env.cp.dir, 'shipshape-dev-quiet.log'),
+    env: { SHIPSHAPE_LOG_LEVEL: 'warn', ...RUNTIME_ENV, OTEL_SDK_DISABLED: 'true' },
+  });
+  closers.push(() => quietFollower.stop());
   const proxy = await startTcpProxy(() => [{ host: '127.0.0.1', port: leader.port }]);
   closers.push(() => proxy.close());
   const targets: Record<string, string | undefined> = {
     none: undefined,
     go: go.baseUrl,
     'bare-node': bare.baseUrl,
+    'bare-fastify': fastify.baseUrl,
     'shipshape-leader': leader.baseUrl,
     'shipshape-follower': follower.baseUrl,
+    'shipshape-follower-telemetry-off': quietFollower.baseUrl,
     'shipshape-leader-proxy': `https://127.0.0.1:${proxy.port}`,
   };
 
@@ -166,7 +184,7 @@ try {
     await registerWebhooks(kc, { kind: 'url', baseUrl: target, caPem: env.certs.caPem });
     // The bare server defaults nothing, so no answer shows it is in place: the apiserver's webhook
     // configuration informer sees a change within milliseconds, and 2 s is far beyond that.
-    if (target === bare.baseUrl) return sleep(2000);
+    if (target === bare.baseUrl || target === fastify.baseUrl) return sleep(2000);
     await pollUntil('webhooks admitting', async () => (await defaulted()) || undefined, {
       timeoutMs: 30_000,
       intervalMs: 50,
@@ -244,7 +262,12 @@ try {
     }
   }
   const ratios: Record<string, Record<number, { p50: number; p99: number }>> = {};
-  for (const name of ['shipshape-leader', 'shipshape-follower', 'shipshape-leader-proxy']) {
+  for (const name of [
+    'shipshape-leader',
+    'shipshape-follower',
+    'shipshape-follower-telemetry-off',
+    'shipshape-leader-proxy',
+  ]) {
     for (const c of concurrencies) {
       const f = figures[name]![c]!;
       const g = figures.go![c]!;
