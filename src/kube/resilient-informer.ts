@@ -3,6 +3,7 @@
 // exponential backoff, and relists on a timer so a watch that went silent cannot go stale forever.
 import { type KubeConfig, type KubernetesObject, type ListPromise, ListWatch, Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { aborted } from '../runtime/aborted.ts';
 import { sleep } from '../runtime/sleep.ts';
 
 /** Why a watch restarted; src/telemetry/metrics.ts counts them (watchRestartCounter). */
@@ -29,13 +30,6 @@ export type ResilientInformerOptions<T extends KubernetesObject> = {
   /** Called on every restart of the watch; default: nothing. */
   onRestart?: WatchRestartHook;
 };
-
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
 
 export function createResilientInformer<T extends KubernetesObject>(options: ResilientInformerOptions<T>) {
   // Restarts reported to onRestart: `error` after a failure, `resync` on the timer, `gone` when the

@@ -5,6 +5,7 @@
 // src/main.ts makes trace and measure it (src/telemetry/reconcile-telemetry.ts).
 import type { Logger } from 'pino';
 import { CodedError } from '../errors/coded-error.ts';
+import { aborted } from '../runtime/aborted.ts';
 import { sleep } from '../runtime/sleep.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -94,10 +95,7 @@ export function createController(options: ControllerOptions) {
       }
       logger.info({ controller: options.name, workers: options.workers }, 'controller started');
       const workers = Array.from({ length: options.workers }, () => worker(signal));
-      await new Promise<void>((resolve) => {
-        if (signal.aborted) resolve();
-        else signal.addEventListener('abort', () => resolve(), { once: true });
-      });
+      await aborted(signal);
       await queue.shutDownWithDrain();
       await Promise.all(workers);
       watches.abort();

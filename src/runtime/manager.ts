@@ -13,6 +13,7 @@
 // stopped `shutdownTimeoutMs` after the delay is given up on (controller-runtime's
 // GracefulShutdownTimeout), so SIGTERM ends the process whatever the apiserver does.
 import type { Runnable } from './runnable.ts';
+import { aborted } from './aborted.ts';
 import { sleep } from './sleep.ts';
 
 /** Leader election as the Manager drives it: runs `lead` for each term won, until `signal` aborts. */
@@ -42,13 +43,6 @@ export type ManagerOptions = {
  * `timedOut` when some runnable had not stopped within the shutdown timeout.
  */
 export type ManagerResult = { failed: boolean; reason: string; timedOut?: boolean };
-
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
 
 export function createManager(options: ManagerOptions) {
   const { logger } = options;

@@ -2,6 +2,7 @@
 // its start (a port that cannot be bound rejects, which stops the process), the signal's abort
 // closes it, letting in-flight requests finish (Fastify answers 503 to new ones meanwhile).
 import type { Runnable } from '../runtime/runnable.ts';
+import { aborted } from '../runtime/aborted.ts';
 
 /** What the Runnable needs of a Fastify instance (any server type, any logger). */
 export type Listener = { listen(address: { host: string; port: number }): Promise<unknown>; close(): Promise<unknown> };
@@ -11,7 +12,7 @@ export function toServerRunnable(app: Listener, address: { host: string; port: n
     needsLeaderElection: false,
     async start(signal: AbortSignal): Promise<void> {
       await app.listen(address);
-      if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      await aborted(signal);
       await app.close();
     },
   };

@@ -4,6 +4,7 @@
 import { once } from 'node:events';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { Logger } from 'pino';
+import { aborted } from '../runtime/aborted.ts';
 import type { Runnable } from '../runtime/runnable.ts';
 import { prometheusExporter } from './sdk.ts';
 
@@ -34,7 +35,7 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       const exporter = prometheusExporter();
       if (options.port === 0 || !exporter || signal.aborted) {
         if (options.port !== 0 && !exporter) options.logger.info('metrics endpoint off: telemetry is disabled');
-        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        await aborted(signal);
         return;
       }
       const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -51,7 +52,7 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       server.on('error', (err) => options.logger.error({ err }, 'metrics endpoint failed'));
       bound = options.port;
       options.logger.info({ host: options.host, port: bound }, 'metrics endpoint listening at /metrics');
-      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      await aborted(signal);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },
