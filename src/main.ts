@@ -130,13 +130,17 @@ const reloader = createCertificateReloader({
   },
 });
 // On every replica (warm standbys): a new leader reconciles from synced caches at once.
-const webAppCaches = createWebAppCaches({ kc, logger, onWatchRestart: watchRestartCounter() });
+const webAppCaches = createWebAppCaches({
+  kc,
+  logger,
+  namespaces: namespaceCache,
+  onWatchRestart: watchRestartCounter(),
+});
 const controller = createWebAppController({
   kc,
   caches: webAppCaches,
   logger,
   policyConfig,
-  namespaceAnnotations: namespaceCache.annotations,
   workers: config.workers,
   resyncMs: config.resyncSeconds * 1000,
   identity,

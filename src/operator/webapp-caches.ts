@@ -1,5 +1,5 @@
-// The watches the WebApp controller reads (WebApps, the children Shipshape manages, Namespaces), run
-// on every replica, leader or not: controller-runtime's Manager starts its caches the same way,
+// The watches the WebApp controller reads (WebApps, the children Shipshape manages, and the
+// admission's Namespace cache it is handed), run on every replica, leader or not: controller-runtime's Manager starts its caches the same way,
 // before and regardless of leader election. A standby that wins the Lease finds them synced and
 // reconciles at once, instead of listing every WebApp and child first; the cost is that each
 // replica holds them (bench/footprint.ts: 1,000 WebApps and their children, about 60 MiB).
@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { API_GROUP, API_VERSION, LABEL_MANAGED_BY, MANAGED_BY, WEBAPP_PLURAL } from '../constants.ts';
 import { collectionPath } from '../kube/apply.ts';
 import { type JsonClient, createJsonClient } from '../kube/json-client.ts';
+import type { NamespaceCache } from '../kube/namespace-cache.ts';
 import { type WatchRestartHook, createResilientInformer } from '../kube/resilient-informer.ts';
 import { CHILD_KINDS, type ChildKind } from './child-kinds.ts';
 
@@ -25,6 +26,12 @@ export type WebAppCacheEvents = {
 export type WebAppCachesOptions = {
   kc: KubeConfig;
   logger: Logger;
+  /**
+   * The Namespace cache admission reads (src/kube/namespace-cache.ts), started by the caller: a
+   * Namespace's annotations change the limits its WebApps are judged by (LimitExceeded), and the
+   * reconciler reads them from this same cache, so the event and the data it announces agree.
+   */
+  namespaces: NamespaceCache;
   /** Told of every watch restart (src/telemetry/metrics.ts counts them); default: nothing. */
   onWatchRestart?: WatchRestartHook;
 };
@@ -69,24 +76,17 @@ export function createWebAppCaches(options: WebAppCachesOptions) {
       }),
     ]),
   ) as Record<ChildKind, ReturnType<typeof createResilientInformer<KubernetesObject>>>;
-  // A Namespace's annotations change the limits its WebApps are judged by (LimitExceeded); the
-  // reconciler reads them from this same cache, so the event and the data it announces agree.
-  const namespaces = createResilientInformer<V1Namespace>({
-    kc,
-    path: '/api/v1/namespaces',
-    list: lister(client, '/api/v1/namespaces'),
-    logger,
-    ...restartHook,
-    onChange: (ns) => subscriber?.namespace(ns),
-  });
-  const informers = [webApps, ...Object.values(children), namespaces];
+  const { namespaces } = options;
+  namespaces.onChange((ns) => subscriber?.namespace(ns));
+  const informers = [webApps, ...Object.values(children)];
 
   return {
     needsLeaderElection: false,
     webApps,
     children,
-    namespaces,
-    hasSynced: () => informers.every((i) => i.hasSynced()),
+    /** A Namespace's annotations from the cache whose changes `namespace` events report. */
+    namespaceAnnotations: namespaces.annotations,
+    hasSynced: () => informers.every((i) => i.hasSynced()) && namespaces.hasSynced(),
     /**
      * Sends every change to `events` until the returned function is called. One subscriber at a
      * time: a second subscribe() replaces the first (a term that ended without unsubscribing).
@@ -97,7 +97,7 @@ export function createWebAppCaches(options: WebAppCachesOptions) {
         if (subscriber === events) subscriber = undefined;
       };
     },
-    /** Lists and watches until `signal` aborts (the process stops). */
+    /** Lists and watches until `signal` aborts (the process stops); not the Namespace cache. */
     async start(signal: AbortSignal): Promise<void> {
       await Promise.all(informers.map((i) => i.start(signal)));
     },

@@ -26,7 +26,6 @@ export type WebAppControllerOptions = {
   caches: WebAppCaches;
   logger: Logger;
   policyConfig: PolicyConfig;
-  namespaceAnnotations(namespace: string): Record<string, string> | undefined;
   workers: number;
   resyncMs: number;
   /** Names this replica in Events and as the server-side apply field manager suffix. */
@@ -66,7 +65,7 @@ export function createWebAppController(options: WebAppControllerOptions) {
 
 function buildController(options: WebAppControllerOptions) {
   const { kc, logger } = options;
-  const { webApps, children, namespaces } = options.caches;
+  const { webApps, children } = options.caches;
   const client = createJsonClient(kc);
   const queue = createWorkQueue(options.queueMetrics ? { metrics: options.queueMetrics } : {});
   const log = logger.child({ component: 'webapp-controller' });
@@ -132,10 +131,7 @@ function buildController(options: WebAppControllerOptions) {
     },
     events,
     policyConfig: options.policyConfig,
-    namespaceAnnotations: (namespace) => {
-      const ns = namespaces.get(namespace);
-      return ns ? (ns.metadata?.annotations ?? {}) : options.namespaceAnnotations(namespace);
-    },
+    namespaceAnnotations: options.caches.namespaceAnnotations,
     now: () => new Date(),
     resyncMs: options.resyncMs,
   };
