@@ -22,18 +22,12 @@
 import { Agent, type RequestOptions, request } from 'node:https';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  AdmissionregistrationV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, WEBAPP_KIND, WEBAPP_PLURAL } from '../src/constants.ts';
 import { RUNTIME_ENV } from '../src/manifests/deployment.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { startShipshapeProcess } from '../src/dev/shipshape-process.ts';
-import { registerWebhooks } from '../src/dev/install.ts';
+import { dryRunIsDefaulted, registerWebhooks } from '../src/dev/install.ts';
 import { startTcpProxy } from '../src/dev/tcp-proxy.ts';
 import {
   toMutatingWebhookConfiguration,
@@ -155,19 +149,7 @@ try {
   };
 
   const admission = kc.makeApiClient(AdmissionregistrationV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const defaulted = async () => {
-    const probe = { ...webApp('latency-probe'), spec: { image: 'registry.example.com/probe:1' } };
-    const created = (await custom.createNamespacedCustomObject({
-      group: API_GROUP,
-      version: API_VERSION,
-      namespace: 'default',
-      plural: WEBAPP_PLURAL,
-      dryRun: 'All',
-      body: probe,
-    })) as { spec?: { replicas?: number } };
-    return created.spec?.replicas !== undefined;
-  };
+  const defaulted = () => dryRunIsDefaulted(kc, 'default', 'latency-probe');
   const use = async (target: string | undefined) => {
     const sample = { kind: 'url' as const, baseUrl: 'https://127.0.0.1', caPem: env.certs.caPem };
     await admission

@@ -12,7 +12,7 @@ import type { DevCertificates } from '../src/dev/dev-certificates.ts';
 import { findFreePort } from '../src/net/free-port.ts';
 import { probeStatus } from '../src/net/probe-status.ts';
 import { type ManagedProcess, startProcess } from '../src/runtime/child-process.ts';
-import { sleep } from '../src/runtime/sleep.ts';
+import { PollTimeoutError, pollUntil } from '../src/runtime/poll.ts';
 
 export type BenchServer = ManagedProcess & { port: number; baseUrl: string };
 
@@ -51,15 +51,16 @@ export function buildReferenceWebhook(): string {
 }
 
 async function waitReady(proc: ManagedProcess, baseUrl: string, path: string, ca: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (!proc.isRunning()) throw new Error(`${proc.name} exited (${await proc.exited}):\n${await proc.tail()}`);
-    const status = await probeStatus(`${baseUrl}${path}`, { ca });
-    if (status > 0) return;
-    await sleep(20);
+  const giveUp = async () =>
+    proc.isRunning() ? undefined : new Error(`${proc.name} exited (${await proc.exited}):\n${await proc.tail()}`);
+  const answers = async () => (await probeStatus(`${baseUrl}${path}`, { ca })) > 0;
+  try {
+    await pollUntil(`${proc.name} answering`, answers, { timeoutMs: 15_000, intervalMs: 20, giveUp });
+  } catch (err) {
+    if (!(err instanceof PollTimeoutError)) throw err;
+    await proc.stop();
+    throw new Error(`${proc.name} did not answer within 15 s:\n${await proc.tail()}`, { cause: err });
   }
-  await proc.stop();
-  throw new Error(`${proc.name} did not answer within 15 s:\n${await proc.tail()}`);
 }
 
 /**

@@ -54,29 +54,34 @@ export async function registerWebhooks(kc: KubeConfig, target: WebhookTarget): P
 }
 
 /**
+ * Whether a server-side dry-run create of a WebApp named `name` (only an image set) comes back
+ * defaulted, as `kubectl apply --dry-run=server` shows it: the mutating webhook was called. Throws
+ * what the apiserver refused (a denial, a webhook it could not reach).
+ */
+export async function dryRunIsDefaulted(kc: KubeConfig, namespace: string, name: string): Promise<boolean> {
+  const created = (await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+    group: API_GROUP,
+    version: API_VERSION,
+    namespace,
+    plural: WEBAPP_PLURAL,
+    dryRun: 'All',
+    body: {
+      apiVersion: `${API_GROUP}/${API_VERSION}`,
+      kind: WEBAPP_KIND,
+      metadata: { name },
+      spec: { image: 'registry.invalid/probe:1' },
+    },
+  })) as { spec?: { replicas?: number } };
+  return created.spec?.replicas !== undefined;
+}
+
+/**
  * Waits until a server-side dry-run create of a WebApp comes back defaulted: the apiserver has
  * picked up the webhook configurations and reaches the webhooks.
  */
 export async function waitUntilAdmitting(kc: KubeConfig, namespace = 'default', timeoutMs = 30_000): Promise<void> {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  await pollUntil(
-    'admission through the webhooks',
-    async () => {
-      const created = (await custom.createNamespacedCustomObject({
-        group: API_GROUP,
-        version: API_VERSION,
-        namespace,
-        plural: WEBAPP_PLURAL,
-        dryRun: 'All',
-        body: {
-          apiVersion: `${API_GROUP}/${API_VERSION}`,
-          kind: WEBAPP_KIND,
-          metadata: { name: 'shipshape-probe' },
-          spec: { image: 'registry.invalid/probe:1' },
-        },
-      })) as { spec?: { replicas?: number } };
-      return created.spec?.replicas !== undefined || undefined;
-    },
-    { timeoutMs, intervalMs: 200 },
-  );
+  await pollUntil('admission through the webhooks', () => dryRunIsDefaulted(kc, namespace, 'shipshape-probe'), {
+    timeoutMs,
+    intervalMs: 200,
+  });
 }

@@ -25,8 +25,7 @@ export class KubeApiError extends CodedError<'KUBE_API'> {
   }
 }
 
-export const isNotFound = (err: unknown): boolean =>
-  err instanceof KubeApiError ? err.status === 404 : (err as { code?: unknown }).code === 404;
+export const isNotFound = (err: unknown): boolean => err instanceof KubeApiError && err.status === 404;
 
 export type JsonRequest = {
   query?: Record<string, string | boolean | undefined>;

@@ -3,10 +3,10 @@
 // Lease is released at once, and the process exits within shutdown delay + a bound, also with the
 // apiserver stopped and with etcd stopped.
 import { connect } from 'node:tls';
-import { CustomObjectsApi } from '@kubernetes/client-node';
 import t from 'tap';
-import { API_GROUP, API_VERSION, VALIDATE_PATH, WEBAPP_KIND, WEBAPP_PLURAL } from '../../src/constants.ts';
+import { VALIDATE_PATH } from '../../src/constants.ts';
 import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
+import { dryRunIsDefaulted } from '../../src/dev/install.ts';
 import type { ShipshapeProcess } from '../../src/dev/shipshape-process.ts';
 import { probeStatus } from '../../src/net/probe-status.ts';
 import { FAST_ELECTION, waitForLeader } from '../helpers/leadership.ts';
@@ -38,25 +38,11 @@ async function terminate(replica: ShipshapeProcess): Promise<{ code: number | st
 
 /** Admission through the apiserver, as kubectl's `--dry-run=server` does it: defaulted, validated. */
 function admissionLoad(workers: number) {
-  const custom = env.kc.makeApiClient(CustomObjectsApi);
   let stop = false;
   let ok = 0;
   const failures: string[] = [];
   const one = async (i: number) => {
-    const created = (await custom.createNamespacedCustomObject({
-      group: API_GROUP,
-      version: API_VERSION,
-      namespace: 'default',
-      plural: WEBAPP_PLURAL,
-      dryRun: 'All',
-      body: {
-        apiVersion: `${API_GROUP}/${API_VERSION}`,
-        kind: WEBAPP_KIND,
-        metadata: { name: `load-${i}` },
-        spec: { image: 'nginx:1.27' },
-      },
-    })) as { spec?: { replicas?: number } };
-    if (created.spec?.replicas === undefined) throw new Error('not defaulted');
+    if (!(await dryRunIsDefaulted(env.kc, 'default', `load-${i}`))) throw new Error('not defaulted');
   };
   const running = [...Array(workers)].map(async (_, w) => {
     for (let i = 0; !stop; i++) {
