@@ -1,13 +1,9 @@
 // The comparison servers of the webhook benchmarks, started as processes of their own: the bare
 // `node:https` baseline (bench/bare-webhook.ts), bare Fastify (bench/bare-fastify.ts) and the Go standard-library reference webhook
-// (bench/reference-webhook/), built with the machine's Go into a cache outside the repo, keyed by
-// its source and the Go version so an edit rebuilds it.
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+// (bench/reference-webhook/, built by go-build.ts).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildGoProgram } from './go-build.ts';
 import type { DevCertificates } from '../src/dev/dev-certificates.ts';
 import { findFreePort } from '../src/net/free-port.ts';
 import { probeStatus } from '../src/net/probe-status.ts';
@@ -17,38 +13,6 @@ import { PollTimeoutError, pollUntil } from '../src/runtime/poll.ts';
 export type BenchServer = ManagedProcess & { port: number; baseUrl: string };
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-
-function goBinary(): string {
-  for (const candidate of [process.env.GO, '/usr/local/go/bin/go', 'go']) {
-    if (!candidate) continue;
-    try {
-      execFileSync(candidate, ['version'], { stdio: 'ignore' });
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  throw new Error('no Go toolchain (set GO, or install Go at /usr/local/go): bench/setup.sh says how');
-}
-
-/** Builds bench/reference-webhook/ unless this source was built before; returns the binary's path. */
-export function buildReferenceWebhook(): string {
-  const go = goBinary();
-  const source = join(here, 'reference-webhook', 'main.go');
-  const version = execFileSync(go, ['version'], { encoding: 'utf8' }).trim();
-  const key = createHash('sha256').update(readFileSync(source)).update(version).digest('hex').slice(0, 16);
-  const dir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'shipshape', 'bench');
-  const binary = join(dir, `reference-webhook-${key}`);
-  if (!existsSync(binary)) {
-    mkdirSync(dir, { recursive: true });
-    execFileSync(go, ['build', '-trimpath', '-o', binary, 'main.go'], {
-      cwd: join(here, 'reference-webhook'),
-      stdio: 'inherit',
-      env: { ...process.env, CGO_ENABLED: '0' },
-    });
-  }
-  return binary;
-}
 
 async function waitReady(proc: ManagedProcess, baseUrl: string, path: string, ca: string): Promise<void> {
   const giveUp = async () =>
@@ -97,7 +61,7 @@ export function startReferenceWebhook(
   logDir: string,
   prefix: string[] = [],
 ): Promise<BenchServer> {
-  return start('go', buildReferenceWebhook(), [], certs, logDir, prefix);
+  return start('go', buildGoProgram('reference-webhook'), [], certs, logDir, prefix);
 }
 
 /** The `taskset` prefix that starts a process on `cpus`, or none. */

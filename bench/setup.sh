@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the benchmarks need beyond Node and the control plane: wrk (the closed-loop load
 # generator of bench/webhook.ts and bench/footprint.ts, Debian package) and checks for Go (the
-# reference webhook, bench/reference-webhook/, is built with the machine's Go) and taskset.
+# reference webhook, bench/reference-webhook/, and the fixed-rate client, bench/fixed-rate-client/,
+# are built with the machine's Go) and taskset.
 # Idempotent; bench scripts run it before they start.
 set -euo pipefail
 missing=()
@@ -14,6 +15,6 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if ! command -v go >/dev/null && [[ ! -x /usr/local/go/bin/go ]]; then
-  echo "bench/setup.sh: Go is needed for the reference webhook (https://go.dev/dl/, /usr/local/go)" >&2
+  echo "bench/setup.sh: Go is needed for the reference webhook and the fixed-rate client (https://go.dev/dl/, /usr/local/go)" >&2
   exit 1
 fi

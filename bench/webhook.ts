@@ -4,8 +4,9 @@
 // (bench/reference-webhook/, built here with the machine's Go), in one run, on both endpoints.
 //
 // - Throughput: wrk, one thread, 1, 4, 16 and 64 keep-alive connections (closed loop).
-// - Latency at a fixed rate: p50/p99/p99.9 at 1,000 req/s from a client in a worker thread that
-//   records each request from its intended send time (no coordinated omission; fixed-rate.ts).
+// - Latency at a fixed rate: p50/p99/p99.9 at 1,000 req/s from a client that
+//   records each request from its intended send time (no coordinated omission; fixed-rate.ts, a
+//   Go client).
 //
 // CPU: each measured server runs on the last allowed core (taskset), wrk, this process and the
 // control plane on the others; every server but the measured one is stopped (SIGSTOP) during a
