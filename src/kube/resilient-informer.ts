@@ -1,6 +1,11 @@
 // A list-watch cache that keeps going. @kubernetes/client-node's informer relists on 410 Gone but
 // stops for good after any other error (a dropped connection, a 5xx); this restarts it with
 // exponential backoff, and relists on a timer so a watch that went silent cannot go stale forever.
+// Objects are cached without `metadata.managedFields` (controller-runtime's
+// TransformStripManagedFields, client-go's SetTransform): no reader needs them (server-side apply
+// sends its own field manager; src/operator/applied-cache.ts ignores them), and they were 40% of a
+// cached child's JSON (a Deployment 2,612 bytes with them, 1,645 without). Dropped on arrival, they
+// die young instead of being copied out of the young generation and marked in the old one.
 import { type KubeConfig, type KubernetesObject, type ListPromise, ListWatch, Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { aborted } from '../runtime/aborted.ts';
@@ -31,6 +36,19 @@ export type ResilientInformerOptions<T extends KubernetesObject> = {
   onRestart?: WatchRestartHook;
 };
 
+/** `obj` without metadata.managedFields, in place (the object was just parsed and is ours). */
+function stripManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (obj?.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+  return obj;
+}
+
+/** client-node's Watch, handing its callback every object stripped (ListWatch has no transform). */
+class StrippingWatch extends Watch {
+  override watch(...[path, query, callback, done]: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
+    return super.watch(path, query, (phase, obj, watchObj) => callback(phase, stripManagedFields(obj), watchObj), done);
+  }
+}
+
 export function createResilientInformer<T extends KubernetesObject>(options: ResilientInformerOptions<T>) {
   // Restarts reported to onRestart: `error` after a failure, `resync` on the timer, `gone` when the
   // watch's resourceVersion was compacted away (410 Gone, "too old resource version"): client-node
@@ -40,11 +58,14 @@ export function createResilientInformer<T extends KubernetesObject>(options: Res
   let lists = 0;
   const list: ListPromise<T> = () => {
     if (lists++ > 0) restarted(options.path, 'gone');
-    return options.list();
+    return options.list().then((result) => {
+      result.items.forEach(stripManagedFields);
+      return result;
+    });
   };
   const informer = new ListWatch<T>(
     options.path,
-    new Watch(options.kc),
+    new StrippingWatch(options.kc),
     list,
     false,
     options.labelSelector,

@@ -1,0 +1,62 @@
+// The list-watch cache against a real kube-apiserver: objects reach the cache and its listeners
+// without metadata.managedFields, whether they came from the first list or from the watch.
+import { pino } from 'pino';
+import t from 'tap';
+import { serverSideApply } from '../../src/kube/apply.ts';
+import { createJsonClient } from '../../src/kube/json-client.ts';
+import { createResilientInformer } from '../../src/kube/resilient-informer.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
+
+const { kc } = await useControlPlane(t, { nodes: 0 });
+const namespace = await useNamespace(t, kc, 'informer');
+const client = createJsonClient(kc);
+type ConfigMap = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; managedFields?: object[] };
+  data: Record<string, string>;
+};
+const configMap = (name: string, data: Record<string, string>): ConfigMap => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace },
+  data,
+});
+const apply = (cm: ConfigMap) => serverSideApply(client, cm, { plural: 'configmaps', fieldManager: 'informer-test' });
+
+t.test('cached objects carry no managedFields, listed or watched', async (t) => {
+  const listed = await apply(configMap('listed', { A: '1' }));
+  t.ok(listed.metadata.managedFields, 'the apiserver returns managedFields');
+  const path = `/api/v1/namespaces/${namespace}/configmaps`;
+  const seen: ConfigMap[] = [];
+  const informer = createResilientInformer<ConfigMap>({
+    kc,
+    path,
+    list: () => client.request('GET', path),
+    logger: pino({ level: 'silent' }),
+    onChange: (obj) => seen.push(obj),
+  });
+  const stop = new AbortController();
+  const running = informer.start(stop.signal);
+  t.teardown(async () => {
+    stop.abort();
+    await running;
+  });
+  await eventually('the first list', async () => informer.hasSynced());
+  t.equal(informer.get('listed', namespace)?.data.A, '1');
+  t.equal(informer.get('listed', namespace)?.metadata.managedFields, undefined, 'listed: none');
+
+  await apply(configMap('watched', { B: '1' }));
+  await apply(configMap('listed', { A: '2' }));
+  await eventually('both changes watched', async () => {
+    return informer.get('listed', namespace)?.data.A === '2' && informer.get('watched', namespace);
+  });
+  t.equal(informer.get('watched', namespace)?.metadata.managedFields, undefined, 'added by the watch: none');
+  t.equal(informer.get('listed', namespace)?.metadata.managedFields, undefined, 'updated by the watch: none');
+  t.ok(seen.length >= 3, 'listeners were told of each');
+  t.ok(
+    seen.every((o) => o.metadata.managedFields === undefined),
+    'listeners get them stripped too',
+  );
+});
