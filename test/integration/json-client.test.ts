@@ -3,7 +3,7 @@
 // message, and the KubeConfig's timeout and abort signal still end a call.
 import t from 'tap';
 import { serverSideApply } from '../../src/kube/apply.ts';
-import { KubeApiError, createJsonClient, isNotFound } from '../../src/kube/json-client.ts';
+import { KubeApiError, KubeRequestTimeoutError, createJsonClient, isNotFound } from '../../src/kube/json-client.ts';
 import { TimeoutKubeConfig } from '../../src/kube/timeout-kubeconfig.ts';
 import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
 
@@ -82,4 +82,19 @@ t.test('the KubeConfig aborts a call when its term ends', async (t) => {
   const err = await scoped.request('GET', `/api/v1/namespaces/${namespace}/configmaps`).catch((e: unknown) => e);
   t.ok(err instanceof Error, 'rejected');
   t.notOk(err instanceof KubeApiError, 'not an apiserver answer');
+});
+
+t.test('a call without a complete answer ends after the KubeConfig timeout', async (t) => {
+  const timeoutKc = new TimeoutKubeConfig();
+  timeoutKc.loadFromString(kc.exportConfig());
+  timeoutKc.requestTimeoutMs = 500;
+  const started = performance.now();
+  // A watch answers at once and then never ends: only the timeout can end this call.
+  const err = await createJsonClient(timeoutKc)
+    .request('GET', `/api/v1/namespaces/${namespace}/configmaps`, { query: { watch: true } })
+    .catch((e: unknown) => e);
+  const elapsed = performance.now() - started;
+  t.ok(err instanceof KubeRequestTimeoutError, 'rejected with KUBE_TIMEOUT');
+  t.match(err, { code: 'KUBE_TIMEOUT', message: /GET \/api\/v1\/namespaces\/.+\/configmaps: no answer within 500 ms/ });
+  t.ok(elapsed >= 450 && elapsed < 5_000, `ended after ${Math.round(elapsed)} ms`);
 });
