@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MUTATE_PATH, VALIDATE_PATH } from '../src/constants.ts';
 import { RUNTIME_ENV } from '../src/manifests/deployment.ts';
+import { sleep } from '../src/runtime/sleep.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { type ShipshapeProcess, startShipshapeProcess } from '../src/dev/shipshape-process.ts';
 import { webAppCreateReview } from './admission-review.ts';
@@ -49,6 +50,7 @@ const rate = Number(values.rate);
 const rateSeconds = Number(values['rate-seconds']);
 const shipshapeEnv = Object.fromEntries(values['shipshape-env'].map((kv) => kv.split(/=(.*)/s, 2) as [string, string]));
 const CONNECTIONS = [1, 4, 16, 64];
+const SETTLE_MS = 1000;
 const ENDPOINTS = { mutate: MUTATE_PATH, validate: VALIDATE_PATH } as const;
 type Endpoint = keyof typeof ENDPOINTS;
 const body = webAppCreateReview('00000000-0000-4000-8000-000000000001');
@@ -121,11 +123,18 @@ try {
     }
   }
 
-  /** Runs `task` with every server but `name` stopped, so the measured one has its core alone. */
+  /**
+   * Runs `task` with every server but `name` stopped, so the measured one has its core alone. The
+   * measured server was itself stopped until the previous phase ended, for up to 40 s: a Shipshape
+   * replica then has timers, watch events and (telemetry on) span and metric exports to catch up
+   * on, which would land in the first moments of its phase, a stall no running replica has. It
+   * gets `SETTLE_MS` alone first.
+   */
   const alone = async <T>(name: string, task: () => Promise<T>): Promise<T> => {
     const others = Object.entries(servers).filter(([n]) => n !== name);
     for (const [, s] of others) process.kill(s.pid, 'SIGSTOP');
     try {
+      await sleep(SETTLE_MS);
       return await task();
     } finally {
       for (const [, s] of others) process.kill(s.pid, 'SIGCONT');
