@@ -1,8 +1,7 @@
 // Convergence benchmark: N WebApps created at once; time until every one has its children and a
 // status for its current generation. Baseline, in the same run against the same apiserver: a plain
 // script that server-side-applies the same children with the same concurrency (the apiserver's
-// own ceiling here), then a wait until the cluster's controllers have caught up with it, untimed.
-// Prints figures and a final `RESULT <json>` line.
+// own ceiling here). Prints figures and a final `RESULT <json>` line.
 //
 //   node bench/convergence.ts [--count 1000] [--workers 4]
 import { parseArgs } from 'node:util';
@@ -50,36 +49,6 @@ async function baseline(kc: KubeConfig, namespace: string): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-/**
- * Waits until the Deployment controller has caught up with the baseline's Deployments (each
- * observed, its ReplicaSet and Pod created), so they are not still being written while the
- * operator phase is timed. Not until they are ready: 3 kwok Nodes hold 330 Pods, so most stay
- * Pending (and the scheduler keeps retrying them in both phases alike). Returns the seconds.
- */
-async function settle(kc: KubeConfig, namespace: string): Promise<number> {
-  const client = createJsonClient(kc);
-  const started = performance.now();
-  type Deployment = {
-    metadata: { generation?: number };
-    spec: { replicas?: number };
-    status?: { observedGeneration?: number; replicas?: number };
-  };
-  for (;;) {
-    const list = await client.request<{ items: Deployment[] }>(
-      'GET',
-      `/apis/apps/v1/namespaces/${namespace}/deployments`,
-    );
-    const pending = list.items.filter(
-      (d) =>
-        d.status?.observedGeneration !== d.metadata.generation || (d.status?.replicas ?? 0) !== (d.spec.replicas ?? 1),
-    ).length;
-    if (pending === 0) return (performance.now() - started) / 1000;
-    if (performance.now() - started > 300_000)
-      throw new Error(`${pending} of the baseline's Deployments still not rolled out after 300 s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 async function operator(kc: KubeConfig, namespace: string): Promise<{ created: number; converged: number }> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const started = performance.now();
@@ -116,11 +85,6 @@ try {
   for (const name of ['bench-baseline', 'bench-operator']) await core.createNamespace({ body: { metadata: { name } } });
   const baselineSeconds = await baseline(env.kc, 'bench-baseline');
   console.log(`baseline  server-side apply of ${3 * count} children: ${baselineSeconds.toFixed(2)} s`);
-  // Before this wait, the operator phase started while the Deployment controller was still writing
-  // the baseline's ReplicaSets and Pods, so it competed with that backlog for the apiserver and
-  // the machine; the faster the baseline, the bigger the backlog it left.
-  const settledSeconds = await settle(env.kc, 'bench-baseline');
-  console.log(`          the baseline's Deployments all rolled out ${settledSeconds.toFixed(2)} s later (not timed)`);
   const result = await operator(env.kc, 'bench-operator');
   console.log(`shipshape created ${count} WebApps through the webhooks in ${result.created.toFixed(2)} s`);
   console.log(`shipshape all converged (children + status) after ${result.converged.toFixed(2)} s`);
@@ -132,7 +96,6 @@ try {
       count,
       workers,
       baselineSeconds: +baselineSeconds.toFixed(3),
-      baselineSettledSeconds: +settledSeconds.toFixed(3),
       createdSeconds: +result.created.toFixed(3),
       convergedSeconds: +result.converged.toFixed(3),
       webAppsPerSecond: +(count / result.converged).toFixed(1),
