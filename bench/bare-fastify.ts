@@ -4,24 +4,16 @@
 // distance from bare `node:https` to this is the framework's; from this to Shipshape, Shipshape's.
 //
 //   node bench/bare-fastify.ts --port 9443 --cert tls.crt --key tls.key
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import Fastify, { LogController } from 'fastify';
 import { pino } from 'pino';
 import { addSecurityHeaders, helmetHeaders } from '../src/server/security-headers.ts';
+import { baselineServerOptions } from './baseline-server.ts';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string' },
-    host: { type: 'string', default: '127.0.0.1' },
-    cert: { type: 'string' },
-    key: { type: 'string' },
-  },
-});
+const { port, host, tls } = baselineServerOptions();
 const app = Fastify({
   loggerInstance: pino({ level: 'warn' }),
   logController: new LogController({ disableRequestLogging: true }),
-  https: { cert: readFileSync(values.cert!), key: readFileSync(values.key!), minVersion: 'TLSv1.2' },
+  https: tls,
 });
 addSecurityHeaders(app, await helmetHeaders());
 app.removeAllContentTypeParsers();
@@ -37,6 +29,6 @@ const answer = async (req: { body: unknown }) => {
 };
 app.post('/*', answer);
 app.get('/healthz', async () => 'ok');
-await app.listen({ port: Number(values.port), host: values.host });
-console.log(`listening on ${values.host}:${values.port}`);
+await app.listen({ port, host });
+console.log(`listening on ${host}:${port}`);
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

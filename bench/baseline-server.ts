@@ -1,0 +1,22 @@
+// The command line the two baseline servers share (bench/bare-webhook.ts, bench/bare-fastify.ts):
+// where to listen and the key pair, served with Shipshape's TLS floor (1.2).
+//
+//   --port 9443 [--host 127.0.0.1] --cert tls.crt --key tls.key
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+export function baselineServerOptions() {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+    },
+  });
+  return {
+    port: Number(values.port),
+    host: values.host,
+    tls: { cert: readFileSync(values.cert!), key: readFileSync(values.key!), minVersion: 'TLSv1.2' as const },
+  };
+}
