@@ -2,7 +2,7 @@
 // Lease holder, reconciles. Three replicas spread over nodes, and at most one away at a time, keep
 // admission answering (failurePolicy: Fail) through a node drain or a rollout.
 //
-// Sizing, measured on the compiled server (README "Install"): idle RSS about 160 MiB, of which the
+// Sizing, measured on the compiled server (README "Install"): idle RSS about 130 MiB, of which the
 // V8 heap is the part that grows with WebApps and Namespaces. The request covers idle plus room;
 // the heap bound (NODE_OPTIONS) stops well inside the limit, so V8 collects instead of the kernel
 // killing the container.
