@@ -1,7 +1,8 @@
 // CPU placement and accounting for the benchmarks (Linux): which cores this process may use, pinning
 // a process tree's threads to some of them, and a process's CPU time.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename } from 'node:path';
 
 /** The CPU ids this process may run on (Cpus_allowed_list), e.g. [2, 3] inside a cpuset. */
 export function allowedCpus(): number[] {
@@ -47,4 +48,36 @@ export function cpuSeconds(pid: number): number {
   // field 3, utime 14 and stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/**
+ * CPU seconds of `root` and every process under it, by program (the command's name; for node,
+ * the script it runs), for a benchmark that says which process a phase's CPU went to. Processes
+ * that exited are not counted, so take both readings while the processes run.
+ */
+export function cpuByProgram(root = process.pid): Map<string, number> {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parentOf.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {}
+  }
+  const under = (pid: number): boolean => {
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parentOf.get(p)) if (p === root) return true;
+    return false;
+  };
+  const byProgram = new Map<string, number>();
+  for (const pid of parentOf.keys()) {
+    if (!under(pid)) continue;
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const command = basename(argv[0] ?? '?');
+      const program = pid === root ? 'benchmark' : command === 'node' ? basename(argv[1] ?? 'node') : command;
+      byProgram.set(program, (byProgram.get(program) ?? 0) + cpuSeconds(pid));
+    } catch {}
+  }
+  return byProgram;
 }
