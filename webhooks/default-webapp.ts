@@ -1,6 +1,6 @@
 // The mutating webhook: fills in what a WebApp leaves out, and nothing else. It never judges the
 // object; a field of the wrong type is left as it is for the validating webhook to report.
-import { LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../src/constants.ts';
+import { FINALIZER, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../src/constants.ts';
 import { DEFAULTS, RESOURCE_NAMES } from '../src/api/defaults.ts';
 import { type JsonObject, isObject } from '../src/json/json.ts';
 import { nameOf } from './check-webapp.ts';
@@ -41,6 +41,22 @@ function fillLabels(object: JsonObject, name: string | undefined): void {
   if (!labels) return;
   if (name !== undefined && LABEL_VALUE.test(name)) fill(labels, LABEL_NAME, name);
   fill(labels, LABEL_MANAGED_BY, MANAGED_BY);
+}
+
+/**
+ * The controller's finalizer, which every live WebApp carries (src/operator/finalizer.ts). Set here
+ * it comes with the create, not in a write of the reconciler's own through both webhooks (a third
+ * of a new WebApp's writes besides its children: bench/convergence.ts). On every update too, as
+ * the labels: a server-side apply that leaves it out would otherwise drop it, since the fields a
+ * webhook sets belong to the request's field manager. The reconciler still adds it when missing.
+ */
+function fillFinalizer(object: JsonObject): void {
+  const metadata = child(object, 'metadata');
+  if (!metadata) return;
+  const finalizers = metadata.finalizers;
+  if (isMissing(finalizers)) metadata.finalizers = [FINALIZER];
+  else if (Array.isArray(finalizers) && !finalizers.includes(FINALIZER))
+    metadata.finalizers = [...finalizers, FINALIZER];
 }
 
 /** `a` orders before `b`; false when either is not a quantity (validation reports that). */
@@ -113,6 +129,7 @@ export const defaultWebApp: Defaulter = (object, context) => {
   // whole copy (managedFields, annotations) behind it. Unchanged subtrees are the argument's own.
   const after = { ...object };
   fillLabels(after, nameOf(after, context.name));
+  fillFinalizer(after);
   const spec = isObject(after.spec) ? child(after, 'spec') : undefined;
   if (spec) fillSpec(spec, context.config);
   return after;

@@ -1,6 +1,6 @@
 import { applyJsonPatch } from '../../../src/json/json-patch.ts';
 import t from 'tap';
-import { LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../../../src/constants.ts';
+import { FINALIZER, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../../../src/constants.ts';
 import { withDefaulter } from '../../../src/admission/policy-adapters.ts';
 import { DEFAULTS } from '../../../src/api/defaults.ts';
 import { defaultWebApp } from '../../../webhooks/default-webapp.ts';
@@ -24,13 +24,14 @@ t.test('the defaults are the documented values', async (t) => {
   t.ok(Object.isFrozen(DEFAULTS) && Object.isFrozen(DEFAULTS.service) && Object.isFrozen(DEFAULTS.env));
 });
 
-t.test('a minimal WebApp gets exactly the missing fields and labels', async (t) => {
+t.test('a minimal WebApp gets exactly the missing fields, labels and finalizer', async (t) => {
   const object = loadFixture('minimal');
   const { decision } = mutate(object);
   t.equal(decision.allowed, true);
   t.strictSame(decision.warnings, []);
   t.strictSame(decision.patch, [
     { op: 'add', path: '/metadata/labels', value: { [LABEL_NAME]: 'web', [LABEL_MANAGED_BY]: MANAGED_BY } },
+    { op: 'add', path: '/metadata/finalizers', value: [FINALIZER] },
     { op: 'add', path: '/spec/replicas', value: 1 },
     { op: 'add', path: '/spec/port', value: 8080 },
     { op: 'add', path: '/spec/env', value: [] },
@@ -63,6 +64,22 @@ t.test('a fully specified WebApp is allowed without a patch', async (t) => {
   t.strictSame(decision, { allowed: true, warnings: [] });
 });
 
+t.test("the controller's finalizer is added to a live WebApp's others, and only there", async (t) => {
+  const object = loadFixture('full');
+  (object.metadata as JsonObject).finalizers = ['example.com/keep'];
+  t.strictSame(mutate(object).decision.patch, [
+    { op: 'replace', path: '/metadata/finalizers', value: ['example.com/keep', FINALIZER] },
+  ]);
+  (object.metadata as JsonObject).finalizers = [];
+  t.strictSame(mutate(object).decision.patch, [{ op: 'replace', path: '/metadata/finalizers', value: [FINALIZER] }]);
+  (object.metadata as JsonObject).finalizers = 'not a list';
+  t.notOk(mutate(object).decision.patch, 'a finalizers field that is not a list is left for the apiserver to refuse');
+  const deleting = loadFixture('minimal');
+  (deleting.metadata as JsonObject).deletionTimestamp = '2026-12-01T00:00:00Z';
+  const request = toRequest(deleting, { operation: 'UPDATE', oldObject: deleting });
+  t.strictSame(mutateReview(request, toContext()), { allowed: true, warnings: [] }, 'none on a WebApp being deleted');
+});
+
 t.test('values that look empty are still values', async (t) => {
   const object = loadFixture('full');
   Object.assign(specOf(object), { replicas: 0, env: [], service: { type: 'NodePort' } });
@@ -74,7 +91,7 @@ t.test('null counts as missing', async (t) => {
   const object = loadFixture('minimal');
   Object.assign(specOf(object), { replicas: null, port: 9000, env: [], service: { port: 81 } });
   const { decision } = mutate(object);
-  t.strictSame(decision.patch?.slice(1), [
+  t.strictSame(decision.patch?.slice(2), [
     { op: 'replace', path: '/spec/replicas', value: 1 },
     { op: 'add', path: '/spec/service/type', value: 'ClusterIP' },
   ]);
@@ -145,6 +162,7 @@ t.test('odd shapes are left for validation to report, without a throw', async (t
   const first = mutate(specNull!, { defaultResources: { requests: { cpu: '1' } } });
   t.strictSame(first.decision.patch, [
     { op: 'add', path: '/metadata/labels', value: { [LABEL_NAME]: 'web', [LABEL_MANAGED_BY]: MANAGED_BY } },
+    { op: 'add', path: '/metadata/finalizers', value: [FINALIZER] },
   ]);
 
   const second = mutate(wrongTypes!);
@@ -160,13 +178,14 @@ t.test('odd shapes are left for validation to report, without a throw', async (t
   const fourth = mutate(noName!);
   t.strictSame(fourth.decision.patch, [
     { op: 'add', path: '/metadata/labels', value: { [LABEL_MANAGED_BY]: MANAGED_BY } },
+    { op: 'add', path: '/metadata/finalizers', value: [FINALIZER] },
   ]);
   const named = mutate(noName!, {}, toRequest(noName!, { name: 'from-request' }));
   t.equal(((named.after.metadata as JsonObject).labels as JsonObject)[LABEL_NAME], 'from-request');
 
   const bare = mutate({ apiVersion: 'shipshape.dev/v1', kind: 'WebApp' });
   t.strictSame(bare.decision.patch, [
-    { op: 'add', path: '/metadata', value: { labels: { [LABEL_MANAGED_BY]: MANAGED_BY } } },
+    { op: 'add', path: '/metadata', value: { labels: { [LABEL_MANAGED_BY]: MANAGED_BY }, finalizers: [FINALIZER] } },
   ]);
 });
 
@@ -189,7 +208,7 @@ t.test('UPDATE is defaulted like CREATE', async (t) => {
     toRequest(object, { operation: 'UPDATE', oldObject: loadFixture('full') }),
     toContext(),
   );
-  t.equal(decision.patch?.length, 5);
+  t.equal(decision.patch?.length, 6);
 });
 
 t.test('DELETE, CONNECT and requests without an object are allowed untouched', async (t) => {
