@@ -49,7 +49,8 @@ export async function waitForQuiet(kc: KubeConfig, perSecond = 20, maxSeconds = 
     const now = writes(await apiserverRequestCounts(kc));
     const waited = (performance.now() - started) / 1000;
     if ((now - last) / 2 < perSecond) return waited;
-    if (waited > maxSeconds) throw new Error(`the apiserver still took ${(now - last) / 2} writes/s after ${maxSeconds} s`);
+    if (waited > maxSeconds)
+      throw new Error(`the apiserver still took ${(now - last) / 2} writes/s after ${maxSeconds} s`);
     last = now;
   }
 }

@@ -158,7 +158,10 @@ try {
   console.log(`CPU seconds, baseline: ${cpuLine(cpu0, cpuApplied)}`);
   console.log(`CPU seconds, shipshape: ${cpuLine(cpu1, cpu2)}`);
   const perWebApp = (counts: [string, number][]) =>
-    counts.slice(0, 30).map(([key, n]) => `${key} ${(n / count).toFixed(2)}`).join(', ');
+    counts
+      .slice(0, 30)
+      .map(([key, n]) => `${key} ${(n / count).toFixed(2)}`)
+      .join(', ');
   console.log(`apiserver requests per WebApp, baseline: ${perWebApp(countsBetween(before, between))}`);
   console.log(`apiserver requests per WebApp, shipshape: ${perWebApp(countsBetween(between, after))}`);
   console.log(`shipshape created ${count} WebApps through the webhooks in ${result.created.toFixed(2)} s`);
