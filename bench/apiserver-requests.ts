@@ -3,6 +3,7 @@
 // machine's cores with everything else, so its work per object is what convergence pays for).
 import type { KubeConfig } from '@kubernetes/client-node';
 import { kubeRequest } from '../src/kube/raw-request.ts';
+import { sleep } from '../src/runtime/sleep.ts';
 
 /** "VERB resource[/subresource]" -> count. */
 export type RequestCounts = Map<string, number>;
@@ -45,7 +46,7 @@ export async function waitForQuiet(kc: KubeConfig, perSecond = 20, maxSeconds = 
     [...counts].reduce((sum, [key, n]) => (WRITES.test(key) ? sum + n : sum), 0);
   let last = writes(await apiserverRequestCounts(kc));
   for (;;) {
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     const now = writes(await apiserverRequestCounts(kc));
     const waited = (performance.now() - started) / 1000;
     if ((now - last) / 2 < perSecond) return waited;

@@ -11,6 +11,7 @@ import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { serverSideApply } from '../src/kube/apply.ts';
 import { createJsonClient, isNotFound } from '../src/kube/json-client.ts';
 import { CHILD_KINDS } from '../src/operator/child-kinds.ts';
+import { pollUntil } from '../src/runtime/poll.ts';
 import { DEFAULTS, type DefaultedSpec, type DefaultedWebApp } from '../src/api/defaults.ts';
 import { apiserverRequestCounts, countsBetween, waitForQuiet } from './apiserver-requests.ts';
 import { cpuByProgram } from './cpu.ts';
@@ -68,16 +69,20 @@ async function removeNamespace(kc: KubeConfig, namespace: string): Promise<numbe
   const client = createJsonClient(kc);
   const started = performance.now();
   await client.request('DELETE', `/api/v1/namespaces/${namespace}`);
-  for (;;) {
-    try {
-      await client.request('GET', `/api/v1/namespaces/${namespace}`);
-    } catch (err) {
-      if (isNotFound(err)) return (performance.now() - started) / 1000;
-      throw err;
-    }
-    if (performance.now() - started > 600_000) throw new Error(`namespace ${namespace} still there after 600 s`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  await pollUntil(
+    `namespace ${namespace} gone`,
+    async () => {
+      try {
+        await client.request('GET', `/api/v1/namespaces/${namespace}`);
+        return false;
+      } catch (err) {
+        if (isNotFound(err)) return true;
+        throw err;
+      }
+    },
+    { timeoutMs: 600_000, intervalMs: 1000 },
+  );
+  return (performance.now() - started) / 1000;
 }
 
 /**

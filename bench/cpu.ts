@@ -40,13 +40,19 @@ export function pin(pid: number, cpus: string): void {
 
 let ticksPerSecond: number | undefined;
 
+/**
+ * The fields of /proc/<pid>/stat after the command name, which is in parentheses and may hold
+ * spaces: [0] is the state (field 3), [1] the parent pid, [11] utime and [12] stime.
+ */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** User + system CPU seconds `pid` has used, all its threads together (/proc/<pid>/stat). */
 export function cpuSeconds(pid: number): number {
   ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The fields after the command name, which is in parentheses and may hold spaces: state is
-  // field 3, utime 14 and stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
@@ -61,8 +67,7 @@ export function cpuByProgram(root = process.pid): Map<string, number> {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      parentOf.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      parentOf.set(pid, Number(statFields(pid)[1]));
     } catch {}
   }
   const under = (pid: number): boolean => {
