@@ -11,6 +11,8 @@ export type JsonPatchOperation =
 
 /** RFC 6901: '~' becomes '~0' and '/' becomes '~1', in that order. */
 export function escapePointerToken(token: string): string {
+  // Most keys have neither; replaceAll would still build two strings for each.
+  if (!token.includes('~') && !token.includes('/')) return token;
   return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
@@ -20,9 +22,13 @@ function diff(before: unknown, after: unknown, path: string, operations: JsonPat
   if (before === after) return;
   if (isPlainObject(before) && isPlainObject(after)) {
     for (const key of keysOf(before)) {
+      const next = after[key];
+      // Checked here too, so that a shared child costs no pointer string: a WebApp's metadata is
+      // copied for its labels, and most of its keys stay shared.
+      if (next === before[key]) continue;
       const child = `${path}/${escapePointerToken(key)}`;
-      if (after[key] === undefined) operations.push({ op: 'remove', path: child });
-      else diff(before[key], after[key], child, operations);
+      if (next === undefined) operations.push({ op: 'remove', path: child });
+      else diff(before[key], next, child, operations);
     }
     for (const key of keysOf(after)) {
       if (before[key] === undefined) {
