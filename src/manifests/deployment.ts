@@ -21,9 +21,11 @@ import {
 
 export const REPLICAS = 3;
 export const RUN_AS = 65532;
+/** The CPU limit in whole cores: also the V8 worker pool's size (NODE_OPTIONS below). */
+const CPU_LIMIT_CORES = 1;
 export const RESOURCES = {
   requests: { cpu: '100m', memory: '256Mi' },
-  limits: { cpu: '1', memory: '512Mi' },
+  limits: { cpu: String(CPU_LIMIT_CORES), memory: '512Mi' },
 };
 /**
  * The runtime's memory settings, as the Deployment sets them (bench/footprint.ts measured each):
@@ -33,9 +35,15 @@ export const RESOURCES = {
  *   space grew into ~100 MiB that V8 kept for good after the load; with 4 MiB, idle RSS 160 -> 132
  *   MiB, peak under load 259 -> 161 MiB, at the same throughput (1 MiB: 15.0k against 18.2k/s);
  * - at most two glibc malloc arenas (MALLOC_ARENA_MAX): each thread that allocates may otherwise get
- *   its own, and freed memory stays in them (another 10-15 MiB under load).
+ *   its own, and freed memory stays in them (another 10-15 MiB under load);
+ * - as many V8 worker threads (garbage collection, compilation) as the CPU limit has cores, where
+ *   Node starts four whatever the limit (it counts the node's CPUs, not the container's quota), as
+ *   Go since 1.25 sizes GOMAXPROCS from it. Four workers on one core's worth take the CPU from the
+ *   main thread, or its quota on a bigger node, exactly when a collection runs: telemetry on at
+ *   1,000 reviews/s (spans live until exported, so collections run often), p99 median 12.3 ms with
+ *   four, 11 with two, 5.1 with one (BENCHMARKS.md).
  */
-export const NODE_OPTIONS = '--max-old-space-size=320 --max-semi-space-size=4';
+export const NODE_OPTIONS = `--max-old-space-size=320 --max-semi-space-size=4 --v8-pool-size=${CPU_LIMIT_CORES}`;
 export const RUNTIME_ENV = { NODE_OPTIONS, MALLOC_ARENA_MAX: '2' } as const;
 /**
  * On SIGTERM: leader-only work stops and the Lease is released at once (a standby leads) while the
