@@ -13,6 +13,7 @@ const BENCHMARKS: Record<string, string[]> = {
   handover: ['--runs', '5'],
   convergence: ['--count', '1000'],
   'webhook-telemetry': [],
+  'telemetry-tail': [],
 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHMARKS);

@@ -41,19 +41,34 @@ export function pin(pid: number, cpus: string): void {
 let ticksPerSecond: number | undefined;
 
 /**
- * The fields of /proc/<pid>/stat after the command name, which is in parentheses and may hold
- * spaces: [0] is the state (field 3), [1] the parent pid, [11] utime and [12] stime.
+ * A /proc stat file (a process's or a thread's): its command name, and the fields after it (the name
+ * is in parentheses and may hold spaces): [0] is the state (field 3), [1] the parent pid, [11] utime
+ * and [12] stime.
  */
-function statFields(pid: number): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+function statFields(path: string): { name: string; fields: string[] } {
+  const stat = readFileSync(path, 'utf8');
+  const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  return { name, fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
+}
+
+function cpuOf(fields: string[]): number {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
 /** User + system CPU seconds `pid` has used, all its threads together (/proc/<pid>/stat). */
 export function cpuSeconds(pid: number): number {
-  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  const fields = statFields(pid);
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  return cpuOf(statFields(`/proc/${pid}/stat`).fields);
+}
+
+/** CPU seconds of `pid`'s threads by thread name (MainThread, V8Worker, libuv-worker, ...). */
+export function cpuByThread(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const { name, fields } = statFields(`/proc/${pid}/task/${task}/stat`);
+    byName.set(name, (byName.get(name) ?? 0) + cpuOf(fields));
+  }
+  return byName;
 }
 
 /**
@@ -67,7 +82,7 @@ export function cpuByProgram(root = process.pid): Map<string, number> {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
     try {
-      parentOf.set(pid, Number(statFields(pid)[1]));
+      parentOf.set(pid, Number(statFields(`/proc/${pid}/stat`).fields[1]));
     } catch {}
   }
   const under = (pid: number): boolean => {
