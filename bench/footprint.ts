@@ -50,10 +50,22 @@ const afterSeconds = Number(values['after-seconds']);
 const count = Number(values.count);
 const shipshapeEnv = Object.fromEntries(values['shipshape-env'].map((kv) => kv.split(/=(.*)/s, 2) as [string, string]));
 
-/** Resident set size of `pid` in MiB (VmRSS). */
-function rssMiB(pid: number): number {
-  const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+/** A line of /proc/<pid>/status in MiB (VmRSS, RssAnon, RssFile). */
+function statusMiB(pid: number, field: string): number {
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb) / 1024;
+}
+
+/** Resident set size of `pid` in MiB (VmRSS). */
+const rssMiB = (pid: number) => statusMiB(pid, 'VmRSS');
+
+/**
+ * Where the RSS is: anonymous memory (the V8 heap, malloc, thread stacks) and file-backed pages
+ * (the node binary's and libraries' code, resident as it is first run), so that what a load
+ * leaves behind can be placed.
+ */
+function rssParts(pid: number): string {
+  return `anonymous ${statusMiB(pid, 'RssAnon').toFixed(0)}, file-backed ${statusMiB(pid, 'RssFile').toFixed(0)} MiB`;
 }
 
 const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -146,6 +158,7 @@ try {
     pin(proc.pid, cpus.measured);
   }
   const idle = rssMiB(proc.pid);
+  const idleParts = rssParts(proc.pid);
   console.log(`sustained load: wrk, 16 connections, ${loadSeconds} s on ${VALIDATE_PATH}`);
   let peak = idle;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(proc.pid))), 250);
@@ -163,7 +176,10 @@ try {
   );
   await sleep(afterSeconds * 1000);
   const after = rssMiB(proc.pid);
-  console.log(`  ${afterSeconds} s after the load: RSS ${after.toFixed(0)} MiB (idle before: ${idle.toFixed(0)} MiB)`);
+  console.log(
+    `  ${afterSeconds} s after the load: RSS ${after.toFixed(0)} MiB, ${rssParts(proc.pid)}` +
+      ` (idle before: ${idle.toFixed(0)} MiB, ${idleParts})`,
+  );
 
   console.log(`${count} WebApps through the webhooks of the measured process ...`);
   await registerWebhooks(env.kc, { kind: 'url', baseUrl: proc.baseUrl, caPem: env.certs.caPem });
