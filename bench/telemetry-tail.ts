@@ -22,6 +22,7 @@ import { type ShipshapeProcess, startShipshapeProcess } from '../src/dev/shipsha
 import { webAppCreateReview } from './admission-review.ts';
 import { cpuByThread, cpuPlan, pin } from './cpu.ts';
 import { type FixedRateResult, fixedRate } from './fixed-rate.ts';
+import { median } from './median.ts';
 import { startSink } from './otlp-sink.ts';
 
 const withoutPool = NODE_OPTIONS.replace(/\s*--v8-pool-size=\d+/, '');
@@ -114,11 +115,6 @@ try {
       }
     }
   }
-  const median = (xs: number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  };
   const r2 = (x: number) => Math.round(x * 100) / 100;
   const figures: Record<string, Record<string, { p50: number; p99: number; p999: number }>> = {};
   console.log(`medians of rounds 2-${rounds}:`);

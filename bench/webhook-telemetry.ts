@@ -30,6 +30,7 @@ import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { type ShipshapeProcess, startShipshapeProcess } from '../src/dev/shipshape-process.ts';
 import { cpuPlan, cpuSeconds, pin } from './cpu.ts';
 import { startSink } from './otlp-sink.ts';
+import { median } from './median.ts';
 
 const { values } = parseArgs({
   options: {
@@ -144,11 +145,6 @@ async function load(replica: ShipshapeProcess, ca: string, ms: number): Promise<
   };
 }
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const fmt = (p: Phase) =>
   `${p.rps.toFixed(0).padStart(6)} req/s  p50 ${p.p50.toFixed(2)} ms  p99 ${p.p99.toFixed(2)} ms  ` +
   `cpu ${p.cpuUs.toFixed(0)} us/req  busy ${(p.busy * 100).toFixed(0)}%  (${p.requests})`;

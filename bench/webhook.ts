@@ -30,6 +30,7 @@ import { type ShipshapeProcess, startShipshapeProcess } from '../src/dev/shipsha
 import { webAppCreateReview } from './admission-review.ts';
 import { cpuPlan, cpuSeconds, pin } from './cpu.ts';
 import { fixedRate, type FixedRateResult } from './fixed-rate.ts';
+import { median } from './median.ts';
 import { startSink } from './otlp-sink.ts';
 import { type BenchServer, onCpus, startBareFastify, startBareWebhook, startReferenceWebhook } from './servers.ts';
 import { wrk } from './wrk.ts';
@@ -172,11 +173,6 @@ try {
       }
     }
   }
-  const median = (xs: number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  };
   const throughput: Record<string, Record<string, Record<number, Figure>>> = {};
   console.log(`medians of ${rounds} rounds:`);
   for (const connections of CONNECTIONS) {
