@@ -30,6 +30,7 @@ import { sleep } from '../src/runtime/sleep.ts';
 import { webAppCreateReview } from './admission-review.ts';
 import { buildCompiled } from './compiled.ts';
 import { cpuPlan, pin } from './cpu.ts';
+import { envPairs } from './env-pairs.ts';
 import { startBareWebhook } from './servers.ts';
 import { wrk } from './wrk.ts';
 
@@ -48,7 +49,7 @@ const idleSeconds = Number(values['idle-seconds']);
 const loadSeconds = Number(values['load-seconds']);
 const afterSeconds = Number(values['after-seconds']);
 const count = Number(values.count);
-const shipshapeEnv = Object.fromEntries(values['shipshape-env'].map((kv) => kv.split(/=(.*)/s, 2) as [string, string]));
+const shipshapeEnv = envPairs(values['shipshape-env'], '--shipshape-env');
 
 /** A line of /proc/<pid>/status in MiB (VmRSS, RssAnon, RssFile). */
 function statusMiB(pid: number, field: string): number {

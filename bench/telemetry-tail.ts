@@ -16,11 +16,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MUTATE_PATH, VALIDATE_PATH } from '../src/constants.ts';
 import { NODE_OPTIONS, RUNTIME_ENV } from '../src/manifests/deployment.ts';
-import { sleep } from '../src/runtime/sleep.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { type ShipshapeProcess, startShipshapeProcess } from '../src/dev/shipshape-process.ts';
 import { webAppCreateReview } from './admission-review.ts';
+import { alone } from './alone.ts';
 import { cpuByThread, cpuPlan, pin } from './cpu.ts';
+import { envPairs } from './env-pairs.ts';
 import { type FixedRateResult, fixedRate } from './fixed-rate.ts';
 import { median } from './median.ts';
 import { startSink } from './otlp-sink.ts';
@@ -45,12 +46,7 @@ if (!(rounds >= 2)) throw new Error('--rounds must be at least 2: the first one 
 const variants: Record<string, Record<string, string>> = { 'telemetry-off': { OTEL_SDK_DISABLED: 'true' } };
 for (const spec of values.variant) {
   const [name, settings = ''] = spec.split(/=(.*)/s, 2) as [string, string?];
-  variants[name] = Object.fromEntries(
-    settings
-      .split(';')
-      .filter(Boolean)
-      .map((kv) => kv.split(/=(.*)/s, 2) as [string, string]),
-  );
+  variants[name] = envPairs(settings.split(';').filter(Boolean), `--variant ${name}`);
 }
 const ENDPOINTS = { mutate: MUTATE_PATH, validate: VALIDATE_PATH } as const;
 const body = webAppCreateReview('00000000-0000-4000-8000-000000000001');
@@ -89,22 +85,19 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const [endpoint, path] of Object.entries(ENDPOINTS)) {
       for (const [name, replica] of Object.entries(replicas)) {
-        const others = Object.entries(replicas).filter(([n]) => n !== name);
-        for (const [, other] of others) process.kill(other.pid, 'SIGSTOP');
-        let r: FixedRateResult;
-        let threads: string;
-        try {
-          await sleep(1000);
+        const others = Object.entries(replicas)
+          .filter(([n]) => n !== name)
+          .map(([, other]) => other.pid);
+        const { r, threads } = await alone(others, 1000, async () => {
           const before = cpuByThread(replica.pid);
-          r = await fixedRate({ url: `${replica.baseUrl}${path}`, body, ca: env.certs.caPem, rate, seconds });
-          threads = [...cpuByThread(replica.pid)]
+          const r = await fixedRate({ url: `${replica.baseUrl}${path}`, body, ca: env.certs.caPem, rate, seconds });
+          const threads = [...cpuByThread(replica.pid)]
             .map(([thread, s]) => [thread, ((s - (before.get(thread) ?? 0)) / r.requests) * 1e6] as const)
             .filter(([, us]) => us >= 1)
             .map(([thread, us]) => `${thread} ${us.toFixed(0)}`)
             .join(', ');
-        } finally {
-          for (const [, other] of others) process.kill(other.pid, 'SIGCONT');
-        }
+          return { r, threads };
+        });
         if (round > 0) ((samples[name] ??= {})[endpoint] ??= []).push(r);
         console.log(
           `  round ${round + 1}${round === 0 ? ' (warm-up)' : ''} ${endpoint.padEnd(8)} ${name.padEnd(14)}` +

@@ -28,7 +28,9 @@ import { parseArgs } from 'node:util';
 import { MUTATE_PATH, VALIDATE_PATH } from '../src/constants.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { type ShipshapeProcess, startShipshapeProcess } from '../src/dev/shipshape-process.ts';
+import { alone } from './alone.ts';
 import { cpuPlan, cpuSeconds, pin } from './cpu.ts';
+import { envPairs } from './env-pairs.ts';
 import { startSink } from './otlp-sink.ts';
 import { median } from './median.ts';
 
@@ -43,9 +45,8 @@ const { values } = parseArgs({
     'no-pause': { type: 'boolean', default: false },
   },
 });
-const envOption = (pairs: string[]) => Object.fromEntries(pairs.map((kv) => kv.split(/=(.*)/s, 2) as [string, string]));
-const onEnv = envOption(values['on-env']);
-const offEnv = envOption(values['off-env']);
+const onEnv = envPairs(values['on-env'], '--on-env');
+const offEnv = envPairs(values['off-env'], '--off-env');
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const concurrency = Number(values.concurrency);
@@ -152,12 +153,7 @@ const fmt = (p: Phase) =>
 /** Measures `replica` with `idle` stopped, so that nothing of the idle one runs meanwhile. */
 async function measure(replica: ShipshapeProcess, idle: ShipshapeProcess, ca: string, ms: number) {
   if (values['no-pause']) return load(replica, ca, ms);
-  process.kill(idle.pid, 'SIGSTOP');
-  try {
-    return await load(replica, ca, ms);
-  } finally {
-    process.kill(idle.pid, 'SIGCONT');
-  }
+  return alone([idle.pid], 0, () => load(replica, ca, ms));
 }
 
 console.log(`webhook telemetry benchmark: ${rounds} rounds of ${seconds} s per mode, ${concurrency} clients`);

@@ -24,12 +24,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MUTATE_PATH, VALIDATE_PATH } from '../src/constants.ts';
 import { RUNTIME_ENV } from '../src/manifests/deployment.ts';
-import { sleep } from '../src/runtime/sleep.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { type ShipshapeProcess, startShipshapeProcess } from '../src/dev/shipshape-process.ts';
 import { webAppCreateReview } from './admission-review.ts';
 import { cpuPlan, cpuSeconds, pin } from './cpu.ts';
 import { fixedRate, type FixedRateResult } from './fixed-rate.ts';
+import { alone as runAlone } from './alone.ts';
+import { envPairs } from './env-pairs.ts';
 import { median } from './median.ts';
 import { startSink } from './otlp-sink.ts';
 import { type BenchServer, onCpus, startBareFastify, startBareWebhook, startReferenceWebhook } from './servers.ts';
@@ -49,7 +50,7 @@ const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const rate = Number(values.rate);
 const rateSeconds = Number(values['rate-seconds']);
-const shipshapeEnv = Object.fromEntries(values['shipshape-env'].map((kv) => kv.split(/=(.*)/s, 2) as [string, string]));
+const shipshapeEnv = envPairs(values['shipshape-env'], '--shipshape-env');
 const CONNECTIONS = [1, 4, 16, 64];
 const SETTLE_MS = 1000;
 const ENDPOINTS = { mutate: MUTATE_PATH, validate: VALIDATE_PATH } as const;
@@ -124,23 +125,15 @@ try {
     }
   }
 
-  /**
-   * Runs `task` with every server but `name` stopped, so the measured one has its core alone. The
-   * measured server was itself stopped until the previous phase ended, for up to 40 s: a Shipshape
-   * replica then has timers, watch events and (telemetry on) span and metric exports to catch up
-   * on, which would land in the first moments of its phase, a stall no running replica has. It
-   * gets `SETTLE_MS` alone first.
-   */
-  const alone = async <T>(name: string, task: () => Promise<T>): Promise<T> => {
-    const others = Object.entries(servers).filter(([n]) => n !== name);
-    for (const [, s] of others) process.kill(s.pid, 'SIGSTOP');
-    try {
-      await sleep(SETTLE_MS);
-      return await task();
-    } finally {
-      for (const [, s] of others) process.kill(s.pid, 'SIGCONT');
-    }
-  };
+  /** Runs `task` with every server but `name` stopped (bench/alone.ts). */
+  const alone = <T>(name: string, task: () => Promise<T>): Promise<T> =>
+    runAlone(
+      Object.entries(servers)
+        .filter(([n]) => n !== name)
+        .map(([, s]) => s.pid),
+      SETTLE_MS,
+      task,
+    );
 
   console.log('warming up ...');
   for (const [name, server] of Object.entries(servers)) {
