@@ -19,6 +19,14 @@ RUN --mount=type=cache,id=shipshape-npm,target=/root/.npm \
     if [ -f /run/secrets/npm-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm-ca; fi && \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
+# jemalloc, the allocator the Deployment preloads (LD_PRELOAD, src/manifests/deployment.ts):
+# Debian's libjemalloc2, installed unless the build base has it (scripts/build-image.sh's does).
+# The library needs only what Node links already.
+FROM ${BUILD_IMAGE} AS jemalloc
+RUN if [ ! -f /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ]; then \
+      apt-get update && apt-get install -y --no-install-recommends libjemalloc2 && rm -rf /var/lib/apt/lists/*; \
+    fi
+
 # The compiler and its types, then dist/ (tsc without npm run, so no devDependency's binary is needed).
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /app
@@ -44,6 +52,8 @@ LABEL org.opencontainers.image.title="shipshape" \
       org.opencontainers.image.created="${CREATED}"
 WORKDIR /app
 # Owned by root and not writable by the process.
+COPY --from=jemalloc /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+COPY --from=jemalloc /usr/share/doc/libjemalloc2/copyright /usr/share/doc/libjemalloc2/copyright
 COPY --from=deps /app/node_modules/ /app/node_modules/
 COPY --from=build /app/dist/ /app/dist/
 ENV NODE_ENV=production

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds Shipshape's image from ./Dockerfile with podman, on a machine where no container registry
 # is reachable. The Dockerfile's two bases are made here and passed as its build arguments:
-#   shipshape-base/node-build:<node version>    a Debian minbase rootfs (debootstrap) with the Node
-#                                               24 binary of the npm `node` package and npm
+#   shipshape-base/node-build:<node version>-jemalloc
+#                                               a Debian minbase rootfs (debootstrap) with Debian's
+#                                               jemalloc, the Node 24 binary of the npm `node`
+#                                               package and npm
 #   shipshape-base/node-runtime:<node version>  that Node binary, the shared libraries it links and
 #                                               a passwd entry for UID 65532, nothing else
 # The rootfs is cached per machine in ${XDG_CACHE_HOME:-~/.cache}/shipshape/image-bases/.
@@ -43,7 +45,7 @@ npm_dir=$(npm root -g)/npm
 
 pkg_version=$("$node_bin" -p "require('./package.json').version")
 image=${1:-shipshape:$pkg_version}
-build_base=shipshape-base/node-build:$node_version
+build_base=shipshape-base/node-build:$node_version-jemalloc
 runtime_base=shipshape-base/node-runtime:$node_version
 
 # crun refuses this machine's hybrid cgroup layout; the default ulimits are not permitted here, and
@@ -54,13 +56,14 @@ podman_run_opts=(--runtime runc --ulimit "nofile=$nofile:$nofile" --ulimit "npro
 
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/shipshape/image-bases
 suite=bookworm
-rootfs=$cache/$suite-minbase
+# libjemalloc2: the allocator the Deployment preloads; the Dockerfile copies it into the image.
+rootfs=$cache/$suite-minbase-jemalloc
 if [ ! -f "$rootfs/.complete" ]; then
-  log "debootstrap --variant=minbase $suite into $rootfs (once per machine, about 1-3 minutes)"
+  log "debootstrap --variant=minbase --include=libjemalloc2 $suite into $rootfs (once per machine, about 1-3 minutes)"
   $SUDO rm -rf "$rootfs"
   $SUDO mkdir -p "$rootfs"
   # shellcheck disable=SC2086 # DEBOOTSTRAP_MIRROR is one word or nothing
-  $SUDO debootstrap --variant=minbase "$suite" "$rootfs" ${DEBOOTSTRAP_MIRROR:-} >"$cache/debootstrap.log" 2>&1 ||
+  $SUDO debootstrap --variant=minbase --include=libjemalloc2 "$suite" "$rootfs" ${DEBOOTSTRAP_MIRROR:-} >"$cache/debootstrap.log" 2>&1 ||
     { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
   $SUDO rm -rf "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"*
   $SUDO touch "$rootfs/.complete"

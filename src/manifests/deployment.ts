@@ -34,8 +34,13 @@ export const RESOURCES = {
  * - young space semi-spaces of at most 4 MiB instead of V8's 16: under 18k reviews/s the young
  *   space grew into ~100 MiB that V8 kept for good after the load; with 4 MiB, idle RSS 160 -> 132
  *   MiB, peak under load 259 -> 161 MiB, at the same throughput (1 MiB: 15.0k against 18.2k/s);
- * - at most two glibc malloc arenas (MALLOC_ARENA_MAX): each thread that allocates may otherwise get
- *   its own, and freed memory stays in them (another 10-15 MiB under load);
+ * - jemalloc as the allocator (LD_PRELOAD; the image carries Debian's libjemalloc2), with its
+ *   background thread returning freed pages to the kernel: under glibc's malloc, 30 s of load left
+ *   ~24 MiB free but resident in the main arena's heap, in holes between live blocks, which glibc
+ *   only trims from the top (malloc_trim(0) from a debugger gave back ~20 of them); RSS 30 s after
+ *   the load 1.22-1.33 x idle with glibc, 1.11 x with jemalloc (BENCHMARKS.md);
+ * - at most two glibc malloc arenas (MALLOC_ARENA_MAX), for a container where the preload is
+ *   missing: each thread that allocates may otherwise get its own (another 10-15 MiB under load);
  * - as many V8 worker threads (garbage collection, compilation) as the CPU limit has cores, where
  *   Node starts four whatever the limit (it counts the node's CPUs, not the container's quota), as
  *   Go since 1.25 sizes GOMAXPROCS from it. Four workers on one core's worth take the CPU from the
@@ -44,7 +49,14 @@ export const RESOURCES = {
  *   four, 11 with two, 5.1 with one (BENCHMARKS.md).
  */
 export const NODE_OPTIONS = `--max-old-space-size=320 --max-semi-space-size=4 --v8-pool-size=${CPU_LIMIT_CORES}`;
-export const RUNTIME_ENV = { NODE_OPTIONS, MALLOC_ARENA_MAX: '2' } as const;
+/** Debian's libjemalloc2 (amd64), in the image (scripts/build-image.sh) and, for benchmarks, on the host. */
+export const JEMALLOC_PATH = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
+export const RUNTIME_ENV = {
+  NODE_OPTIONS,
+  LD_PRELOAD: JEMALLOC_PATH,
+  MALLOC_CONF: 'background_thread:true',
+  MALLOC_ARENA_MAX: '2',
+} as const;
 /**
  * On SIGTERM: leader-only work stops and the Lease is released at once (a standby leads) while the
  * webhooks keep serving for the shutdown delay (endpoints drop the Pod meanwhile; Shipshape's own

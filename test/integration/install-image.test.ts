@@ -17,7 +17,7 @@ import t from 'tap';
 import { SHIPSHAPE_NAMESPACE } from '../../src/constants.ts';
 import { writeDevCertificates } from '../../src/dev/dev-certificates.ts';
 import { registerWebhooks } from '../../src/dev/install.ts';
-import { toPodSpec } from '../../src/manifests/deployment.ts';
+import { JEMALLOC_PATH, toPodSpec } from '../../src/manifests/deployment.ts';
 import { LEASE_NAME, SERVICE_ACCOUNT_NAME, TLS_MOUNT_PATH } from '../../src/manifests/install-names.ts';
 import { SERVICE_ACCOUNT_DIR } from '../../src/kube/kubeconfig.ts';
 import { findFreePort } from '../../src/net/free-port.ts';
@@ -169,6 +169,10 @@ t.test(`the image (${image}, built in ${buildSeconds} s) runs as the Deploymentâ
   t.match(procStatus, /^NoNewPrivs:\t1$/m, 'and no new privileges');
   const cmdline = (await readFile(`/proc/${c!.State.Pid}/cmdline`, 'utf8')).split('\0');
   t.equal(cmdline[0], '/usr/local/bin/node', 'Node is PID 1 of the container (exec-form entrypoint)');
+  // The Deployment's LD_PRELOAD: a missing library would only be a warning of the dynamic loader.
+  const maps = await readFile(`/proc/${c!.State.Pid}/maps`, 'utf8');
+  t.ok(maps.includes(JEMALLOC_PATH), `${JEMALLOC_PATH} is loaded (LD_PRELOAD)`);
+  t.notMatch(await logs(), /cannot be preloaded/, 'the dynamic loader found everything it was asked to preload');
   const labels = JSON.parse((await run('podman', ['image', 'inspect', '--format', '{{json .Labels}}', image])).stdout);
   t.match(labels, { 'org.opencontainers.image.title': 'shipshape', 'org.opencontainers.image.licenses': 'Apache-2.0' });
 });

@@ -1,8 +1,10 @@
 // The runtime settings of the Deployment's container agree with its resource limits: the V8 heap
 // bound stays inside the memory limit, and V8 starts as many worker threads as the CPU limit has
-// cores (src/manifests/deployment.ts says why), so raising one without the other fails here.
+// cores (src/manifests/deployment.ts says why), so raising one without the other fails here; and
+// the allocator it preloads is the one the Dockerfile puts in the image.
+import { readFile } from 'node:fs/promises';
 import t from 'tap';
-import { toPodSpec } from '../../../src/manifests/deployment.ts';
+import { JEMALLOC_PATH, toPodSpec } from '../../../src/manifests/deployment.ts';
 
 const container = toPodSpec().containers[0]!;
 const env = new Map((container.env ?? []).map((e) => [e.name, e.value]));
@@ -27,4 +29,10 @@ t.test('the old-space bound leaves room inside the memory limit', async (t) => {
   const limit = mebibytes(String(container.resources?.limits?.memory));
   const oldSpace = flag('max-old-space-size');
   t.ok(oldSpace !== undefined && oldSpace < limit * 0.7, `--max-old-space-size ${oldSpace} of ${limit} MiB`);
+});
+
+t.test('the preloaded allocator is the library the Dockerfile copies into the image', async (t) => {
+  t.equal(env.get('LD_PRELOAD'), JEMALLOC_PATH);
+  const dockerfile = await readFile(new URL('../../../Dockerfile', import.meta.url), 'utf8');
+  t.ok(dockerfile.includes(`COPY --from=jemalloc ${JEMALLOC_PATH} ${JEMALLOC_PATH}`), 'the Dockerfile copies it there');
 });
