@@ -38,7 +38,8 @@ export const RESOURCES = {
  *   background thread returning freed pages to the kernel: under glibc's malloc, 30 s of load left
  *   ~24 MiB free but resident in the main arena's heap, in holes between live blocks, which glibc
  *   only trims from the top (malloc_trim(0) from a debugger gave back ~20 of them); RSS 30 s after
- *   the load 1.22-1.33 x idle with glibc, 1.11 x with jemalloc (BENCHMARKS.md);
+ *   the load 1.21-1.22 x idle with glibc, 1.08-1.09 x with jemalloc, idle the same (bench:footprint,
+ *   alternating runs; BENCHMARKS.md);
  * - at most two glibc malloc arenas (MALLOC_ARENA_MAX), for a container where the preload is
  *   missing: each thread that allocates may otherwise get its own (another 10-15 MiB under load);
  * - as many V8 worker threads (garbage collection, compilation) as the CPU limit has cores, where
