@@ -50,7 +50,7 @@ export const RESOURCES = {
  *   four, 11 with two, 5.1 with one (BENCHMARKS.md).
  */
 export const NODE_OPTIONS = `--max-old-space-size=320 --max-semi-space-size=4 --v8-pool-size=${CPU_LIMIT_CORES}`;
-/** Debian's libjemalloc2 (amd64), in the image (scripts/build-image.sh) and, for benchmarks, on the host. */
+/** Debian's libjemalloc2 (amd64): the Dockerfile copies it into the image; bench/setup.sh installs it on the host. */
 export const JEMALLOC_PATH = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
 export const RUNTIME_ENV = {
   NODE_OPTIONS,
