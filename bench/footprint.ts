@@ -5,8 +5,9 @@
 // `--starts` times with the Lease free (the previous process released it on SIGTERM); the memory
 // figures are of the compiled server. Next to them, the RSS of the bare `node:https` baseline
 // (bench/bare-webhook.ts) idle. Every Shipshape process gets the Deployment's runtime environment
-// (src/manifests/deployment.ts RUNTIME_ENV: heap bounds, malloc arenas), as in a cluster. Prints figures and a final
-// `RESULT <json>` line.
+// (src/manifests/deployment.ts RUNTIME_ENV: heap bounds, V8's worker pool, jemalloc preloaded), as
+// in a cluster; `--shipshape-env LD_PRELOAD= --shipshape-env MALLOC_CONF=` measures glibc's malloc
+// instead. Prints figures and a final `RESULT <json>` line.
 //
 // Start: the kernel's start time of the process (/proc/<pid>/stat); serving TLS: Fastify's
 // "Server listening" line, holding the Lease: "became the leader" (log level info, pino's epoch
