@@ -12,6 +12,7 @@
 // The slices are exported concurrently (each is its own OTLP request; the exporter bounds how many
 // it keeps in flight and fails the rest, as it would with more processors); the batch succeeds
 // when every slice did, and fails with the first slice's error otherwise.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 
@@ -47,7 +48,7 @@ export class PacedSpanExporter implements SpanExporter {
     const results: Promise<ExportResult>[] = [];
     for (let start = 0; start < spans.length; start += this.sliceSpans) {
       // Yield first: the caller (span.end() of a request) returns before any serialisation.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
       const slice = spans.slice(start, start + this.sliceSpans);
       results.push(new Promise<ExportResult>((resolve) => this.inner.export(slice, resolve)).catch(failure));
     }

@@ -1,5 +1,6 @@
 // PacedSpanExporter by direct calls, around a recording exporter: slices, their order, that no slice
 // is exported inside export(), one slice per turn of the event loop, and how results combine.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import t from 'tap';
@@ -58,9 +59,9 @@ t.test('one slice per turn of the event loop: other work runs between slices', a
   const seen: number[] = [];
   const result = exportOnce(paced, spans(6));
   // A request arriving meanwhile is an I/O callback; setImmediate stands in for the next turn.
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
   seen.push(slices.length);
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
   seen.push(slices.length);
   await result;
   t.same(seen, [1, 2], 'a slice per turn, not the batch at once');
@@ -75,11 +76,11 @@ t.test('the batch fails with the first failed slice, after every slice answered'
   const paced = new PacedSpanExporter(exporter, 1);
   let answered: ExportResult | undefined;
   paced.export(spans(3), (r) => (answered = r));
-  while (slices.length < 3) await new Promise<void>((resolve) => setImmediate(resolve));
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  while (slices.length < 3) await nextTurn();
+  await nextTurn();
   t.equal(answered, undefined, 'not answered while a slice is still in flight');
   later.forEach((answer) => answer());
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
   t.equal(answered?.code, ExportResultCode.FAILED);
   t.equal(answered?.error, refused);
 });
