@@ -40,8 +40,18 @@ if [ ! -x "$node_bin" ]; then
 fi
 node_version=$("$node_bin" --version)
 node_version=${node_version#v}
-npm_dir=$(npm root -g)/npm
-[ -f "$npm_dir/bin/npm-cli.js" ] || { log "npm not found under $(npm root -g)"; exit 1; }
+# The npm on the PATH (the one running this), found from its own script: `npm root -g` alone
+# answers for whichever Node runs npm, and under a PATH that starts with node_modules/.bin that is
+# the npm package's Node 24, whose prefix holds no npm.
+npm_dir=""
+npm_cli=$(readlink -f "$(command -v npm)" 2>/dev/null || true)
+for candidate in "${npm_cli%/bin/npm-cli.js}" "$(npm root -g)/npm"; do
+  if [ -f "$candidate/bin/npm-cli.js" ]; then
+    npm_dir=$candidate
+    break
+  fi
+done
+[ -n "$npm_dir" ] || { log "npm not found: not beside $(command -v npm), nor under $(npm root -g)"; exit 1; }
 
 pkg_version=$("$node_bin" -p "require('./package.json').version")
 image=${1:-shipshape:$pkg_version}
