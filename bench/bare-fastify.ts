@@ -2,20 +2,21 @@
 // same key pair, TLS 1.2+, the security headers of src/server/security-headers.ts, request logging
 // off, a raw-body parser) answering the fixed allowed AdmissionReview of bench/bare-webhook.ts. The
 // distance from bare `node:https` to this is the framework's; from this to Shipshape, Shipshape's.
+// With --no-security-headers it sends none of @fastify/helmet's headers: what those cost alone.
 //
-//   node bench/bare-fastify.ts --port 9443 --cert tls.crt --key tls.key
+//   node bench/bare-fastify.ts --port 9443 --cert tls.crt --key tls.key [--no-security-headers]
 import Fastify, { LogController } from 'fastify';
 import { pino } from 'pino';
 import { addSecurityHeaders, helmetHeaders } from '../src/server/security-headers.ts';
 import { baselineServerOptions } from './baseline-server.ts';
 
-const { port, host, tls } = baselineServerOptions();
+const { port, host, tls, securityHeaders } = baselineServerOptions();
 const app = Fastify({
   loggerInstance: pino({ level: 'warn' }),
   logController: new LogController({ disableRequestLogging: true }),
   https: tls,
 });
-addSecurityHeaders(app, await helmetHeaders());
+if (securityHeaders) addSecurityHeaders(app, await helmetHeaders());
 app.removeAllContentTypeParsers();
 app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 const answer = async (req: { body: unknown }) => {

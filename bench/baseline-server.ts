@@ -1,7 +1,9 @@
 // The command line the two baseline servers share (bench/bare-webhook.ts, bench/bare-fastify.ts):
 // where to listen and the key pair, served with Shipshape's TLS floor (1.2).
 //
-//   --port 9443 [--host 127.0.0.1] --cert tls.crt --key tls.key
+//   --port 9443 [--host 127.0.0.1] --cert tls.crt --key tls.key [--no-security-headers]
+//
+// --no-security-headers is bare Fastify's only (bench/bare-fastify.ts); the bare server sends none.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -12,11 +14,13 @@ export function baselineServerOptions() {
       host: { type: 'string', default: '127.0.0.1' },
       cert: { type: 'string' },
       key: { type: 'string' },
+      'no-security-headers': { type: 'boolean', default: false },
     },
   });
   return {
     port: Number(values.port),
     host: values.host,
     tls: { cert: readFileSync(values.cert!), key: readFileSync(values.key!), minVersion: 'TLSv1.2' as const },
+    securityHeaders: !values['no-security-headers'],
   };
 }

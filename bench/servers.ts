@@ -52,8 +52,16 @@ export function startBareWebhook(certs: DevCertificates, logDir: string, prefix:
   return start('bare-node', process.execPath, [join(here, 'bare-webhook.ts')], certs, logDir, prefix);
 }
 
-export function startBareFastify(certs: DevCertificates, logDir: string, prefix: string[] = []): Promise<BenchServer> {
-  return start('bare-fastify', process.execPath, [join(here, 'bare-fastify.ts')], certs, logDir, prefix);
+/** `securityHeaders: false`: bare Fastify without @fastify/helmet's headers (their cost alone). */
+export function startBareFastify(
+  certs: DevCertificates,
+  logDir: string,
+  prefix: string[] = [],
+  { securityHeaders = true } = {},
+): Promise<BenchServer> {
+  const name = securityHeaders ? 'bare-fastify' : 'bare-fastify-no-headers';
+  const args = [join(here, 'bare-fastify.ts'), ...(securityHeaders ? [] : ['--no-security-headers'])];
+  return start(name, process.execPath, args, certs, logDir, prefix);
 }
 
 export function startReferenceWebhook(

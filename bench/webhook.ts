@@ -97,11 +97,14 @@ try {
   extra.push(bare);
   const fastify = await startBareFastify(env.certs, logDir, onCpus(cpus?.measured));
   extra.push(fastify);
+  const plainFastify = await startBareFastify(env.certs, logDir, onCpus(cpus?.measured), { securityHeaders: false });
+  extra.push(plainFastify);
   const go = await startReferenceWebhook(env.certs, logDir, onCpus(cpus?.measured));
   extra.push(go);
   const servers: Record<string, BenchServer | ShipshapeProcess> = {
     'bare-node': bare,
     'bare-fastify': fastify,
+    'bare-fastify-no-headers': plainFastify,
     go,
     'shipshape-telemetry-off': env.replicas[0]!,
     'shipshape-telemetry-on': telemetryOn,
@@ -235,6 +238,26 @@ try {
       };
     }
   }
+  // The framework's share, before any of Shipshape's work: bare Fastify with and without the
+  // security headers against bare node:https.
+  const framework = Object.fromEntries(
+    Object.keys(ENDPOINTS).map((endpoint) => {
+      const of = (name: string, c: number) => throughput[name]![endpoint]![c]!;
+      return [
+        endpoint,
+        Object.fromEntries(
+          CONNECTIONS.map((c) => [
+            c,
+            {
+              bare_fastify_rps_vs_bare: r3(of('bare-fastify', c).rps / of('bare-node', c).rps),
+              no_headers_rps_vs_bare: r3(of('bare-fastify-no-headers', c).rps / of('bare-node', c).rps),
+              headers_cpu_us: r2(of('bare-fastify', c).cpuUs - of('bare-fastify-no-headers', c).cpuUs),
+            },
+          ]),
+        ),
+      ];
+    }),
+  );
   const round = (o: unknown): unknown =>
     typeof o === 'number'
       ? r2(o)
@@ -257,6 +280,7 @@ try {
       throughput: round(throughput),
       fixed_rate: round(fixed),
       ratios,
+      framework,
       targets,
     })}`,
   );
