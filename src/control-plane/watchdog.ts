@@ -7,19 +7,11 @@
 // because with etcd gone the apiserver can ignore SIGTERM for a long time).
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isProcessRunning as alive } from '../runtime/process-running.ts';
 
 const [parentArg, workDir, ...pidArgs] = process.argv.slice(2);
 const parentPid = Number(parentArg);
 const pids = pidArgs.map(Number);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function end(pid: number): Promise<void> {
   if (!alive(pid)) return;
