@@ -3,7 +3,7 @@
 // validating webhook (validate-webapp.ts) and the reconciler both judge objects with it, so they
 // never disagree about what a WebApp breaks.
 import { DEFAULTS, RESOURCE_NAMES } from '../src/api/defaults.ts';
-import { webAppSchema } from '../src/api/webapp.ts';
+import { compiledWebAppSchema } from '../src/api/webapp.ts';
 import { type JsonObject, isObject } from '../src/json/json.ts';
 import { ANNOTATION_PREFIX } from '../src/constants.ts';
 import { parseImageReference } from './image-reference.ts';
@@ -31,7 +31,7 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function structuralIssues(object: unknown): Issue[] {
-  const result = webAppSchema.safeParse(object, {
+  const result = compiledWebAppSchema.safeParse(object, {
     error: (issue) => {
       if (issue.input === undefined) return 'required';
       if (issue.code === 'invalid_union') return 'must be an integer or a quantity such as 500m or 1Gi';

@@ -8,7 +8,7 @@ import {
   ADMISSION_API_VERSION,
   type AdmissionRequest,
   type AdmissionReviewResponse,
-  admissionReviewRequestSchema,
+  compiledAdmissionReviewRequestSchema,
 } from './admission-review.ts';
 import { AdmissionError } from './admission-error.ts';
 
@@ -26,7 +26,7 @@ export function decodeAdmissionReview(body: Buffer | string | undefined): Decode
     return { ok: false, uid: '', error: new AdmissionError('ADM_DECODE', 'the request body is not JSON', { cause }) };
   }
   const uid = readUid(json);
-  const parsed = admissionReviewRequestSchema.safeParse(json);
+  const parsed = compiledAdmissionReviewRequestSchema.safeParse(json);
   if (!parsed.success) {
     const details = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     return {

@@ -4,7 +4,7 @@
 // as it is and reported (admission ratchets it, so whatever the webhook admits is converged).
 import type { V1Deployment } from '@kubernetes/client-node';
 import { type DefaultedWebApp, toDefaultedWebApp } from '../api/defaults.ts';
-import { type WebApp, webAppSchema } from '../api/webapp.ts';
+import { type WebApp, compiledWebAppSchema } from '../api/webapp.ts';
 import { FINALIZER } from '../constants.ts';
 import { defaultWebApp } from '../../webhooks/default-webapp.ts';
 import type { JsonPatchOperation } from '../json/json-patch.ts';
@@ -49,7 +49,7 @@ function desiredWebApp(raw: Record<string, unknown>, namespace: string, name: st
   const warned = wouldDeny.length ? `; ${WARN_ENFORCEMENT_NOTE}` : '';
   const exceeded = limits.length ? { limitExceeded: `${limits.map(formatViolation).join('; ')}${warned}` } : {};
   if (broken.length) return { invalid: toInvalidMessage(defaulted, name, broken), ...exceeded };
-  return { webApp: toDefaultedWebApp(webAppSchema.parse(defaulted)), ...exceeded };
+  return { webApp: toDefaultedWebApp(compiledWebAppSchema.parse(defaulted)), ...exceeded };
 }
 
 /** One Warning Event per new LimitExceeded message: the status write made it news. */
@@ -64,7 +64,7 @@ export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promi
   const [namespace, name] = key.split('/') as [string, string];
   const raw = ctx.getWebApp(namespace, name);
   if (!raw) return {};
-  const current = webAppSchema.safeParse(raw);
+  const current = compiledWebAppSchema.safeParse(raw);
   // Even a malformed object gets its finalizer handled; only what we need is read from it.
   const subject = raw as WebApp;
   const patch = (ops: JsonPatchOperation[]) => ctx.patchWebApp(namespace, name, ops);
