@@ -56,17 +56,24 @@ function parseInteger(text: string, [min, max]: [number, number]): number | unde
   return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
 }
 
+const OVERRIDES = Object.entries(OVERRIDE_ANNOTATIONS);
+
 /**
  * Applies a Namespace's override annotations to `base`. Returns the effective limits and one
- * warning per annotation that was ignored (not an integer in range, or a min above its max).
+ * warning per annotation that was ignored (not an integer in range, or a min above its max). The
+ * limits are `base` itself when no override annotation is set (nearly every Namespace, on every
+ * AdmissionReview): read them, never change them.
  */
 export function applyNamespaceOverrides(
   base: Limits,
   annotations: Record<string, string> | undefined,
 ): { limits: Limits; warnings: string[] } {
+  if (annotations === undefined || OVERRIDES.every(([annotation]) => annotations[annotation] === undefined)) {
+    return { limits: base, warnings: [] };
+  }
   const limits: Limits = { ...base, deniedPorts: [...base.deniedPorts] };
   const warnings: string[] = [];
-  for (const [annotation, key] of Object.entries(OVERRIDE_ANNOTATIONS)) {
+  for (const [annotation, key] of OVERRIDES) {
     const text = annotations?.[annotation];
     if (text === undefined) continue;
     const bounds = BOUNDS[key]!;

@@ -1,4 +1,5 @@
 import t from 'tap';
+import fc from 'fast-check';
 import { QUANTITY_PATTERN } from '../../../src/api/webapp.ts';
 import { compareQuantities, parseQuantity, QuantityError } from '../../../webhooks/quantity.ts';
 
@@ -83,4 +84,39 @@ t.test('compareQuantities orders across suffixes', async (t) => {
   t.equal(compareQuantities(2, '2000m'), 0);
   t.equal(compareQuantities('-1', '0'), -1);
   t.throws(() => compareQuantities('1', 'lots'), QuantityError);
+});
+
+t.test('a value is the decimal reading of its digits, rounded once (as the string formula reads it)', async (t) => {
+  // The reference: the digits, the decimal exponent after the fraction is moved, read by Number().
+  const reference = (sign: string, whole: string, fraction: string, exponent: number, binary: number) =>
+    Number(`${sign}${whole}${fraction}e${exponent - fraction.length}`) * 2 ** binary;
+  const suffixes: [string, number, number][] = [
+    ...Object.entries({ n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 }).map(
+      ([s, e]): [string, number, number] => [s, e, 0],
+    ),
+    ...Object.entries({ Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 }).map(([s, b]): [string, number, number] => [
+      s,
+      0,
+      b,
+    ]),
+  ];
+  const result = fc.check(
+    fc.property(
+      fc.constantFrom('', '+', '-'),
+      fc.stringMatching(/^\d{1,20}$/),
+      fc.option(fc.stringMatching(/^\d{0,12}$/), { nil: undefined }),
+      fc.oneof(
+        fc.constantFrom(...suffixes).map(([suffix, e, b]) => ({ suffix, e, b })),
+        fc.integer({ min: -40, max: 40 }).map((e) => ({ suffix: `e${e}`, e, b: 0 })),
+      ),
+      (sign, whole, fraction, { suffix, e, b }) => {
+        const q = `${sign}${whole}${fraction === undefined ? '' : `.${fraction}`}${suffix}`;
+        const expected = reference(sign, whole, fraction ?? '', e, b);
+        if (!Number.isFinite(expected)) return true;
+        return Object.is(parseQuantity(q), expected);
+      },
+    ),
+    { numRuns: 20_000 },
+  );
+  t.notOk(result.failed, fc.defaultReportMessage(result) ?? 'agree');
 });
