@@ -18,7 +18,10 @@ const app = Fastify({
 });
 if (securityHeaders) addSecurityHeaders(app, await helmetHeaders());
 app.removeAllContentTypeParsers();
-app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+// As src/server/admission-plugin.ts: application/json named besides the catch-all.
+const keep = (_req: unknown, body: Buffer, done: (err: null, body: Buffer) => void) => done(null, body);
+app.addContentTypeParser('application/json', { parseAs: 'buffer' }, keep);
+app.addContentTypeParser('*', { parseAs: 'buffer' }, keep);
 const answer = async (req: { body: unknown }) => {
   let uid = '';
   try {

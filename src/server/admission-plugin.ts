@@ -22,11 +22,14 @@ export type AdmissionPluginOptions = {
 
 export async function admissionPlugin(app: FastifyInstance, options: AdmissionPluginOptions): Promise<void> {
   // The body is parsed here, not by Fastify, so that any content type and any malformed JSON
-  // still gets an AdmissionReview answer.
+  // still gets an AdmissionReview answer. application/json (what the apiserver sends) is named
+  // besides the catch-all because Fastify caches the parser it finds for a content type, except
+  // the catch-all: for that one it parses the header into a ContentType on every request.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) =>
-    done(null, body),
-  );
+  const rawBody = { parseAs: 'buffer', bodyLimit: options.bodyLimit } as const;
+  const keep = (_req: unknown, body: Buffer, done: (err: null, body: Buffer) => void) => done(null, body);
+  app.addContentTypeParser('application/json', rawBody, keep);
+  app.addContentTypeParser('*', rawBody, keep);
 
   const telemetry = options.hooks ?? PLAIN_ADMISSION_HOOKS;
   telemetry.register(app);
