@@ -72,6 +72,21 @@ t.test('the compiled AdmissionReview schema gives the runtime parser its answers
   );
 });
 
+t.test("the compiled schemas' validate(), which builds no copy, accepts exactly what a parse accepts", async (t) => {
+  agree(
+    t,
+    webApp,
+    (object) => ({ success: webAppSchema.safeParse(object).success }),
+    (object) => ({ success: compiledWebAppSchema.validate(object) }),
+  );
+  agree(
+    t,
+    admissionReview,
+    (review) => ({ success: admissionReviewRequestSchema.safeParse(review).success }),
+    (review) => ({ success: compiledAdmissionReviewRequestSchema.validate(review) }),
+  );
+});
+
 t.test('a parse builds fresh data: the compiled parser does not hand back its input', async (t) => {
   const object = { apiVersion: 'shipshape.dev/v1', kind: 'WebApp', metadata: { name: 'web' }, spec: { image: 'a' } };
   const parsed = compiledWebAppSchema.parse(object);
