@@ -30,6 +30,7 @@ async function waitReady(proc: ManagedProcess, baseUrl: string, path: string, ca
 /**
  * Starts a server on a free loopback port with the dev certificate. `prefix` runs it under a
  * command such as taskset, so it starts on its core (Go sizes GOMAXPROCS from its affinity).
+ * `env`: its environment; default this process's.
  */
 async function start(
   name: string,
@@ -38,11 +39,13 @@ async function start(
   certs: DevCertificates,
   logDir: string,
   prefix: string[],
+  env?: NodeJS.ProcessEnv,
 ): Promise<BenchServer> {
   const port = await findFreePort();
   const full = [...prefix, command, ...args, '--cert', certs.certFile, '--key', certs.keyFile];
   const addressArgs = name === 'go' ? ['-addr', `127.0.0.1:${port}`] : ['--port', String(port)];
-  const proc = await startProcess(name, full[0]!, [...full.slice(1), ...addressArgs], join(logDir, `${name}.log`));
+  const logPath = join(logDir, `${name}.log`);
+  const proc = await startProcess(name, full[0]!, [...full.slice(1), ...addressArgs], logPath, env && { env });
   const baseUrl = `https://127.0.0.1:${port}`;
   await waitReady(proc, baseUrl, '/healthz', certs.caPem);
   return { ...proc, port, baseUrl };
@@ -74,3 +77,19 @@ export function startReferenceWebhook(
 
 /** The `taskset` prefix that starts a process on `cpus`, or none. */
 export const onCpus = (cpus: string | undefined) => (cpus ? ['taskset', '--cpu-list', cpus] : []);
+
+/**
+ * Shipshape's admission server alone (bench/admission-server.ts) from the checkout at `root`,
+ * named `name`, with `env` (the Deployment's runtime environment, as a replica runs).
+ */
+export function startAdmissionServer(
+  name: string,
+  root: string,
+  certs: DevCertificates,
+  logDir: string,
+  prefix: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<BenchServer> {
+  const args = [join(here, 'admission-server.ts'), '--root', root];
+  return start(name, process.execPath, args, certs, logDir, prefix, env);
+}
