@@ -2,6 +2,7 @@
 // schema, then the configured limits as a Namespace's annotations adjust them. Pure; the
 // validating webhook (validate-webapp.ts) and the reconciler both judge objects with it, so they
 // never disagree about what a WebApp breaks.
+import type { z } from 'zod';
 import { DEFAULTS, RESOURCE_NAMES } from '../src/api/defaults.ts';
 import { compiledWebAppSchema } from '../src/api/webapp.ts';
 import { type JsonObject, isObject } from '../src/json/json.ts';
@@ -30,16 +31,22 @@ function formatPath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
+/**
+ * The parse options the structural checks use: a missing field is "required", a value of neither
+ * type a quantity takes names both; every other issue keeps zod's message.
+ */
+export const STRUCTURAL_PARSE = {
+  error: (issue) => {
+    if (issue.input === undefined) return 'required';
+    if (issue.code === 'invalid_union') return 'must be an integer or a quantity such as 500m or 1Gi';
+    return undefined;
+  },
+} satisfies { error: z.core.$ZodErrorMap };
+
 function structuralIssues(object: unknown): Issue[] {
   // validate() builds no copy; the issues of an object it refuses come from a parse.
   if (compiledWebAppSchema.validate(object)) return [];
-  const result = compiledWebAppSchema.safeParse(object, {
-    error: (issue) => {
-      if (issue.input === undefined) return 'required';
-      if (issue.code === 'invalid_union') return 'must be an integer or a quantity such as 500m or 1Gi';
-      return undefined;
-    },
-  });
+  const result = compiledWebAppSchema.safeParse(object, STRUCTURAL_PARSE);
   if (result.success) return [];
   return result.error.issues.flatMap((issue): Issue[] => {
     if (issue.code === 'unrecognized_keys') {

@@ -1,7 +1,8 @@
 // The schemas compiled ahead of time (z.compile) answer as the runtime parser does: the same
-// success, the same data and the same issues (with the custom error map the admission checks
-// pass), for hostile WebApps and AdmissionReviews. And they are compiled: zod hands a schema it
-// cannot compile back unchanged, which would keep every answer right and quietly lose the speed.
+// success, the same data and the same issues (with the error map the admission checks pass,
+// STRUCTURAL_PARSE of webhooks/check-webapp.ts), for hostile WebApps and AdmissionReviews. And
+// they are compiled: zod hands a schema it cannot compile back unchanged, which would keep every
+// answer right and quietly lose the speed.
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import t, { type Test } from 'tap';
@@ -11,16 +12,8 @@ import {
   admissionReviewRequestSchema,
 } from '../../../src/admission/admission-review.ts';
 import { compiledWebAppSchema, webAppSchema } from '../../../src/api/webapp.ts';
+import { STRUCTURAL_PARSE } from '../../../webhooks/check-webapp.ts';
 import { admissionReview, webApp } from '../../helpers/hostile-admission.ts';
-
-/** The error map webhooks/check-webapp.ts parses with. */
-const errorMap = {
-  error: (issue: { input?: unknown; code?: string }) => {
-    if (issue.input === undefined) return 'required';
-    if (issue.code === 'invalid_union') return 'must be an integer or a quantity such as 500m or 1Gi';
-    return undefined;
-  },
-};
 
 /** What a caller can see of a parse: success, data, and each issue's code, path and message. */
 function outcome(result: z.ZodSafeParseResult<unknown>) {
@@ -58,8 +51,8 @@ t.test('the compiled WebApp schema gives the runtime parser its answers', async 
   agree(
     t,
     webApp,
-    (object) => outcome(webAppSchema.safeParse(object, errorMap)),
-    (object) => outcome(compiledWebAppSchema.safeParse(object, errorMap)),
+    (object) => outcome(webAppSchema.safeParse(object, STRUCTURAL_PARSE)),
+    (object) => outcome(compiledWebAppSchema.safeParse(object, STRUCTURAL_PARSE)),
   );
 });
 
