@@ -17,8 +17,18 @@ const FIXTURES = ['test/fixtures/cli/allowed.yaml', 'test/fixtures/cli/denied.ya
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
 env.PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
 
+// Every command ends within this, well inside the file's 300 s: a command tap's timeout interrupted
+// would be left running after the test process (an `npm install` retrying a registry it cannot
+// verify, for one, when NODE_EXTRA_CA_CERTS is not passed on).
+const COMMAND_TIMEOUT_MS = 120_000;
+
 function run(command: string, args: string[], cwd: string): Promise<Run> {
-  return runCommand(command, args, { cwd, env });
+  return runCommand(command, args, { cwd, env, timeoutMs: COMMAND_TIMEOUT_MS });
+}
+
+function failure(what: string, result: Run): Error {
+  const why = result.timedOut ? `did not end within ${COMMAND_TIMEOUT_MS / 1000} s` : `failed (${result.code})`;
+  return new Error(`${what} ${why}:\n${result.stderr}`);
 }
 
 const work = await mkdtemp(join(tmpdir(), 'shipshape-package-'));
@@ -28,7 +38,7 @@ t.teardown(() => rm(work, { recursive: true, force: true }));
 // Setup failures throw: tap ends a file's root test at its first assertion with nothing pending.
 const packed = await run('npm', ['pack', '--silent', '--pack-destination', work], ROOT);
 const tarball = (await readdir(work)).find((f) => f.endsWith('.tgz'));
-if (packed.code !== 0 || !tarball) throw new Error(`npm pack failed (${packed.code}):\n${packed.stderr}`);
+if (packed.code !== 0 || !tarball) throw failure('npm pack', packed);
 
 const project = join(work, 'project');
 await mkdir(project);
@@ -40,8 +50,7 @@ const installed = await run(
   ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball)],
   project,
 );
-if (installed.code !== 0)
-  throw new Error(`npm install of the tarball failed (${installed.code}):\n${installed.stderr}`);
+if (installed.code !== 0) throw failure('npm install of the tarball', installed);
 
 t.test('the package holds the compiled server and CLI, and none of the dev-only code', async (t) => {
   const listed = await run('tar', ['-tzf', join(work, tarball)], work);
