@@ -7,6 +7,11 @@
 // - Latency at a fixed rate: p50/p99/p99.9 at 1,000 req/s from a client that
 //   records each request from its intended send time (no coordinated omission; fixed-rate.ts, a
 //   Go client).
+// - Sparse latency: p50/p99 at 100 req/s over one connection, the regime of the apiserver
+//   benchmark's single client (one review at a time, each arriving at an idle process). On this
+//   machine a request costs several times its CPU under load there (caches cold, both sides woken
+//   from idle) for every server, Go's included; what a server adds over the Go webhook's p50 here
+//   it adds to each of the two calls per create.
 //
 // CPU: each measured server runs on the last allowed core (taskset), wrk, this process and the
 // control plane on the others; every server but the measured one is stopped (SIGSTOP) during a
@@ -16,7 +21,8 @@
 // warn, as in the issue's measurement; telemetry on exports every span and metric over OTLP
 // http/protobuf to a sink in this process. Prints figures and a final `RESULT <json>` line.
 //
-//   node bench/webhook.ts [--seconds 2] [--rounds 3] [--rate 1000] [--rate-seconds 8] [--no-pin]
+//   node bench/webhook.ts [--seconds 2] [--rounds 3] [--rate 1000] [--rate-seconds 8]
+//     [--sparse-seconds 6] [--no-pin]
 //     [--shipshape-env KEY=VALUE ...]   (e.g. "NODE_OPTIONS=--cpu-prof --cpu-prof-dir=/tmp/prof")
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:https';
@@ -42,6 +48,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     rate: { type: 'string', default: '1000' },
     'rate-seconds': { type: 'string', default: '8' },
+    'sparse-seconds': { type: 'string', default: '6' },
     'no-pin': { type: 'boolean', default: false },
     'shipshape-env': { type: 'string', multiple: true, default: [] },
   },
@@ -50,6 +57,8 @@ const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const rate = Number(values.rate);
 const rateSeconds = Number(values['rate-seconds']);
+const sparseSeconds = Number(values['sparse-seconds']);
+const SPARSE_RATE = 100;
 const shipshapeEnv = envPairs(values['shipshape-env'], '--shipshape-env');
 const CONNECTIONS = [1, 4, 16, 64];
 const SETTLE_MS = 1000;
@@ -208,6 +217,22 @@ try {
     }
   }
 
+  console.log(`sparse: ${SPARSE_RATE} req/s over one connection for ${sparseSeconds} s`);
+  const sparse: Record<string, Record<string, FixedRateResult>> = {};
+  for (const [endpoint, path] of Object.entries(ENDPOINTS)) {
+    for (const [name, server] of Object.entries(servers)) {
+      const url = `${server.baseUrl}${path}`;
+      const r = await alone(name, () =>
+        fixedRate({ url, body, ca: env.certs.caPem, rate: SPARSE_RATE, seconds: sparseSeconds, connections: 1 }),
+      );
+      (sparse[name] ??= {})[endpoint] = r;
+      console.log(
+        `  ${endpoint.padEnd(8)} ${name.padEnd(24)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
+          (r.errors ? `  ERRORS ${r.errors}` : ''),
+      );
+    }
+  }
+
   const r2 = (x: number) => Math.round(x * 100) / 100;
   const r3 = (x: number) => Math.round(x * 1000) / 1000;
   const ratios: Record<string, unknown> = {};
@@ -258,6 +283,16 @@ try {
       ];
     }),
   );
+  // What each server adds to a call over the Go webhook at the sparse rate, p50 in ms (a create
+  // through the apiserver makes two calls).
+  const sparseOverGo = Object.fromEntries(
+    Object.keys(servers)
+      .filter((name) => name !== 'go')
+      .map((name) => [
+        name,
+        Object.fromEntries(Object.keys(ENDPOINTS).map((e) => [e, r3(sparse[name]![e]!.p50 - sparse.go![e]!.p50)])),
+      ]),
+  );
   const round = (o: unknown): unknown =>
     typeof o === 'number'
       ? r2(o)
@@ -279,6 +314,10 @@ try {
       otlp_exports: exports,
       throughput: round(throughput),
       fixed_rate: round(fixed),
+      sparse_rate: SPARSE_RATE,
+      sparse_seconds: sparseSeconds,
+      sparse: round(sparse),
+      sparse_p50_over_go_ms: sparseOverGo,
       ratios,
       framework,
       targets,
