@@ -7,11 +7,11 @@
 // - Latency at a fixed rate: p50/p99/p99.9 at 1,000 req/s from a client that
 //   records each request from its intended send time (no coordinated omission; fixed-rate.ts, a
 //   Go client).
-// - Sparse latency: p50/p99 at 100 req/s over one connection, the regime of the apiserver
-//   benchmark's single client (one review at a time, each arriving at an idle process). On this
-//   machine a request costs several times its CPU under load there (caches cold, both sides woken
-//   from idle) for every server, Go's included; what a server adds over the Go webhook's p50 here
-//   it adds to each of the two calls per create.
+// - Sparse latency: p50/p99 at 100 req/s over one connection (median of the rounds), the regime
+//   of the apiserver benchmark's single client (one review at a time, each arriving at an idle
+//   process). On this machine a request costs several times its CPU under load there (caches
+//   cold, both sides woken from idle) for every server, Go's included; what a server adds over
+//   the Go webhook's p50 here it adds to each of the two calls per create.
 //
 // CPU: each measured server runs on the last allowed core (taskset), wrk, this process and the
 // control plane on the others; every server but the measured one is stopped (SIGSTOP) during a
@@ -217,19 +217,36 @@ try {
     }
   }
 
-  console.log(`sparse: ${SPARSE_RATE} req/s over one connection for ${sparseSeconds} s`);
-  const sparse: Record<string, Record<string, FixedRateResult>> = {};
-  for (const [endpoint, path] of Object.entries(ENDPOINTS)) {
-    for (const [name, server] of Object.entries(servers)) {
-      const url = `${server.baseUrl}${path}`;
-      const r = await alone(name, () =>
-        fixedRate({ url, body, ca: env.certs.caPem, rate: SPARSE_RATE, seconds: sparseSeconds, connections: 1 }),
-      );
-      (sparse[name] ??= {})[endpoint] = r;
-      console.log(
-        `  ${endpoint.padEnd(8)} ${name.padEnd(24)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
-          (r.errors ? `  ERRORS ${r.errors}` : ''),
-      );
+  console.log(`sparse: ${SPARSE_RATE} req/s over one connection for ${sparseSeconds} s, ${rounds} rounds`);
+  // Round by round, the servers back to back, as the throughput phases: each figure the median.
+  type SparseFigure = { p50: number; p99: number; errors: number };
+  const sparseRuns: Record<string, Record<string, SparseFigure[]>> = {};
+  for (let round = 0; round < rounds; round++) {
+    for (const [endpoint, path] of Object.entries(ENDPOINTS)) {
+      for (const [name, server] of Object.entries(servers)) {
+        const url = `${server.baseUrl}${path}`;
+        const r = await alone(name, () =>
+          fixedRate({ url, body, ca: env.certs.caPem, rate: SPARSE_RATE, seconds: sparseSeconds, connections: 1 }),
+        );
+        ((sparseRuns[name] ??= {})[endpoint] ??= []).push({ p50: r.p50, p99: r.p99, errors: r.errors });
+        console.log(
+          `  round ${round + 1} ${endpoint.padEnd(8)} ${name.padEnd(24)} p50 ${r.p50.toFixed(2)} ms` +
+            `  p99 ${r.p99.toFixed(2)} ms` +
+            (r.errors ? `  ERRORS ${r.errors}` : ''),
+        );
+      }
+    }
+  }
+  const sparse: Record<string, Record<string, SparseFigure>> = {};
+  for (const [name, byEndpoint] of Object.entries(sparseRuns)) {
+    for (const [endpoint, runs] of Object.entries(byEndpoint)) {
+      const f = {
+        p50: median(runs.map((r) => r.p50)),
+        p99: median(runs.map((r) => r.p99)),
+        errors: runs.reduce((n, r) => n + r.errors, 0),
+      };
+      (sparse[name] ??= {})[endpoint] = f;
+      console.log(`  ${endpoint.padEnd(8)} ${name.padEnd(24)} p50 ${f.p50.toFixed(2)} ms  p99 ${f.p99.toFixed(2)} ms`);
     }
   }
 
