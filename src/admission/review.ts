@@ -7,7 +7,6 @@ import type { Policy } from './policy-adapters.ts';
 import {
   ADMISSION_API_VERSION,
   type AdmissionRequest,
-  type AdmissionReviewRequest,
   type AdmissionReviewResponse,
   compiledAdmissionReviewRequestSchema,
 } from './admission-review.ts';
@@ -30,26 +29,22 @@ export function decodeAdmissionReview(body: Buffer | string | undefined): Decode
   // The compiled schema's validate() checks without building a copy (the schema transforms
   // nothing, so a valid review is used as JSON.parse made it); only a review it refuses is parsed
   // again, for its issues.
-  let review: AdmissionReviewRequest;
-  if (compiledAdmissionReviewRequestSchema.validate(json)) {
-    review = json;
-  } else {
-    const parsed = compiledAdmissionReviewRequestSchema.safeParse(json);
-    if (!parsed.success) {
-      const details = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      return {
-        ok: false,
-        uid,
-        error: new AdmissionError(
-          'ADM_INVALID_REVIEW',
-          `expected an AdmissionReview ${ADMISSION_API_VERSION} with a request (${details})`,
-          { cause: parsed.error },
-        ),
-      };
-    }
-    review = parsed.data;
+  const parsed = compiledAdmissionReviewRequestSchema.validate(json)
+    ? { success: true as const, data: json }
+    : compiledAdmissionReviewRequestSchema.safeParse(json);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    return {
+      ok: false,
+      uid,
+      error: new AdmissionError(
+        'ADM_INVALID_REVIEW',
+        `expected an AdmissionReview ${ADMISSION_API_VERSION} with a request (${details})`,
+        { cause: parsed.error },
+      ),
+    };
   }
-  const { request } = review;
+  const { request } = parsed.data;
   const { kind } = request;
   if (kind.group !== API_GROUP || kind.kind !== WEBAPP_KIND) {
     const got = `${kind.group || 'core'}/${kind.version} ${kind.kind}`;
