@@ -1,9 +1,10 @@
-// The command line the two baseline servers share (bench/bare-webhook.ts, bench/bare-fastify.ts):
-// where to listen and the key pair, served with Shipshape's TLS floor (1.2).
+// The command line the baseline servers share (bench/bare-webhook.ts, bench/bare-fastify.ts,
+// bench/lean-admission.ts): where to listen and the key pair, served with Shipshape's TLS floor (1.2).
 //
 //   --port 9443 [--host 127.0.0.1] --cert tls.crt --key tls.key [--no-security-headers]
 //
-// --no-security-headers is bare Fastify's only (bench/bare-fastify.ts); the bare server sends none.
+// --no-security-headers: bare Fastify and the lean server send none of @fastify/helmet's headers;
+// the bare server never sends them.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 

@@ -1,9 +1,10 @@
 // A change's cost per AdmissionReview, against the code before it, in one run: the admission
 // server alone (bench/admission-server.ts) of a git revision and of this working tree, with the
 // bare `node:https` server and bare Fastify (bench/bare-webhook.ts, bench/bare-fastify.ts) beside
-// them. On this shared machine a server's throughput moves by up to 2x from one minute to the
+// them, and this tree's admission code served without Fastify (bench/lean-admission.ts: what the
+// framework costs Shipshape, for the decision on a leaner HTTP path). On this shared machine a server's throughput moves by up to 2x from one minute to the
 // next, so figures from runs apart say little about a change of 10%; here each round measures the
-// four servers back to back, each alone on the measured core (the others SIGSTOPped, as
+// five servers back to back, each alone on the measured core (the others SIGSTOPped, as
 // bench/webhook.ts does), and the ratios are taken within a round.
 //
 // Per server and round: wrk (one thread, keep-alive, on the other cores) for a 1 s warm-up, then
@@ -30,7 +31,14 @@ import { webAppCreateReview } from './admission-review.ts';
 import { alone } from './alone.ts';
 import { cpuPlan, cpuSeconds } from './cpu.ts';
 import { median } from './median.ts';
-import { type BenchServer, onCpus, startAdmissionServer, startBareFastify, startBareWebhook } from './servers.ts';
+import {
+  type BenchServer,
+  onCpus,
+  startAdmissionServer,
+  startBareFastify,
+  startBareWebhook,
+  startLeanAdmission,
+} from './servers.ts';
 import { wrk } from './wrk.ts';
 
 const { values } = parseArgs({
@@ -67,11 +75,13 @@ try {
   const certs = await writeDevCertificates(join(work, 'certs'));
   const prefix = onCpus(cpus.measured);
   const env = { ...process.env, SHIPSHAPE_LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: 'true', ...RUNTIME_ENV };
-  const names = ['bare-node', 'bare-fastify', `shipshape@${revision}`, `shipshape-working-tree${dirty ? '*' : ''}`];
+  const working = `shipshape-working-tree${dirty ? '*' : ''}`;
+  const names = ['bare-node', 'bare-fastify', `shipshape@${revision}`, working, `${working}-without-fastify`];
   servers.push(await startBareWebhook(certs, work, prefix));
   servers.push(await startBareFastify(certs, work, prefix));
   servers.push(await startAdmissionServer('against', tree, certs, work, prefix, env));
   servers.push(await startAdmissionServer('working', root, certs, work, prefix, env));
+  servers.push(await startLeanAdmission(certs, work, prefix, env));
   const body = webAppCreateReview('00000000-0000-4000-8000-000000000001');
   console.log(
     `compare: ${values.endpoint}, ${connections} connections, ${rounds} rounds of ${seconds} s; servers on core ` +
@@ -114,7 +124,7 @@ try {
   console.log(`medians of ${rounds} rounds; ratios are medians of the per-round ratios`);
   for (const f of figures) {
     console.log(
-      `  ${f.name.padEnd(32)} ${String(f.rps).padStart(6)} req/s  ${f.cpuUs.toFixed(1).padStart(6)} us/req  ` +
+      `  ${f.name.padEnd(40)} ${String(f.rps).padStart(6)} req/s  ${f.cpuUs.toFixed(1).padStart(6)} us/req  ` +
         `req/s ${f.rpsVsAgainst.toFixed(3)} and CPU ${f.cpuVsAgainst.toFixed(3)} x ${revision}'s, req/s ${f.rpsVsBare.toFixed(3)} x bare`,
     );
   }

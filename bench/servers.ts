@@ -1,6 +1,7 @@
 // The comparison servers of the webhook benchmarks, started as processes of their own: the bare
-// `node:https` baseline (bench/bare-webhook.ts), bare Fastify (bench/bare-fastify.ts) and the Go standard-library reference webhook
-// (bench/reference-webhook/, built by go-build.ts).
+// `node:https` baseline (bench/bare-webhook.ts), bare Fastify (bench/bare-fastify.ts), Shipshape's
+// admission code without Fastify (bench/lean-admission.ts) and the Go standard-library reference
+// webhook (bench/reference-webhook/, built by go-build.ts).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildGoProgram } from './go-build.ts';
@@ -65,6 +66,19 @@ export function startBareFastify(
   const name = securityHeaders ? 'bare-fastify' : 'bare-fastify-no-headers';
   const args = [join(here, 'bare-fastify.ts'), ...(securityHeaders ? [] : ['--no-security-headers'])];
   return start(name, process.execPath, args, certs, logDir, prefix);
+}
+
+/**
+ * Shipshape's admission code on bare `node:https` (bench/lean-admission.ts), with `env` (the
+ * Deployment's runtime environment, as the admission servers run).
+ */
+export function startLeanAdmission(
+  certs: DevCertificates,
+  logDir: string,
+  prefix: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<BenchServer> {
+  return start('lean', process.execPath, [join(here, 'lean-admission.ts')], certs, logDir, prefix, env);
 }
 
 export function startReferenceWebhook(
