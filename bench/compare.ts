@@ -2,10 +2,11 @@
 // server alone (bench/admission-server.ts) of a git revision and of this working tree, with the
 // bare `node:https` server and bare Fastify (bench/bare-webhook.ts, bench/bare-fastify.ts) beside
 // them, and this tree's admission code served without Fastify (bench/lean-admission.ts: what the
-// framework costs Shipshape, for the decision on a leaner HTTP path). On this shared machine a server's throughput moves by up to 2x from one minute to the
-// next, so figures from runs apart say little about a change of 10%; here each round measures the
-// five servers back to back, each alone on the measured core (the others SIGSTOPped, as
-// bench/webhook.ts does), and the ratios are taken within a round.
+// framework costs Shipshape, for the decision on a leaner HTTP path). On this shared machine a
+// server's throughput moves by up to 2x from one minute to the next, so figures from runs apart
+// say little about a change of 10%; here each round measures the five servers back to back,
+// each alone on the measured core (the others SIGSTOPped, as bench/webhook.ts does), and the
+// ratios are taken within a round.
 //
 // Per server and round: wrk (one thread, keep-alive, on the other cores) for a 1 s warm-up, then
 // `seconds` measured, with the server's CPU time per request from /proc. Printed: medians over
