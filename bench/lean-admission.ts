@@ -10,7 +10,7 @@ import { createServer } from 'node:https';
 import { errored } from '../src/admission/decision.ts';
 import { decodeAdmissionReview, runPolicy, toAdmissionReview } from '../src/admission/review.ts';
 import { ADMISSION_ROUTES } from '../src/admission/routes.ts';
-import { parseConfig, toPolicyConfig } from '../src/config/config.ts';
+import { defaultPolicyConfig } from '../src/config/config.ts';
 import { helmetHeaders } from '../src/server/security-headers.ts';
 import type { PolicyContext } from '../webhooks/policy.ts';
 import { baselineServerOptions } from './baseline-server.ts';
@@ -18,9 +18,7 @@ import { baselineServerOptions } from './baseline-server.ts';
 const { port, host, tls, securityHeaders } = baselineServerOptions();
 const headers = securityHeaders ? await helmetHeaders() : {};
 const policies = new Map(ADMISSION_ROUTES.map((route) => [route.path, route.policy]));
-const settings = parseConfig([], {});
-if (settings.help) throw new Error('parseConfig([]) cannot ask for help');
-const context: PolicyContext = { config: toPolicyConfig(settings.config), namespaceAnnotations: undefined };
+const context: PolicyContext = { config: defaultPolicyConfig(), namespaceAnnotations: undefined };
 
 const server = createServer(tls, (req, res) => {
   const policy = policies.get(req.url ?? '');

@@ -5,7 +5,7 @@
 // failure of its own, never 1).
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
-import { ConfigError, parseConfig, toPolicyConfig } from '../config/config.ts';
+import { ConfigError, defaultPolicyConfig } from '../config/config.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { CliError, type CliErrorCode } from './cli-error.ts';
 import { toPolicyConfigFromFile } from './config-file.ts';
@@ -38,10 +38,8 @@ async function readText(path: string, flag: string, code: CliErrorCode): Promise
 
 async function policyConfig(options: ReviewOptions): Promise<PolicyConfig> {
   if (options.config === undefined) {
-    // No settings: the server's defaults, parsed as the server parses them.
-    const parsed = parseConfig([], {});
-    if (parsed.help) throw new Error('unreachable');
-    return toPolicyConfig(parsed.config);
+    // No settings: the server's defaults.
+    return defaultPolicyConfig();
   }
   return toPolicyConfigFromFile(await readText(options.config, '--config', 'CLI_CONFIG'), options.config);
 }

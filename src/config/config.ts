@@ -145,6 +145,16 @@ export function toPolicyConfig(config: Config): PolicyConfig {
   };
 }
 
+/**
+ * The policies' view of the defaults (no flag, no environment variable), parsed as the server
+ * parses them: what the CLI judges by when given no settings.
+ */
+export function defaultPolicyConfig(): PolicyConfig {
+  const parsed = parseConfig([], {});
+  if (parsed.help) throw new Error('unreachable: parseConfig([]) cannot ask for help');
+  return toPolicyConfig(parsed.config);
+}
+
 export function usage(): string {
   const rows = SETTINGS.map(
     (s) => `  ${s.flag.padEnd(28)} ${s.env.padEnd(34)} ${s.description} (default: ${s.default || 'none'})`,
