@@ -1,10 +1,12 @@
-// `node scripts/render-manifests.ts` writes every generated manifest from the code that defines it.
+// `node scripts/render-manifests.ts` writes every generated manifest from the code that defines it,
+// and the README's settings table from src/config/settings.ts (between its marker comments).
 // `--check` writes nothing and exits 1 naming each committed file that differs (for CI).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderCrdYaml } from '../src/api/crd.ts';
+import { withSettingsTable } from '../src/config/settings-table.ts';
 import { WEBAPP_CRD_NAME } from '../src/constants.ts';
 import { INSTALL_FILES } from '../src/manifests/install.ts';
 import { renderWebhookConfigurationsYaml } from '../src/manifests/webhook-configurations.ts';
@@ -12,13 +14,21 @@ import { renderWebhookConfigurationsYaml } from '../src/manifests/webhook-config
 type Output = {
   /** Relative to the repository root. */
   path: string;
-  render(): string;
+  /** The file's whole text; `current` is what the file holds now (undefined when it is missing). */
+  render(current: string | undefined): string;
 };
 
 const outputs: Output[] = [
   { path: `crds/${WEBAPP_CRD_NAME}.yaml`, render: renderCrdYaml },
   { path: 'deploy/webhook-configurations.yaml', render: renderWebhookConfigurationsYaml },
   ...INSTALL_FILES,
+  {
+    path: 'README.md',
+    render: (current) => {
+      if (current === undefined) throw new Error('README.md is missing');
+      return withSettingsTable(current);
+    },
+  },
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -36,8 +46,9 @@ async function readIfExists(file: string): Promise<string | undefined> {
 const stale: string[] = [];
 for (const output of outputs) {
   const file = resolve(root, output.path);
-  const rendered = output.render();
-  if ((await readIfExists(file)) === rendered) continue;
+  const current = await readIfExists(file);
+  const rendered = output.render(current);
+  if (current === rendered) continue;
   stale.push(output.path);
   if (values.check) continue;
   await mkdir(dirname(file), { recursive: true });
@@ -50,5 +61,5 @@ if (values.check && stale.length > 0) {
   );
   process.exitCode = 1;
 } else if (!values.check) {
-  console.log(stale.length > 0 ? `wrote ${stale.join(', ')}` : 'manifests up to date');
+  console.log(stale.length > 0 ? `wrote ${stale.join(', ')}` : 'manifests and the settings table up to date');
 }

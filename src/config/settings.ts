@@ -1,5 +1,7 @@
 // Every Shipshape setting: its environment variable, its flag, its default and its meaning.
-// src/config/config.ts parses them with zod; `--help` and the README's table are printed from here.
+// src/config/config.ts parses them with zod and prints `--help` from here; the README's settings
+// table is rendered from here too (settings-table.ts, written by `npm run render`, compared whole by
+// `npm run render:check` and test/unit/config/readme.test.ts), so a description is edited here only.
 import { METRICS_PORT, SHIPSHAPE_NAMESPACE, WEBHOOK_PORT } from '../constants.ts';
 import { DEFAULT_LIMITS } from '../../webhooks/limits.ts';
 
@@ -133,13 +135,13 @@ export const SETTINGS: readonly Setting[] = [
     'shutdownDelaySeconds',
     'SHIPSHAPE_SHUTDOWN_DELAY_SECONDS',
     0,
-    'On SIGTERM, keep serving this long before the listener closes (Service endpoints update meanwhile)',
+    'On SIGTERM, keep serving this long before the listener closes (Service endpoints drop the Pod meanwhile)',
   ),
   setting(
     'shutdownTimeoutSeconds',
     'SHIPSHAPE_SHUTDOWN_TIMEOUT_SECONDS',
     20,
-    'After the delay, the longest a shutdown waits for its parts before the process exits anyway',
+    'After the delay, the longest a shutdown waits for its parts before exiting anyway',
   ),
   setting('logLevel', 'SHIPSHAPE_LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or trace'),
 ];
