@@ -1,7 +1,12 @@
 // The kinds a WebApp owns, declared once (controller-runtime's builder.For(&WebApp{}).Owns(...),
 // kube-rs's Controller::owns): the reconciler applies them in this order and deletes them in the
 // reverse, the controller watches each one, and telemetry and the benchmark read their kinds from
-// here. Adding a child is one entry here and its builder in children.ts.
+// here. A new child kind needs more than its entry here and its builder in children.ts:
+// - a rule in the ClusterRole (CHILD_RULES in src/manifests/rbac.ts) and its name in the CRD's
+//   description (src/api/crd.ts), then `npm run render`; test/unit/operator/child-kinds.test.ts
+//   fails until both are there;
+// - the tests that hold the exact list of children (reconcile-webapp.test.ts, the telemetry
+//   tests), and the README's passages on what a WebApp runs as.
 import type { DefaultedWebApp } from '../api/defaults.ts';
 import type { WebApp } from '../api/webapp.ts';
 import {
