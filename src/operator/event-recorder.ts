@@ -1,8 +1,9 @@
-// Kubernetes Events about WebApps, aggregated like client-go's EventCorrelator: the same
-// (object, type, reason, message) within `windowMs` bumps `count` on the existing Event instead of
-// creating a new one per retry. Like client-go's broadcaster, record() only queues: Events are
-// sent in the background, one at a time, so they never slow a reconcile; when more than
-// `maxPending` wait, new ones are dropped with a log line. Recording never throws.
+// Kubernetes Events about any object with a kind and metadata (the reconciler records them about
+// WebApps), aggregated like client-go's EventCorrelator: the same (object, type, reason, message)
+// within `windowMs` bumps `count` on the existing Event instead of creating a new one per retry.
+// Like client-go's broadcaster, record() only queues: Events are sent in the background, one at a
+// time, so they never slow a reconcile; when more than `maxPending` wait, new ones are dropped with
+// a log line. Recording never throws.
 import { randomBytes } from 'node:crypto';
 import type { V1ObjectReference } from '@kubernetes/client-node';
 import type { JsonClient } from '../kube/json-client.ts';
