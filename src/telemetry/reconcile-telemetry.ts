@@ -3,6 +3,7 @@
 // created, updated and deleted, and the reconcile metrics. Tracers of @opentelemetry/api are
 // proxies, so the module-level tracer works whenever the SDK starts; no SDK, no-op spans.
 import { type Attributes, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { KubeApiError } from '../kube/json-client.ts';
 import type { ChildObject } from '../operator/children.ts';
 import type { ReconcileObserver, ReconcileOutcome } from '../operator/controller.ts';
 import type { ReconcileContext } from '../operator/reconcile-context.ts';
@@ -11,22 +12,28 @@ import { INSTRUMENTATION_SCOPE, shipshapeMetrics } from './metrics.ts';
 const tracer = trace.getTracer(INSTRUMENTATION_SCOPE);
 
 /**
- * A bounded label for why a reconcile failed: the HTTP status of a Kubernetes API error
- * (`http_409`), an error code (`RECONCILE_TERMINAL`, `ECONNREFUSED`), else the error's name.
+ * A bounded label for why a reconcile failed: an apiserver's refusal by its HTTP status
+ * (`http_409`), else the error's code (`KUBE_TIMEOUT`, `RECONCILE_TERMINAL`, Node's `ECONNREFUSED`
+ * and `ABORT_ERR`), else the error's name.
  */
 export function errorReason(err: unknown): string {
+  const status = httpStatus(err);
+  if (status !== undefined) return `http_${status}`;
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'number') return `http_${code}`;
   if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
   return err instanceof Error ? err.name : 'unknown';
 }
+
+/** The HTTP status the apiserver answered with; none for a call that got no answer. */
+const httpStatus = (err: unknown): number | undefined =>
+  err instanceof KubeApiError && err.status > 0 ? err.status : undefined;
 
 function markFailed(span: Span, err: unknown): void {
   span.recordException(err instanceof Error ? err : String(err));
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
   span.setStatus({ code: SpanStatusCode.ERROR, ...(message && { message }) });
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'number') span.setAttribute('http.response.status_code', code);
+  const status = httpStatus(err);
+  if (status !== undefined) span.setAttribute('http.response.status_code', status);
 }
 
 /** Call once per controller, after the SDK started (the instruments are looked up here). */

@@ -17,9 +17,13 @@ import {
   traceReconcileContext,
 } from '../../../src/telemetry/reconcile-telemetry.ts';
 import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
+import { useKubeErrors } from '../../helpers/kube-errors.ts';
 import { sample, startInProcessTelemetry } from './in-process.ts';
 
 const telemetry = await startInProcessTelemetry(t);
+// What the reconciler's client throws: KubeApiError (code KUBE_API, the HTTP status in `status`),
+// KubeRequestTimeoutError, Node's own errors.
+const kubeErrors = await useKubeErrors(t);
 
 /**
  * A WebApp and its children in memory. An apply says what it changed, as the applied cache does:
@@ -130,25 +134,62 @@ t.test('first reconcile: a root span, a CLIENT span per API call, a created even
 
 t.test('a failed API call: the CLIENT span and the reconcile span carry the error', async (t) => {
   const { ctx } = cluster();
-  const conflict = Object.assign(new Error('Operation cannot be fulfilled: conflict'), { code: 409 });
+  const conflict = await kubeErrors.refusal(
+    409,
+    'Conflict',
+    'Operation cannot be fulfilled on configmaps "web-env": the object has been modified',
+  );
   ctx.apply = () => Promise.reject(conflict);
-  const span = createReconcileTelemetry('webapp').start('team-a/web');
-  await t.rejects(span.within(() => reconcileWebApp('team-a/web', traceReconcileContext(ctx))));
+  const span = createReconcileTelemetry('failing').start('team-a/web');
+  await t.rejects(
+    span.within(() => reconcileWebApp('team-a/web', traceReconcileContext(ctx))),
+    conflict,
+  );
   span.end('error', { requeue: true, err: conflict });
-  const root = (await telemetry.spans()).findLast((s) => s.name === 'reconcile webapp')!;
+  const root = (await telemetry.spans()).findLast((s) => s.name === 'reconcile failing')!;
   const failed = (await childrenOf(root)).find((s) => s.name === 'apply ConfigMap')!;
   t.equal(failed.status.code, SpanStatusCode.ERROR);
-  t.equal(failed.attributes['http.response.status_code'], 409);
+  t.equal(failed.status.message, 'Operation cannot be fulfilled on configmaps "web-env": the object has been modified');
+  t.equal(failed.attributes['http.response.status_code'], 409, 'the HTTP status of the refusal');
   t.equal(root.status.code, SpanStatusCode.ERROR);
+  t.equal(root.attributes['http.response.status_code'], 409);
   t.match(
     root.events.map((e) => e.name),
     ['exception'],
   );
+  const samples = await telemetry.scrape();
+  const errors = (reason: string) =>
+    sample(samples, 'shipshape_reconcile_errors_total', { controller: 'failing', reason });
+  t.equal(errors('http_409'), 1, 'counted by the HTTP status');
+  t.equal(errors('KUBE_API'), 0, 'not as every refusal alike');
+});
+
+t.test('a call that timed out or found no apiserver: a span without an HTTP status', async (t) => {
+  for (const err of [await kubeErrors.timeout(), await kubeErrors.refused()]) {
+    const { ctx } = cluster();
+    ctx.apply = () => Promise.reject(err);
+    const span = createReconcileTelemetry('unreachable').start('team-a/web');
+    await t.rejects(
+      span.within(() => reconcileWebApp('team-a/web', traceReconcileContext(ctx))),
+      err,
+    );
+    span.end('error', { requeue: true, err });
+    const root = (await telemetry.spans()).findLast((s) => s.name === 'reconcile unreachable')!;
+    const failed = (await childrenOf(root)).find((s) => s.name === 'apply ConfigMap')!;
+    t.equal(failed.status.code, SpanStatusCode.ERROR);
+    t.notOk('http.response.status_code' in failed.attributes, `${errorReason(err)}: no HTTP status`);
+  }
+  const samples = await telemetry.scrape();
+  const errors = (reason: string) =>
+    sample(samples, 'shipshape_reconcile_errors_total', { controller: 'unreachable', reason });
+  t.equal(errors('KUBE_TIMEOUT'), 1);
+  t.equal(errors('ECONNREFUSED'), 1);
 });
 
 t.test('the controller: a span per reconcile, results, error reasons, work-queue metrics', async (t) => {
   const queue = createWorkQueue({ metrics: workQueueMetrics('unit') });
-  const outcomes = [new TerminalError('spec is invalid'), Object.assign(new Error('gone'), { code: 410 })];
+  const gone = await kubeErrors.refusal(410, 'Expired', 'too old resource version: 1 (2)');
+  const outcomes = [new TerminalError('spec is invalid'), gone];
   const controller = createController({
     name: 'unit',
     queue,
@@ -191,10 +232,14 @@ t.test('the controller: a span per reconcile, results, error reasons, work-queue
   t.equal(sample(samples, 'shipshape_workqueue_depth', { name: 'unit' }), 0);
 });
 
-t.test('errorReason: bounded labels', async (t) => {
-  t.equal(errorReason(Object.assign(new Error('x'), { code: 409 })), 'http_409');
+t.test('errorReason: bounded labels from what the client throws', async (t) => {
+  t.equal(errorReason(await kubeErrors.refusal(409, 'Conflict', 'the object has been modified')), 'http_409');
+  t.equal(errorReason(await kubeErrors.refusal(422, 'Invalid', 'spec.replicas: Invalid value')), 'http_422');
+  t.equal(errorReason(await kubeErrors.refusal(500, 'InternalError', 'etcdserver: request timed out')), 'http_500');
+  t.equal(errorReason(await kubeErrors.timeout()), 'KUBE_TIMEOUT');
+  t.equal(errorReason(await kubeErrors.refused()), 'ECONNREFUSED');
   t.equal(errorReason(new TerminalError('x')), 'RECONCILE_TERMINAL');
-  t.equal(errorReason(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })), 'ECONNREFUSED');
+  t.equal(errorReason(await kubeErrors.aborted()), 'ABORT_ERR');
   t.equal(errorReason(Object.assign(new Error('x'), { code: 'a free-form message' })), 'Error');
   t.equal(errorReason(new TypeError('x')), 'TypeError');
   t.equal(errorReason('thrown string'), 'unknown');
