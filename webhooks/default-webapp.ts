@@ -44,8 +44,8 @@ function fillLabels(metadata: JsonObject, name: string | undefined): void {
 
 /**
  * The controller's finalizer, which every live WebApp carries (src/operator/finalizer.ts). Set here
- * it comes with the create, not in a write of the reconciler's own through both webhooks (a third
- * of a new WebApp's writes besides its children: bench/convergence.ts). On every update too, as
+ * it comes with the create, not in a write of the reconciler's own through both webhooks (one more
+ * write for every new WebApp, which shows in bench/convergence.ts). On every update too, as
  * the labels: a server-side apply that leaves it out would otherwise drop it, since the fields a
  * webhook sets belong to the request's field manager. The reconciler still adds it when missing.
  */

@@ -2,10 +2,10 @@
 // Lease holder, reconciles. Three replicas spread over nodes, and at most one away at a time, keep
 // admission answering (failurePolicy: Fail) through a node drain or a rollout.
 //
-// Sizing, measured on the compiled server (README "Install"): idle RSS about 130 MiB, of which the
-// V8 heap is the part that grows with WebApps and Namespaces. The request covers idle plus room;
-// the heap bound (NODE_OPTIONS) stops well inside the limit, so V8 collects instead of the kernel
-// killing the container.
+// Sizing, from bench:footprint on the compiled server (README "Install", BENCHMARKS.md
+// "Footprint"): the V8 heap is the part of the RSS that grows with WebApps and Namespaces. The
+// request covers idle plus room; the heap bound (NODE_OPTIONS) stops well inside the limit, so V8
+// collects instead of the kernel killing the container.
 import type { V1Deployment, V1PodDisruptionBudget, V1PodSpec } from '@kubernetes/client-node';
 import { METRICS_PORT, SHIPSHAPE_NAMESPACE, WEBHOOK_PORT } from '../constants.ts';
 import { CA_RENEW_BEFORE, SERVING_RENEW_BEFORE } from './certificates.ts';
@@ -28,26 +28,27 @@ export const RESOURCES = {
   limits: { cpu: String(CPU_LIMIT_CORES), memory: '512Mi' },
 };
 /**
- * The runtime's memory settings, as the Deployment sets them (bench/footprint.ts measured each):
+ * The runtime's memory settings, as the Deployment sets them (bench/footprint.ts measured each; the
+ * figures are in the commits named and in BENCHMARKS.md):
  * - old space bounded at 320 MiB of the 512 MiB limit: code, buffers and the young space need the
  *   rest;
- * - young space semi-spaces of at most 4 MiB instead of V8's 16: under 18k reviews/s the young
- *   space grew into ~100 MiB that V8 kept for good after the load; with 4 MiB, idle RSS 160 -> 132
- *   MiB, peak under load 259 -> 161 MiB, at the same throughput (1 MiB: 15.0k against 18.2k/s);
+ * - young space semi-spaces of at most 4 MiB instead of V8's 16: under heavy load the young space
+ *   grew, and V8 kept what it grew after the load; 4 MiB lowered idle and peak RSS at the same
+ *   throughput, where 1 MiB cost throughput (commit d16a632);
  * - jemalloc as the allocator (LD_PRELOAD; the image carries Debian's libjemalloc2), with its
- *   background thread returning freed pages to the kernel: under glibc's malloc, 30 s of load left
- *   ~24 MiB free but resident in the main arena's heap, in holes between live blocks, which glibc
- *   only trims from the top (malloc_trim(0) from a debugger gave back ~20 of them); RSS 30 s after
- *   the load 1.21-1.22 x idle with glibc, 1.08-1.09 x with jemalloc, idle the same (bench:footprint,
- *   alternating runs; BENCHMARKS.md);
+ *   background thread returning freed pages to the kernel: under glibc's malloc, load left memory
+ *   free but resident in the main arena's heap, in holes between live blocks, which glibc only
+ *   trims from the top (malloc_trim(0) from a debugger gave most of it back); with jemalloc the RSS
+ *   after the load came back near idle, idle the same (bench:footprint, alternating runs;
+ *   BENCHMARKS.md, "Reruns of 2026-12-02");
  * - at most two glibc malloc arenas (MALLOC_ARENA_MAX), for a container where the preload is
- *   missing: each thread that allocates may otherwise get its own (another 10-15 MiB under load);
+ *   missing: each thread that allocates may otherwise get its own arena (commit d16a632);
  * - as many V8 worker threads (garbage collection, compilation) as the CPU limit has cores, where
  *   Node starts four whatever the limit (it counts the node's CPUs, not the container's quota), as
  *   Go since 1.25 sizes GOMAXPROCS from it. Four workers on one core's worth take the CPU from the
- *   main thread, or its quota on a bigger node, exactly when a collection runs: telemetry on at
- *   1,000 reviews/s (spans live until exported, so collections run often), p99 median 12.3 ms with
- *   four, 11 with two, 5.1 with one (BENCHMARKS.md).
+ *   main thread, or its quota on a bigger node, exactly when a collection runs: with telemetry on
+ *   at a fixed rate (spans live until exported, so collections run often) the p99 fell with each
+ *   worker fewer (commit 339497f; BENCHMARKS.md, "V8's worker pool").
  */
 export const NODE_OPTIONS = `--max-old-space-size=320 --max-semi-space-size=4 --v8-pool-size=${CPU_LIMIT_CORES}`;
 /** Debian's libjemalloc2 (amd64): the Dockerfile copies it into the image; bench/setup.sh installs it on the host. */

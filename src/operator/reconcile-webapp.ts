@@ -100,8 +100,8 @@ export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promi
       const webApp = desired.webApp;
       let deployment: V1Deployment | undefined;
       // One Event per verb and reconcile ("Created ConfigMap web-env, Deployment web and Service
-      // web"), not one per child: the same news in a third of the writes (bench/convergence.ts: a
-      // fresh WebApp cost three Event POSTs besides its three applies).
+      // web"), not one per child: the same news in fewer writes (bench/convergence.ts measured the
+      // difference: commit a3dccb3).
       // In the order of each verb's first child.
       const changed = new Map<'Created' | 'Updated' | 'Deleted', string[]>();
       const note = (reason: 'Created' | 'Updated' | 'Deleted', child: string) =>
