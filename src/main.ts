@@ -24,7 +24,13 @@ import { createAdmissionTelemetry } from './telemetry/admission-telemetry.ts';
 import { traceLogMixin } from './telemetry/log-context.ts';
 import { createMetricsServer } from './telemetry/metrics-server.ts';
 import { createReconcileTelemetry, traceReconcileContext } from './telemetry/reconcile-telemetry.ts';
-import { setLeader, watchRestartCounter, shipshapeMetrics, workQueueMetrics } from './telemetry/metrics.ts';
+import {
+  countFailedTerm,
+  setLeader,
+  watchRestartCounter,
+  shipshapeMetrics,
+  workQueueMetrics,
+} from './telemetry/metrics.ts';
 import { shutdownTelemetry } from './telemetry/sdk.ts';
 import { createCertificateHealth } from './tls/certificate-health.ts';
 import { createCertificateReloader } from './tls/certificate-reloader.ts';
@@ -153,7 +159,8 @@ const metricsServer = createMetricsServer({ host: config.host, port: config.metr
 const manager = createManager({
   shutdownDelayMs: config.shutdownDelaySeconds * 1000,
   shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
-  // Stopped in reverse: the webhook server closes last, after the Lease is released.
+  // Started in their groups (servers, caches, the rest, then the election), stopped in reverse:
+  // the webhook server closes last, after the Lease is released.
   runnables: [
     toServerRunnable(app, { host: config.host, port: config.port }),
     namespaceCache,
@@ -178,6 +185,7 @@ const manager = createManager({
       }),
   }),
   onLeadershipChange: setLeader,
+  onLeaderRunnableFailed: countFailedTerm,
   logger,
 });
 

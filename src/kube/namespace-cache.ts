@@ -3,6 +3,7 @@
 // (onChange), so each replica watches Namespaces once.
 import { CoreV1Api, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { whenTrue } from '../runtime/poll.ts';
 import { type WatchRestartHook, createResilientInformer } from './resilient-informer.ts';
 
 export function createNamespaceCache(kc: KubeConfig, logger: Logger, options: { onRestart?: WatchRestartHook } = {}) {
@@ -18,7 +19,9 @@ export function createNamespaceCache(kc: KubeConfig, logger: Logger, options: { 
   });
   return {
     needsLeaderElection: false,
+    group: 'caches' as const,
     start: informer.start,
+    ready: (signal: AbortSignal) => whenTrue(informer.hasSynced, signal),
     hasSynced: informer.hasSynced,
     /** Calls `listener` after each change the cache takes in (add, update, delete), from now on. */
     onChange(listener: (ns: V1Namespace) => void): void {

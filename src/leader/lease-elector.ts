@@ -12,6 +12,15 @@
 //
 // On stop (`signal` aborts): leader-only parts stop first, then the Lease is released (empty
 // holder, leaseDurationSeconds 1) so a standby takes over at its next retry, not after the lease.
+//
+// When the leader-only parts fail (onStartedLeading rejects: src/runtime/manager.ts stops the rest
+// of them first), the term ends at once and the Lease is released the same way, so a standby leads
+// at its next retry instead of this replica holding the Lease while reconciling nothing. This
+// replica then waits before campaigning again: twice the retry period after the first failed term,
+// doubling with each failed term in a row, at most a minute (`maxFailureBackoffMs`), so a healthy
+// standby wins first and a failure every replica shares (missing RBAC, say) retries slowly instead
+// of spinning. Not an exit, as controller-runtime does: the process also serves the webhooks, and
+// a restart would drop this replica from the Service for a failure that admission does not share.
 import type { Logger } from 'pino';
 import { sleep } from '../runtime/sleep.ts';
 import type { LeaseClient } from './lease-client.ts';
@@ -29,6 +38,8 @@ export type LeaseElectorOptions = {
   onStartedLeading(term: AbortSignal): Promise<void>;
   /** Another holder was observed (the current leader's identity, '' when released). */
   onNewLeader?(identity: string): void;
+  /** The longest wait after failed terms before campaigning again; default 60 s. */
+  maxFailureBackoffMs?: number;
 };
 
 type Attempt = 'acquired' | 'held-by-other';
@@ -36,6 +47,7 @@ type Attempt = 'acquired' | 'held-by-other';
 export function createLeaseElector(options: LeaseElectorOptions) {
   const { client, identity, logger } = options;
   const requestTimeoutMs = Math.min(options.requestTimeoutMs ?? 5000, options.renewDeadlineMs / 2);
+  const maxFailureBackoffMs = options.maxFailureBackoffMs ?? 60_000;
   let observed: { spec: LeaseSpec; resourceVersion: string; atMs: number } | undefined;
 
   function observe(spec: LeaseSpec, resourceVersion: string): void {
@@ -120,11 +132,14 @@ export function createLeaseElector(options: LeaseElectorOptions) {
     needsLeaderElection: false,
     identity,
     async start(signal: AbortSignal): Promise<void> {
+      let failedTerms = 0;
       while (await campaign(signal)) {
         logger.info('became the leader');
         const term = new AbortController();
+        let failure: { err: unknown } | undefined;
         const work = options.onStartedLeading(term.signal).catch((err: unknown) => {
-          logger.error({ err }, 'leader-only work failed');
+          failure = { err };
+          term.abort();
         });
         const lost = await renew(AbortSignal.any([signal, term.signal]));
         term.abort();
@@ -134,7 +149,20 @@ export function createLeaseElector(options: LeaseElectorOptions) {
           await release();
           return;
         }
-        logger.warn({ reason: lost }, 'lost the Lease; leader-only work stopped; campaigning again');
+        if (!failure) {
+          failedTerms = 0;
+          logger.warn({ reason: lost }, 'lost the Lease; leader-only work stopped; campaigning again');
+          continue;
+        }
+        await release();
+        failedTerms++;
+        const backoffMs = Math.min(options.retryPeriodMs * 2 ** failedTerms, maxFailureBackoffMs);
+        // The failure itself is logged and counted where it happened (src/runtime/manager.ts).
+        logger.warn(
+          { failedTerms, backoffMs },
+          'leader-only work failed: released the Lease for another replica; campaigning again after a backoff',
+        );
+        await sleep(backoffMs, signal);
       }
     },
   };

@@ -12,6 +12,7 @@ import { collectionPath } from '../kube/apply.ts';
 import { type JsonClient, createJsonClient } from '../kube/json-client.ts';
 import type { NamespaceCache } from '../kube/namespace-cache.ts';
 import { type WatchRestartHook, createResilientInformer } from '../kube/resilient-informer.ts';
+import { whenTrue } from '../runtime/poll.ts';
 import { CHILD_KINDS, type ChildKind } from './child-kinds.ts';
 
 /** What a subscribed controller is told; each call follows the cache update it reports. */
@@ -79,14 +80,18 @@ export function createWebAppCaches(options: WebAppCachesOptions) {
   const { namespaces } = options;
   namespaces.onChange((ns) => subscriber?.namespace(ns));
   const informers = [webApps, ...Object.values(children)];
+  const hasSynced = () => informers.every((i) => i.hasSynced()) && namespaces.hasSynced();
 
   return {
     needsLeaderElection: false,
+    /** The Manager starts the election once these have synced: a term starts on full caches. */
+    group: 'caches' as const,
+    ready: (signal: AbortSignal) => whenTrue(hasSynced, signal),
     webApps,
     children,
     /** A Namespace's annotations from the cache whose changes `namespace` events report. */
     namespaceAnnotations: namespaces.annotations,
-    hasSynced: () => informers.every((i) => i.hasSynced()) && namespaces.hasSynced(),
+    hasSynced,
     /**
      * Sends every change to `events` until the returned function is called. One subscriber at a
      * time: a second subscribe() replaces the first (a term that ended without unsubscribing).

@@ -38,3 +38,11 @@ export async function pollUntil<T>(
   }
   throw new PollTimeoutError('POLL_TIMEOUT', `not within ${timeoutMs} ms: ${what}`, { cause: last });
 }
+
+/**
+ * Resolves once `check()` returns true (asked now and then every `intervalMs`), or once `signal`
+ * aborts. Never rejects. For readiness that has no event of its own, such as a cache's sync.
+ */
+export async function whenTrue(check: () => boolean, signal: AbortSignal, intervalMs = 50): Promise<void> {
+  while (!signal.aborted && !check()) await sleep(intervalMs, signal);
+}

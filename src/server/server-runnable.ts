@@ -1,6 +1,8 @@
 // The HTTPS server as a Runnable, so the Manager starts and stops it with the rest: listening is
-// its start (a port that cannot be bound rejects, which stops the process), the signal's abort
-// closes it, letting in-flight requests finish (Fastify answers 503 to new ones meanwhile).
+// its start (a port that cannot be bound rejects, which stops the process) and its readiness (the
+// Manager's `servers` group: the webhooks answer before the caches and the election start), the
+// signal's abort closes it, letting in-flight requests finish (Fastify answers 503 to new ones
+// meanwhile).
 import type { Runnable } from '../runtime/runnable.ts';
 import { aborted } from '../runtime/aborted.ts';
 
@@ -8,10 +10,15 @@ import { aborted } from '../runtime/aborted.ts';
 export type Listener = { listen(address: { host: string; port: number }): Promise<unknown>; close(): Promise<unknown> };
 
 export function toServerRunnable(app: Listener, address: { host: string; port: number }): Runnable {
+  let listening: () => void;
+  const listened = new Promise<void>((resolve) => (listening = resolve));
   return {
     needsLeaderElection: false,
+    group: 'servers',
+    ready: (signal) => Promise.race([listened, aborted(signal)]),
     async start(signal: AbortSignal): Promise<void> {
       await app.listen(address);
+      listening();
       await aborted(signal);
       await app.close();
     },

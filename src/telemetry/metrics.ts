@@ -86,6 +86,9 @@ export function createShipshapeMetrics(meter: Meter) {
     watchRestarts: meter.createCounter('shipshape.watch.restarts', {
       description: 'Watch restarts, by resource path and reason (error, resync, or gone: a relist after 410 Gone)',
     }),
+    leaderFailedTerms: meter.createCounter('shipshape.leader.failed_terms', {
+      description: 'Leadership terms ended because a leader-only component failed (the Lease was released)',
+    }),
     setLeader(isLeader: boolean): void {
       leader = isLeader ? 1 : 0;
     },
@@ -105,6 +108,11 @@ export function shipshapeMetrics(): ShipshapeMetrics {
 /** Records whether this replica leads; main.ts calls it whenever the Lease is won or lost. */
 export function setLeader(isLeader: boolean): void {
   shipshapeMetrics().setLeader(isLeader);
+}
+
+/** The Manager's onLeaderRunnableFailed: counts shipshape.leader.failed_terms. */
+export function countFailedTerm(): void {
+  shipshapeMetrics().leaderFailedTerms.add(1);
 }
 
 /** The resilient informers' onRestart: counts shipshape.watch.restarts{resource, reason}. */

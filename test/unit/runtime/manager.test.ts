@@ -1,11 +1,12 @@
-// The Manager by direct calls: which runnables run when, in which order they stop, that a signal,
-// a failing component and a start that rejects at once (a failed listen) share one stop, and the
-// shutdown delay and timeout.
+// The Manager by direct calls: which runnables run when, the gated start groups, in which order
+// they stop, that a signal, a failing component and a start that rejects at once (a failed listen)
+// share one stop, that a failing leader-only runnable ends its term, and the shutdown delay and
+// timeout.
 import t from 'tap';
-import { type LeaderElection, createManager } from '../../../src/runtime/manager.ts';
+import { type LeaderElection, ManagerError, createManager } from '../../../src/runtime/manager.ts';
 import type { Runnable } from '../../../src/runtime/runnable.ts';
 
-const quiet = { info: () => {}, warn: () => {}, fatal: () => {} };
+const quiet = { info: () => {}, warn: () => {}, error: () => {}, fatal: () => {} };
 
 /** A runnable that logs its start and stop, and stops `stopMs` after its signal aborts. */
 function part(name: string, log: string[], needsLeaderElection = false, stopMs = 0): Runnable {
@@ -81,11 +82,11 @@ t.test('a start that rejects (a port in use) stops everything else and reports a
   };
   const manager = createManager({
     runnables: [listen, part('cache', log), part('controller', log, true)],
-    logger: { info: () => {}, warn: () => {}, fatal: (fields) => fatal.push(fields) },
+    logger: { ...quiet, fatal: (fields) => fatal.push(fields) },
   });
   const result = await manager.run(new AbortController().signal);
   t.strictSame(result, { failed: true, reason: 'component failure' });
-  t.strictSame(log, ['start cache', 'start controller', 'stop controller', 'stop cache']);
+  t.strictSame(log, ['start cache', 'stop cache'], 'the leader-only group never started');
   t.match(fatal, [{ err: { code: 'EADDRINUSE' } }]);
 });
 
@@ -169,4 +170,177 @@ t.test('shutdown timeout: a runnable that never stops is given up on', async (t)
   t.ok(took >= 195 && took < 1000, `run() returns after the timeout (${took} ms)`);
   t.match(warnings, [{ timeoutMs: 200, pending: 2 }], 'and says what is still pending');
   t.strictSame(log, ['start server'], 'the server (stopped after the stuck part) was never reached');
+});
+
+/** A runnable of a start group whose readiness the test grants with the returned function. */
+function gated(name: string, log: string[], group?: 'servers' | 'caches') {
+  let grant: (() => void) | undefined;
+  const granted = new Promise<void>((resolve) => (grant = resolve));
+  const runnable: Runnable = {
+    ...part(name, log),
+    ...(group && { group }),
+    ready: (signal) =>
+      Promise.race([granted, new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()))]),
+  };
+  return { runnable, ready: () => grant!() };
+}
+
+t.test('start in gated groups: servers listening, then caches synced, then the rest, then the election', async (t) => {
+  const log: string[] = [];
+  const webhook = gated('webhook server', log, 'servers');
+  const metrics = gated('metrics server', log, 'servers');
+  const namespaces = gated('namespace cache', log, 'caches');
+  const webApps = gated('webapp cache', log, 'caches');
+  const election: LeaderElection = (lead) => ({
+    needsLeaderElection: false,
+    async start(signal) {
+      log.push('start election');
+      const term = new AbortController();
+      signal.addEventListener('abort', () => term.abort(), { once: true });
+      await lead(term.signal);
+      log.push('stop election');
+    },
+  });
+  const manager = createManager({
+    // Listed out of order on purpose: the group decides, then the order given within it.
+    runnables: [
+      part('controller', log, true),
+      part('certificate reloader', log),
+      namespaces.runnable,
+      webhook.runnable,
+      webApps.runnable,
+      metrics.runnable,
+    ],
+    leaderElection: election,
+    logger: quiet,
+  });
+  const stop = new AbortController();
+  const run = manager.run(stop.signal);
+  await tick();
+  t.strictSame(log, ['start webhook server', 'start metrics server'], 'only the servers start');
+  webhook.ready();
+  await tick();
+  t.equal(log.length, 2, 'one server listening is not enough');
+  metrics.ready();
+  await tick();
+  t.strictSame(log.slice(2), ['start namespace cache', 'start webapp cache'], 'then the caches');
+  namespaces.ready();
+  await tick();
+  t.equal(log.length, 4, 'the election waits for every cache');
+  webApps.ready();
+  await tick();
+  t.strictSame(
+    log.slice(4),
+    ['start certificate reloader', 'start election', 'start controller'],
+    'then the rest, then the election, which leads',
+  );
+  stop.abort('SIGTERM');
+  t.strictSame(await run, { failed: false, reason: 'SIGTERM' });
+  t.strictSame(
+    log.slice(7),
+    [
+      'stop controller',
+      'stop election',
+      'stop certificate reloader',
+      'stop webapp cache',
+      'stop namespace cache',
+      'stop metrics server',
+      'stop webhook server',
+    ],
+    'stopped in reverse: the webhook server last',
+  );
+});
+
+t.test('a cache that never syncs: no election, and a signal still stops what started', async (t) => {
+  const log: string[] = [];
+  const cache = gated('cache', log, 'caches');
+  let elections = 0;
+  const manager = createManager({
+    runnables: [part('server', log), cache.runnable, part('controller', log, true)],
+    leaderElection: () => ({ needsLeaderElection: false, start: async () => void elections++ }),
+    logger: quiet,
+  });
+  const stop = new AbortController();
+  const run = manager.run(stop.signal);
+  await tick();
+  t.strictSame(log, ['start cache'], 'the group after the caches waits');
+  stop.abort('SIGTERM');
+  t.strictSame(await run, { failed: false, reason: 'SIGTERM' });
+  t.strictSame(log, ['start cache', 'stop cache']);
+  t.equal(elections, 0, 'the election never started');
+});
+
+t.test('a failed server start while the servers group is not ready stops the Manager', async (t) => {
+  const log: string[] = [];
+  const listen: Runnable = {
+    needsLeaderElection: false,
+    group: 'servers',
+    start: async () => Promise.reject(Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' })),
+    ready: (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())),
+  };
+  const manager = createManager({ runnables: [listen, part('cache', log)], logger: quiet });
+  t.strictSame(await manager.run(new AbortController().signal), { failed: true, reason: 'component failure' });
+  t.strictSame(log, [], 'nothing after the servers started');
+});
+
+t.test('a leader-only runnable that fails ends its term, stops its group and reports it', async (t) => {
+  const log: string[] = [];
+  const errors: object[] = [];
+  const failures: unknown[] = [];
+  const leadership: boolean[] = [];
+  let starts = 0;
+  const boom = new Error('the controller could not start');
+  const controller: Runnable = {
+    needsLeaderElection: true,
+    async start(signal) {
+      if (++starts === 1) {
+        await tick();
+        throw boom;
+      }
+      log.push('controller leads');
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    },
+  };
+  const terms: unknown[] = [];
+  const election: LeaderElection = (lead) => ({
+    needsLeaderElection: false,
+    async start(signal) {
+      // Two terms, as an elector that campaigns again after a failed term runs them.
+      while (!signal.aborted && terms.length < 2) {
+        const term = new AbortController();
+        signal.addEventListener('abort', () => term.abort(), { once: true });
+        terms.push(
+          await lead(term.signal).then(
+            () => 'ended',
+            (err: unknown) => err,
+          ),
+        );
+      }
+    },
+  });
+  const manager = createManager({
+    runnables: [part('server', log), controller, part('workers', log, true)],
+    leaderElection: election,
+    onLeadershipChange: (leading) => leadership.push(leading),
+    onLeaderRunnableFailed: (err) => failures.push(err),
+    logger: { ...quiet, error: (fields) => errors.push(fields) },
+  });
+  const stop = new AbortController();
+  const run = manager.run(stop.signal);
+  await tick();
+  await tick();
+  t.equal(terms.length, 1, 'the first term ended');
+  t.type(terms[0], ManagerError);
+  t.match(terms[0], { code: 'LEADER_RUNNABLE_FAILED', cause: boom }, 'lead rejects with the failure as its cause');
+  t.strictSame(failures, [boom], 'reported once');
+  t.match(errors, [{ err: boom }], 'and logged');
+  t.strictSame(
+    log.slice(0, 3),
+    ['start server', 'start workers', 'stop workers'],
+    'the rest of the leader-only group stopped with the term',
+  );
+  t.strictSame(leadership.slice(0, 2), [true, false], 'the leader gauge follows');
+  t.strictSame(log.slice(3), ['controller leads', 'start workers'], 'the next term starts the group afresh');
+  stop.abort('SIGTERM');
+  t.strictSame(await run, { failed: false, reason: 'SIGTERM' }, 'a failed term does not stop the Manager');
 });
