@@ -113,13 +113,13 @@ export function createAdmissionTelemetry(): AdmissionHooks {
     /** Just before the AdmissionReview is sent: counts and times it, annotates and ends the span. */
     record(req: FastifyRequest, reply: FastifyReply, outcome: AdmissionOutcome): void {
       const { webhook, request, decision } = outcome;
-      metrics?.record(webhook, request?.operation ?? 'UNKNOWN', decision.allowed, reply.elapsedTime / 1000);
+      const code = decision.status?.code ?? 200;
+      metrics?.record(webhook, request?.operation ?? 'UNKNOWN', decision.allowed, code, reply.elapsedTime / 1000);
       if (decision.wouldDeny) wouldDeny(request?.namespace ?? '', decision.wouldDeny);
       const span = takeSpan(req);
       if (!span) return;
       if (span.isRecording()) {
         setAdmissionAttributes(span, outcome);
-        const code = decision.status?.code ?? 200;
         if (code >= 500)
           span.setStatus({
             code: SpanStatusCode.ERROR,

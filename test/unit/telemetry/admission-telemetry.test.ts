@@ -102,12 +102,21 @@ t.test('probes get no span', async (t) => {
   t.equal((await telemetry.spans()).length, before);
 });
 
-t.test('metrics: requests by webhook, operation and allowed; latency with sub-millisecond buckets', async (t) => {
+t.test('metrics: requests by webhook, operation, allowed and code; latency with sub-millisecond buckets', async (t) => {
   const samples = await telemetry.scrape();
   const requests = (labels: Record<string, string>) => sample(samples, 'shipshape_admission_requests_total', labels);
-  t.equal(requests({ webhook: 'mutate', operation: 'CREATE', allowed: 'true' }), 1);
-  t.equal(requests({ webhook: 'validate', operation: 'CREATE', allowed: 'false' }), 1);
-  t.equal(requests({ webhook: 'mutate', operation: 'UNKNOWN', allowed: 'false' }), 1, 'the malformed one');
+  t.equal(requests({ webhook: 'mutate', operation: 'CREATE', allowed: 'true', admission_code: '200' }), 1);
+  t.equal(
+    requests({ webhook: 'validate', operation: 'CREATE', allowed: 'false', admission_code: '422' }),
+    1,
+    'the denial, with its 422',
+  );
+  t.equal(
+    requests({ webhook: 'mutate', operation: 'UNKNOWN', allowed: 'false', admission_code: '400' }),
+    1,
+    'the malformed one, with its 400',
+  );
+  t.equal(requests({}), 3, 'no other series');
   t.equal(sample(samples, 'shipshape_admission_duration_count'), 3);
   t.equal(sample(samples, 'shipshape_admission_duration_bucket', { le: '+Inf' }), 3);
   t.ok(
