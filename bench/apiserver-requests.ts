@@ -2,7 +2,7 @@
 // resource, so a benchmark can say how many calls a phase cost it (the apiserver shares the
 // machine's cores with everything else, so its work per object is what convergence pays for).
 import type { KubeConfig } from '@kubernetes/client-node';
-import { kubeRequest } from '../src/kube/raw-request.ts';
+import { createJsonClient } from '../src/kube/json-client.ts';
 import { sleep } from '../src/runtime/sleep.ts';
 
 /** "VERB resource[/subresource]" -> count. */
@@ -12,8 +12,9 @@ const SAMPLE = /^apiserver_request_total\{([^}]*)\} (\S+)$/;
 const LABEL = /(\w+)="([^"]*)"/g;
 
 export async function apiserverRequestCounts(kc: KubeConfig): Promise<RequestCounts> {
-  const { status, body } = await kubeRequest(kc, 'GET', '/metrics', { timeoutMs: 30_000 });
-  if (status !== 200 || typeof body !== 'string') throw new Error(`GET /metrics answered ${status}`);
+  // The Prometheus text format: the client hands back what is not JSON as it came.
+  const body = await createJsonClient(kc).request('GET', '/metrics', { timeoutMs: 30_000 });
+  if (typeof body !== 'string') throw new Error('GET /metrics answered no text');
   const counts: RequestCounts = new Map();
   for (const line of body.split('\n')) {
     const sample = SAMPLE.exec(line);

@@ -15,7 +15,6 @@ import { AppsV1Api, CoordinationV1Api } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, WEBAPP_KIND, WEBAPP_PLURAL } from '../src/constants.ts';
 import { serverSideApply } from '../src/kube/apply.ts';
 import { createJsonClient } from '../src/kube/json-client.ts';
-import { kubeRequest } from '../src/kube/raw-request.ts';
 import { startDevEnvironment } from '../src/dev/dev-environment.ts';
 import { sleep } from '../src/runtime/sleep.ts';
 
@@ -72,8 +71,8 @@ const deploymentReplicas = async () =>
 
 /** Open WATCH requests on webapps, all clients together, from the apiserver's own metrics. */
 async function webAppWatches(): Promise<number> {
-  const { body } = await kubeRequest(env.kc, 'GET', '/metrics', { timeoutMs: 10_000 });
-  return String(body)
+  const text = await createJsonClient(env.kc).request('GET', '/metrics', { timeoutMs: 10_000 });
+  return String(text)
     .split('\n')
     .filter(
       (l) => l.startsWith('apiserver_longrunning_requests{') && /resource="webapps"/.test(l) && /verb="WATCH"/.test(l),

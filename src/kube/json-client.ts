@@ -11,7 +11,9 @@
 // CPU while it reconciled (a CPU profile of 400 sequential creates), on the event loop that also
 // answers admission. What the KubeConfig decides is still its own: credentials, the CA, token
 // refresh and exec plugins come from `applyToHTTPSOptions` on every call, a proxy-url from its
-// agent; a TimeoutKubeConfig's timeout and term signal end the call.
+// agent; a TimeoutKubeConfig's timeout and term signal end the call, unless the call brings its
+// own deadline. It is the one client of our own: the Lease client (src/leader/lease-client.ts)
+// uses it too, with a connection per call.
 import { request as httpRequest } from 'node:http';
 import { Agent, type RequestOptions, request as httpsRequest } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -42,13 +44,29 @@ export type JsonRequest = {
   body?: unknown;
   /** Default application/json; apply-patch+yaml, json-patch+json or merge-patch+json for PATCH. */
   contentType?: string;
+  /**
+   * This call's deadline (connecting, sending and the whole answer), in place of the
+   * TimeoutKubeConfig's requestTimeoutMs; without either a call waits as long as the server does.
+   */
+  timeoutMs?: number;
 };
+
+export type JsonClientOptions = {
+  /**
+   * Default true: calls share one keep-alive connection pool. false: every call opens its own
+   * connection and closes it after (Node's `agent: false`), for a caller whose deadline matters
+   * more than a TLS handshake per call (the Lease client says why).
+   */
+  reuseConnections?: boolean;
+};
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export type JsonClient = {
-  request<T = unknown>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, req?: JsonRequest): Promise<T>;
+  request<T = unknown>(method: HttpMethod, path: string, req?: JsonRequest): Promise<T>;
 };
 
-/** A call that got no answer within the TimeoutKubeConfig's requestTimeoutMs. */
+/** A call that got no answer within its deadline: the call's own, else the TimeoutKubeConfig's. */
 export class KubeRequestTimeoutError extends CodedError<'KUBE_TIMEOUT'> {}
 
 type Answer = { status: number; text: string };
@@ -83,13 +101,14 @@ function exchange(url: URL, options: RequestOptions, body: string | undefined, t
   });
 }
 
-export function createJsonClient(kc: KubeConfig): JsonClient {
+export function createJsonClient(kc: KubeConfig, clientOptions: JsonClientOptions = {}): JsonClient {
   // Built from the first call's TLS settings: client-node reads a kubeconfig's certificates once,
   // when it loads it, so they are the same for every call of this client.
   let pool: Agent | undefined;
+  const reuse = clientOptions.reuseConnections ?? true;
   const timeouts = kc instanceof TimeoutKubeConfig ? kc : undefined;
   return {
-    async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, req: JsonRequest = {}): Promise<T> {
+    async request<T>(method: HttpMethod, path: string, req: JsonRequest = {}): Promise<T> {
       const cluster = kc.getCurrentCluster();
       if (!cluster?.server) throw new KubeApiError(0, 'NoCluster', 'the kubeconfig names no cluster', undefined);
       const url = new URL(`${cluster.server.replace(/\/$/, '')}${path}`);
@@ -98,9 +117,12 @@ export function createJsonClient(kc: KubeConfig): JsonClient {
       }
       const options: RequestOptions = {};
       await kc.applyToHTTPSOptions(options);
-      if (!cluster.proxyUrl && url.protocol === 'https:') {
+      if (!cluster.proxyUrl && !reuse) {
+        options.agent = false;
+      } else if (!cluster.proxyUrl && url.protocol === 'https:') {
         // An idle connection closes after a minute: a leadership term's client does not keep its
-        // pool open for long after the term.
+        // pool open for long after the term. A call that times out destroys its socket, which
+        // leaves the pool with it.
         pool ??= new Agent({
           keepAlive: true,
           timeout: 60_000,
@@ -122,7 +144,7 @@ export function createJsonClient(kc: KubeConfig): JsonClient {
         ...(body !== undefined && { 'content-type': req.contentType ?? 'application/json' }),
       };
       if (timeouts?.abortSignal) options.signal = timeouts.abortSignal;
-      const res = await exchange(url, options, body, timeouts?.requestTimeoutMs);
+      const res = await exchange(url, options, body, req.timeoutMs ?? timeouts?.requestTimeoutMs);
       let parsed: unknown;
       try {
         parsed = res.text ? JSON.parse(res.text) : undefined;

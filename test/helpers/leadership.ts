@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { DevEnvironment } from '../../src/dev/dev-environment.ts';
 import type { ShipshapeProcess } from '../../src/dev/shipshape-process.ts';
-import { kubeRequest } from '../../src/kube/raw-request.ts';
+import { createJsonClient } from '../../src/kube/json-client.ts';
 import { CHILD_KINDS } from '../../src/operator/child-kinds.ts';
 import { eventually } from './eventually.ts';
 
@@ -99,8 +99,8 @@ export function checkSingleWriter(events: AuditEvent[]) {
  * (apiserver_longrunning_requests): watches are not audited.
  */
 export async function openWatches(kc: KubeConfig, resource: string): Promise<number> {
-  const { body } = await kubeRequest(kc, 'GET', '/metrics', { timeoutMs: 10_000 });
-  return String(body)
+  const text = await createJsonClient(kc).request('GET', '/metrics', { timeoutMs: 10_000 });
+  return String(text)
     .split('\n')
     .filter((l) => l.startsWith('apiserver_longrunning_requests{') && l.includes(`resource="${resource}"`))
     .filter((l) => l.includes('verb="WATCH"'))

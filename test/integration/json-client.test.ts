@@ -1,13 +1,16 @@
 // The reconciler's JSON client against a real kube-apiserver: server-side apply creates and returns
 // the stored object as the apiserver wrote it, refusals carry the apiserver's status, reason and
-// message, and the KubeConfig's timeout and abort signal still end a call.
+// message, the KubeConfig's timeout and abort signal still end a call, a call's own deadline ends
+// it, and a client without connection reuse opens a connection per call.
+import { KubeConfig } from '@kubernetes/client-node';
 import t from 'tap';
 import { serverSideApply } from '../../src/kube/apply.ts';
 import { KubeApiError, KubeRequestTimeoutError, createJsonClient, isNotFound } from '../../src/kube/json-client.ts';
 import { TimeoutKubeConfig } from '../../src/kube/timeout-kubeconfig.ts';
 import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
+import { useCountingProxy } from '../helpers/counting-proxy.ts';
 
-const { kc } = await useControlPlane(t, { nodes: 0 });
+const { cp, kc } = await useControlPlane(t, { nodes: 0 });
 const namespace = await useNamespace(t, kc, 'json-client');
 const client = createJsonClient(kc);
 const configMap = (data: Record<string, string>) => ({
@@ -97,4 +100,43 @@ t.test('a call without a complete answer ends after the KubeConfig timeout', asy
   t.ok(err instanceof KubeRequestTimeoutError, 'rejected with KUBE_TIMEOUT');
   t.match(err, { code: 'KUBE_TIMEOUT', message: /GET \/api\/v1\/namespaces\/.+\/configmaps: no answer within 500 ms/ });
   t.ok(elapsed >= 450 && elapsed < 5_000, `ended after ${Math.round(elapsed)} ms`);
+});
+
+t.test("a call's own deadline ends it, in place of the KubeConfig's", async (t) => {
+  const longer = new TimeoutKubeConfig();
+  longer.loadFromString(kc.exportConfig());
+  longer.requestTimeoutMs = 60_000;
+  for (const [what, config] of [
+    ['a KubeConfig without a timeout', kc],
+    ['a TimeoutKubeConfig of 60 s', longer],
+  ] as const) {
+    const started = performance.now();
+    // The apiserver ends this watch after 5 s: a call that ignored its deadline would succeed then.
+    const err = await createJsonClient(config)
+      .request('GET', `/api/v1/namespaces/${namespace}/configmaps`, {
+        query: { watch: true, timeoutSeconds: '5' },
+        timeoutMs: 300,
+      })
+      .then(
+        () => 'answered',
+        (e: unknown) => e,
+      );
+    const elapsed = performance.now() - started;
+    t.ok(err instanceof KubeRequestTimeoutError, `${what}: rejected with KUBE_TIMEOUT`);
+    t.match(err, { code: 'KUBE_TIMEOUT', message: /: no answer within 300 ms$/ });
+    t.ok(elapsed >= 250 && elapsed < 2_000, `${what}: ended after ${Math.round(elapsed)} ms`);
+  }
+});
+
+t.test('connections: one kept-alive pool per client, or one connection per call', async (t) => {
+  const proxy = await useCountingProxy(t, cp.server);
+  const viaProxy = new KubeConfig();
+  viaProxy.loadFromFile(await cp.issueKubeconfig('json-client-test', proxy.url));
+  const path = `/api/v1/namespaces/${namespace}/configmaps`;
+  const pooled = createJsonClient(viaProxy);
+  for (let i = 0; i < 3; i++) await pooled.request('GET', path);
+  t.equal(proxy.connections(), 1, 'three calls over one connection');
+  const unpooled = createJsonClient(viaProxy, { reuseConnections: false });
+  for (let i = 0; i < 3; i++) await unpooled.request('GET', path);
+  t.equal(proxy.connections(), 4, 'then three calls over three new connections');
 });
