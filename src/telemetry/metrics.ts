@@ -34,6 +34,11 @@ function observedSeries(meter: Meter, name: string, description: string, unit?: 
 
 export function createShipshapeMetrics(meter: Meter) {
   let leader = 0;
+  const leaderFailedTerms = meter.createCounter('shipshape.leader.failed_terms', {
+    description: 'Leadership terms ended because a leader-only component failed (the Lease was released)',
+  });
+  // Served from the start, at 0: an alert on its increase fires on the first failed term.
+  leaderFailedTerms.add(0);
   meter
     .createObservableGauge('shipshape.leader', {
       description: '1 while this replica holds the Lease and runs the reconciler, else 0',
@@ -86,9 +91,7 @@ export function createShipshapeMetrics(meter: Meter) {
     watchRestarts: meter.createCounter('shipshape.watch.restarts', {
       description: 'Watch restarts, by resource path and reason (error, resync, or gone: a relist after 410 Gone)',
     }),
-    leaderFailedTerms: meter.createCounter('shipshape.leader.failed_terms', {
-      description: 'Leadership terms ended because a leader-only component failed (the Lease was released)',
-    }),
+    leaderFailedTerms,
     setLeader(isLeader: boolean): void {
       leader = isLeader ? 1 : 0;
     },

@@ -2,6 +2,7 @@
 // `npm start`, with --import ./src/telemetry/register.ts) exports OTLP/HTTP JSON to a receiver in
 // this process while kubectl goes through the real apiserver and its webhooks.
 import { readFile } from 'node:fs/promises';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { request } from 'node:https';
 import { randomBytes, randomUUID } from 'node:crypto';
 import t from 'tap';
@@ -250,4 +251,76 @@ t.test('the Prometheus endpoint shows admission and reconcile counters moving', 
   t.ok(after.get('shipshape_admission_duration_count')! > (before.get('shipshape_admission_duration_count') ?? 0));
   const notFound = await fetch(`http://127.0.0.1:${replica.metricsPort}/`);
   t.equal(notFound.status, 404, 'only /metrics is served');
+});
+
+/** The README's metrics table: Prometheus name -> [type, sorted label names]. */
+async function documentedMetrics(): Promise<Map<string, [string, string[]]>> {
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const rows = new Map<string, [string, string[]]>();
+  for (const line of readme.split('\n')) {
+    const cells = /^\| `(shipshape_[a-z_]+)` +\| (\w+) +\| ([^|]+)\|/.exec(line);
+    if (!cells) continue;
+    const labels = cells[3]!.trim() === 'none' ? [] : [...cells[3]!.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!);
+    rows.set(cells[1]!, [cells[2]!, labels.sort()]);
+  }
+  return rows;
+}
+
+/** What /metrics serves: each family's type and the label names its series carry. */
+async function servedMetrics(): Promise<Map<string, [string, string[]]>> {
+  const text = await (await fetch(`http://127.0.0.1:${replica.metricsPort}/metrics`)).text();
+  const types = new Map<string, string>();
+  const labels = new Map<string, Set<string>>();
+  for (const line of text.split('\n')) {
+    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (type) types.set(type[1]!, type[2]!);
+    const sample = /^([a-z_]+)(?:\{(.*)\})? \S+$/.exec(line);
+    if (!sample) continue;
+    const family = types.has(sample[1]!) ? sample[1]! : sample[1]!.replace(/_(bucket|sum|count)$/, '');
+    const names = labels.get(family) ?? new Set<string>();
+    for (const [, name] of (sample[2] ?? '').matchAll(/([a-z_]+)="/g)) {
+      if (name !== 'le' && !name!.startsWith('otel_scope_')) names.add(name!);
+    }
+    labels.set(family, names);
+  }
+  return new Map(
+    [...types]
+      .filter(([name]) => name !== 'target_info')
+      .map(([name, type]) => [name, [type, [...(labels.get(name) ?? [])].sort()]]),
+  );
+}
+
+// Only counted when they happen; no test here makes a watch restart.
+const NOT_MADE_HERE = ['shipshape_watch_restarts_total'];
+
+t.test("the README's metrics table is what /metrics serves: names, types and labels", async (t) => {
+  // Make the metrics that only appear once something happens: a limit violation that warn
+  // enforcement admits, and a reconcile the apiserver refuses (a quota of no ConfigMaps).
+  const warned = await useNamespace(t, env.kc);
+  const core = env.kc.makeApiClient(CoreV1Api);
+  await core.patchNamespace({
+    name: warned,
+    body: [{ op: 'add', path: '/metadata/annotations', value: { 'shipshape.dev/enforcement': 'warn' } }],
+  });
+  const quota = await useNamespace(t, env.kc);
+  await core.createNamespacedResourceQuota({
+    namespace: quota,
+    body: { metadata: { name: 'no-configmaps' }, spec: { hard: { 'count/configmaps': '0' } } },
+  });
+  await eventually('warn enforcement is read from the Namespace', async () => {
+    const res = await apply(warned, 'too-many', { image: 'nginx:1.27', replicas: 50 });
+    return res.code === 0 && /Warning:/.test(res.stderr);
+  });
+  t.equal((await apply(quota, 'refused', { image: 'nginx:1.27', env: [{ name: 'A', value: 'b' }] })).code, 0);
+  const served = await eventually('a reconcile error and a would-deny count are served', async () => {
+    const now = await servedMetrics();
+    return now.has('shipshape_reconcile_errors_total') && now.has('shipshape_admission_would_deny_total') && now;
+  });
+  const documented = await documentedMetrics();
+  t.ok(documented.size >= 17, `the README's table has its rows (${documented.size})`);
+  for (const [name, [type, labels]] of served) {
+    t.strictSame(documented.get(name), [type, labels], `${name}: ${type} {${labels.join(', ')}} is documented so`);
+  }
+  const unserved = [...documented.keys()].filter((name) => !served.has(name));
+  t.strictSame(unserved, NOT_MADE_HERE, 'every documented metric is served, but those nothing here makes');
 });
