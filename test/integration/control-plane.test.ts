@@ -125,8 +125,8 @@ t.test('stop() ends etcd, kube-apiserver and the controllers and removes the fol
   await other.stop();
   t.notOk(pids.some(isAlive), 'none runs after stop()');
   t.notOk(existsSync(other.dir), 'the folder is gone');
-  await other.stop();
-  t.pass('a second stop() is harmless');
+  await t.resolves(other.stop(), 'a second stop() resolves');
+  t.notOk(existsSync(other.dir), 'and leaves no folder behind');
 });
 
 t.test('a start failure reports the tail of the logs and leaves nothing behind', async (t) => {

@@ -23,7 +23,7 @@ import { writeDevCertificates } from '../../src/dev/dev-certificates.ts';
 import { startShipshapeProcess } from '../../src/dev/shipshape-process.ts';
 import { LEASE_NAME, SERVICE_ACCOUNT_NAME } from '../../src/manifests/install-names.ts';
 import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, settled } from '../helpers/eventually.ts';
 import { applyCrdAndRbac } from '../helpers/install.ts';
 import { kubectl } from '../helpers/kubectl.ts';
 import { clients } from '../helpers/webapps.ts';
@@ -141,15 +141,23 @@ t.test('it reconciles a WebApp into its children, with status, Events and the fi
     namespace: ns,
     name: 'shop',
   });
-  await eventually('the WebApp and its children are gone', async () => {
-    const gone = (e: unknown) => (e instanceof ApiException && e.code === 404 ? true : Promise.reject(e));
-    const webApp = await admin.getWebApp(ns, 'shop').then(() => false, gone);
-    const deployment = await admin.apps
-      .readNamespacedDeployment({ namespace: ns, name: 'shop' })
-      .then(() => false, gone);
-    return webApp && deployment;
-  });
-  t.pass('the finalizer removed the children and then itself');
+  /** Whether the object is still there: false on 404, any other failure thrown. */
+  const present = (read: Promise<unknown>) =>
+    read.then(
+      () => true,
+      (e: unknown) => (e instanceof ApiException && e.code === 404 ? false : Promise.reject(e)),
+    );
+  const nothingLeft = { webApp: false, deployment: false, service: false, configMap: false };
+  const left = await settled(
+    async () => ({
+      webApp: await present(admin.getWebApp(ns, 'shop')),
+      deployment: await present(admin.apps.readNamespacedDeployment({ namespace: ns, name: 'shop' })),
+      service: await present(admin.core.readNamespacedService({ namespace: ns, name: 'shop' })),
+      configMap: await present(admin.core.readNamespacedConfigMap({ namespace: ns, name: 'shop-env' })),
+    }),
+    nothingLeft,
+  );
+  t.strictSame(left, nothingLeft, 'within 15 s the WebApp and its children are gone: the finalizer let it go');
 });
 
 t.test('the token is refused what the roles leave out', async (t) => {

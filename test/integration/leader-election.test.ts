@@ -79,8 +79,15 @@ t.test(
       handover <= LEASE_MS + RETRY_MS + 1000,
       `new leader after ${handover} ms (bound ${LEASE_MS + RETRY_MS + 1000})`,
     );
-    await converges(ns, 'gap');
-    t.pass('the WebApp created during the gap converged');
+    const deployment = await converges(ns, 'gap');
+    t.equal(deployment.metadata?.ownerReferences?.[0]?.name, 'gap', "the WebApp's Deployment exists");
+    const writers = new Set(
+      (await readAudit(env.cp.auditLogPath!))
+        .filter((e) => e.objectRef?.resource === 'deployments' && e.objectRef.namespace === ns)
+        .filter((e) => e.user.username.startsWith('shipshape-dev-') && (e.responseStatus?.code ?? 0) < 300)
+        .map((e) => e.user.username),
+    );
+    t.same([...writers], [next.replica.name], 'written by the new leader alone');
     await env.addReplica();
   },
 );

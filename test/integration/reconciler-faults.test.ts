@@ -5,7 +5,7 @@
 import t from 'tap';
 import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
 import { useNamespace } from '../helpers/control-plane.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, settled } from '../helpers/eventually.ts';
 import { scrapeTotals } from '../helpers/prometheus.ts';
 import { clients } from '../helpers/webapps.ts';
 
@@ -66,26 +66,40 @@ t.test(`${COUNT} WebApps through an apiserver restart and an etcd restart`, asyn
   );
   t.ok(replica.isRunning(), 'Shipshape survived the etcd restart');
 
-  await eventually(
-    'every WebApp converged',
-    async () => {
-      const deployments = new Map(
-        (await apps.listNamespacedDeployment({ namespace: ns })).items.map((d) => [d.metadata?.name, d]),
-      );
-      for (const [i, name] of names.entries()) {
-        const d = deployments.get(name);
-        if (d?.spec?.replicas !== want[i]!.replicas) return false;
-        if (d.spec.template.spec?.containers[0]?.image !== want[i]!.image) return false;
-      }
-      for (const name of names.filter((_, i) => i % 7 === 0)) {
-        const webApp = await getWebApp(ns, name);
-        if (webApp.status?.observedGeneration !== webApp.metadata.generation) return false;
-      }
-      return true;
-    },
-    180_000,
+  // By name: each Deployment's replicas and image; whether the sampled WebApps' statuses observed
+  // their last generation.
+  const sampled = names.filter((_, i) => i % 7 === 0);
+  const converged = {
+    deployments: Object.fromEntries(names.map((name, i) => [name, want[i]!])),
+    observedLastGeneration: Object.fromEntries(sampled.map((name) => [name, true])),
+  };
+  const observe = async () => {
+    const deployments = new Map(
+      (await apps.listNamespacedDeployment({ namespace: ns })).items.map((d) => [d.metadata?.name, d]),
+    );
+    const spec = (name: string) => deployments.get(name)?.spec;
+    return {
+      deployments: Object.fromEntries(
+        names.map((name) => [
+          name,
+          { replicas: spec(name)?.replicas, image: spec(name)?.template.spec?.containers[0]?.image },
+        ]),
+      ),
+      observedLastGeneration: Object.fromEntries(
+        await Promise.all(
+          sampled.map(async (name) => {
+            const webApp = await getWebApp(ns, name);
+            return [name, webApp.status?.observedGeneration === webApp.metadata.generation] as const;
+          }),
+        ),
+      ),
+    };
+  };
+  t.strictSame(
+    await settled(observe, converged, 180_000),
+    converged,
+    'within 180 s every Deployment carries the last change, and the sampled statuses the last generation',
   );
-  t.pass('every Deployment carries the last change, and the sampled statuses the last generation');
 
   const selector = 'app.kubernetes.io/managed-by=shipshape';
   const deployments = await apps.listNamespacedDeployment({ namespace: ns, labelSelector: selector });

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
 import { useNamespace } from '../helpers/control-plane.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, settled } from '../helpers/eventually.ts';
 import { clients } from '../helpers/webapps.ts';
 
 const env = await startDevEnvironment();
@@ -25,22 +25,36 @@ t.test('an apiserver outage during reconciliation', async (t) => {
     await eventually(`patch ${name}`, async () => (await patchSpec(ns, name, { image: 'nginx:1.28' }), true), 20_000);
   }
 
-  const want = (i: number) => ({ replicas: i < 4 ? 2 : 1, image: i >= 2 && i < 6 ? 'nginx:1.28' : 'nginx:1.27' });
-  await eventually(
-    'every WebApp converged',
-    async () => {
-      for (const [i, name] of names.entries()) {
-        const webApp = await getWebApp(ns, name);
-        const d = await apps.readNamespacedDeployment({ namespace: ns, name });
-        const c = d.spec?.template.spec?.containers[0];
-        if (d.spec?.replicas !== want(i).replicas || c?.image !== want(i).image) return false;
-        if (webApp.status?.observedGeneration !== webApp.metadata.generation) return false;
-      }
-      return true;
-    },
-    60_000,
+  // By name: each Deployment's replicas and image, and whether the WebApp's status observed its
+  // last generation.
+  const want = Object.fromEntries(
+    names.map((name, i) => [
+      name,
+      { replicas: i < 4 ? 2 : 1, image: i >= 2 && i < 6 ? 'nginx:1.28' : 'nginx:1.27', observedLastGeneration: true },
+    ]),
   );
-  t.pass('every Deployment carries the last change and every status the last generation');
+  const observe = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        names.map(async (name) => {
+          const webApp = await getWebApp(ns, name);
+          const d = await apps.readNamespacedDeployment({ namespace: ns, name });
+          return [
+            name,
+            {
+              replicas: d.spec?.replicas,
+              image: d.spec?.template.spec?.containers[0]?.image,
+              observedLastGeneration: webApp.status?.observedGeneration === webApp.metadata.generation,
+            },
+          ] as const;
+        }),
+      ),
+    );
+  t.strictSame(
+    await settled(observe, want, 60_000),
+    want,
+    'within 60 s every Deployment carries the last change and every status the last generation',
+  );
 
   const selector = 'app.kubernetes.io/managed-by=shipshape';
   const deployments = await apps.listNamespacedDeployment({ namespace: ns, labelSelector: selector });

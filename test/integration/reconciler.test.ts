@@ -5,14 +5,15 @@ import { PolicyV1Api } from '@kubernetes/client-node';
 import t from 'tap';
 import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
 import { useNamespace } from '../helpers/control-plane.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, settled } from '../helpers/eventually.ts';
 import { kubectl } from '../helpers/kubectl.ts';
-import { clients } from '../helpers/webapps.ts';
+import type { WebApp } from '../../src/api/webapp.ts';
+import { clients, webAppTarget } from '../helpers/webapps.ts';
 
 const env = await startDevEnvironment();
 t.teardown(() => env.stop());
 const kc = env.kc;
-const { apps, core, getWebApp, createWebApp, patchSpec } = clients(kc);
+const { apps, core, custom, getWebApp, createWebApp, patchSpec } = clients(kc);
 const run = (args: string[]) => kubectl(env.cp.kubeconfigPath, args);
 
 const spec = {
@@ -25,7 +26,7 @@ const spec = {
 };
 
 /** Resolves once the namespace is gone: the namespace controller, the garbage collector and our finalizer all done. */
-function namespaceGone(name: string) {
+function namespaceGone(name: string): Promise<boolean> {
   return eventually(
     `namespace ${name} gone`,
     () =>
@@ -35,6 +36,15 @@ function namespaceGone(name: string) {
       ),
     60_000,
   );
+}
+
+/** The names of the WebApps the apiserver still lists in `namespace` (across the cluster, so a gone namespace lists none). */
+async function webAppsIn(namespace: string): Promise<string[]> {
+  const list = (await custom.listClusterCustomObject({
+    ...webAppTarget,
+    fieldSelector: `metadata.namespace=${namespace}`,
+  })) as { items: WebApp[] };
+  return list.items.map((w) => w.metadata.name ?? '');
 }
 
 async function converged(namespace: string, name: string) {
@@ -150,16 +160,32 @@ t.test('a Service deleted by hand and a Deployment scaled by hand are restored',
   await createWebApp(ns, 'shop', spec);
   await converged(ns, 'shop');
   const before = Date.now();
+  const deleted = await core.readNamespacedService({ namespace: ns, name: 'shop' });
   await core.deleteNamespacedService({ namespace: ns, name: 'shop' });
-  await eventually('Service restored', () => core.readNamespacedService({ namespace: ns, name: 'shop' }), 10_000);
-  t.pass(`the Service came back after ${Date.now() - before} ms`);
-  t.equal((await run(['scale', 'deployment/shop', '-n', ns, '--replicas=7'])).code, 0);
-  const restored = await eventually(
-    'scale undone',
-    async () => (await apps.readNamespacedDeployment({ namespace: ns, name: 'shop' })).spec?.replicas === 2,
+  const service = await eventually(
+    'Service restored',
+    async () => {
+      const now = await core.readNamespacedService({ namespace: ns, name: 'shop' }).catch(() => undefined);
+      return now?.metadata?.uid !== deleted.metadata?.uid && now;
+    },
     10_000,
   );
-  t.ok(restored, 'replicas are back to spec.replicas');
+  t.comment(`the Service came back after ${Date.now() - before} ms`);
+  t.match(
+    service,
+    {
+      metadata: { ownerReferences: [{ kind: 'WebApp', name: 'shop', controller: true }] },
+      spec: { type: 'NodePort', ports: [{ port: 8000 }] },
+    },
+    "a new Service (another uid), the WebApp's again, as its spec asks",
+  );
+  t.equal((await run(['scale', 'deployment/shop', '-n', ns, '--replicas=7'])).code, 0);
+  const replicas = await settled(
+    async () => (await apps.readNamespacedDeployment({ namespace: ns, name: 'shop' })).spec?.replicas,
+    2,
+    10_000,
+  );
+  t.equal(replicas, 2, 'within 10 s the replicas are back to spec.replicas');
 });
 
 t.test('the Deployment rolls out on the Nodes and the WebApp reports Ready with its available replicas', async (t) => {
@@ -207,8 +233,11 @@ t.test('deleting the namespace removes the WebApp and everything it owns', async
     return pods.items.length === 2;
   });
   await core.deleteNamespace({ name: ns });
-  await namespaceGone(ns);
-  t.pass('the namespace controller, the garbage collector and the finalizer all finished');
+  await t.resolves(
+    namespaceGone(ns),
+    'the namespace is gone within 60 s: the namespace controller, the garbage collector and the finalizer all finished',
+  );
+  t.same(await webAppsIn(ns), [], 'and no WebApp is left in it');
 });
 
 t.test('deleting the WebApp removes the children and releases the finalizer', async (t) => {
@@ -331,6 +360,6 @@ t.test('a WebApp goes away with its namespace', async (t) => {
   await converged(ns, 'doomed');
   t.equal((await run(['annotate', 'namespace', ns, 'shipshape.dev/max-replicas=2'])).code, 0);
   await core.deleteNamespace({ name: ns });
-  await namespaceGone(ns);
-  t.pass('the namespace, and the WebApp in it, are gone');
+  await t.resolves(namespaceGone(ns), 'the namespace is gone within 60 s');
+  t.same(await webAppsIn(ns), [], 'and so is the WebApp in it');
 });
