@@ -1,7 +1,13 @@
-// Over at least 20 random kills (SIGKILL, SIGTERM) and network cut-offs of the leader, while
-// WebApps keep changing, no two processes ever act as leader at the same time. The evidence is
-// the apiserver's audit log: each replica writes with its own client certificate, and every one of
-// its writes must fall inside its own Lease term (see checkSingleWriter).
+// Over 21 failures of the leader, seven each of SIGKILL, SIGTERM and a network cut-off, in a random
+// order while WebApps keep changing, no two processes ever act as leader at the same time. The
+// evidence is the apiserver's audit log: each replica writes with its own client certificate, and
+// every one of its writes must fall inside its own Lease term (see checkSingleWriter).
+//
+// The order comes from a seed, printed in a comment, in the test's name and in every failure
+// message. CHAOS_SEED=<seed> replays that order (which replica leads, and the timing, still vary
+// from run to run):
+//   CHAOS_SEED=12345 npx tap test/integration/leader-election-chaos.test.ts
+import { randomInt } from 'node:crypto';
 import t from 'tap';
 import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
 import { useNamespace } from '../helpers/control-plane.ts';
@@ -9,85 +15,119 @@ import { eventually } from '../helpers/eventually.ts';
 import { checkSingleWriter, FAST_ELECTION, readAudit, waitForLeader } from '../helpers/leadership.ts';
 import { clients } from '../helpers/webapps.ts';
 
-const ROUNDS = 21;
-const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
-let state = seed;
-const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+const FAILURES = ['SIGKILL', 'SIGTERM', 'cutoff'] as const;
+type Failure = (typeof FAILURES)[number];
+const EACH = 7;
+const ROUNDS = EACH * FAILURES.length;
 
+function readSeed(text: string | undefined): number {
+  if (text === undefined || text === '') return randomInt(1_000_000);
+  const seed = Number(text);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`CHAOS_SEED must be a whole number, not "${text}"`);
+  return seed;
+}
+const seed = readSeed(process.env.CHAOS_SEED);
+const replay = `replay: CHAOS_SEED=${seed}`;
+
+/** mulberry32: a small PRNG with a 32-bit state, the same sequence for the same seed. */
+function seededRandom(state: number): () => number {
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let x = Math.imul(state ^ (state >>> 15), 1 | state);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** EACH of every failure, shuffled (Fisher-Yates) by the seed. */
+function schedule(): Failure[] {
+  const random = seededRandom(seed);
+  const order = FAILURES.flatMap((f) => Array<Failure>(EACH).fill(f));
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+t.comment(`seed ${seed} (${replay})`);
 const env = await startDevEnvironment({ replicas: 3, linkProxies: true, audit: true, env: FAST_ELECTION });
 t.teardown(() => env.stop());
-const { apps, createWebApp, patchSpec } = clients(env.kc);
+const { apps, getWebApp, createWebApp, patchSpec } = clients(env.kc);
 
 t.test(`${ROUNDS} random failures of the leader (seed ${seed})`, async (t) => {
-  const ns = await useNamespace(t, env.kc);
-  const names = ['a', 'b', 'c', 'd'];
-  for (const name of names) await createWebApp(ns, name, { image: 'nginx:1.27', replicas: 1 });
+  const order = schedule();
+  t.comment(`order: ${order.join(', ')}`);
+  /** Where the test is, for a thrown error's message. */
+  let step = 'setup';
   let churning = true;
-  let generation = 0;
-  const churn = (async () => {
-    while (churning) {
-      const name = names[generation % names.length]!;
-      await patchSpec(ns, name, { replicas: 1 + (generation++ % 5) }).catch(() => {});
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  })();
-
-  const counts = { SIGKILL: 0, SIGTERM: 0, cutoff: 0 };
-  for (let round = 0; round < ROUNDS; round++) {
-    const { replica: leader } = await waitForLeader(env, undefined, 40_000);
-    const pick = random();
-    if (pick < 1 / 3) {
-      counts.SIGKILL++;
-      process.kill(leader.pid, 'SIGKILL');
-      await waitForLeader(env, leader, 40_000);
-      await env.addReplica();
-    } else if (pick < 2 / 3) {
-      counts.SIGTERM++;
-      process.kill(leader.pid, 'SIGTERM');
-      await waitForLeader(env, leader, 40_000);
-      await env.addReplica();
-    } else {
-      counts.cutoff++;
-      const link = env.links.get(leader.name)!;
-      link.setForwarding(false);
-      await waitForLeader(env, leader, 40_000);
-      link.setForwarding(true);
-    }
-  }
-  churning = false;
-  await churn;
-  t.pass(`failures: ${JSON.stringify(counts)}`);
-
-  // Everything still converges to the last change after the storm.
-  await eventually(
-    'the WebApps converged',
-    async () => {
-      for (const name of names) {
-        const d = await apps.readNamespacedDeployment({ namespace: ns, name });
-        const w = (await env.kc
-          .makeApiClient((await import('@kubernetes/client-node')).CustomObjectsApi)
-          .getNamespacedCustomObject({
-            group: 'shipshape.dev',
-            version: 'v1',
-            plural: 'webapps',
-            namespace: ns,
-            name,
-          })) as {
-          spec: { replicas: number };
-          metadata: { generation: number };
-          status?: { observedGeneration?: number };
-        };
-        if (d.spec?.replicas !== w.spec.replicas || w.status?.observedGeneration !== w.metadata.generation)
-          return false;
+  try {
+    const ns = await useNamespace(t, env.kc);
+    const names = ['a', 'b', 'c', 'd'];
+    for (const name of names) await createWebApp(ns, name, { image: 'nginx:1.27', replicas: 1 });
+    let generation = 0;
+    const churn = (async () => {
+      while (churning) {
+        const name = names[generation % names.length]!;
+        await patchSpec(ns, name, { replicas: 1 + (generation++ % 5) }).catch(() => {});
+        await new Promise((r) => setTimeout(r, 150));
       }
-      return true;
-    },
-    40_000,
-  );
-  t.pass('the WebApps converged to their last change');
+    })();
 
-  const { violations, writes, terms } = checkSingleWriter(await readAudit(env.cp.auditLogPath!));
-  t.ok(terms >= ROUNDS, `${terms} leadership terms recorded in the audit log`);
-  t.ok(writes > 50, `${writes} writes by replicas checked`);
-  t.same(violations, [], 'every write by a replica fell inside its own Lease term');
+    for (const [round, failure] of order.entries()) {
+      step = `round ${round + 1} of ${ROUNDS} (${failure}), waiting for a leader`;
+      const { replica: leader } = await waitForLeader(env, undefined, 40_000);
+      step = `round ${round + 1} of ${ROUNDS}: ${failure} of the leader ${leader.name}, waiting for another`;
+      t.comment(step);
+      if (failure === 'cutoff') {
+        const link = env.links.get(leader.name)!;
+        link.setForwarding(false);
+        await waitForLeader(env, leader, 40_000);
+        link.setForwarding(true);
+      } else {
+        process.kill(leader.pid, failure);
+        await waitForLeader(env, leader, 40_000);
+        await env.addReplica();
+      }
+    }
+    churning = false;
+    await churn;
+
+    // Everything still converges to the last change after the storm.
+    step = 'waiting for the WebApps to converge';
+    const observe = async (name: string) => {
+      const webApp = await getWebApp(ns, name);
+      const deployment = await apps.readNamespacedDeployment({ namespace: ns, name });
+      return {
+        replicas: { deployment: deployment.spec?.replicas, webApp: webApp.spec.replicas },
+        generation: { observed: webApp.status?.observedGeneration, current: webApp.metadata.generation },
+      };
+    };
+    const settled = (o: Awaited<ReturnType<typeof observe>>) =>
+      o.replicas.deployment === o.replicas.webApp && o.generation.observed === o.generation.current;
+    await eventually(
+      'the WebApps converged',
+      async () => (await Promise.all(names.map(observe))).every(settled),
+      40_000,
+    );
+    for (const name of names) {
+      const { replicas, generation } = await observe(name);
+      t.equal(
+        replicas.deployment,
+        replicas.webApp,
+        `${name}: the Deployment has the WebApp's last replicas (${replay})`,
+      );
+      t.equal(generation.observed, generation.current, `${name}: the status observed the last generation (${replay})`);
+    }
+
+    step = 'reading the audit log';
+    const { violations, writes, terms } = checkSingleWriter(await readAudit(env.cp.auditLogPath!));
+    t.ok(terms >= ROUNDS, `${terms} leadership terms recorded in the audit log (${replay})`);
+    t.ok(writes > 50, `${writes} writes by replicas checked (${replay})`);
+    t.same(violations, [], `every write by a replica fell inside its own Lease term (${replay})`);
+  } catch (err) {
+    throw new Error(`${step}: ${err instanceof Error ? err.message : String(err)} (${replay})`, { cause: err });
+  } finally {
+    churning = false;
+  }
 });
