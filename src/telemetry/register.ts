@@ -3,5 +3,4 @@
 // modules it instruments are loaded. Like main.ts, it may read the environment: it is an entry point.
 import { startTelemetry } from './sdk.ts';
 
-// Awaited (top-level await): the exporters it needs are imported on demand.
-await startTelemetry(process.env);
+startTelemetry(process.env);

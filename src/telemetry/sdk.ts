@@ -1,64 +1,27 @@
-// The OpenTelemetry SDK: started by src/telemetry/register.ts (node --import) before any Shipshape
-// module loads, flushed by shutdownTelemetry() from src/main.ts.
+// The OpenTelemetry SDK: @opentelemetry/sdk-node's NodeSDK, started by src/telemetry/register.ts
+// (node --import) before any Shipshape module loads, flushed by shutdownTelemetry() from src/main.ts.
 //
-// Configuration is the standard OTEL_* environment (OTEL_EXPORTER_OTLP_ENDPOINT and its per-signal
-// forms, OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf | http/json | grpc, OTEL_SERVICE_NAME,
-// OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER, OTEL_BSP_*, OTEL_METRIC_EXPORT_INTERVAL,
-// OTEL_PROPAGATORS tracecontext | baggage | b3 | b3multi | none, OTEL_SDK_DISABLED), read by sdk-node's rules.
-// One deliberate difference: the SDK defaults to exporting to localhost:4318; Shipshape exports
-// nothing unless an endpoint is set, so an unconfigured replica neither sends data nowhere nor
-// logs export errors.
-//
-// Not @opentelemetry/sdk-node's NodeSDK: it imports every exporter of every signal and protocol
-// (OTLP logs, metrics and traces over grpc, http/json and http/protobuf, zipkin, the B3
-// propagator) whatever is configured. Measured (RSS of a process importing this module, and its
-// import time): 100 MiB and 545 ms with NodeSDK, 73 MiB and 259 ms with the providers it wraps;
-// an exporter is now imported only when the environment asks for it. The wiring is NodeSDK's
-// start() for what Shipshape uses: the AsyncLocalStorage context manager, the W3C and B3 propagators,
-// its resource detectors, the sampler and span limits from the environment.
-import {
-  DiagConsoleLogger,
-  type TextMapPropagator,
-  context,
-  diag,
-  metrics,
-  propagation,
-  trace,
-} from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-  diagLogLevelFromString,
-} from '@opentelemetry/core';
+// NodeSDK reads the standard OTEL_* environment (from process.env) and sets up what Shipshape does
+// not build: OTEL_SDK_DISABLED, OTEL_LOG_LEVEL, the resource (its detectors, OTEL_SERVICE_NAME,
+// OTEL_RESOURCE_ATTRIBUTES, OTEL_NODE_RESOURCE_DETECTORS), OTEL_TRACES_SAMPLER(_ARG), the span
+// limits, OTEL_PROPAGATORS and the AsyncLocalStorage context manager. Shipshape hands it as options
+// the parts that are its own, and for those NodeSDK reads nothing from the environment:
+// - the span processors (src/telemetry/span-processors.ts): OTEL_TRACES_EXPORTER and OTEL_BSP_* by
+//   sdk-node's rules, each batch handed to the exporter in slices (paced-span-exporter.ts);
+// - the metric readers: the Prometheus reader that src/telemetry/metrics-server.ts serves and, with
+//   an endpoint, the OTLP push reader (OTEL_METRICS_EXPORTER, OTEL_METRIC_EXPORT_* and the protocol
+//   read here by sdk-node's rules), each with the admission MetricProducer (admission-metrics.ts);
+// - no log record processors: logs are pino's JSON on stdout, nothing uses the logs API.
+// One deliberate difference from NodeSDK's defaults: it exports to localhost:4318 when no endpoint is
+// set; Shipshape exports nothing unless an endpoint is set, so an unconfigured replica neither sends
+// data nowhere nor logs export errors.
+import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import {
-  defaultResource,
-  detectResources,
-  envDetector,
-  hostDetector,
-  osDetector,
-  processDetector,
-  resourceFromAttributes,
-  serviceInstanceIdDetector,
-} from '@opentelemetry/resources';
-import {
-  type IMetricReader,
-  InstrumentType,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-} from '@opentelemetry/sdk-metrics';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  ParentBasedSampler,
-  type Sampler,
-  type SpanLimits,
-  type SpanProcessor,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { type IMetricReader, InstrumentType, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import type { Logger } from 'pino';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type AdmissionMetrics, createAdmissionMetrics } from './admission-metrics.ts';
@@ -131,16 +94,12 @@ export function baseResourceAttributes(env: Env): Record<string, string> {
 }
 
 /** The OTLP push reader; the admission metrics follow the temporality its exporter asks for. */
-async function otlpMetricReader(
+function otlpMetricReader(
   { protocol, intervalMs, timeoutMs }: NonNullable<TelemetryPlan['otlpMetrics']>,
   admission: AdmissionMetrics,
 ) {
-  const { OTLPMetricExporter: Exporter } =
-    protocol === 'http/json'
-      ? await import('@opentelemetry/exporter-metrics-otlp-http')
-      : protocol === 'grpc'
-        ? await import('@opentelemetry/exporter-metrics-otlp-grpc')
-        : await import('@opentelemetry/exporter-metrics-otlp-proto');
+  const Exporter =
+    protocol === 'http/json' ? JsonMetricExporter : protocol === 'grpc' ? GrpcMetricExporter : ProtobufMetricExporter;
   const exporter = new Exporter();
   const temporality = {
     sum: exporter.selectAggregationTemporality(InstrumentType.COUNTER),
@@ -154,139 +113,44 @@ async function otlpMetricReader(
   });
 }
 
-/** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG as sdk-node reads them; undefined: the SDK default. */
-export function samplerFromEnv(env: Env): Sampler | undefined {
-  const ratio = () => {
-    const n = Number(env.OTEL_TRACES_SAMPLER_ARG?.trim() || Number.NaN);
-    if (Number.isFinite(n) && n >= 0 && n <= 1) return n;
-    diag.error(`OTEL_TRACES_SAMPLER_ARG=${env.OTEL_TRACES_SAMPLER_ARG ?? ''} is not in [0, 1]; using 1`);
-    return 1;
-  };
-  const name = env.OTEL_TRACES_SAMPLER?.trim();
-  switch (name) {
-    case undefined:
-    case '':
-      return undefined;
-    case 'always_on':
-      return new AlwaysOnSampler();
-    case 'always_off':
-      return new AlwaysOffSampler();
-    case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case 'traceidratio':
-      return new TraceIdRatioBasedSampler(ratio());
-    case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio()) });
-    default:
-      diag.error(`unknown OTEL_TRACES_SAMPLER value "${name}", using default`);
-      return undefined;
-  }
-}
-
-/** OTEL_SPAN_* and OTEL_ATTRIBUTE_* limits as sdk-node reads them. */
-function spanLimitsFromEnv(env: Env): SpanLimits {
-  const n = (...names: string[]) => {
-    for (const name of names) {
-      const value = Number(env[name]?.trim() || Number.NaN);
-      if (Number.isFinite(value)) return value;
-    }
-    return undefined;
-  };
-  return {
-    attributeCountLimit: n('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'),
-    attributeValueLengthLimit: n('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'),
-    eventCountLimit: n('OTEL_SPAN_EVENT_COUNT_LIMIT'),
-    linkCountLimit: n('OTEL_SPAN_LINK_COUNT_LIMIT'),
-    attributePerEventCountLimit: n('OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT'),
-    attributePerLinkCountLimit: n('OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT'),
-  };
-}
-
-/**
- * OTEL_PROPAGATORS as sdk-node reads it (default tracecontext,baggage; none): tracecontext,
- * baggage, b3 (one header) and b3multi (X-B3-*), B3 imported only when named. jaeger and xray are
- * not bundled and are refused with a warning.
- */
-async function propagatorFromEnv(env: Env) {
-  const names = list(env.OTEL_PROPAGATORS);
-  if (names.includes('none')) return undefined;
-  const propagators: TextMapPropagator[] = [];
-  for (const name of new Set(names.length ? names : ['tracecontext', 'baggage'])) {
-    if (name === 'tracecontext') propagators.push(new W3CTraceContextPropagator());
-    else if (name === 'baggage') propagators.push(new W3CBaggagePropagator());
-    else if (name === 'b3' || name === 'b3multi') {
-      const { B3Propagator, B3InjectEncoding } = await import('@opentelemetry/propagator-b3');
-      const injectEncoding = name === 'b3' ? B3InjectEncoding.SINGLE_HEADER : B3InjectEncoding.MULTI_HEADER;
-      propagators.push(new B3Propagator({ injectEncoding }));
-    } else
-      diag.warn(
-        `propagator "${name}" from OTEL_PROPAGATORS is not available; use tracecontext, baggage, b3 or b3multi`,
-      );
-  }
-  return propagators.length ? new CompositePropagator({ propagators }) : undefined;
-}
-
 let running:
-  | {
-      providers: { shutdown(): Promise<void> }[];
-      prometheus: PrometheusExporter;
-      admission: AdmissionMetrics;
-      tracing: boolean;
-    }
-  | undefined;
+  { sdk: NodeSDK; prometheus: PrometheusExporter; admission: AdmissionMetrics; tracing: boolean } | undefined;
 
 /** Test seam: in-memory span processors, used instead of the env's. */
-export type TelemetryOverrides = { spanProcessors?: SpanProcessor[] };
+export type TelemetryOverrides = Pick<Partial<NodeSDKConfiguration>, 'spanProcessors'>;
 
 /**
  * Starts the SDK once per process and registers it globally; a no-op when OTEL_SDK_DISABLED=true.
- * Must run (and be awaited: exporters are imported on demand) before any Fastify instance is
- * created and before any module looks up instruments.
+ * Must run before any Fastify instance is created and before any module looks up instruments.
+ *
+ * `env` decides what Shipshape builds (planTelemetry, the span processors); NodeSDK and the OTLP
+ * exporters read the rest of OTEL_* from process.env whatever `env` is, so outside tests pass
+ * process.env (register.ts does).
  */
-export async function startTelemetry(env: Env, overrides: TelemetryOverrides = {}): Promise<TelemetryPlan> {
+export function startTelemetry(env: Env, overrides: TelemetryOverrides = {}): TelemetryPlan {
   const plan = planTelemetry(env);
   if (!plan.enabled || running) return plan;
-  if (env.OTEL_LOG_LEVEL?.trim()) {
-    diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(env.OTEL_LOG_LEVEL.trim()) });
-  }
   const admission = createAdmissionMetrics();
   // Pull-based: costs nothing until src/telemetry/metrics-server.ts serves a scrape.
   const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [admission.producer()] });
-  const readers: IMetricReader[] = [prometheus];
-  if (plan.otlpMetrics) readers.push(await otlpMetricReader(plan.otlpMetrics, admission));
-  // []: no TracerProvider at all, so spans cost nothing.
-  const spanProcessors = overrides.spanProcessors ?? (await createSpanProcessors(env, plan.traceExporters));
-  // Auto-detected attributes (host, OS, process, service.instance.id, OTEL_RESOURCE_ATTRIBUTES and
-  // OTEL_SERVICE_NAME) win over Shipshape's own, as with NodeSDK.
-  const resource = defaultResource()
-    .merge(resourceFromAttributes(baseResourceAttributes(env)))
-    .merge(
-      detectResources({
-        detectors: [serviceInstanceIdDetector, processDetector, hostDetector, osDetector, envDetector],
-      }),
-    );
-  const contextManager = new AsyncLocalStorageContextManager();
-  contextManager.enable();
-  context.setGlobalContextManager(contextManager);
-  const propagator = await propagatorFromEnv(env);
-  if (propagator) propagation.setGlobalPropagator(propagator);
-  const meterProvider = new MeterProvider({ resource, readers });
-  metrics.setGlobalMeterProvider(meterProvider);
-  const providers: { shutdown(): Promise<void> }[] = [meterProvider];
-  if (spanProcessors.length > 0) {
-    const sampler = samplerFromEnv(env);
-    const tracerProvider = new TracerProvider({
-      resource,
-      spanProcessors,
-      spanLimits: spanLimitsFromEnv(env),
-      ...(sampler && { sampler }),
-    });
-    trace.setGlobalTracerProvider(tracerProvider);
-    providers.unshift(tracerProvider);
-  }
-  running = { providers, prometheus, admission, tracing: spanProcessors.length > 0 };
+  const metricReaders: IMetricReader[] = [prometheus];
+  if (plan.otlpMetrics) metricReaders.push(otlpMetricReader(plan.otlpMetrics, admission));
+  // []: NodeSDK creates no TracerProvider at all, so spans cost nothing.
+  const spanProcessors = overrides.spanProcessors ?? createSpanProcessors(env, plan.traceExporters);
+  const sdk = new NodeSDK({
+    // NodeSDK merges its detectors' attributes over these, so OTEL_SERVICE_NAME and
+    // OTEL_RESOURCE_ATTRIBUTES win over Shipshape's own.
+    resource: defaultResource().merge(resourceFromAttributes(baseResourceAttributes(env))),
+    metricReaders,
+    spanProcessors,
+    // Logs go to stdout as JSON (pino); without this NodeSDK exports OTLP logs to localhost:4318.
+    logRecordProcessors: [],
+    // No auto-instrumentation: the admission routes trace themselves (README, "Fastify
+    // instrumentation"), and Shipshape's Kubernetes calls are traced by src/telemetry.
+    instrumentations: [],
+  });
+  sdk.start();
+  running = { sdk, prometheus, admission, tracing: spanProcessors.length > 0 };
   // Created now, so the leader gauge reports 0 from the first scrape on.
   shipshapeMetrics();
   return plan;
@@ -320,7 +184,7 @@ export async function shutdownTelemetry(logger?: Pick<Logger, 'warn'>, timeoutMs
     timer = setTimeout(() => resolve('timeout'), timeoutMs).unref();
   });
   try {
-    const outcome = await Promise.race([Promise.all(current.providers.map((p) => p.shutdown())), timeout]);
+    const outcome = await Promise.race([current.sdk.shutdown(), timeout]);
     if (outcome === 'timeout') logger?.warn({ timeoutMs }, 'telemetry not flushed in time; giving up');
   } catch (err) {
     logger?.warn({ err }, 'telemetry flush failed');

@@ -1,7 +1,12 @@
-// The span pipeline startTelemetry gives the SDK, built by sdk-node's own rules for
-// OTEL_TRACES_EXPORTER (otlp, zipkin, console, none), the OTLP protocol and OTEL_BSP_*, with one
-// difference: planTelemetry only asks for `otlp` when an endpoint is set. Each exporter's module is
-// imported only when it is named (together they weigh tens of MiB; see src/telemetry/sdk.ts).
+// The span processors startTelemetry hands NodeSDK. Given processors, NodeSDK reads neither
+// OTEL_TRACES_EXPORTER nor OTEL_BSP_*, so they are read here by sdk-node's rules (otlp, zipkin,
+// console, none; the OTLP protocol; OTEL_BSP_* above 0), with two differences that are Shipshape's
+// own: planTelemetry only asks for `otlp` when an endpoint is set, and every batch reaches its
+// exporter in slices, off the request path (paced-span-exporter.ts says why).
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
@@ -15,12 +20,11 @@ import { PacedSpanExporter } from './paced-span-exporter.ts';
 export type TraceExporterName = 'otlp' | 'zipkin' | 'console';
 
 /** OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf; blank is unset. */
-async function otlpTraceExporter(env: NodeJS.ProcessEnv): Promise<SpanExporter> {
+function otlpTraceExporter(env: NodeJS.ProcessEnv): SpanExporter {
   const protocol = otlpSetting(env, 'TRACES', 'PROTOCOL');
-  if (protocol === 'grpc') return new (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter();
-  if (protocol === 'http/json')
-    return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
-  return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
+  if (protocol === 'grpc') return new GrpcTraceExporter();
+  if (protocol === 'http/json') return new JsonTraceExporter();
+  return new ProtobufTraceExporter();
 }
 
 /** OTEL_BSP_* as the SDK reads them; unset or invalid values leave the SDK's defaults. */
@@ -35,25 +39,17 @@ export function batchOptions(env: NodeJS.ProcessEnv) {
 
 /**
  * One processor per exporter, as sdk-node makes them: console spans one by one, OTLP and Zipkin in
- * batches, each batch handed to the exporter in slices off the request path (paced-span-exporter.ts
- * says why). The OTLP exporters read their endpoint, headers, timeout and compression from the process's
- * OTEL_EXPORTER_OTLP_* variables themselves.
+ * batches, each batch handed to the exporter through a PacedSpanExporter. The OTLP exporters read
+ * their endpoint, headers, timeout and compression from the process's OTEL_EXPORTER_OTLP_*
+ * variables themselves.
  */
-export async function createSpanProcessors(
-  env: NodeJS.ProcessEnv,
-  exporters: readonly TraceExporterName[],
-): Promise<SpanProcessor[]> {
-  const processors: SpanProcessor[] = [];
-  for (const name of exporters) {
-    if (name === 'console') {
-      processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
-      continue;
-    }
-    const exporter =
-      name === 'zipkin'
-        ? new (await import('@opentelemetry/exporter-zipkin')).ZipkinExporter()
-        : await otlpTraceExporter(env);
-    processors.push(new BatchSpanProcessor({ exporter: new PacedSpanExporter(exporter), ...batchOptions(env) }));
-  }
-  return processors;
+export function createSpanProcessors(env: NodeJS.ProcessEnv, exporters: readonly TraceExporterName[]): SpanProcessor[] {
+  return exporters.map((name) =>
+    name === 'console'
+      ? new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() })
+      : new BatchSpanProcessor({
+          exporter: new PacedSpanExporter(name === 'zipkin' ? new ZipkinExporter() : otlpTraceExporter(env)),
+          ...batchOptions(env),
+        }),
+  );
 }

@@ -11,7 +11,7 @@ type Teardown = { teardown(fn: () => unknown): void };
 export async function startInProcessTelemetry(t: Teardown, env: NodeJS.ProcessEnv = {}) {
   const exporter = new InMemorySpanExporter();
   const processor = new SimpleSpanProcessor({ exporter });
-  await startTelemetry(env, { spanProcessors: [processor] });
+  startTelemetry(env, { spanProcessors: [processor] });
   const port = await findFreePort();
   const server = createMetricsServer({ host: '127.0.0.1', port, logger: pino({ level: 'silent' }) });
   const stop = new AbortController();

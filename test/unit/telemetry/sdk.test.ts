@@ -1,8 +1,10 @@
 // The SDK as `node --import ./src/telemetry/register.ts` starts it, in child processes: what the
-// standard OTEL_* variables turn on, that shutdown flushes, that no endpoint means no export and
-// no output. planTelemetry's decisions are checked directly.
+// standard OTEL_* variables turn on (read by NodeSDK, or by Shipshape for the parts it hands
+// NodeSDK), that shutdown flushes, that no endpoint means no export and no output, that span
+// batches reach the collector in slices. planTelemetry's decisions are checked directly.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import packageJson from '../../../package.json' with { type: 'json' };
 import { baseResourceAttributes, planTelemetry } from '../../../src/telemetry/sdk.ts';
@@ -20,9 +22,9 @@ metrics.getMeter('probe').createCounter('probe.count').add(2);
 await shutdownTelemetry();
 `;
 
-async function runProbe(env: Record<string, string>) {
+async function runProbe(env: Record<string, string>, script = probe) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
-  const child = spawn(process.execPath, ['--import', register, '--input-type=module', '-e', probe], {
+  const child = spawn(process.execPath, ['--import', register, '--input-type=module', '-e', script], {
     env: { ...clean, OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRIC_EXPORT_INTERVAL: '60000', ...env },
     cwd: new URL('../../../', import.meta.url),
   });
@@ -118,6 +120,76 @@ t.test('an endpoint: shutdown flushes the span and the metric; OTEL_* resource v
   });
   t.equal(receiver.points.find((p) => p.metric === 'probe.count')?.value, 2, 'the metric arrived');
   t.same(receiver.errors, []);
+});
+
+t.test('OTEL_NODE_RESOURCE_DETECTORS, read by NodeSDK: host and process attributes only when detected', async (t) => {
+  const resourceOf = async (env: Record<string, string>) => {
+    const receiver = await startOtlpReceiver();
+    t.teardown(() => receiver.close());
+    const { code, output } = await runProbe({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      ...env,
+    });
+    t.equal(code, 0, output);
+    return receiver.spans.find((s) => s.name === 'probe-span')?.resource ?? {};
+  };
+  const all = await resourceOf({});
+  t.ok(all['host.name'] && all['process.pid'], 'by default: host.*, process.* as NodeSDK detects them');
+  t.match(all, { 'service.name': 'shipshape', 'service.version': packageJson.version });
+  const envOnly = await resourceOf({
+    OTEL_NODE_RESOURCE_DETECTORS: 'env',
+    OTEL_RESOURCE_ATTRIBUTES: 'k8s.cluster.name=east',
+  });
+  t.match(envOnly, { 'service.name': 'shipshape', 'k8s.cluster.name': 'east' });
+  t.same([envOnly['host.name'], envOnly['process.pid']], [undefined, undefined], 'env: no host or process detection');
+});
+
+t.test('OTEL_BSP_* batches reach the collector in slices of 64, one request each', async (t) => {
+  // Counts the spans of each OTLP/HTTP JSON trace request.
+  const requests: number[] = [];
+  const collector = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      if (req.url === '/v1/traces') {
+        type Doc = { resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[] };
+        const doc = JSON.parse(body) as Doc;
+        const spans = (doc.resourceSpans ?? []).flatMap((r) => r.scopeSpans ?? []).flatMap((s) => s.spans ?? []);
+        requests.push(spans.length);
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise((resolve) => collector.close(resolve)));
+  const { port } = collector.address() as AddressInfo;
+  const script = `
+import { trace } from '@opentelemetry/api';
+import { shutdownTelemetry } from ${JSON.stringify(sdkModule)};
+for (let i = 0; i < 130; i++) trace.getTracer('probe').startSpan('span-' + i).end();
+await shutdownTelemetry();
+`;
+  const { code, output } = await runProbe(
+    {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100',
+    },
+    script,
+  );
+  t.equal(code, 0, output);
+  t.same(
+    requests.sort((a, b) => b - a),
+    [64, 36, 30],
+    '130 spans: batches of 100 and 30, the first in two slices',
+  );
+});
+
+t.test('OTEL_TRACES_EXPORTER=console: spans printed, no endpoint needed', async (t) => {
+  const { code, output } = await runProbe({ OTEL_TRACES_EXPORTER: 'console' });
+  t.equal(code, 0, output);
+  t.match(output, /name: 'probe-span'/);
 });
 
 t.test('OTEL_TRACES_SAMPLER=always_off: no span, metrics still', async (t) => {
