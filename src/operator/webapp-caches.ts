@@ -1,8 +1,10 @@
 // The watches the WebApp controller reads (WebApps, the children Shipshape manages, and the
-// admission's Namespace cache it is handed), run on every replica, leader or not: controller-runtime's Manager starts its caches the same way,
-// before and regardless of leader election. A standby that wins the Lease finds them synced and
-// reconciles at once, instead of listing every WebApp and child first; the cost is that each
-// replica holds them (bench/footprint.ts: 1,000 WebApps and their children, about 35 MiB of RSS).
+// admission's Namespace cache it is handed), run on every replica, leader or not:
+// controller-runtime's Manager starts its caches the same way, before and regardless of leader
+// election, and so does src/runtime/manager.ts (the `caches` group, synced before the election
+// starts). A standby that wins the Lease finds them synced and reconciles at once, instead of
+// listing every WebApp and child first; the cost is that each replica holds them (what that costs
+// per 1,000 WebApps: bench/footprint.ts).
 // Changes reach a controller only while one is subscribed (a leadership term); between terms the
 // caches just stay current.
 import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Namespace } from '@kubernetes/client-node';
