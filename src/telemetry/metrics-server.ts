@@ -1,6 +1,7 @@
 // The Prometheus scrape endpoint: GET /metrics on its own plain-HTTP port, beside the HTTPS webhook
-// port. A bare node:http server rather than a second Fastify instance: it serves one path, and the
-// Fastify instrumentation would otherwise trace every scrape.
+// port. A bare node:http server rather than a second Fastify instance: it serves one path, and
+// needs none of Fastify's routing, hooks or security headers. In the Manager's `servers` group: it
+// listens before the caches and the election start.
 import { once } from 'node:events';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { Logger } from 'pino';
@@ -28,13 +29,19 @@ export type MetricsServer = Runnable & {
  */
 export function createMetricsServer(options: MetricsServerOptions): MetricsServer {
   let bound: number | undefined;
+  let started: () => void;
+  const listening = new Promise<void>((resolve) => (started = resolve));
   return {
     needsLeaderElection: false,
     port: () => bound,
+    group: 'servers',
+    /** Once listening, or at once when the endpoint is off. */
+    ready: (signal) => Promise.race([listening, aborted(signal)]),
     async start(signal) {
       const exporter = prometheusExporter();
       if (options.port === 0 || !exporter || signal.aborted) {
         if (options.port !== 0 && !exporter) options.logger.info('metrics endpoint off: telemetry is disabled');
+        started();
         await aborted(signal);
         return;
       }
@@ -51,6 +58,7 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       await once(server, 'listening'); // rejects on 'error' (EADDRINUSE, EACCES)
       server.on('error', (err) => options.logger.error({ err }, 'metrics endpoint failed'));
       bound = options.port;
+      started();
       options.logger.info({ host: options.host, port: bound }, 'metrics endpoint listening at /metrics');
       await aborted(signal);
       server.closeAllConnections();

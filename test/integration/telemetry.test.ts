@@ -290,7 +290,8 @@ async function servedMetrics(): Promise<Map<string, [string, string[]]>> {
   );
 }
 
-// Only counted when they happen; no test here makes a watch restart.
+// Only counted when they happen, and nothing here makes them happen: a watch restart (one may
+// happen during the run; then its labels are checked as every other metric's).
 const NOT_MADE_HERE = ['shipshape_watch_restarts_total'];
 
 t.test("the README's metrics table is what /metrics serves: names, types and labels", async (t) => {
@@ -322,5 +323,9 @@ t.test("the README's metrics table is what /metrics serves: names, types and lab
     t.strictSame(documented.get(name), [type, labels], `${name}: ${type} {${labels.join(', ')}} is documented so`);
   }
   const unserved = [...documented.keys()].filter((name) => !served.has(name));
-  t.strictSame(unserved, NOT_MADE_HERE, 'every documented metric is served, but those nothing here makes');
+  t.strictSame(
+    unserved.filter((name) => !NOT_MADE_HERE.includes(name)),
+    [],
+    `every documented metric is served, but those nothing here makes (not served: ${unserved.join(', ') || 'none'})`,
+  );
 });
