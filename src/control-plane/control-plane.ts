@@ -14,8 +14,8 @@ import { findFreePort } from '../net/free-port.ts';
 import { probeStatus } from '../net/probe-status.ts';
 import { type CertificateAuthority, createCertificateAuthority } from '../pki/certificates.ts';
 import { type ControlPlaneAssets, resolveAssets } from './assets.ts';
-import { createProcessWatchdog } from './process-watchdog.ts';
 import { type ManagedProcess, startProcess } from '../runtime/child-process.ts';
+import { forgetDir, watchDir } from '../runtime/child-watchdog.ts';
 import { PollTimeoutError, pollUntil } from '../runtime/poll.ts';
 import { startClusterControllers } from './cluster-controllers.ts';
 import { HarnessError } from './harness-error.ts';
@@ -111,24 +111,21 @@ function defaultBaseDir(): string {
  * Starts etcd and kube-apiserver on free loopback ports, then (unless `nodes: 0`) the cluster's
  * controllers and fake Nodes, and resolves once /readyz answers 200 and every Node is Ready. On
  * failure everything started is stopped, the folder is removed, and the HarnessError carries the
- * tail of every log. A watchdog process ends them all if this process dies without stop().
+ * tail of every log. If this process ends without stop(), the watchdog of startProcess kills them
+ * all and removes the folder (src/runtime/child-watchdog.ts).
  */
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const assets = options.assets ?? (await resolveAssets(process.env));
   const dir = await mkdtemp(join(options.baseDir ?? defaultBaseDir(), 'shipshape-cp-'));
   const started: ManagedProcess[] = [];
-  const killAll = () => {
-    for (const p of started) if (p.isRunning()) process.kill(p.pid, 'SIGKILL');
-  };
-  process.once('exit', killAll);
-  const watchdog = createProcessWatchdog(dir);
+  // The processes are the watchdog's from their start (startProcess); the folder too, from now.
+  watchDir(dir);
 
   const stop = async () => {
-    process.removeListener('exit', killAll);
     // apiserver first: with etcd gone it can ignore SIGTERM for a long time.
     for (const p of [...started].reverse()) await p.stop(3000);
     await rm(dir, { recursive: true, force: true });
-    watchdog.end();
+    forgetDir(dir);
   };
 
   try {
@@ -141,7 +138,6 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       if (etcd?.isRunning()) return;
       etcd = await startProcess('etcd', assets.etcd, etcdArgs(dir, etcdPort, peerPort), join(dir, 'etcd.log'));
       started.splice(0, 1, etcd);
-      watchdog.watch(started);
       await waitFor(
         async () => (await probeStatus(`http://127.0.0.1:${etcdPort}/health`)) === 200,
         etcd,
@@ -175,9 +171,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const startApiserver = async () => {
       if (apiserver?.isRunning()) return;
       apiserver = await startProcess('kube-apiserver', assets.kubeApiserver, args, join(dir, 'kube-apiserver.log'));
-      // started[1] in every state: stop() and the watchdog end it before etcd.
+      // started[1] in every state: stop() ends it before etcd.
       started.splice(1, 1, apiserver);
-      watchdog.watch(started);
       await waitFor(
         async () => (await probeStatus(`${server}/readyz`, { ca: pki.ca, cert: pki.cert, key: pki.key })) === 200,
         apiserver,
@@ -231,10 +226,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
             admin: kubeconfigPath,
           },
         },
-        (p) => {
-          started.push(p);
-          watchdog.watch(started);
-        },
+        (p) => started.push(p),
       );
     }
     return {

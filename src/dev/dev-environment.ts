@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { SHIPSHAPE_NAMESPACE } from '../constants.ts';
 import { type ControlPlane, startControlPlane } from '../control-plane/control-plane.ts';
-import { createProcessWatchdog } from '../control-plane/process-watchdog.ts';
 import { type DevCertificates, writeDevCertificates } from './dev-certificates.ts';
 import { installCrd, registerWebhooks, waitUntilAdmitting } from './install.ts';
 import { type ShipshapeProcess, startShipshapeProcess } from './shipshape-process.ts';
@@ -58,15 +57,13 @@ export async function startDevEnvironment(options: DevEnvironmentOptions = {}): 
     ...(options.tracingEndpoint && { tracingEndpoint: options.tracingEndpoint }),
     ...(options.apiserverArgs && { apiserverArgs: options.apiserverArgs }),
   });
+  // The replicas, as the control plane's processes, are killed if this process dies without stop()
+  // (src/runtime/child-watchdog.ts), from the moment each starts.
   const replicas: ShipshapeProcess[] = [];
-  // The replicas die with the dev loop, as the control plane does: a SIGKILL of `npm run dev`
-  // (or of a test) must not leave Shipshape processes running against nothing.
-  const watchdog = createProcessWatchdog();
   const links = new Map<string, TcpProxy>();
   let balancer: TcpProxy | undefined;
   const stop = async () => {
     await Promise.all(replicas.map((r) => r.stop()));
-    watchdog.end();
     await Promise.all([...links.values(), ...(balancer ? [balancer] : [])].map((p) => p.close()));
     await cp.stop();
   };
@@ -100,7 +97,6 @@ export async function startDevEnvironment(options: DevEnvironmentOptions = {}): 
         ...(options.probeClient && { probeClient: options.probeClient }),
       });
       replicas.push(replica);
-      watchdog.watch(replicas);
       return replica;
     };
     for (let i = 0; i < (options.replicas ?? 1); i++) await addReplica();

@@ -1,9 +1,11 @@
 // One supervised child process (etcd, kube-apiserver, a local Shipshape): output to a log
-// file, a tail for error messages, and a stop that escalates from SIGTERM to SIGKILL.
+// file, a tail for error messages, a stop that escalates from SIGTERM to SIGKILL, and an end with
+// its owner however the owner ends (child-watchdog.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { forgetChild, watchChild } from './child-watchdog.ts';
 
 export type ManagedProcess = {
   readonly name: string;
@@ -31,12 +33,17 @@ export async function startProcess(
   const log = createWriteStream(logPath, { flags: 'a' });
   await once(log, 'open');
   // Own process group: a terminal's Ctrl-C reaches only the owner, which stops the children in
-  // order (kube-apiserver before etcd). The watchdog covers an owner that dies first.
+  // order (kube-apiserver before etcd). The watchdog covers an owner that dies first, from here on.
   const child: ChildProcess = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
     env: options.env ?? process.env,
   });
+  const pid = child.pid;
+  if (pid) {
+    watchChild(pid);
+    child.once('exit', () => forgetChild(pid));
+  }
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   let running = true;
@@ -55,7 +62,7 @@ export async function startProcess(
   await Promise.race([once(child, 'spawn'), exited]);
   return {
     name,
-    pid: child.pid ?? -1,
+    pid: pid ?? -1,
     logPath,
     exited,
     isRunning: () => running,

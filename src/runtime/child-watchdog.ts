@@ -1,40 +1,51 @@
-// The owner's side of watchdog.ts: one detached watchdog process per group of children (a control
-// plane, the dev loop's Shipshape replicas), restarted whenever the group grows or a child is
-// replaced, so that a SIGKILL of the owner leaves none of them running.
-import { spawn } from 'node:child_process';
+// The owner's side of child-watchdog-process.ts. Whatever this process starts through startProcess
+// (etcd, kube-apiserver, the cluster's controllers, Shipshape replicas, a benchmark's servers) is
+// killed when this process ends, however it ends: a SIGKILL of it or of its process group, a crash,
+// a test runner's timeout, a plain exit that forgot a child. Linux offers prctl(PR_SET_PDEATHSIG)
+// for that, Node does not; so one watchdog process, started with the first child, learns of the
+// owner's death from the EOF of a pipe only the owner writes to (libuv opens its pipes
+// close-on-exec, so no child inherits that end). Told of each child as it starts, it covers the
+// start-up of each one too.
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ManagedProcess } from '../runtime/child-process.ts';
 
-const watchdogPath = fileURLToPath(new URL('./watchdog.ts', import.meta.url));
+// Beside this module: .ts in the sources, .js in a build.
+const script = fileURLToPath(new URL(`./child-watchdog-process${extname(import.meta.url)}`, import.meta.url));
+let watchdog: ChildProcess | undefined;
 
-export type ProcessWatchdog = {
-  /** Watches exactly `processes` (stopped in reverse order), replacing the previous watchdog. */
-  watch(processes: readonly ManagedProcess[]): void;
-  /** Ends the watchdog: the owner has stopped the children itself. */
-  end(): void;
-};
+function tell(line: string): void {
+  if (!watchdog) {
+    watchdog = spawn(process.execPath, [script, String(process.pid)], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    // Neither the watchdog nor its pipe keeps this process alive.
+    watchdog.unref();
+    (watchdog.stdin as Socket).unref();
+    // A watchdog that died hears nothing more; the children then outlive a killed owner.
+    watchdog.stdin!.on('error', () => {});
+  }
+  watchdog.stdin!.write(`${line}\n`);
+}
 
-/** `dir`, when given, is removed by the watchdog after the children if the owner died. */
-export function createProcessWatchdog(dir?: string): ProcessWatchdog {
-  let pid: number | undefined;
-  const end = () => {
-    if (!pid) return;
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {}
-    pid = undefined;
-  };
-  return {
-    watch(processes) {
-      end();
-      const pids = [...processes].reverse().map((p) => String(p.pid));
-      const child = spawn(process.execPath, [watchdogPath, String(process.pid), dir ?? '', ...pids], {
-        detached: true,
-        stdio: 'ignore',
-      });
-      child.unref();
-      pid = child.pid;
-    },
-    end,
-  };
+/** The child `pid` (and the process group it leads) is killed when this process ends. */
+export function watchChild(pid: number): void {
+  tell(`watch ${pid}`);
+}
+
+/** Call once the child has exited: its pid may be reused. */
+export function forgetChild(pid: number): void {
+  tell(`forget ${pid}`);
+}
+
+/** `dir` is removed when this process ends, after the children have been killed. */
+export function watchDir(dir: string): void {
+  tell(`watch-dir ${dir}`);
+}
+
+/** Call once `dir` is removed, or must stay after all. */
+export function forgetDir(dir: string): void {
+  tell(`forget-dir ${dir}`);
 }
