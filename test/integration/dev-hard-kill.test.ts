@@ -1,0 +1,209 @@
+// `npm run dev -- --replicas 2` as a user runs it, in a process group of its own, then a SIGKILL
+// of that whole group (`kill -9 -<pgid>`, a supervisor's or a CI job's hard stop): within 10 s
+// nothing it started may still run, and its control plane's folder is gone (issue #30, defect 6).
+// The kill comes once it is ready, and at two moments of its start. The dev loop runs from a
+// checkout of its own, a temporary folder of links to this one, so its .shipshape/dev and
+// certs/dev are not a developer's running dev loop's.
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const BOUND_MS = 10_000;
+const READY_TIMEOUT_MS = 120_000;
+/** The control plane's folder (etcd's data, the apiserver's certificates) on a command line. */
+const CP_DIR = /\/\S*?shipshape-cp-[^/\s]+/g;
+/** What the dev loop starts, by label(): the control plane and the replicas (main.ts). */
+const CONTROL_PLANE = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
+const CHILDREN = [...CONTROL_PLANE, 'main.ts'];
+
+type Proc = { pid: number; ppid: number; start: string; zombie: boolean; cwd: string; cmd: string };
+/** A process, once it may have exited: pid and start time, as a pid can be reused. */
+type Identity = { pid: number; start: string; cmd: string };
+
+function readProc(pid: number): Proc | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "<pid> (<comm>) <state> <ppid> ...", field 22 the start time; comm may hold ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    let cwd = '';
+    try {
+      cwd = readlinkSync(`/proc/${pid}/cwd`);
+    } catch {}
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+    return { pid, ppid: Number(fields[1]), start: fields[19]!, zombie: fields[0] === 'Z', cwd, cmd };
+  } catch {
+    return undefined;
+  }
+}
+
+function allProcs(): Proc[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => readProc(Number(name)) ?? []);
+}
+
+const isRunning = (p: Identity) => {
+  const now = readProc(p.pid);
+  return now !== undefined && now.start === p.start && !now.zombie;
+};
+
+/**
+ * What this run started and still runs: the descendants of `root`, and whatever runs in `dir` (the
+ * dev loop's working folder, which every process it starts inherits, detached or not) or names
+ * one of `dirs` (the control plane's folder) on its command line.
+ */
+function runProcesses(root: number | undefined, dir: string, dirs: Set<string>): Proc[] {
+  const procs = allProcs().filter((p) => !p.zombie && p.pid !== process.pid);
+  const found = new Set<Proc>();
+  const tree = new Set(root ? [root] : []);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs)
+      if (!tree.has(p.pid) && tree.has(p.ppid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+  }
+  for (const p of procs) {
+    const inDir = dir !== '' && (p.cwd === dir || p.cwd.startsWith(`${dir}/`));
+    if (tree.has(p.pid) || inDir || [...dirs].some((d) => p.cmd.includes(d))) found.add(p);
+  }
+  return [...found];
+}
+
+/** etcd, kube-apiserver, ..., npm, sh, dev.ts, a replica's main.ts or a watchdog's script. */
+const label = (p: Identity) => {
+  const [command = '', ...args] = p.cmd.split(' ');
+  const script = /^node$|\/node$/.test(command) ? args.findLast((a) => /\.[jt]s$/.test(a)) : undefined;
+  return basename(script ?? command);
+};
+
+const describe = (ps: Identity[]) => ps.map((p) => `${p.pid} ${p.cmd.slice(0, 100)}`).join('\n');
+
+/** A checkout of this repository: links to everything but the dev loop's own state. */
+function linkCheckout(): string {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'shipshape-dev-hard-kill-')));
+  for (const entry of readdirSync(REPO))
+    if (!['.git', '.shipshape', '.tap', 'certs'].includes(entry)) symlinkSync(join(REPO, entry), join(dir, entry));
+  return dir;
+}
+
+type Scenario = {
+  name: string;
+  replicas: number;
+  /** Added to the dev loop's environment, which it passes on to the replicas. */
+  env?: NodeJS.ProcessEnv;
+  /** Resolves when the kill is due: true, or false if the dev loop ended or timed out first. */
+  due(npm: ChildProcess, output: () => string): Promise<boolean>;
+  /** What runs at the kill, by label(). */
+  ran: string[];
+};
+
+function poll(check: () => boolean, npm: ChildProcess): Promise<boolean> {
+  return new Promise((resolve) => {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    const timer = setInterval(() => {
+      const ended = npm.exitCode !== null || npm.signalCode !== null || Date.now() > deadline;
+      if (ended || check()) {
+        clearInterval(timer);
+        resolve(!ended);
+      }
+    }, 20);
+  });
+}
+
+const ready: Scenario['due'] = (npm, output) => poll(() => output().includes('Shipshape is ready'), npm);
+
+/** Due once a process of the dev loop has this label. */
+const started =
+  (name: string): Scenario['due'] =>
+  (npm) =>
+    poll(() => runProcesses(npm.pid, '', new Set()).some((p) => label(p) === name), npm);
+
+const SCENARIOS: Scenario[] = [
+  { name: 'once it is ready', replicas: 2, due: ready, ran: [...CONTROL_PLANE, 'main.ts', 'main.ts'] },
+  // The control plane starts: etcd runs, kube-apiserver is on its way to /readyz.
+  { name: 'while kube-apiserver starts', replicas: 2, due: started('kube-apiserver'), ran: ['etcd', 'kube-apiserver'] },
+  // The first replica's process has started and is not ready yet: the dev loop waits for its
+  // /readyz, as it does for a second or two in every start.
+  { name: 'while its first replica starts', replicas: 2, due: started('main.ts'), ran: [...CONTROL_PLANE, 'main.ts'] },
+  {
+    // Replicas that take their time over SIGTERM, as any process may (here: keep serving 30 s, a
+    // setting the dev loop passes on): the bound may not depend on how fast children stop.
+    name: 'once it is ready, with replicas slow to stop',
+    replicas: 4,
+    env: { SHIPSHAPE_SHUTDOWN_DELAY_SECONDS: '30' },
+    due: ready,
+    ran: [...CONTROL_PLANE, ...Array<string>(4).fill('main.ts')],
+  },
+];
+
+for (const scenario of SCENARIOS)
+  t.test(
+    `SIGKILL of \`npm run dev -- --replicas ${scenario.replicas}\`'s process group ${scenario.name}`,
+    async (t) => {
+      const checkout = linkCheckout();
+      const cpDirs = new Set<string>();
+      const npm = spawn('npm', ['run', 'dev', '--', '--replicas', String(scenario.replicas)], {
+        cwd: checkout,
+        env: { ...process.env, ...scenario.env },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let seen: Identity[] = [];
+      // Whatever outlives the test (an assertion failed, the dev loop never got ready) is ended.
+      t.teardown(() => {
+        const left = [...seen, ...runProcesses(npm.pid, checkout, cpDirs)].filter(isRunning);
+        for (const p of left) for (const m of p.cmd.matchAll(CP_DIR)) cpDirs.add(m[0]);
+        // Each process's group too: the dev loop's children lead groups of their own.
+        for (const pid of [npm.pid, ...left.map((p) => p.pid)])
+          for (const target of pid ? [-pid, pid] : [])
+            try {
+              process.kill(target, 'SIGKILL');
+            } catch {}
+        for (const dir of [checkout, ...cpDirs]) rmSync(dir, { recursive: true, force: true });
+      });
+      let output = '';
+      npm.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+      npm.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+      if (!t.ok(await scenario.due(npm, () => output), 'the moment of the kill comes', { output })) return;
+
+      for (const p of runProcesses(npm.pid, checkout, cpDirs)) for (const m of p.cmd.matchAll(CP_DIR)) cpDirs.add(m[0]);
+      seen = runProcesses(npm.pid, checkout, cpDirs);
+      process.kill(-npm.pid!, 'SIGKILL');
+      const killed = Date.now();
+
+      t.comment(`${seen.length} processes before the kill:\n${describe(seen)}`);
+      const ran = seen.map(label).filter((name) => CHILDREN.includes(name));
+      t.same(ran.sort(), [...scenario.ran].sort(), 'what ran at the kill');
+      t.equal(cpDirs.size, 1, "the control plane's folder is known");
+
+      const goneAfter = new Map<Identity, number>();
+      let left: Identity[] = seen;
+      while (Date.now() - killed < BOUND_MS) {
+        for (const p of seen) if (!goneAfter.has(p) && !isRunning(p)) goneAfter.set(p, Date.now() - killed);
+        const now = [...seen.filter(isRunning), ...runProcesses(undefined, checkout, cpDirs)];
+        left = [...new Map(now.map((p) => [`${p.pid}:${p.start}`, p])).values()];
+        if (left.length === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const ms = Date.now() - killed;
+      t.comment(`gone after (ms): ${seen.map((p) => `${label(p)} ${goneAfter.get(p) ?? '-'}`).join(', ')}`);
+      t.comment(left.length ? `${left.length} still running after ${ms} ms` : `all gone ${ms} ms after the kill`);
+      t.same(describe(left), '', `nothing it started runs ${BOUND_MS / 1000} s after the kill`);
+      t.same([...cpDirs].filter(existsSync), [], "the control plane's folder is gone");
+    },
+  );
