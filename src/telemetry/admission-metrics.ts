@@ -13,7 +13,8 @@
 // Each reader gets its own producer with the temporality its exporter asks for: cumulative (the
 // Prometheus scrape, and OTLP by default) or delta
 // (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta or lowmemory), as SDK instruments do.
-import { type Attributes, type HrTime, ValueType } from '@opentelemetry/api';
+// Names, units, descriptions, labels and buckets are the definitions' (metric-definitions.ts).
+import { type HrTime, ValueType } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource } from '@opentelemetry/resources';
 import {
@@ -23,14 +24,29 @@ import {
   DataPointType,
   type Histogram,
   type MetricData,
+  type MetricDescriptor,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
+import {
+  ADMISSION_BUCKETS,
+  ADMISSION_DURATION,
+  ADMISSION_REQUESTS,
+  type LabelsOf,
+  type MetricDefinition,
+} from './metric-definitions.ts';
 import { INSTRUMENTATION_SCOPE } from './metrics.ts';
 
-/** Seconds; admission answers in well under a millisecond, so the buckets start at 50 us. */
-export const ADMISSION_BUCKETS = [
-  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-];
+export { ADMISSION_BUCKETS };
+
+/** The descriptor a reader receives, as the SDK builds one for an instrument of `definition`. */
+const descriptorOf = (definition: MetricDefinition, valueType: ValueType): MetricDescriptor => ({
+  name: definition.name,
+  description: definition.description,
+  unit: definition.unit ?? '',
+  valueType,
+});
+const REQUESTS_DESCRIPTOR = descriptorOf(ADMISSION_REQUESTS, ValueType.INT);
+const DURATION_DESCRIPTOR = descriptorOf(ADMISSION_DURATION, ValueType.DOUBLE);
 
 /** Totals since the process started; the `last` copies of a delta producer have the same shape. */
 type Totals = {
@@ -39,7 +55,7 @@ type Totals = {
   count: number;
   sum: number;
 };
-type Series = Totals & { attributes: Attributes; min: number; max: number };
+type Series = Totals & { attributes: LabelsOf<typeof ADMISSION_REQUESTS>; min: number; max: number };
 
 export type Temporality = { sum: AggregationTemporality; histogram: AggregationTemporality };
 const CUMULATIVE: Temporality = {
@@ -117,24 +133,14 @@ export function createAdmissionMetrics(now: () => number = Date.now): AdmissionM
       lastTime = end;
       return [
         {
-          descriptor: {
-            name: 'shipshape.admission.requests',
-            description: 'AdmissionReviews answered, by webhook, operation, allowed and admission_code',
-            unit: '',
-            valueType: ValueType.INT,
-          },
+          descriptor: REQUESTS_DESCRIPTOR,
           aggregationTemporality: temporality.sum,
           dataPointType: DataPointType.SUM,
           isMonotonic: true,
           dataPoints: counts,
         },
         {
-          descriptor: {
-            name: 'shipshape.admission.duration',
-            description: 'Time from the request to the AdmissionReview answer',
-            unit: 's',
-            valueType: ValueType.DOUBLE,
-          },
+          descriptor: DURATION_DESCRIPTOR,
           aggregationTemporality: temporality.histogram,
           dataPointType: DataPointType.HISTOGRAM,
           dataPoints: histograms,

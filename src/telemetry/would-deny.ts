@@ -6,15 +6,14 @@
 // breaks a limit records it, so it costs the hot path nothing.
 import { type Span, metrics } from '@opentelemetry/api';
 import type { AdmissionDecision } from '../admission/decision.ts';
+import { ADMISSION_WOULD_DENY, createCounter } from './metric-definitions.ts';
 import { INSTRUMENTATION_SCOPE } from './metrics.ts';
 
 type WouldDeny = NonNullable<AdmissionDecision['wouldDeny']>;
 
 /** Looks the counter up on the global Meter: call after the SDK started, once per server. */
 export function createWouldDenyCounter(): (namespace: string, wouldDeny: WouldDeny) => void {
-  const counter = metrics.getMeter(INSTRUMENTATION_SCOPE).createCounter('shipshape.admission.would_deny', {
-    description: 'Limit violations admitted under warn enforcement that enforce would deny, by namespace and reason',
-  });
+  const counter = createCounter(metrics.getMeter(INSTRUMENTATION_SCOPE), ADMISSION_WOULD_DENY);
   return (namespace, wouldDeny) => {
     for (const { setting } of wouldDeny) counter.add(1, { namespace, reason: setting });
   };
