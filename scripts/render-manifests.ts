@@ -1,12 +1,11 @@
-// `node scripts/render-manifests.ts` writes every generated manifest from the code that defines it,
-// and the README's settings table from src/config/settings.ts (between its marker comments).
-// `--check` writes nothing and exits 1 naming each committed file that differs (for CI).
+// `node scripts/render-manifests.ts` writes every generated manifest from the code that defines it.
+// `--check` writes nothing and exits 1 naming each committed file that differs (for CI). The
+// generated blocks of the Markdown pages are scripts/render-docs.ts's.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderCrdYaml } from '../src/api/crd.ts';
-import { withSettingsTable } from '../src/config/settings-table.ts';
 import { WEBAPP_CRD_NAME } from '../src/constants.ts';
 import { INSTALL_FILES } from '../src/manifests/install.ts';
 import { renderWebhookConfigurationsYaml } from '../src/manifests/webhook-configurations.ts';
@@ -22,13 +21,6 @@ const outputs: Output[] = [
   { path: `crds/${WEBAPP_CRD_NAME}.yaml`, render: renderCrdYaml },
   { path: 'deploy/webhook-configurations.yaml', render: renderWebhookConfigurationsYaml },
   ...INSTALL_FILES,
-  {
-    path: 'README.md',
-    render: (current) => {
-      if (current === undefined) throw new Error('README.md is missing');
-      return withSettingsTable(current);
-    },
-  },
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -61,5 +53,5 @@ if (values.check && stale.length > 0) {
   );
   process.exitCode = 1;
 } else if (!values.check) {
-  console.log(stale.length > 0 ? `wrote ${stale.join(', ')}` : 'manifests and the settings table up to date');
+  console.log(stale.length > 0 ? `wrote ${stale.join(', ')}` : 'manifests up to date');
 }

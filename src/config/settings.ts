@@ -1,7 +1,8 @@
 // Every Shipshape setting: its environment variable, its flag, its default and its meaning.
-// src/config/config.ts parses them with zod and prints `--help` from here; the README's settings
-// table is rendered from here too (settings-table.ts, written by `npm run render`, compared whole by
-// `npm run render:check` and test/unit/config/readme.test.ts), so a description is edited here only.
+// src/config/config.ts parses them with zod and prints `--help` from here; the settings table of
+// docs/configuration.md is rendered from here too (src/docs/settings-table.ts, its `settings`
+// generated block, written by `npm run render` and compared whole by `npm run render:check`), so a
+// description is edited here only.
 import { METRICS_PORT, SHIPSHAPE_NAMESPACE, WEBHOOK_PORT } from '../constants.ts';
 import { DEFAULT_LIMITS } from '../../webhooks/limits.ts';
 
