@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-// The layers, lowest first (README, "Layout"). A module may import from its own layer and from
+// The layers, lowest first (docs/architecture.md, "Layers"). A module may import from its own layer and from
 // lower ones, never from a higher one; nothing that runs in a cluster imports the dev-only code.
 const FOUNDATION = ['src/errors', 'src/json', 'src/constants.ts', 'src/runtime'];
 const API = ['src/api'];
@@ -19,7 +19,7 @@ const LAYERS = [FOUNDATION, API, POLICY, ADAPTERS, PARTS, TELEMETRY, WIRING];
 const zones = LAYERS.slice(0, -1).map((layer, i) => ({
   target: layer.map((path) => `./${path}`),
   from: [...LAYERS.slice(i + 1).flat(), ...DEV].map((path) => `./${path}`),
-  message: 'imports a higher layer or dev-only code (see the Layout section of the README)',
+  message: 'imports a higher layer or dev-only code (see the Layers section of docs/architecture.md)',
 }));
 // Within the parts: the operator, the server and the CLI know nothing of one another.
 for (const part of PARTS) {

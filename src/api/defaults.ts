@@ -3,7 +3,7 @@
 // so nothing downstream defaults a second time.
 import type { EnvVar, ServiceType, WebApp, WebAppSpec } from './webapp.ts';
 
-/** What an omitted field of a WebApp's spec becomes; shown by the README and the CLI. */
+/** What an omitted field of a WebApp's spec becomes; shown by docs/api.md and the CLI. */
 export const DEFAULTS: {
   readonly replicas: number;
   readonly port: number;

@@ -2,10 +2,11 @@
 // Lease holder, reconciles. Three replicas spread over nodes, and at most one away at a time, keep
 // admission answering (failurePolicy: Fail) through a node drain or a rollout.
 //
-// Sizing, from bench:footprint on the compiled server (README "Install", BENCHMARKS.md
-// "Footprint"): the V8 heap is the part of the RSS that grows with WebApps and Namespaces. The
-// request covers idle plus room; the heap bound (NODE_OPTIONS) stops well inside the limit, so V8
-// collects instead of the kernel killing the container.
+// Sizing, from bench:footprint on the compiled server (docs/installing.md; the figures in
+// docs/decisions/0003-jemalloc-and-v8-flags.md and BENCHMARKS.md): the V8 heap is the part of the
+// RSS that grows with WebApps and Namespaces. The request covers idle plus room; the heap bound
+// (NODE_OPTIONS) stops well inside the limit, so V8 collects instead of the kernel killing the
+// container.
 import type { V1Deployment, V1PodDisruptionBudget, V1PodSpec } from '@kubernetes/client-node';
 import { METRICS_PORT, SHIPSHAPE_NAMESPACE, WEBHOOK_PORT } from '../constants.ts';
 import { CA_RENEW_BEFORE, SERVING_RENEW_BEFORE } from './certificates.ts';

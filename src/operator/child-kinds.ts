@@ -6,7 +6,7 @@
 //   description (src/api/crd.ts), then `npm run render`; test/unit/operator/child-kinds.test.ts
 //   fails until both are there;
 // - the tests that hold the exact list of children (reconcile-webapp.test.ts, the telemetry
-//   tests), and the README's passages on what a WebApp runs as.
+//   tests), and docs/api.md's "What a WebApp runs as" (and the README's picture of the process).
 import type { DefaultedWebApp } from '../api/defaults.ts';
 import type { WebApp } from '../api/webapp.ts';
 import {

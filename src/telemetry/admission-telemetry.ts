@@ -1,13 +1,13 @@
 // Telemetry of one AdmissionReview: its span, its log lines inside that span, and the request and
 // latency metrics. Without the SDK (OTEL_SDK_DISABLED, unit tests) there is no span and no metric.
 //
-// The admission routes make their own span, with no generic Fastify instrumentation (README,
-// "Fastify instrumentation"): the webhook answers thousands of reviews a second, and
-// bench/webhook-telemetry.ts measured @fastify/otel's request span (attributes at start, a context
-// entered for the rest of the request, three hooks on every route) costing the webhook more
-// throughput than this one (README, "Fastify instrumentation", has the figures). Here the span
-// starts bare, its attributes are set just before
-// the answer is sent, and a context is only made for the rare log line.
+// The admission routes make their own span, with no generic Fastify instrumentation
+// (docs/decisions/0002-no-fastify-instrumentation.md, which has the figures): the webhook answers
+// thousands of reviews a second, and bench/webhook-telemetry.ts measured @fastify/otel's request
+// span (attributes at start, a context entered for the rest of the request, three hooks on every
+// route) costing the webhook more throughput than this one. Here the span starts bare, its
+// attributes are set just before the answer is sent, and a context is only made for the rare log
+// line.
 import {
   ROOT_CONTEXT,
   type Span,

@@ -145,8 +145,9 @@ export function startTelemetry(env: Env, overrides: TelemetryOverrides = {}): Te
     spanProcessors,
     // Logs go to stdout as JSON (pino); without this NodeSDK exports OTLP logs to localhost:4318.
     logRecordProcessors: [],
-    // No auto-instrumentation: the admission routes trace themselves (README, "Fastify
-    // instrumentation"), and Shipshape's Kubernetes calls are traced by src/telemetry.
+    // No auto-instrumentation: the admission routes trace themselves
+    // (docs/decisions/0002-no-fastify-instrumentation.md), and Shipshape's Kubernetes calls are
+    // traced by src/telemetry.
     instrumentations: [],
   });
   sdk.start();
