@@ -24,7 +24,7 @@ const RUNS = Number(process.env.SHIPSHAPE_FUZZ_RUNS ?? 2000);
 const SEED = process.env.SHIPSHAPE_FUZZ_SEED === undefined ? Date.now() | 0 : Number(process.env.SHIPSHAPE_FUZZ_SEED);
 /**
  * The Deployment's memory limit (512Mi, src/manifests/) less an allowance for the compiled
- * server's idle RSS, above what README "Install" reports: what hostile input may add before the
+ * server's idle RSS, above what docs/installing.md reports: what hostile input may add before the
  * kernel would kill the Pod. This replica runs from source, so its own idle RSS is higher; its
  * growth is what is compared.
  */
