@@ -8,10 +8,8 @@
 // pool. A kept connection that died without a word (the apiserver's host powered off, a NAT entry
 // dropped, a partition) is only found dead when a call on it times out; the elector's calls get up
 // to half the renew deadline each and it sleeps a retry period between them, so one such call can
-// cost the Lease. client-go's users have met it: a kept connection to a powered-off apiserver held
-// an election up for about 30 s (kubernetes/kubernetes#125530), a load balancer's upgrade left
-// kubelets writing into dead connections (kubernetes/client-go#374). A new connection fails or
-// succeeds on its own merits, and a TLS handshake every retry period is cheap.
+// cost the Lease. A new connection fails or succeeds on its own merits, and a TLS handshake every
+// retry period is cheap.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, createJsonClient, isNotFound } from '../kube/json-client.ts';
 import type { LeaseSpec } from './lease-record.ts';
