@@ -7,6 +7,7 @@
 // volume swaps it the same way.
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { aborted } from '../runtime/aborted.ts';
 import type { Runnable } from '../runtime/runnable.ts';
 import { sleep } from '../runtime/sleep.ts';
 import { type Validity, parseCertificates, renewalDueAt, toValidity } from './certificate-chain.ts';
@@ -86,8 +87,14 @@ export function createCertificateHealth(options: CertificateHealthOptions): Cert
     }
   }
 
+  let checked: () => void;
+  const firstCheck = new Promise<void>((resolve) => (checked = resolve));
   return {
     needsLeaderElection: false,
+    // With the webhook server it watches (the Manager's `servers` group), and ready once both
+    // certificates were first checked: their series exist before the caches, and so /readyz, come.
+    group: 'servers' as const,
+    ready: (signal: AbortSignal) => Promise.race([firstCheck, aborted(signal)]),
     observe(certPem) {
       const [leaf] = parseCertificates(certPem);
       if (leaf) current.serving = toValidity(leaf);
@@ -99,6 +106,7 @@ export function createCertificateHealth(options: CertificateHealthOptions): Cert
         await readCa();
         evaluate('serving');
         evaluate('ca');
+        checked();
         await sleep(options.intervalMs ?? 60_000, signal);
       }
     },

@@ -52,6 +52,8 @@ export function createCertificateReloader(options: CertificateReloaderOptions) {
 
   return {
     needsLeaderElection: false,
+    /** With the webhook server whose certificate it swaps (the Manager's `servers` group). */
+    group: 'servers' as const,
     /** Polls until `signal` aborts. */
     async start(signal: AbortSignal): Promise<void> {
       const interval = options.intervalMs ?? 1000;
