@@ -12,7 +12,7 @@ const ADAPTERS = ['src/admission', 'src/kube', 'src/tls', 'src/leader', 'src/con
 const PARTS = ['src/operator', 'src/server', 'src/cli'];
 const TELEMETRY = ['src/telemetry'];
 const WIRING = ['src/main.ts'];
-const DEV = ['src/control-plane', 'src/dev', 'src/pki', 'src/net'];
+const DEV = ['src/control-plane', 'src/dev', 'src/pki', 'src/net', 'src/docs'];
 const LAYERS = [FOUNDATION, API, POLICY, ADAPTERS, PARTS, TELEMETRY, WIRING];
 
 /** @type {Array<{ target: string[]; from: string[]; message: string }>} */
