@@ -23,10 +23,13 @@ export const quantitySchema = z
 export const ENV_NAME_PATTERN = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 export const envVarSchema = z.strictObject({
-  name: z.string().regex(ENV_NAME_PATTERN, {
-    error: "must consist of letters, digits, '_', '-' or '.', and must not start with a digit",
-  }),
-  value: z.string().optional(),
+  name: z
+    .string()
+    .regex(ENV_NAME_PATTERN, {
+      error: "must consist of letters, digits, '_', '-' or '.', and must not start with a digit",
+    })
+    .describe('Variable name'),
+  value: z.string().optional().describe('Literal value; empty when absent'),
 });
 
 export const resourceListSchema = z.strictObject({
@@ -43,7 +46,10 @@ export const webAppSpecSchema = z.strictObject({
   port: portNumber.optional().describe('The container port; defaulted to 8080'),
   env: z.array(envVarSchema).optional().describe('Environment variables, delivered through a ConfigMap'),
   resources: z
-    .strictObject({ requests: resourceListSchema.optional(), limits: resourceListSchema.optional() })
+    .strictObject({
+      requests: resourceListSchema.optional().describe('What each pod is guaranteed: cpu and memory quantities'),
+      limits: resourceListSchema.optional().describe('The most each pod may use: cpu and memory quantities'),
+    })
     .optional()
     .describe('CPU and memory requests and limits'),
   service: z
@@ -51,27 +57,28 @@ export const webAppSpecSchema = z.strictObject({
       type: z.enum(SERVICE_TYPES).optional().describe('Service type; defaulted to ClusterIP'),
       port: portNumber.optional().describe('Service port mapped to spec.port; defaulted to 80'),
     })
-    .optional(),
+    .optional()
+    .describe('The Service in front of the pods'),
 });
 
 export const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
 export const conditionSchema = z.object({
-  type: z.string(),
+  type: z.string().describe('Ready, Progressing or Degraded'),
   status: z.enum(CONDITION_STATUSES),
-  reason: z.string().optional(),
-  message: z.string().optional(),
-  lastTransitionTime: z.string().optional(),
-  observedGeneration: z.int().optional(),
+  reason: z.string().optional().describe('A CamelCase word for why'),
+  message: z.string().optional().describe('What happened, for a person'),
+  lastTransitionTime: z.string().optional().describe('When status last changed (RFC 3339)'),
+  observedGeneration: z.int().optional().describe('The generation of the spec this condition describes'),
 });
 
 export const PHASES = ['Pending', 'Running', 'Failed'] as const;
 export const webAppStatusSchema = z.object({
-  phase: z.enum(PHASES).optional(),
-  readyReplicas: z.int32().optional(),
-  availableReplicas: z.int32().optional(),
-  observedGeneration: z.int().optional(),
-  conditions: z.array(conditionSchema).optional(),
-  message: z.string().optional(),
+  phase: z.enum(PHASES).optional().describe('Running when Ready, Failed when Degraded, else Pending'),
+  readyReplicas: z.int32().optional().describe("Ready pods, from the Deployment's status"),
+  availableReplicas: z.int32().optional().describe("Available pods, from the Deployment's status"),
+  observedGeneration: z.int().optional().describe('The generation of the spec last reconciled'),
+  conditions: z.array(conditionSchema).optional().describe('Ready, Progressing and Degraded'),
+  message: z.string().optional().describe("Degraded's message when degraded, else Ready's"),
 });
 
 export const objectMetaSchema = z.looseObject({

@@ -116,7 +116,11 @@ t.test('enums for service.type, status.phase and condition status', async (t) =>
   t.strictSame(child(root, 'status', 'phase').enum, [...PHASES]);
   const conditions = child(root, 'status', 'conditions').items as OpenApiSchema;
   t.strictSame(child(conditions, 'status').enum, ['True', 'False', 'Unknown']);
-  t.strictSame(child(root, 'status', 'observedGeneration'), { type: 'integer' }, 'no safe-integer bounds');
+  t.strictSame(
+    child(root, 'status', 'observedGeneration'),
+    { description: 'The generation of the spec last reconciled', type: 'integer' },
+    'no safe-integer bounds',
+  );
 });
 
 t.test('printer columns', async (t) => {
