@@ -4,6 +4,7 @@
 // serves exactly the table's names, types, labels and descriptions (as HELP).
 import { pino } from 'pino';
 import t from 'tap';
+import { tableRows } from '../../helpers/markdown-table.ts';
 import { renderMetricsTable, toPrometheusName } from '../../../src/docs/metrics-table.ts';
 import { findFreePort } from '../../../src/net/free-port.ts';
 import { METRIC_DEFINITIONS, type MetricDefinition } from '../../../src/telemetry/metric-definitions.ts';
@@ -104,15 +105,7 @@ t.test('Prometheus names: dots to underscores, _total on counters, no unit suffi
 });
 
 t.test('the table: one row per definition, in order, with its name, type, labels and description', async (t) => {
-  const rows = renderMetricsTable()
-    .split('\n')
-    .slice(2)
-    .map((line) =>
-      line
-        .slice(2, -2)
-        .split(' | ')
-        .map((c) => c.trim()),
-    );
+  const rows = tableRows(renderMetricsTable());
   t.strictSame(
     rows,
     METRIC_DEFINITIONS.map((d) => [

@@ -3,23 +3,13 @@
 import t from 'tap';
 import { type Setting, SETTINGS } from '../../../src/config/settings.ts';
 import { renderSettingsTable } from '../../../src/docs/settings-table.ts';
-
-const rowsOf = (table: string) =>
-  table
-    .split('\n')
-    .slice(2)
-    .map((line) =>
-      line
-        .slice(2, -2)
-        .split(' | ')
-        .map((c) => c.trim()),
-    );
+import { tableRows } from '../../helpers/markdown-table.ts';
 
 t.test('the table has one row per setting, with its flag, variable, default and description', async (t) => {
   const table = renderSettingsTable();
   t.match(table.split('\n')[0], /^\| flag +\| environment +\| default +\| meaning +\|$/);
   t.same(
-    rowsOf(table),
+    tableRows(table),
     SETTINGS.map((s) => [`\`${s.flag}\``, `\`${s.env}\``, s.default ? `\`${s.default}\`` : 'none', s.description]),
   );
 });

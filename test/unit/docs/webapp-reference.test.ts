@@ -2,6 +2,7 @@
 // schema, DEFAULTS and the limits: one row per field of the CRD, the CRD's descriptions, and a
 // default, limit, setting or annotation shown only where the webhooks act so (asked of them here).
 import t from 'tap';
+import { tableRows } from '../../helpers/markdown-table.ts';
 import { type OpenApiSchema, toWebAppCrd } from '../../../src/api/crd.ts';
 import { parseConfig, toPolicyConfig } from '../../../src/config/config.ts';
 import { SETTINGS } from '../../../src/config/settings.ts';
@@ -27,19 +28,12 @@ function crdFields(node: OpenApiSchema, path: string, out = new Map<string, Open
 const FIELDS = new Map([...crdFields(props(schema).spec!, 'spec'), ...crdFields(props(schema).status!, 'status')]);
 
 type Row = { field: string; type: string; default: string; bounds: string; limits: string; description: string };
-const rows: Row[] = renderWebAppReference()
-  .split('\n')
-  .slice(2)
-  .map((line) => {
-    const [field, type, def, bounds, limits, description] = line
-      .slice(2, -2)
-      .split(' | ')
-      .map((c) => c.trim());
-    return {
-      field: field!.replaceAll('`', ''),
-      ...{ type: type!, default: def!, bounds: bounds!, limits: limits!, description: description! },
-    };
-  });
+const rows: Row[] = tableRows(renderWebAppReference()).map(([field, type, def, bounds, limits, description]) => {
+  return {
+    field: field!.replaceAll('`', ''),
+    ...{ type: type!, default: def!, bounds: bounds!, limits: limits!, description: description! },
+  };
+});
 const row = (field: string) => rows.find((r) => r.field === field)!;
 
 const settingsFrom = (argv: string[]) => {
