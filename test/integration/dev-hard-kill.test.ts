@@ -5,101 +5,24 @@
 // checkout of its own, a temporary folder of links to this one, so its .shipshape/dev and
 // certs/dev are not a developer's running dev loop's.
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  readlinkSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import t from 'tap';
+import { linkCheckout } from '../helpers/linked-checkout.ts';
+import {
+  type Identity,
+  addControlPlaneDirs,
+  describe,
+  endRun,
+  isRunning,
+  label,
+  runProcesses,
+} from '../helpers/process-table.ts';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BOUND_MS = 10_000;
 const READY_TIMEOUT_MS = 120_000;
-/** The control plane's folder (etcd's data, the apiserver's certificates) on a command line. */
-const CP_DIR = /\/\S*?shipshape-cp-[^/\s]+/g;
 /** What the dev loop starts, by label(): the control plane and the replicas (main.ts). */
 const CONTROL_PLANE = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
 const CHILDREN = [...CONTROL_PLANE, 'main.ts'];
-
-type Proc = { pid: number; ppid: number; start: string; zombie: boolean; cwd: string; cmd: string };
-/** A process, once it may have exited: pid and start time, as a pid can be reused. */
-type Identity = { pid: number; start: string; cmd: string };
-
-function readProc(pid: number): Proc | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // "<pid> (<comm>) <state> <ppid> ...", field 22 the start time; comm may hold ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    let cwd = '';
-    try {
-      cwd = readlinkSync(`/proc/${pid}/cwd`);
-    } catch {}
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-    return { pid, ppid: Number(fields[1]), start: fields[19]!, zombie: fields[0] === 'Z', cwd, cmd };
-  } catch {
-    return undefined;
-  }
-}
-
-function allProcs(): Proc[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .flatMap((name) => readProc(Number(name)) ?? []);
-}
-
-const isRunning = (p: Identity) => {
-  const now = readProc(p.pid);
-  return now !== undefined && now.start === p.start && !now.zombie;
-};
-
-/**
- * What this run started and still runs: the descendants of `root`, and whatever runs in `dir` (the
- * dev loop's working folder, which every process it starts inherits, detached or not) or names
- * one of `dirs` (the control plane's folder) on its command line.
- */
-function runProcesses(root: number | undefined, dir: string, dirs: Set<string>): Proc[] {
-  const procs = allProcs().filter((p) => !p.zombie && p.pid !== process.pid);
-  const found = new Set<Proc>();
-  const tree = new Set(root ? [root] : []);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of procs)
-      if (!tree.has(p.pid) && tree.has(p.ppid)) {
-        tree.add(p.pid);
-        grew = true;
-      }
-  }
-  for (const p of procs) {
-    const inDir = dir !== '' && (p.cwd === dir || p.cwd.startsWith(`${dir}/`));
-    if (tree.has(p.pid) || inDir || [...dirs].some((d) => p.cmd.includes(d))) found.add(p);
-  }
-  return [...found];
-}
-
-/** etcd, kube-apiserver, ..., npm, sh, dev.ts, a replica's main.ts or a watchdog's script. */
-const label = (p: Identity) => {
-  const [command = '', ...args] = p.cmd.split(' ');
-  const script = /^node$|\/node$/.test(command) ? args.findLast((a) => /\.[jt]s$/.test(a)) : undefined;
-  return basename(script ?? command);
-};
-
-const describe = (ps: Identity[]) => ps.map((p) => `${p.pid} ${p.cmd.slice(0, 100)}`).join('\n');
-
-/** A checkout of this repository: links to everything but the dev loop's own state. */
-function linkCheckout(): string {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'shipshape-dev-hard-kill-')));
-  for (const entry of readdirSync(REPO))
-    if (!['.git', '.shipshape', '.tap', 'certs'].includes(entry)) symlinkSync(join(REPO, entry), join(dir, entry));
-  return dir;
-}
 
 type Scenario = {
   name: string;
@@ -155,7 +78,7 @@ for (const scenario of SCENARIOS)
   t.test(
     `SIGKILL of \`npm run dev -- --replicas ${scenario.replicas}\`'s process group ${scenario.name}`,
     async (t) => {
-      const checkout = linkCheckout();
+      const checkout = linkCheckout('shipshape-dev-hard-kill-');
       const cpDirs = new Set<string>();
       const npm = spawn('npm', ['run', 'dev', '--', '--replicas', String(scenario.replicas)], {
         cwd: checkout,
@@ -165,23 +88,13 @@ for (const scenario of SCENARIOS)
       });
       let seen: Identity[] = [];
       // Whatever outlives the test (an assertion failed, the dev loop never got ready) is ended.
-      t.teardown(() => {
-        const left = [...seen, ...runProcesses(npm.pid, checkout, cpDirs)].filter(isRunning);
-        for (const p of left) for (const m of p.cmd.matchAll(CP_DIR)) cpDirs.add(m[0]);
-        // Each process's group too: the dev loop's children lead groups of their own.
-        for (const pid of [npm.pid, ...left.map((p) => p.pid)])
-          for (const target of pid ? [-pid, pid] : [])
-            try {
-              process.kill(target, 'SIGKILL');
-            } catch {}
-        for (const dir of [checkout, ...cpDirs]) rmSync(dir, { recursive: true, force: true });
-      });
+      t.teardown(() => endRun({ root: npm.pid, dir: checkout, dirs: cpDirs, seen }));
       let output = '';
       npm.stdout!.on('data', (chunk: Buffer) => (output += chunk));
       npm.stderr!.on('data', (chunk: Buffer) => (output += chunk));
       if (!t.ok(await scenario.due(npm, () => output), 'the moment of the kill comes', { output })) return;
 
-      for (const p of runProcesses(npm.pid, checkout, cpDirs)) for (const m of p.cmd.matchAll(CP_DIR)) cpDirs.add(m[0]);
+      addControlPlaneDirs(runProcesses(npm.pid, checkout, cpDirs), cpDirs);
       seen = runProcesses(npm.pid, checkout, cpDirs);
       process.kill(-npm.pid!, 'SIGKILL');
       const killed = Date.now();
