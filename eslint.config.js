@@ -8,11 +8,11 @@ import tseslint from 'typescript-eslint';
 const FOUNDATION = ['src/errors', 'src/json', 'src/constants.ts', 'src/runtime'];
 const API = ['src/api'];
 const POLICY = ['webhooks'];
-const ADAPTERS = ['src/admission', 'src/kube', 'src/tls', 'src/leader', 'src/config', 'src/manifests'];
+const ADAPTERS = ['src/admission', 'src/kube', 'src/tls', 'src/pki', 'src/leader', 'src/config', 'src/manifests'];
 const PARTS = ['src/operator', 'src/server', 'src/cli'];
 const TELEMETRY = ['src/telemetry'];
 const WIRING = ['src/main.ts'];
-const DEV = ['src/control-plane', 'src/dev', 'src/pki', 'src/net', 'src/docs'];
+const DEV = ['src/control-plane', 'src/dev', 'src/net', 'src/docs'];
 const LAYERS = [FOUNDATION, API, POLICY, ADAPTERS, PARTS, TELEMETRY, WIRING];
 
 /** @type {Array<{ target: string[]; from: string[]; message: string }>} */

@@ -1,5 +1,6 @@
-// A small certificate authority for local control planes, test servers and the dev loop.
-// In a cluster, cert-manager issues the webhook's certificate; nothing here runs there.
+// A small certificate authority: for local control planes, test servers and the dev loop, and, in
+// a cluster without cert-manager, for the webhook's own CA and serving pairs (tls/issuer.ts, #32).
+// Node's crypto verifies certificates but cannot make them, hence @peculiar/x509 (a kept library).
 // @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata polyfill.
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
@@ -29,7 +30,16 @@ export type LeafOptions = {
   hosts?: string[];
   usage: 'server' | 'client' | 'server-and-client';
   validDays?: number;
+  /** An explicit validity, instead of from a minute ago for `validDays`. */
+  validity?: ValidityWindow;
 };
+
+export type ValidityWindow = { notBefore: Date; notAfter: Date };
+
+const window = (validDays: number): ValidityWindow => ({
+  notBefore: new Date(Date.now() - 60_000),
+  notAfter: new Date(Date.now() + validDays * DAY_MS),
+});
 
 async function generateKeys(): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
@@ -45,14 +55,15 @@ function toName(commonName: string, organizations: string[] = []): string {
   return [`CN=${escapeRdn(commonName)}`, ...organizations.map((o) => `O=${escapeRdn(o)}`)].join(', ');
 }
 
-/** Creates a self-signed CA valid for `validDays` (default 365). */
-export async function createCertificateAuthority(commonName: string, validDays = 365): Promise<CertificateAuthority> {
+/** Creates a self-signed CA valid for `validity` days (default 365) or in the window given. */
+export async function createCertificateAuthority(
+  commonName: string,
+  validity: number | ValidityWindow = 365,
+): Promise<CertificateAuthority> {
   const keys = await generateKeys();
-  const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: toName(commonName),
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + validDays * DAY_MS),
+    ...(typeof validity === 'number' ? window(validity) : validity),
     signingAlgorithm: algorithm,
     keys,
     extensions: [
@@ -72,9 +83,17 @@ export async function createCertificateAuthority(commonName: string, validDays =
   };
 }
 
+/** The CA of a stored certificate and PKCS#8 key (PEM, ECDSA P-256). Throws when either is unreadable. */
+export async function loadCertificateAuthority(pair: KeyPairPem): Promise<CertificateAuthority> {
+  const cert = new x509.X509Certificate(pair.certPem);
+  const der = x509.PemConverter.decode(pair.keyPem)[0];
+  if (!der) throw new Error('no PEM private key');
+  const key = await webcrypto.subtle.importKey('pkcs8', der, algorithm, false, ['sign']);
+  return { ...pair, issue: (options) => issueLeaf(cert, key, options) };
+}
+
 async function issueLeaf(ca: x509.X509Certificate, caKey: CryptoKey, options: LeafOptions): Promise<KeyPairPem> {
   const keys = await generateKeys();
-  const now = Date.now();
   const usages: string[] = [];
   if (options.usage !== 'client') usages.push(x509.ExtendedKeyUsage.serverAuth);
   if (options.usage !== 'server') usages.push(x509.ExtendedKeyUsage.clientAuth);
@@ -96,8 +115,7 @@ async function issueLeaf(ca: x509.X509Certificate, caKey: CryptoKey, options: Le
   const cert = await x509.X509CertificateGenerator.create({
     subject: toName(options.commonName, options.organizations),
     issuer: ca.subject,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + (options.validDays ?? 365) * DAY_MS),
+    ...(options.validity ?? window(options.validDays ?? 365)),
     signingAlgorithm: algorithm,
     publicKey: keys.publicKey,
     signingKey: caKey,

@@ -1,9 +1,10 @@
 // The rotation decisions of the self-managed webhook certificates (issue #32): from what is stored
 // (the Secret the Deployment mounts), what is injected (each webhook's caBundle) and what each
 // replica serves, the one next action the leader takes, and when to decide again. Pure, on an
-// explicit clock (`now`, ms since the epoch); the wiring reads and parses the state, applies the
-// action, and decides again until none is left. src/main.ts does not use
-// this yet: issue #32's leader wiring, install variant and integration tests come next.
+// explicit clock (`now`, ms since the epoch); the wiring reads the state (stored-certificates.ts
+// parses it), applies the action (issuer.ts makes the certificates), and decides again until none
+// is left. src/main.ts does not use this yet: issue #32's leader wiring, install variant and
+// integration tests come next.
 //
 // The rotation, as cert-manager with trust-manager would do it: the signing CA is renewed
 // caRenewBefore its expiry; the new CA becomes the signer and joins the bundle beside the old one;
