@@ -1,8 +1,8 @@
 // Whether a process, not necessarily our child, still runs. kill(pid, 0) alone answers yes for a
 // zombie too: a process that has exited and waits to be reaped, by its parent or, once orphaned,
-// by init. An init that reaps orphans only now and then (every ~2 s on the VMs this is developed
-// on) made the watchdog, which waited for each child it ended in turn, take ~2 s per process:
-// 10 s for a control plane. A zombie holds no memory, ports or files, so it counts as ended.
+// by init. An init that reaps orphans only now and then (as on the VMs this is developed on) made
+// a watchdog that waited for each child it ended in turn take seconds per process (commit 198acd4
+// has the figures). A zombie holds no memory, ports or files, so it counts as ended.
 import { existsSync, readFileSync } from 'node:fs';
 
 export function isProcessRunning(pid: number): boolean {
