@@ -3,10 +3,10 @@
 //
 // Why: the SDK's BatchSpanProcessor calls export() from inside the span.end() that fills a batch,
 // and the OTLP exporters serialise the whole batch synchronously in export(). For the admission
-// spans that is 512 spans and milliseconds of CPU (docs/decisions/0010 has the figures): the review whose
-// span filled the batch waited for all of it before its answer was sent, and every review queued
-// behind it on the event loop too. In slices of SLICE_SPANS, each
-// started from setImmediate, reviews are answered between slices: the same CPU in all, a stall
+// spans that is 512 spans and milliseconds of CPU (docs/decisions/0010 has the figures): the
+// review whose span filled the batch waited for all of it before its answer was sent, and every
+// review queued behind it on the event loop too. In slices of SLICE_SPANS, each started from
+// setImmediate, reviews are answered between slices: the same CPU in all, a stall
 // of about a slice's serialisation instead of a batch's.
 //
 // The slices are exported concurrently (each is its own OTLP request; the exporter bounds how many
