@@ -5,20 +5,20 @@
 // meanwhile).
 import type { Runnable } from '../runtime/runnable.ts';
 import { aborted } from '../runtime/aborted.ts';
+import { createReadyLatch } from '../runtime/ready-latch.ts';
 
 /** What the Runnable needs of a Fastify instance (any server type, any logger). */
 export type Listener = { listen(address: { host: string; port: number }): Promise<unknown>; close(): Promise<unknown> };
 
 export function toServerRunnable(app: Listener, address: { host: string; port: number }): Runnable {
-  let listening: () => void;
-  const listened = new Promise<void>((resolve) => (listening = resolve));
+  const listening = createReadyLatch();
   return {
     needsLeaderElection: false,
     group: 'servers',
-    ready: (signal) => Promise.race([listened, aborted(signal)]),
+    ready: listening.ready,
     async start(signal: AbortSignal): Promise<void> {
       await app.listen(address);
-      listening();
+      listening.open();
       await aborted(signal);
       await app.close();
     },

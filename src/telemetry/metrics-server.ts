@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { Logger } from 'pino';
 import { aborted } from '../runtime/aborted.ts';
+import { createReadyLatch } from '../runtime/ready-latch.ts';
 import type { Runnable } from '../runtime/runnable.ts';
 import { prometheusExporter } from './sdk.ts';
 
@@ -29,19 +30,18 @@ export type MetricsServer = Runnable & {
  */
 export function createMetricsServer(options: MetricsServerOptions): MetricsServer {
   let bound: number | undefined;
-  let started: () => void;
-  const listening = new Promise<void>((resolve) => (started = resolve));
+  const listening = createReadyLatch();
   return {
     needsLeaderElection: false,
     port: () => bound,
     group: 'servers',
     /** Once listening, or at once when the endpoint is off. */
-    ready: (signal) => Promise.race([listening, aborted(signal)]),
+    ready: listening.ready,
     async start(signal) {
       const exporter = prometheusExporter();
       if (options.port === 0 || !exporter || signal.aborted) {
         if (options.port !== 0 && !exporter) options.logger.info('metrics endpoint off: telemetry is disabled');
-        started();
+        listening.open();
         await aborted(signal);
         return;
       }
@@ -58,7 +58,7 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       await once(server, 'listening'); // rejects on 'error' (EADDRINUSE, EACCES)
       server.on('error', (err) => options.logger.error({ err }, 'metrics endpoint failed'));
       bound = options.port;
-      started();
+      listening.open();
       options.logger.info({ host: options.host, port: bound }, 'metrics endpoint listening at /metrics');
       await aborted(signal);
       server.closeAllConnections();

@@ -7,7 +7,7 @@
 // volume swaps it the same way.
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { aborted } from '../runtime/aborted.ts';
+import { createReadyLatch } from '../runtime/ready-latch.ts';
 import type { Runnable } from '../runtime/runnable.ts';
 import { sleep } from '../runtime/sleep.ts';
 import { type Validity, parseCertificates, renewalDueAt, toValidity } from './certificate-chain.ts';
@@ -87,14 +87,13 @@ export function createCertificateHealth(options: CertificateHealthOptions): Cert
     }
   }
 
-  let checked: () => void;
-  const firstCheck = new Promise<void>((resolve) => (checked = resolve));
+  const firstCheck = createReadyLatch();
   return {
     needsLeaderElection: false,
     // With the webhook server it watches (the Manager's `servers` group), and ready once both
     // certificates were first checked: their series exist before the caches, and so /readyz, come.
     group: 'servers' as const,
-    ready: (signal: AbortSignal) => Promise.race([firstCheck, aborted(signal)]),
+    ready: firstCheck.ready,
     observe(certPem) {
       const [leaf] = parseCertificates(certPem);
       if (leaf) current.serving = toValidity(leaf);
@@ -106,7 +105,7 @@ export function createCertificateHealth(options: CertificateHealthOptions): Cert
         await readCa();
         evaluate('serving');
         evaluate('ca');
-        checked();
+        firstCheck.open();
         await sleep(options.intervalMs ?? 60_000, signal);
       }
     },
