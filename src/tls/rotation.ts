@@ -59,8 +59,9 @@ export type RotationState = {
   /**
    * Every replica (the leader too) and the fingerprint of the CA that signed the pair it serves;
    * 'unknown' when it could not be read. A fingerprint of no known CA holds nothing back.
+   * `notAfter`: the end of the pair it serves, when read (a pair past it serves nobody).
    */
-  replicas: readonly { name: string; issuer: string | 'unknown' }[];
+  replicas: readonly { name: string; issuer: string | 'unknown'; notAfter?: number }[];
 };
 
 export type RotationAction =
@@ -153,8 +154,14 @@ export function decideRotation(input: RotationInput): RotationDecision {
   const problem = servingProblem(input, signer, secret);
   const pair = secret.serving;
   if (problem) {
-    // Replacing a pair that still verifies: wait until every apiserver has loaded the new CA.
-    const usable = typeof pair === 'object' && wanted.has(pair.issuer ?? '') && now < pair.notAfter;
+    // Replacing a pair that still verifies and was signed by another CA, in the Secret or on a
+    // replica (the Secret was deleted while replicas kept serving): wait until every apiserver has
+    // loaded the signing CA.
+    const verifies = (issuer: string | undefined, notAfter: number) =>
+      issuer !== undefined && issuer !== signer.fingerprint && wanted.has(issuer) && now < notAfter;
+    const usable =
+      (typeof pair === 'object' && verifies(pair.issuer, pair.notAfter)) ||
+      state.replicas.some((r) => verifies(r.issuer, r.notAfter ?? Infinity));
     const settledAt = secret.signerTrusted.at + settings.settleMs;
     if (usable && now < settledAt) return later(`${problem}; waiting for the signing CA to settle`, settledAt);
     const notAfter = Math.min(now + settings.servingLifetimeMs, signer.notAfter);

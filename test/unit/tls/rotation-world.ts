@@ -50,6 +50,7 @@ export function observe(world: World, unknown: ReadonlySet<string> = new Set()):
     replicas: world.replicas.map((r) => ({
       name: r.name,
       issuer: unknown.has(r.name) ? 'unknown' : (r.serving?.issuer ?? 'none'),
+      ...(r.serving && !unknown.has(r.name) && { notAfter: r.serving.notAfter }),
     })),
   };
 }
