@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { renderCrdYaml } from '../src/api/crd.ts';
 import { WEBAPP_CRD_NAME } from '../src/constants.ts';
 import { INSTALL_FILES } from '../src/manifests/install.ts';
+import { SELF_MANAGED_CERTIFICATES_FILES } from '../src/manifests/self-managed-certificates.ts';
 import { renderWebhookConfigurationsYaml } from '../src/manifests/webhook-configurations.ts';
 
 type Output = {
@@ -21,6 +22,7 @@ const outputs: Output[] = [
   { path: `crds/${WEBAPP_CRD_NAME}.yaml`, render: renderCrdYaml },
   { path: 'deploy/webhook-configurations.yaml', render: renderWebhookConfigurationsYaml },
   ...INSTALL_FILES,
+  ...SELF_MANAGED_CERTIFICATES_FILES,
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -8,8 +8,16 @@ import { SETTINGS } from '../config/settings.ts';
 export const APP_NAME = 'shipshape';
 export const SERVICE_ACCOUNT_NAME = APP_NAME;
 export const DEPLOYMENT_NAME = APP_NAME;
-/** The Secret cert-manager writes the serving certificate to (tls.crt, tls.key, ca.crt). */
+/**
+ * The Secret of the serving certificate (tls.crt, tls.key, ca.crt): cert-manager writes it, or
+ * without cert-manager Shipshape's leader (SELF_MANAGED_CERTIFICATES_OVERLAY).
+ */
 export const TLS_SECRET_NAME = 'shipshape-webhook-tls';
+/**
+ * The install without cert-manager (src/manifests/self-managed-certificates.ts), relative to the
+ * repository root: beside deploy/, its base, since kustomize refuses an overlay inside its base.
+ */
+export const SELF_MANAGED_CERTIFICATES_OVERLAY = 'overlays/self-managed-certificates';
 /** The webhook Service's port; it forwards to the container's WEBHOOK_PORT. */
 export const SERVICE_PORT = 443;
 /** The image the Deployment names; a kustomize overlay's `images:` points it at a registry. */

@@ -25,6 +25,8 @@ import { SERVICE_PORT } from './install-names.ts';
 /** Namespace label that switches Shipshape's webhooks off for that namespace. */
 export const WEBHOOKS_OPT_OUT_LABEL = `${API_GROUP}/webhooks`;
 export const CERTIFICATE_NAME = 'shipshape-webhook';
+/** cert-manager's cainjector copies the named Certificate's CA into the configuration's caBundles. */
+export const INJECT_CA_ANNOTATION = 'cert-manager.io/inject-ca-from';
 
 export type WebhookTarget = { kind: 'service'; namespace?: string } | { kind: 'url'; baseUrl: string; caPem: string };
 
@@ -69,7 +71,7 @@ function metadata(name: string, target: WebhookTarget) {
   return {
     name,
     labels: { 'app.kubernetes.io/name': 'shipshape', 'app.kubernetes.io/component': 'webhook' },
-    ...(namespace && { annotations: { 'cert-manager.io/inject-ca-from': `${namespace}/${CERTIFICATE_NAME}` } }),
+    ...(namespace && { annotations: { [INJECT_CA_ANNOTATION]: `${namespace}/${CERTIFICATE_NAME}` } }),
   };
 }
 
