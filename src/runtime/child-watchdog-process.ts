@@ -12,7 +12,9 @@
 // made the time a hard-killed dev loop took to leave nothing that of its slowest children (#30).
 //
 // argv: <ownerPid>. stdin, one line per change: `watch <pid>`, `forget <pid>` (a child started, a
-// child exited), `watch-dir <path>`, `forget-dir <path>`.
+// child exited), `watch-dir <path>`, `forget-dir <path>`, `watch-cleanup <JSON argv>`,
+// `forget-cleanup <JSON argv>` (commands run once the children are gone, before the folders go).
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +23,7 @@ import { isProcessRunning } from './process-running.ts';
 const owner = Number(process.argv[2]);
 const children = new Set<number>();
 const dirs = new Set<string>();
+const cleanups = new Set<string>();
 
 await new Promise<void>((ownerGone) => {
   const lines = createInterface({ input: process.stdin });
@@ -31,6 +34,8 @@ await new Promise<void>((ownerGone) => {
     else if (verb === 'forget') children.delete(Number(arg));
     else if (verb === 'watch-dir') dirs.add(arg);
     else if (verb === 'forget-dir') dirs.delete(arg);
+    else if (verb === 'watch-cleanup') cleanups.add(arg);
+    else if (verb === 'forget-cleanup') cleanups.delete(arg);
   });
   lines.once('close', ownerGone);
   setInterval(() => process.ppid !== owner && ownerGone(), 1000).unref();
@@ -43,7 +48,12 @@ for (const pid of pids)
     try {
       process.kill(target, 'SIGKILL');
     } catch {}
-// The folders once nothing writes to them any more; a zombie counts as ended (process-running.ts).
+// The cleanups and the folders once nothing writes to them any more; a zombie counts as ended
+// (process-running.ts).
 for (const deadline = Date.now() + 5000; pids.some(isProcessRunning) && Date.now() < deadline;) await sleep(20);
+for (const cleanup of cleanups) {
+  const [command, ...args] = JSON.parse(cleanup) as string[];
+  spawnSync(command!, args, { stdio: 'ignore', timeout: 60_000 });
+}
 for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 process.exit(0);

@@ -49,3 +49,18 @@ export function watchDir(dir: string): void {
 export function forgetDir(dir: string): void {
   tell(`forget-dir ${dir}`);
 }
+
+/**
+ * `command` (argv, the first element the executable) runs when this process ends, after the
+ * children have been killed and before the folders are removed, for what killing a process does not
+ * undo: mounts, network interfaces, cgroups, host settings (src/control-plane/real-node.ts). It
+ * runs detached from any terminal, with no input, and is given 60 s.
+ */
+export function watchCleanup(command: string[]): void {
+  tell(`watch-cleanup ${JSON.stringify(command)}`);
+}
+
+/** Call once the cleanup `command` has run, or is no longer needed. */
+export function forgetCleanup(command: string[]): void {
+  tell(`forget-cleanup ${JSON.stringify(command)}`);
+}
