@@ -71,9 +71,10 @@ export type ControlPlane = {
   startApiserver(): Promise<void>;
   /**
    * Writes a kubeconfig for a cluster-admin user named `user` (its own client certificate, so the
-   * audit log tells writers apart), optionally pointing at another `server` URL (a proxy).
+   * audit log tells writers apart), optionally pointing at another `server` URL (a proxy). `groups`
+   * replaces the certificate's groups (default system:masters), e.g. a kubelet's system:nodes.
    */
-  issueKubeconfig(user: string, server?: string): Promise<string>;
+  issueKubeconfig(user: string, server?: string, groups?: string[]): Promise<string>;
   /** The audit log, when started with `audit: true`. */
   auditLogPath?: string;
   /**
@@ -102,6 +103,13 @@ rules:
 `;
 
 const execFileAsync = promisify(execFile);
+
+/**
+ * The `kubernetes` Service: the first address of --service-cluster-ip-range, port 443. Nothing on
+ * the host routes it; a real node's Pods reach the apiserver there (pod-network.ts), so the
+ * serving certificate names it, as a cluster's apiserver certificate does.
+ */
+export const KUBERNETES_SERVICE = { ip: '10.0.0.1', port: 443 } as const;
 
 function defaultBaseDir(): string {
   return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
@@ -194,10 +202,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       }),
       { mode: 0o600 },
     );
-    const issueKubeconfig = async (user: string, via?: string) => {
+    const issueKubeconfig = async (user: string, via?: string, groups = ['system:masters']) => {
       const client = await pki.authority.issue({
         commonName: user,
-        organizations: ['system:masters'],
+        organizations: groups,
         usage: 'client',
       });
       const path = join(dir, `kubeconfig-${user}`);
@@ -267,7 +275,17 @@ async function writePki(dir: string): Promise<Pki> {
   const pkiDir = join(dir, 'pki');
   await mkdir(pkiDir, { mode: 0o700 });
   const ca = await createCertificateAuthority('shipshape-envtest-ca');
-  const serving = await ca.issue({ commonName: 'kube-apiserver', hosts: ['127.0.0.1', 'localhost'], usage: 'server' });
+  const serviceNames = [
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    'kubernetes.default.svc.cluster.local',
+  ];
+  const serving = await ca.issue({
+    commonName: 'kube-apiserver',
+    hosts: ['127.0.0.1', 'localhost', KUBERNETES_SERVICE.ip, ...serviceNames],
+    usage: 'server',
+  });
   const admin = await ca.issue({ commonName: 'shipshape-admin', organizations: ['system:masters'], usage: 'client' });
   const sa = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const files: Record<string, string> = {
