@@ -4,17 +4,21 @@
 // failure, then the telemetry flush).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { ConfigError, parseConfig, toPolicyConfig, usage } from './config/config.ts';
+import { ConfigError, parseConfig, toPolicyConfig, toRotationSettings, usage } from './config/config.ts';
+import { MUTATING_CONFIGURATION_NAME, VALIDATING_CONFIGURATION_NAME } from './constants.ts';
 import { type KubeConnection, findKubeConnection, PreflightError, toCertificateError } from './config/preflight.ts';
 import { loadInClusterConfig } from './kube/kubeconfig.ts';
 import { createCaBundleCheck } from './kube/ca-bundle-check.ts';
+import { createJsonClient } from './kube/json-client.ts';
 import { createNamespaceCache } from './kube/namespace-cache.ts';
 import { TimeoutKubeConfig } from './kube/timeout-kubeconfig.ts';
 import { createLeaseClient } from './leader/lease-client.ts';
 import { createLeaseElector } from './leader/lease-elector.ts';
+import { LABELS } from './manifests/install-names.ts';
 import { createWebAppCaches } from './operator/webapp-caches.ts';
 import { createWebAppController } from './operator/webapp-controller.ts';
 import { createManager } from './runtime/manager.ts';
@@ -34,7 +38,9 @@ import {
 import { shutdownTelemetry } from './telemetry/sdk.ts';
 import { createCertificateHealth } from './tls/certificate-health.ts';
 import { createCertificateReloader } from './tls/certificate-reloader.ts';
-import { assertUsable, readKeyPair, toSecureContextOptions } from './tls/key-pair.ts';
+import { type KeyPair, assertUsable, readKeyPair, toSecureContextOptions } from './tls/key-pair.ts';
+import { createSecretPairSource, placeholderPair } from './tls/secret-pair-source.ts';
+import { createSelfManagedCertificates } from './tls/self-managed-certificates.ts';
 
 let parsed;
 try {
@@ -62,7 +68,11 @@ let connection: KubeConnection;
 try {
   connection = findKubeConnection(process.env, homedir(), existsSync, join(config.serviceAccountDir, 'token'));
   try {
-    tls = await readKeyPair(config.tlsCertFile, config.tlsKeyFile, config.clientCaFile);
+    if (config.certificates === 'self-managed') {
+      // The pair comes from the Secret once the leader has made it; a placeholder until then.
+      const clientCa = config.clientCaFile ? await readFile(config.clientCaFile, 'utf8') : undefined;
+      tls = { ...(await placeholderPair()), ...(clientCa !== undefined && { clientCa }) };
+    } else tls = await readKeyPair(config.tlsCertFile, config.tlsKeyFile, config.clientCaFile);
     assertUsable(tls);
   } catch (err) {
     throw toCertificateError(config, err);
@@ -91,17 +101,48 @@ const namespaceCache = createNamespaceCache(kc, logger, { onRestart: watchRestar
 // Certificate health: expiry and overdue renewal of the served pair and its CA, and whether both
 // webhook configurations' caBundle verifies what is served (a readiness check when required).
 let served = tls.cert;
+const selfManaged = config.certificates === 'self-managed';
+const rotationSettings = toRotationSettings(config);
+// Self-managed: the Secret's signing CA; else the CA file. Renewal judged by the same windows.
+let secretCaPem: () => string | undefined = () => undefined;
 const certificateHealth = createCertificateHealth({
   logger,
   metrics: shipshapeMetrics(),
-  caFile: config.tlsCaFile,
-  renewBeforeMs: {
-    ...(config.tlsRenewBeforeSeconds > 0 && { serving: config.tlsRenewBeforeSeconds * 1000 }),
-    ...(config.caRenewBeforeSeconds > 0 && { ca: config.caRenewBeforeSeconds * 1000 }),
-  },
+  caFile: selfManaged ? '' : config.tlsCaFile,
+  ...(selfManaged && { caPem: () => secretCaPem() }),
+  renewBeforeMs: selfManaged
+    ? { serving: rotationSettings.servingRenewBeforeMs, ca: rotationSettings.caRenewBeforeMs }
+    : {
+        ...(config.tlsRenewBeforeSeconds > 0 && { serving: config.tlsRenewBeforeSeconds * 1000 }),
+        ...(config.caRenewBeforeSeconds > 0 && { ca: config.caRenewBeforeSeconds * 1000 }),
+      },
 });
-certificateHealth.observe(served);
-const caBundleCheck = createCaBundleCheck({ kc, logger, metrics: shipshapeMetrics(), served: () => served });
+if (!selfManaged) certificateHealth.observe(served);
+// Self-managed certificates, on the leader: issues, rotates and injects (woken by changes below).
+const certificates = selfManaged
+  ? createSelfManagedCertificates({
+      client: createJsonClient(kc),
+      namespace: config.namespace,
+      secretName: config.tlsSecret,
+      serviceName: config.webhookService,
+      portName: 'https',
+      configurations: [
+        { kind: 'MutatingWebhookConfiguration', name: MUTATING_CONFIGURATION_NAME },
+        { kind: 'ValidatingWebhookConfiguration', name: VALIDATING_CONFIGURATION_NAME },
+      ],
+      settings: rotationSettings,
+      labels: LABELS,
+      logger,
+      self: { name: config.podName, served: () => served },
+    })
+  : undefined;
+const caBundleCheck = createCaBundleCheck({
+  kc,
+  logger,
+  metrics: shipshapeMetrics(),
+  served: () => served,
+  ...(certificates && { onConfigurationChange: certificates.wake }),
+});
 if (tls.clientCa !== undefined) logger.info({ clientCaFile: config.clientCaFile }, 'client certificates required');
 // Aborted by SIGTERM or SIGINT: the Manager's one stop (see Run below).
 const stopping = new AbortController();
@@ -114,6 +155,8 @@ const app = await buildServer({
   readiness: [
     { name: 'namespace-cache', ready: namespaceCache.hasSynced },
     ...(config.requireCaBundle ? [{ name: 'ca-bundle', ready: caBundleCheck.verified }] : []),
+    // Self-managed: not ready until a pair from the Secret, valid now, is served.
+    ...(selfManaged ? [{ name: 'serving-certificate', ready: () => secretPairs?.serving() ?? false }] : []),
     // Not ready from SIGTERM on, while the shutdown delay keeps serving.
     { name: 'shutting-down', ready: () => !stopping.signal.aborted },
   ],
@@ -122,19 +165,36 @@ const app = await buildServer({
   requestTimeoutMs: config.requestTimeoutSeconds * 1000,
   admissionHooks: createAdmissionTelemetry(),
 });
-const reloader = createCertificateReloader({
-  certFile: config.tlsCertFile,
-  keyFile: config.tlsKeyFile,
-  clientCaFile: config.clientCaFile,
-  current: tls,
-  logger,
-  onChange: (pair) => {
-    app.server.setSecureContext(toSecureContextOptions(pair));
-    served = pair.cert;
-    certificateHealth.observe(served);
-    caBundleCheck.recheck();
-  },
-});
+const serve = (pair: KeyPair) => {
+  app.server.setSecureContext(toSecureContextOptions(pair));
+  served = pair.cert;
+  certificateHealth.observe(served);
+  caBundleCheck.recheck();
+};
+// The pair's source: the Secret through the API (self-managed), else the files (polled).
+const secretPairs = selfManaged
+  ? createSecretPairSource({
+      kc,
+      namespace: config.namespace,
+      name: config.tlsSecret,
+      logger,
+      ...(tls.clientCa !== undefined && { clientCa: tls.clientCa }),
+      onChange: serve,
+      ...(certificates && { onSecretChange: certificates.wake }),
+      onWatchRestart: watchRestartCounter(),
+    })
+  : undefined;
+if (secretPairs) secretCaPem = secretPairs.caPem;
+const pairSource =
+  secretPairs ??
+  createCertificateReloader({
+    certFile: config.tlsCertFile,
+    keyFile: config.tlsKeyFile,
+    clientCaFile: config.clientCaFile,
+    current: tls,
+    logger,
+    onChange: serve,
+  });
 // On every replica (warm standbys): a new leader reconciles from synced caches at once.
 const webAppCaches = createWebAppCaches({
   kc,
@@ -164,12 +224,13 @@ const manager = createManager({
   runnables: [
     toServerRunnable(app, { host: config.host, port: config.port }),
     namespaceCache,
-    reloader,
+    pairSource,
     certificateHealth,
     caBundleCheck,
     metricsServer,
     webAppCaches,
     controller,
+    ...(certificates ? [certificates] : []),
   ],
   ...(config.leaderElection && {
     leaderElection: (lead) =>

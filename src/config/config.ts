@@ -4,6 +4,12 @@ import { z } from 'zod';
 import { QUANTITY_PATTERN } from '../api/webapp.ts';
 import { CodedError } from '../errors/coded-error.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
+import {
+  DEFAULT_CA_RENEW_BEFORE_MS,
+  DEFAULT_SERVING_RENEW_BEFORE_MS,
+  type RotationSettings,
+  rotationSettingsProblems,
+} from '../tls/rotation-settings.ts';
 import { SETTINGS } from './settings.ts';
 
 // Settings arrive as text; zod's own message for "lots" would be "expected number, received NaN".
@@ -24,6 +30,8 @@ const portList = z
   )
   .pipe(z.array(z.number().int().min(1).max(65535)));
 
+const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS subdomain name');
+
 export const configSchema = z
   .object({
     host: z.string().min(1),
@@ -36,6 +44,14 @@ export const configSchema = z
     caRenewBeforeSeconds: number().min(0),
     requireCaBundle: z.enum(['true', 'false']).transform((v) => v === 'true'),
     clientCaFile: z.string(),
+    certificates: z.enum(['files', 'self-managed'], { error: 'must be files or self-managed' }),
+    tlsSecret: dnsName,
+    webhookService: z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label'),
+    caLifetimeSeconds: number().positive(),
+    tlsLifetimeSeconds: number().positive(),
+    certificateCheckIntervalSeconds: number().positive(),
+    certificateSettleSeconds: number().min(0),
+    certificateBackdateSeconds: number().min(0),
     bodyLimitBytes: integer().min(1024),
     requestTimeoutSeconds: number().positive(),
     minReplicas: count,
@@ -54,7 +70,7 @@ export const configSchema = z
     resyncSeconds: integer().min(1),
     apiTimeoutSeconds: number().positive(),
     leaderElection: z.enum(['true', 'false']).transform((v) => v === 'true'),
-    leaseName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS subdomain name'),
+    leaseName: dnsName,
     leaseDurationSeconds: number().positive(),
     renewDeadlineSeconds: number().positive(),
     retryPeriodSeconds: number().positive(),
@@ -77,6 +93,13 @@ export const configSchema = z
   .refine((c) => c.renewDeadlineSeconds > 1.2 * c.retryPeriodSeconds, {
     path: ['renewDeadlineSeconds'],
     message: 'must be greater than 1.2 x the retry period',
+  })
+  // Self-managed certificates renew in time only with windows that cover a missed check, the
+  // settle wait and the clock skew (src/tls/rotation-settings.ts says why).
+  .superRefine((c, ctx) => {
+    if (c.certificates !== 'self-managed') return;
+    for (const problem of rotationSettingsProblems(toRotationSettings(c)))
+      ctx.addIssue({ code: 'custom', path: ['certificates'], message: `self-managed: ${problem}` });
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -142,6 +165,29 @@ export function toPolicyConfig(config: Config): PolicyConfig {
     },
     ...((requests || limits) && { defaultResources: { ...(requests && { requests }), ...(limits && { limits }) } }),
     ...(config.enforcement === 'warn' && { enforcement: 'warn' as const }),
+  };
+}
+
+type RotationFields =
+  | 'caLifetimeSeconds'
+  | 'caRenewBeforeSeconds'
+  | 'tlsLifetimeSeconds'
+  | 'tlsRenewBeforeSeconds'
+  | 'certificateCheckIntervalSeconds'
+  | 'certificateSettleSeconds'
+  | 'certificateBackdateSeconds';
+
+/** The self-managed certificates' view of Config: a renew-before of 0 takes the default. */
+export function toRotationSettings(c: Pick<Config, RotationFields>): RotationSettings {
+  return {
+    caLifetimeMs: c.caLifetimeSeconds * 1000,
+    caRenewBeforeMs: c.caRenewBeforeSeconds > 0 ? c.caRenewBeforeSeconds * 1000 : DEFAULT_CA_RENEW_BEFORE_MS,
+    servingLifetimeMs: c.tlsLifetimeSeconds * 1000,
+    servingRenewBeforeMs:
+      c.tlsRenewBeforeSeconds > 0 ? c.tlsRenewBeforeSeconds * 1000 : DEFAULT_SERVING_RENEW_BEFORE_MS,
+    checkIntervalMs: c.certificateCheckIntervalSeconds * 1000,
+    settleMs: c.certificateSettleSeconds * 1000,
+    backdateMs: c.certificateBackdateSeconds * 1000,
   };
 }
 

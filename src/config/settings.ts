@@ -3,7 +3,14 @@
 // docs/configuration.md is rendered from here too (src/docs/settings-table.ts, its `settings`
 // generated block, written by `npm run render` and compared whole by `npm run render:check`), so a
 // description is edited here only.
-import { METRICS_PORT, SHIPSHAPE_NAMESPACE, WEBHOOK_PORT } from '../constants.ts';
+import { METRICS_PORT, SHIPSHAPE_NAMESPACE, WEBHOOK_PORT, WEBHOOK_SERVICE_NAME } from '../constants.ts';
+import {
+  DEFAULT_BACKDATE_MS,
+  DEFAULT_CA_LIFETIME_MS,
+  DEFAULT_CHECK_INTERVAL_MS,
+  DEFAULT_SERVING_LIFETIME_MS,
+  DEFAULT_SETTLE_MS,
+} from '../tls/rotation-settings.ts';
 import { DEFAULT_LIMITS } from '../../webhooks/limits.ts';
 
 export type Setting = {
@@ -52,13 +59,13 @@ export const SETTINGS: readonly Setting[] = [
     'tlsRenewBeforeSeconds',
     'SHIPSHAPE_TLS_RENEW_BEFORE_SECONDS',
     0,
-    'Warn when the serving certificate is this close to expiry; 0: a third of its validity',
+    'Warn when the serving certificate is this close to expiry (self-managed: renew it then); 0: a third of its validity (self-managed: 30 days)',
   ),
   setting(
     'caRenewBeforeSeconds',
     'SHIPSHAPE_CA_RENEW_BEFORE_SECONDS',
     0,
-    'Warn when the CA is this close to expiry; 0: a third of its validity',
+    'Warn when the CA is this close to expiry (self-managed: renew it then); 0: a third of its validity (self-managed: 90 days)',
   ),
   setting(
     'requireCaBundle',
@@ -71,6 +78,54 @@ export const SETTINGS: readonly Setting[] = [
     'SHIPSHAPE_CLIENT_CA_FILE',
     '',
     'Require client certificates on the webhook port, signed by this CA (PEM); reloaded when it changes',
+  ),
+  setting(
+    'certificates',
+    'SHIPSHAPE_CERTIFICATES',
+    'files',
+    'files: serve --tls-cert-file and --tls-key-file (cert-manager or your own); self-managed: the leader issues, rotates and injects them, in the Secret --tls-secret',
+  ),
+  setting(
+    'tlsSecret',
+    'SHIPSHAPE_TLS_SECRET',
+    'shipshape-webhook-tls',
+    "Self-managed: the Secret in Shipshape's namespace holding the CA and the serving pair",
+  ),
+  setting(
+    'webhookService',
+    'SHIPSHAPE_WEBHOOK_SERVICE',
+    WEBHOOK_SERVICE_NAME,
+    "Self-managed: the webhook Service, whose DNS names the serving certificate carries and whose endpoints' certificates the leader checks",
+  ),
+  setting(
+    'caLifetimeSeconds',
+    'SHIPSHAPE_CA_LIFETIME_SECONDS',
+    DEFAULT_CA_LIFETIME_MS / 1000,
+    'Self-managed: lifetime of each CA (renewed --ca-renew-before-seconds before it ends)',
+  ),
+  setting(
+    'tlsLifetimeSeconds',
+    'SHIPSHAPE_TLS_LIFETIME_SECONDS',
+    DEFAULT_SERVING_LIFETIME_MS / 1000,
+    'Self-managed: lifetime of each serving certificate (renewed --tls-renew-before-seconds before it ends)',
+  ),
+  setting(
+    'certificateCheckIntervalSeconds',
+    'SHIPSHAPE_CERTIFICATE_CHECK_INTERVAL_SECONDS',
+    DEFAULT_CHECK_INTERVAL_MS / 1000,
+    'Self-managed: the longest time between two checks of the certificates by the leader (changes are seen at once)',
+  ),
+  setting(
+    'certificateSettleSeconds',
+    'SHIPSHAPE_CERTIFICATE_SETTLE_SECONDS',
+    DEFAULT_SETTLE_MS / 1000,
+    'Self-managed: how long a new CA stays in every caBundle before a certificate it signed is served',
+  ),
+  setting(
+    'certificateBackdateSeconds',
+    'SHIPSHAPE_CERTIFICATE_BACKDATE_SECONDS',
+    DEFAULT_BACKDATE_MS / 1000,
+    'Self-managed: certificates start this long before they are issued, for clocks behind the leader’s',
   ),
   setting(
     'bodyLimitBytes',

@@ -15,7 +15,12 @@ const telemetryRegister = new URL('../telemetry/register.ts', import.meta.url).h
 
 export type ShipshapeProcessOptions = {
   kubeconfigPath: string;
-  certs: DevCertificates;
+  /** Files to serve, or 'self-managed': the pair comes from the Secret (the process's settings say which). */
+  certs: DevCertificates | 'self-managed';
+  /** The address it listens on and is probed at; default 127.0.0.1. */
+  host?: string;
+  /** Default true: resolve once /readyz answers 200; false: once the process has started. */
+  waitForReady?: boolean;
   podName: string;
   logPath: string;
   /** Extra environment (settings, OTEL_*); the parent's environment is passed through first. */
@@ -36,16 +41,20 @@ export type ShipshapeProcess = ManagedProcess & { port: number; baseUrl: string;
 /** Starts src/main.ts on free loopback ports and resolves once its /readyz answers 200. */
 export async function startShipshapeProcess(options: ShipshapeProcessOptions): Promise<ShipshapeProcess> {
   const port = await findFreePort();
+  const host = options.host ?? '127.0.0.1';
+  const certs = options.certs === 'self-managed' ? undefined : options.certs;
   const env = {
     ...process.env,
     KUBECONFIG: options.kubeconfigPath,
-    SHIPSHAPE_HOST: '127.0.0.1',
+    SHIPSHAPE_HOST: host,
     SHIPSHAPE_PORT: String(port),
     // Its own port per replica: several replicas share the loopback interface.
     SHIPSHAPE_METRICS_PORT: String(await findFreePort()),
-    SHIPSHAPE_TLS_CERT_FILE: options.certs.certFile,
-    SHIPSHAPE_TLS_KEY_FILE: options.certs.keyFile,
-    SHIPSHAPE_TLS_CA_FILE: options.certs.caFile,
+    ...(certs && {
+      SHIPSHAPE_TLS_CERT_FILE: certs.certFile,
+      SHIPSHAPE_TLS_KEY_FILE: certs.keyFile,
+      SHIPSHAPE_TLS_CA_FILE: certs.caFile,
+    }),
     POD_NAME: options.podName,
     POD_NAMESPACE: 'shipshape-system',
     ...options.env,
@@ -59,11 +68,12 @@ export async function startShipshapeProcess(options: ShipshapeProcessOptions): P
       ]
     : ['--import', telemetryRegister, mainPath];
   const proc = await startProcess(options.podName, process.execPath, args, options.logPath, { env });
-  const baseUrl = `https://127.0.0.1:${port}`;
+  const baseUrl = `https://${host}:${port}`;
+  if (options.waitForReady === false) return { ...proc, port, baseUrl, metricsPort };
   const giveUp = async () =>
     proc.isRunning() ? undefined : new Error(`${options.podName} exited (${await proc.exited}):\n${await proc.tail()}`);
-  const ready = async () =>
-    (await probeStatus(`${baseUrl}/readyz`, { ca: options.certs.caPem, ...options.probeClient })) === 200;
+  const trust = certs ? { ca: certs.caPem } : { rejectUnauthorized: false };
+  const ready = async () => (await probeStatus(`${baseUrl}/readyz`, { ...trust, ...options.probeClient })) === 200;
   try {
     await pollUntil(`${options.podName} ready`, ready, {
       timeoutMs: options.readyTimeoutMs ?? 30_000,

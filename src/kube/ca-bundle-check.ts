@@ -37,6 +37,8 @@ export type CaBundleCheckOptions = {
   /** Re-checked this often even without a change (certificates expire); default 60 s. */
   intervalMs?: number;
   now?: () => Date;
+  /** Either configuration changed (self-managed certificates: the leader repairs its caBundles). */
+  onConfigurationChange?: () => void;
 };
 
 export type CaBundleCheck = Runnable & {
@@ -89,7 +91,10 @@ export function createCaBundleCheck(options: CaBundleCheckOptions): CaBundleChec
       fieldSelector,
       list: () => w.list(fieldSelector),
       logger: log,
-      onChange: () => check(),
+      onChange: () => {
+        check();
+        options.onConfigurationChange?.();
+      },
       onSynced: () => check(),
     });
     return { ...w, informer, status: undefined as Status | undefined, message: '' };

@@ -1,7 +1,8 @@
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 
-export type ProbeTls = { ca?: string; cert?: string; key?: string };
+/** `rejectUnauthorized: false` probes a server whose CA the caller does not know (a kubelet's probe). */
+export type ProbeTls = { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean };
 
 /**
  * The HTTP status `url` answers a GET with, within 2 s; 0 when it cannot be reached. For readiness

@@ -4,7 +4,8 @@
 //
 // The served certificate comes from the reloader (observe(), at start and after each reload); the
 // CA is re-read from its file (a cert-manager Secret's ca.crt) on every check, since the Secret
-// volume swaps it the same way.
+// volume swaps it the same way, or, with self-managed certificates, taken from the Secret as last
+// read.
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { createReadyLatch } from '../runtime/ready-latch.ts';
@@ -24,6 +25,8 @@ export type CertificateHealthOptions = {
   metrics: CertificateHealthMetrics;
   /** The CA's PEM file; '' or a missing file: no CA series. */
   caFile: string;
+  /** The CA's PEM from elsewhere (self-managed: the Secret's signing CA); used instead of caFile. */
+  caPem?: () => string | undefined;
   /** Renewal is due this long before expiry; undefined: when a third of the validity is left. */
   renewBeforeMs?: { serving?: number; ca?: number };
   /** Between checks; default 60 s. */
@@ -73,9 +76,11 @@ export function createCertificateHealth(options: CertificateHealthOptions): Cert
   }
 
   async function readCa(): Promise<void> {
-    if (!options.caFile) return;
+    if (!options.caFile && !options.caPem) return;
     try {
-      const [ca] = parseCertificates(await readFile(options.caFile, 'utf8'));
+      const pem = options.caPem ? options.caPem() : await readFile(options.caFile, 'utf8');
+      if (pem === undefined) throw new Error('the CA has not been read yet');
+      const [ca] = parseCertificates(pem);
       if (!ca) throw new Error('no PEM certificate in the file');
       current.ca = toValidity(ca);
       caProblem = '';
