@@ -124,7 +124,8 @@ export function toPodSpec(): V1PodSpec {
           { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
           { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
           ...Object.entries(RUNTIME_ENV).map(([name, value]) => ({ name, value })),
-          // Overdue renewal is judged by the Certificates' own renewBefore (src/manifests/certificates.ts).
+          // Overdue renewal is judged by the Certificates' own renewBefore (src/manifests/certificates.ts);
+          // with self-managed certificates (overlays/self-managed-certificates) they are the renewal windows.
           { name: 'SHIPSHAPE_TLS_RENEW_BEFORE_SECONDS', value: String(toSeconds(SERVING_RENEW_BEFORE)) },
           { name: 'SHIPSHAPE_CA_RENEW_BEFORE_SECONDS', value: String(toSeconds(CA_RENEW_BEFORE)) },
           { name: 'SHIPSHAPE_SHUTDOWN_DELAY_SECONDS', value: String(SHUTDOWN_DELAY_SECONDS) },
