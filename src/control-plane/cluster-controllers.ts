@@ -1,7 +1,8 @@
 // What turns a bare apiserver into a cluster a Deployment rolls out on: kube-controller-manager
 // (deployments, replicasets, garbage collection, namespace deletion, service accounts),
 // kube-scheduler, and kwok, which plays the kubelet of fake Nodes (they turn Ready at once, their
-// Pods Running and Ready, deleted Pods go away). No container ever runs.
+// Pods Running and Ready, deleted Pods go away). No container ever runs. With no fake Nodes, kwok
+// does not start: the controllers and the scheduler serve a real node (real-node.ts).
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { findFreePort } from '../net/free-port.ts';
@@ -17,6 +18,7 @@ export type ClusterControllersInput = {
   dir: string;
   /** A kubeconfig per component, so the audit log tells their writes apart from the tests'. */
   kubeconfigs: { controllerManager: string; scheduler: string; kwok: string; admin: string };
+  /** Fake Nodes; 0 starts no kwok. */
   nodes: number;
 };
 
@@ -55,14 +57,17 @@ export async function startClusterControllers(
     '--leader-elect=false',
     '--secure-port=0',
   ]);
-  const kwok = await start('kwok', assets.kwok, [
-    `--kubeconfig=${kubeconfigs.kwok}`,
-    `--config=${assets.kwokStages}`,
-    `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=fake`,
-    '--cidr=10.244.0.0/16',
-    '--node-ip=127.0.0.1',
-    `--server-address=127.0.0.1:${await findFreePort()}`,
-  ]);
+  const kwok =
+    input.nodes > 0
+      ? await start('kwok', assets.kwok, [
+          `--kubeconfig=${kubeconfigs.kwok}`,
+          `--config=${assets.kwokStages}`,
+          `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=fake`,
+          '--cidr=10.244.0.0/16',
+          '--node-ip=127.0.0.1',
+          `--server-address=127.0.0.1:${await findFreePort()}`,
+        ])
+      : undefined;
 
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigs.admin);
@@ -70,7 +75,7 @@ export async function startClusterControllers(
   for (let i = 0; i < input.nodes; i++) await core.createNode({ body: fakeNode(i) });
 
   const alive = (what: string) => {
-    for (const p of [controllerManager, scheduler, kwok]) {
+    for (const p of [controllerManager, scheduler, ...(kwok ? [kwok] : [])]) {
       if (!p.isRunning()) throw new Error(`${p.name} exited before ${what} (log: ${p.logPath})`);
     }
   };

@@ -1,6 +1,7 @@
 // envtest for TypeScript: a real etcd and kube-apiserver on loopback, in a temporary folder, with
 // generated certificates, for tests and the dev loop; by default also kube-controller-manager,
-// kube-scheduler and kwok's fake Nodes (cluster-controllers.ts), so Deployments really roll out.
+// kube-scheduler and kwok's fake Nodes (cluster-controllers.ts), so Deployments really roll out;
+// with `realNode: true` the same controllers without kwok, for a real node (real-node.ts) to join.
 // Nothing here is used in a cluster.
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -36,6 +37,15 @@ export type ControlPlaneOptions = {
    * 0 gives a quiet apiserver where nothing but the test writes.
    */
   nodes?: number;
+  /**
+   * The cluster a real node joins (startRealNode, real-node.ts), whose Pods are installed as in a
+   * cluster: kube-controller-manager and kube-scheduler without kwok (`nodes` is ignored), the
+   * ServiceAccount admission plugin on, so Pods get projected tokens and the `kube-root-ca.crt`
+   * CA, and --enable-aggregator-routing, so the apiserver calls a webhook (or conversion) Service
+   * at a ready endpoint's Pod IP, which the host routes to, since no kube-proxy runs. Default
+   * false; start the node itself with startRealNode(cp).
+   */
+  realNode?: boolean;
   /**
    * An OTLP/gRPC endpoint (host:port) for the apiserver's own traces: every request is sampled,
    * and the apiserver sends a W3C `traceparent` to the webhooks it calls.
@@ -170,7 +180,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         ]
       : [];
     const args = [
-      ...apiserverArgs(dir, port, etcdPort),
+      ...apiserverArgs(dir, port, etcdPort, options.realNode ?? false),
       ...auditArgs,
       ...tracingArgs,
       ...(options.apiserverArgs ?? []),
@@ -220,8 +230,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       return path;
     };
 
-    const nodes = options.nodes ?? 3;
-    if (nodes > 0) {
+    // No kwok Node beside a real one: the scheduler would place Pods on either.
+    const nodes = options.realNode ? 0 : (options.nodes ?? 3);
+    if (nodes > 0 || options.realNode) {
       await startClusterControllers(
         {
           assets,
@@ -315,7 +326,7 @@ function etcdArgs(dir: string, port: number, peerPort: number): string[] {
   ];
 }
 
-function apiserverArgs(dir: string, port: number, etcdPort: number): string[] {
+function apiserverArgs(dir: string, port: number, etcdPort: number, realNode: boolean): string[] {
   const pki = (name: string) => join(dir, 'pki', name);
   return [
     '--advertise-address=127.0.0.1',
@@ -336,8 +347,10 @@ function apiserverArgs(dir: string, port: number, etcdPort: number): string[] {
     '--service-cluster-ip-range=10.0.0.0/16',
     '--authorization-mode=RBAC',
     '--allow-privileged=true',
-    // No controller-manager creates ServiceAccounts here (envtest makes the same choice).
-    '--disable-admission-plugins=ServiceAccount',
+    ...(realNode
+      ? ['--enable-aggregator-routing=true']
+      : // No controller-manager may create ServiceAccounts here (envtest makes the same choice).
+        ['--disable-admission-plugins=ServiceAccount']),
     '--profiling=false',
   ];
 }
