@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderCrdYaml } from '../src/api/crd.ts';
 import { WEBAPP_CRD_NAME } from '../src/constants.ts';
+import { E2E_OVERLAY_FILES } from '../src/manifests/e2e-overlay.ts';
 import { INSTALL_FILES } from '../src/manifests/install.ts';
 import { SELF_MANAGED_CERTIFICATES_FILES } from '../src/manifests/self-managed-certificates.ts';
 import { renderWebhookConfigurationsYaml } from '../src/manifests/webhook-configurations.ts';
@@ -23,6 +24,7 @@ const outputs: Output[] = [
   { path: 'deploy/webhook-configurations.yaml', render: renderWebhookConfigurationsYaml },
   ...INSTALL_FILES,
   ...SELF_MANAGED_CERTIFICATES_FILES,
+  ...E2E_OVERLAY_FILES,
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
