@@ -25,10 +25,11 @@ type NewSecret = { name: string; namespace: string; labels: Record<string, strin
 
 const decode = (value: string | undefined) => (value ? Buffer.from(value, 'base64').toString('utf8') : undefined);
 
+/** As toSecret writes it, else undefined (a hand edit): the signer is then trusted anew. */
 function parseSignerTrusted(value: string | undefined): SignerTrusted | undefined {
-  const [fingerprint, iso] = (value ?? '').split(' ');
-  const at = Date.parse(iso ?? '');
-  return fingerprint && Number.isFinite(at) ? { fingerprint, at } : undefined;
+  const match = /^(\S+) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)$/.exec(value ?? '');
+  const at = match ? Date.parse(match[2]!) : NaN;
+  return match && Number.isFinite(at) ? { fingerprint: match[1]!, at } : undefined;
 }
 
 /** What rotation.ts reads from the Secret (stored-certificates.ts parses the PEM). */

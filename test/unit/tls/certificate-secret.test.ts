@@ -154,7 +154,8 @@ t.test('a malformed signer-trusted annotation is ignored', async (t) => {
       metadata: { annotations: { [SIGNER_TRUSTED_ANNOTATION]: value } },
       data: { 'ca.crt': b64(ca.certPem) },
     });
-  for (const value of ['', fingerprint, `${fingerprint} `, `${fingerprint} not-a-time`, ` ${iso}`, iso]) {
+  const loose = [`${fingerprint} 1`, `${fingerprint} ${iso} trailing`, `${fingerprint} ${iso.slice(0, 10)}`];
+  for (const value of ['', fingerprint, `${fingerprint} `, `${fingerprint} not-a-time`, ` ${iso}`, iso, ...loose]) {
     t.strictSame(annotated(value), { bundle: ca.certPem }, JSON.stringify(value));
   }
   t.strictSame(
