@@ -1,8 +1,8 @@
 import { access, constants } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError } from './harness-error.ts';
+import { readVersionsFile } from './versions-file.ts';
 
 /** What scripts/install-control-plane.sh provides, by file name: binaries and kwok's Stages. */
 const FILES = {
@@ -26,16 +26,7 @@ const versionsFile = new URL('../../scripts/control-plane.versions', import.meta
  * SHIPSHAPE_KUBERNETES_VERSION overriding the Kubernetes release (as in the script).
  */
 export function controlPlaneVersions(env: NodeJS.ProcessEnv): ControlPlaneVersions {
-  const values = new Map<string, string>();
-  for (const line of readFileSync(versionsFile, 'utf8').split('\n')) {
-    const match = /^([A-Z_]+)=(\S+)$/.exec(line.trim());
-    if (match) values.set(match[1]!, match[2]!);
-  }
-  const read = (name: string) => {
-    const value = values.get(name);
-    if (!value) throw new HarnessError('CP_VERSIONS', `${name} is not set in ${versionsFile.pathname}`);
-    return value;
-  };
+  const read = readVersionsFile(versionsFile);
   const kubernetes = (env.SHIPSHAPE_KUBERNETES_VERSION || read('KUBERNETES_VERSION')).replace(/^v/, '');
   return { kubernetes, etcd: read('ETCD_VERSION'), kwok: read('KWOK_VERSION') };
 }

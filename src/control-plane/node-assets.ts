@@ -1,11 +1,11 @@
 // Where scripts/install-node.sh leaves the real node's binaries and pause image, found from the same
 // versions files and cache key.
 import { access, constants, readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { controlPlaneVersions } from './assets.ts';
 import { HarnessError } from './harness-error.ts';
+import { readVersionsFile } from './versions-file.ts';
 
 export type NodeAssets = {
   kubelet: string;
@@ -28,16 +28,7 @@ const versionsFile = new URL('../../scripts/node.versions', import.meta.url);
 
 /** scripts/node.versions, with the kubelet at the control plane's Kubernetes release. */
 export function nodeVersions(env: NodeJS.ProcessEnv): NodeVersions {
-  const values = new Map<string, string>();
-  for (const line of readFileSync(versionsFile, 'utf8').split('\n')) {
-    const match = /^([A-Z_]+)=(\S+)$/.exec(line.trim());
-    if (match) values.set(match[1]!, match[2]!);
-  }
-  const read = (name: string) => {
-    const value = values.get(name);
-    if (!value) throw new HarnessError('CP_VERSIONS', `${name} is not set in ${versionsFile.pathname}`);
-    return value;
-  };
+  const read = readVersionsFile(versionsFile);
   return {
     kubernetes: controlPlaneVersions(env).kubernetes,
     containerd: read('CONTAINERD_VERSION'),
