@@ -61,6 +61,7 @@ const configurationPath = (ref: WebhookConfigurationRef) =>
   `/apis/admissionregistration.k8s.io/v1/${ref.kind.toLowerCase()}s/${ref.name}`;
 const pemOf = (cas: readonly CaCertificate[]) => cas.map((c) => c.pem.trim()).join('\n') + '\n';
 const MAX_ACTIONS_IN_A_ROW = 10;
+const STUCK_PAUSE_MS = 10_000;
 
 export function createSelfManagedCertificates(options: SelfManagedCertificatesOptions): SelfManagedCertificates {
   const { client, namespace, secretName, settings, logger } = options;
@@ -205,13 +206,15 @@ export function createSelfManagedCertificates(options: SelfManagedCertificatesOp
             backoffMs = 1000;
             continue;
           }
-          if (action) log.error({ action: describe(action) }, 'certificates: no convergence; deciding again later');
+          // Ten actions without converging (writes that do not stick): a pause, not a write storm.
+          const stuck = action !== undefined;
+          if (stuck) log.error({ action: describe(action) }, 'certificates: no convergence; deciding again later');
           inARow = 0;
           backoffMs = 1000;
           if (decision.reason !== lastReason) log.info({ reason: decision.reason }, 'certificates: nothing to do');
           lastReason = decision.reason;
           const overlap = observed.state.injected.some((i) => typeof i.bundle === 'object' && i.bundle.length > 1);
-          const untilNext = Math.max(0, decision.nextCheckAt - now());
+          const untilNext = stuck ? STUCK_PAUSE_MS : Math.max(0, decision.nextCheckAt - now());
           await pause(overlap ? Math.min(untilNext, options.overlapPollMs ?? 5000) : untilNext, signal);
         } catch (err) {
           if (signal.aborted) break;
