@@ -1,0 +1,383 @@
+// Shipshape as installed (issue #33): `kubectl apply -k` of the e2e overlay (test/fixtures/
+// e2e-overlay: the self-managed-certificates install with the image scripts/build-image.sh builds,
+// never pulled) on the harness's control plane with a real node (containerd, runc, kubelet). Three
+// Pods of our image, their real probes, the Lease, the webhooks called through the Service at the
+// Pods' IPs; a rollout restart under continuous writes; the leader Pod deleted without grace; two
+// evictions at once against the PodDisruptionBudget; the uninstall; and the host clean afterwards.
+//
+// Not part of `npm test` (an image and a node build, minutes on a new machine, and root):
+// `npm run test:e2e`. The subtests run in order on one install, each leaving three ready Pods.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  PolicyV1Api,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import t from 'tap';
+import { ANNOTATION_PREFIX, SHIPSHAPE_NAMESPACE, WEBAPP_CRD_NAME } from '../../src/constants.ts';
+import { readSysctls } from '../../src/control-plane/host-sysctls.ts';
+import { resolveNodeAssets } from '../../src/control-plane/node-assets.ts';
+import { startRealNode } from '../../src/control-plane/real-node.ts';
+import { waitUntilAdmitting } from '../../src/dev/install.ts';
+import { E2E_IMAGE, E2E_OVERLAY } from '../../src/manifests/e2e-overlay.ts';
+import { DEPLOYMENT_NAME, LEASE_NAME, POD_SELECTOR } from '../../src/manifests/install-names.ts';
+import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
+import { checkPodTerms, loadImage, lostWrites, startWriteLoad } from '../helpers/e2e.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { kubectl } from '../helpers/kubectl.ts';
+import { readAudit } from '../helpers/leadership.ts';
+import { type NodeTrace, nodeLeftovers, readHostEntries } from '../helpers/real-node.ts';
+import { runCommand } from '../helpers/run-command.ts';
+import { allProcs } from '../helpers/process-table.ts';
+import { clients, webAppTarget } from '../helpers/webapps.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OVERLAY = fileURLToPath(new URL(`../../${E2E_OVERLAY}`, import.meta.url));
+const SELECTOR = Object.entries(POD_SELECTOR)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(',');
+/** docs/operating.md: after a kill, a standby leads once the lease (15 s) expires, at its next retry (2 s). */
+const FAILOVER_BOUND_MS = (15 + 2 + 1) * 1000;
+
+if (process.getuid?.() !== 0) {
+  t.plan(0, 'a real node and rootful podman need root');
+  process.exit(0);
+}
+t.setTimeout(25 * 60_000); // as `npm run test:e2e` gives tap
+
+const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
+const suiteStart = Date.now();
+
+const building = Date.now();
+const built = await runCommand('bash', ['scripts/build-image.sh'], { cwd: ROOT });
+if (built.code !== 0) throw new Error(`scripts/build-image.sh failed (${built.code}):\n${built.stderr}`);
+const imageBuildSeconds = seconds(building);
+
+const assets = await resolveNodeAssets(process.env);
+const sysctls = readSysctls();
+const hostEntries = await readHostEntries();
+const { cp, kc } = await useControlPlane(t, { realNode: true, audit: true });
+const nodeStart = Date.now();
+const node = await startRealNode(cp, { assets });
+t.teardown(() => node.stop());
+const nodeSeconds = seconds(nodeStart);
+const importing = Date.now();
+await loadImage(node, E2E_IMAGE);
+t.comment(
+  `image built in ${imageBuildSeconds} s, node Ready in ${nodeSeconds} s, image imported in ${seconds(importing)} s`,
+);
+const trace: NodeTrace = {
+  dir: node.dir,
+  bridge: node.network.bridge,
+  chain: node.network.chain,
+  cgroupRoot: node.name,
+  binaries: [assets.kubelet, assets.containerd, assets.containerdShim, assets.runc],
+  sysctls,
+  hostEntries,
+};
+
+const core = kc.makeApiClient(CoreV1Api);
+const apps = kc.makeApiClient(AppsV1Api);
+const leases = kc.makeApiClient(CoordinationV1Api);
+const admin = clients(kc);
+const k = (...args: string[]) => kubectl(cp.kubeconfigPath, args);
+
+const isReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+const shipshapePods = async () =>
+  (await core.listNamespacedPod({ namespace: SHIPSHAPE_NAMESPACE, labelSelector: SELECTOR })).items;
+/** Three Pods, all Running and Ready, none being deleted. */
+const threeReady = async () => {
+  const pods = await shipshapePods();
+  const ok =
+    pods.length === 3 &&
+    pods.every((p) => p.status?.phase === 'Running' && isReady(p) && !p.metadata?.deletionTimestamp);
+  return ok ? pods : undefined;
+};
+const holderPod = async () => {
+  const lease = await leases.readNamespacedLease({ namespace: SHIPSHAPE_NAMESPACE, name: LEASE_NAME });
+  return lease.spec?.holderIdentity?.replace(/_[^_]*$/, '') ?? '';
+};
+/** The logs of every Shipshape container, for a failure's message. */
+const podLogs = async () => {
+  const out = await k('logs', '-n', SHIPSHAPE_NAMESPACE, '-l', SELECTOR, '--tail=30', '--prefix');
+  return out.stdout + out.stderr;
+};
+
+t.test('kubectl apply -k: three Pods of our image Running and Ready by their probes, one leads', async (t) => {
+  const applying = Date.now();
+  const applied = await k('apply', '-k', OVERLAY);
+  t.equal(applied.code, 0, `kubectl apply -k succeeds ${applied.stderr}`);
+  const pods = await eventually('three Shipshape Pods Running and Ready', threeReady, 180_000).catch(async (err) => {
+    throw new Error(
+      `${(err as Error).message}\n${(await k('get', 'pods', '-A', '-o', 'wide')).stdout}\n${await podLogs()}`,
+    );
+  });
+  t.comment(`three Pods Ready ${seconds(applying)} s after kubectl apply -k`);
+  for (const pod of pods) {
+    const name = pod.metadata!.name!;
+    t.equal(pod.spec?.nodeName, node.name, `${name} was scheduled on the real node`);
+    const status = pod.status!.containerStatuses![0]!;
+    t.equal(status.image, E2E_IMAGE, `${name} runs ${E2E_IMAGE}`);
+    t.ok(status.containerID?.startsWith('containerd://'), `${name} is a container of containerd`);
+    t.ok(pod.status?.podIP?.startsWith(node.network.gateway.replace(/\.1$/, '.')), `${name} has an IP on the bridge`);
+    t.ok(pod.spec?.containers[0]?.readinessProbe?.httpGet, `${name} is Ready by its HTTPS readiness probe`);
+    const token = pod.spec?.volumes?.find((v) => v.projected?.sources?.some((s) => s.serviceAccountToken));
+    t.ok(token, `${name} has a projected ServiceAccount token`);
+  }
+  const names = pods.map((p) => p.metadata!.name!);
+  const holder = await eventually('a Pod holds the Lease', async () => {
+    const h = await holderPod();
+    return names.includes(h) && h;
+  });
+  t.ok(holder, `the Lease is held by ${holder}`);
+  const slices = await kc.makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({
+    namespace: SHIPSHAPE_NAMESPACE,
+    labelSelector: 'kubernetes.io/service-name=shipshape-webhook',
+  });
+  const ready = slices.items.flatMap((s) => s.endpoints).filter((e) => e?.conditions?.ready);
+  t.equal(ready.length, 3, 'the webhook Service has three ready endpoints');
+});
+
+t.test('the webhooks admit through the Service: a WebApp defaulted, the too-big one denied', async (t) => {
+  await waitUntilAdmitting(kc, 'default', 60_000);
+  const ns = await useNamespace(t, kc, 'e2e');
+  const dryRun = await kubectl(
+    cp.kubeconfigPath,
+    ['apply', '--dry-run=server', '-n', ns, '-o', 'json', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'shipshape.dev/v1',
+      kind: 'WebApp',
+      metadata: { name: 'hello' },
+      spec: { image: 'nginxinc/nginx-unprivileged:1.27' },
+    }),
+  );
+  t.equal(dryRun.code, 0, `the dry run is admitted ${dryRun.stderr}`);
+  const defaulted = JSON.parse(dryRun.stdout) as {
+    metadata: { labels?: Record<string, string> };
+    spec: Record<string, unknown>;
+  };
+  t.equal(defaulted.metadata.labels?.['app.kubernetes.io/managed-by'], 'shipshape', 'labelled by the mutating webhook');
+  t.match(defaulted.spec, { replicas: 1, port: 8080 }, 'replicas and port defaulted');
+
+  const denied = await k('apply', '-n', ns, '-f', `${ROOT}examples/webapp-too-big.yaml`);
+  t.not(denied.code, 0, 'examples/webapp-too-big.yaml is refused');
+  t.match(denied.stderr, 'admission webhook "validate.webapps.shipshape.dev" denied the request');
+  t.match(denied.stderr, 'spec.replicas: 50 exceeds the maximum of 10', 'the replicas reason');
+  t.match(denied.stderr, 'spec.port: 80 is below the minimum of 1024', 'the port reason');
+});
+
+/**
+ * A namespace for the tests' WebApps, whose annotation lets them have 0 replicas, so their
+ * Deployments run no Pod on the node. Resolves once six dry runs in a row are admitted (every
+ * replica's namespace cache has the annotation). The uninstall deletes the WebApps first.
+ */
+const webAppNamespace = async (prefix: string) => {
+  const name = `${prefix}-${Date.now().toString(36)}`;
+  await core.createNamespace({
+    body: { metadata: { name, annotations: { [`${ANNOTATION_PREFIX}min-replicas`]: '0' } } },
+  });
+  const dryRun = () =>
+    admin.custom.createNamespacedCustomObject({
+      ...webAppTarget,
+      namespace: name,
+      dryRun: 'All',
+      body: {
+        apiVersion: 'shipshape.dev/v1',
+        kind: 'WebApp',
+        metadata: { name: 'probe' },
+        spec: { image: 'x', replicas: 0 },
+      },
+    });
+  let inARow = 0;
+  await eventually(
+    'WebApps with 0 replicas admitted in the new namespace',
+    async () => {
+      inARow = await dryRun().then(
+        () => inARow + 1,
+        () => 0,
+      );
+      return inARow >= 6;
+    },
+    30_000,
+  );
+  return name;
+};
+const converged = async (ns: string) => {
+  const list = (await admin.custom.listNamespacedCustomObject({ ...webAppTarget, namespace: ns })) as {
+    items: { metadata: { generation?: number }; status?: { observedGeneration?: number } }[];
+  };
+  return list.items.filter((w) => w.status?.observedGeneration !== w.metadata.generation).length;
+};
+
+t.test('kubectl rollout restart under >= 10 writes/s: 0 failed, 0 lost, never two leaders', async (t) => {
+  const ns = await webAppNamespace('load');
+  const before = (await eventually('three ready Pods', threeReady, 60_000)).map((p) => p.metadata!.name!);
+  const load = startWriteLoad(kc, ns, 12);
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const restarting = Date.now();
+  const restart = await k('rollout', 'restart', `deploy/${DEPLOYMENT_NAME}`, '-n', SHIPSHAPE_NAMESPACE);
+  t.equal(restart.code, 0, `kubectl rollout restart succeeds ${restart.stderr}`);
+  const status = await k('rollout', 'status', `deploy/${DEPLOYMENT_NAME}`, '-n', SHIPSHAPE_NAMESPACE, '--timeout=300s');
+  t.equal(status.code, 0, `the rollout completes ${status.stderr}`);
+  const after = await eventually(
+    'three new Pods Ready, the old ones gone',
+    async () => {
+      const pods = await threeReady();
+      return pods?.every((p) => !before.includes(p.metadata!.name!)) && pods;
+    },
+    120_000,
+  );
+  const rolloutSeconds = seconds(restarting);
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const result = await load.stop();
+  const writes = result.creates + result.updates;
+  const rate = writes / result.seconds;
+  t.comment(
+    `rollout ${rolloutSeconds} s; ${writes} writes (${result.creates} creates, ${result.updates} updates) in ` +
+      `${result.seconds.toFixed(1)} s: ${rate.toFixed(1)}/s, ${result.failures.length} failed`,
+  );
+  t.ok(rate >= 10, `at least 10 writes/s (${rate.toFixed(1)})`);
+  t.strictSame(result.failures, [], 'no write failed (admission or otherwise)');
+  t.strictSame(await lostWrites(kc, ns, result.expected), [], 'every WebApp holds the value of its last write');
+  const unconverged = await eventually(
+    'every WebApp reconciled at its generation',
+    async () => ((await converged(ns)) === 0 ? 0 : undefined),
+    120_000,
+  ).catch(() => converged(ns));
+  t.equal(unconverged, 0, 'every WebApp reconciled at its latest generation by the new leader');
+  t.comment(`new Pods: ${after.map((p) => p.metadata!.name).join(', ')}`);
+
+  const terms = checkPodTerms(await readAudit(cp.auditLogPath!));
+  t.comment(`Lease terms since the install: ${terms.terms.join(' -> ')}; ${terms.writes} writes by replicas`);
+  t.ok(terms.writes > 0, "the audit log attributes the replicas' writes to their Pods");
+  t.strictSame(terms.violations, [], "every replica write was made inside its own Pod's Lease term");
+});
+
+t.test('the leader Pod deleted with --grace-period=0: a new leader within the bound', async (t) => {
+  const ns = await webAppNamespace('gap');
+  await eventually('three ready Pods', threeReady, 60_000);
+  const leader = await eventually('a leader', async () => (await holderPod()) || undefined);
+  const deleting = Date.now();
+  const deleted = await k('delete', 'pod', '-n', SHIPSHAPE_NAMESPACE, leader, '--grace-period=0', '--force');
+  t.equal(deleted.code, 0, `the Pod is deleted at once (${deleted.stderr.trim()})`);
+  const created = await admin.createWebApp(ns, 'gap', { image: 'registry.invalid/e2e:1', replicas: 0 }).then(
+    () => 'created',
+    (err: unknown) => `refused: ${(err as Error).message}`,
+  );
+  t.equal(created, 'created', 'a WebApp created right after the deletion is admitted');
+  const next = await eventually(
+    'another Pod leads',
+    async () => {
+      const holder = await holderPod();
+      return (holder && holder !== leader && holder) || undefined;
+    },
+    60_000,
+  );
+  const failoverMs = Date.now() - deleting;
+  t.comment(`${leader} deleted; ${next} led ${failoverMs} ms later (bound ${FAILOVER_BOUND_MS} ms)`);
+  t.ok(failoverMs <= FAILOVER_BOUND_MS, `a new leader within ${FAILOVER_BOUND_MS} ms (${failoverMs})`);
+  const child = await eventually(
+    'the WebApp created in the gap converges',
+    async () => {
+      const webApp = await admin.getWebApp(ns, 'gap');
+      if (webApp.status?.observedGeneration !== webApp.metadata.generation) return undefined;
+      return apps.readNamespacedDeployment({ namespace: ns, name: 'gap' }).catch(() => undefined);
+    },
+    60_000,
+  );
+  t.equal(child.metadata?.ownerReferences?.[0]?.name, 'gap', 'its Deployment is made and owned by it');
+  await eventually('three ready Pods again', threeReady, 120_000);
+});
+
+t.test('two Pods evicted at once: the PodDisruptionBudget refuses the second', async (t) => {
+  const policy = kc.makeApiClient(PolicyV1Api);
+  const pods = await eventually('three ready Pods', threeReady, 60_000);
+  await eventually(
+    'the PodDisruptionBudget allows one disruption',
+    async () => {
+      const pdb = await policy.readNamespacedPodDisruptionBudget({
+        namespace: SHIPSHAPE_NAMESPACE,
+        name: DEPLOYMENT_NAME,
+      });
+      return pdb.status?.currentHealthy === 3 && pdb.status.disruptionsAllowed === 1;
+    },
+    60_000,
+  );
+  const evict = (name: string) =>
+    core.createNamespacedPodEviction({
+      name,
+      namespace: SHIPSHAPE_NAMESPACE,
+      body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: SHIPSHAPE_NAMESPACE } },
+    });
+  const names = pods.slice(0, 2).map((p) => p.metadata!.name!);
+  const results = await Promise.allSettled(names.map(evict));
+  const refused = results.filter((r) => r.status === 'rejected');
+  t.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'one eviction is granted');
+  t.equal(refused.length, 1, 'the other is refused');
+  const reason = (refused[0] as PromiseRejectedResult | undefined)?.reason as { code?: number; body?: unknown };
+  t.equal(reason?.code, 429, 'with 429 Too Many Requests');
+  t.match(String(reason?.body), /disruption budget/, 'naming the disruption budget');
+  await eventually('three ready Pods again', threeReady, 120_000);
+  await waitUntilAdmitting(kc, 'default', 30_000);
+});
+
+t.test('uninstall as docs/installing.md says: nothing stuck, nothing left', async (t) => {
+  const started = Date.now();
+  const webApps = await k('delete', 'webapps', '--all', '--all-namespaces', '--timeout=180s');
+  t.equal(webApps.code, 0, `the WebApps are deleted ${webApps.stderr}`);
+  const install = await k('delete', '-k', OVERLAY, '--timeout=180s');
+  t.equal(install.code, 0, `the install is deleted ${install.stderr}`);
+  t.comment(`uninstalled in ${seconds(started)} s`);
+  const left = async () => {
+    const found: string[] = [];
+    const list = async (args: string[]) => (await k('get', ...args, '-o', 'name')).stdout.split('\n').filter(Boolean);
+    found.push(...(await list(['namespace', SHIPSHAPE_NAMESPACE, '--ignore-not-found'])));
+    found.push(...(await list(['crd', WEBAPP_CRD_NAME, '--ignore-not-found'])));
+    found.push(
+      ...(await list([
+        'mutatingwebhookconfigurations,validatingwebhookconfigurations',
+        '-l',
+        'app.kubernetes.io/part-of=shipshape',
+      ])),
+    );
+    found.push(...(await list(['clusterroles,clusterrolebindings', '-l', 'app.kubernetes.io/part-of=shipshape'])));
+    found.push(
+      ...(await list([
+        'deployments,services,configmaps,poddisruptionbudgets',
+        '-A',
+        '-l',
+        'app.kubernetes.io/managed-by=shipshape',
+      ])),
+    );
+    found.push(...(await list(['pods', '-A'])));
+    return found;
+  };
+  const remaining = await eventually(
+    'nothing of Shipshape left',
+    async () => ((await left()).length === 0 ? [] : undefined),
+    60_000,
+  ).catch(left);
+  t.strictSame(remaining, [], 'no object of the install or of a WebApp, no Pod');
+});
+
+t.test('the node stopped: no process, mount, interface, nat chain, cgroup or sysctl left', async (t) => {
+  await node.stop();
+  t.strictSame(await nodeLeftovers(trace), [], 'nothing of the node is left on the host');
+  const inNodeCgroup = allProcs().filter((p) => {
+    try {
+      return readFileSync(`/proc/${p.pid}/cgroup`, 'utf8').includes(`/${node.name}/`);
+    } catch {
+      return false;
+    }
+  });
+  t.strictSame(
+    inNodeCgroup.map((p) => `${p.pid} ${p.cmd.slice(0, 80)}`),
+    [],
+    "no process (Shipshape's included) in the node's cgroups",
+  );
+  t.comment(`suite ${seconds(suiteStart)} s in all, image build included`);
+});
