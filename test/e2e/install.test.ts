@@ -2,8 +2,10 @@
 // e2e-overlay: the self-managed-certificates install with the image scripts/build-image.sh builds,
 // never pulled) on the harness's control plane with a real node (containerd, runc, kubelet). Three
 // Pods of our image, their real probes, the Lease, the webhooks called through the Service at the
-// Pods' IPs; a rollout restart under continuous writes; the leader Pod deleted without grace; two
-// evictions at once against the PodDisruptionBudget; the uninstall; and the host clean afterwards.
+// Pods' IPs; examples/webapp.yaml running our workload image (scripts/build-workload-image.sh) in a
+// real container; a rollout restart under continuous writes; the leader Pod force-deleted, then
+// the leader's container SIGKILLed; two evictions at once against the PodDisruptionBudget; the
+// uninstall; and the host clean afterwards.
 //
 // Not part of `npm test` (an image and a node build, minutes on a new machine, and root):
 // `npm run test:e2e`. The subtests run in order on one install, each leaving three ready Pods.
@@ -18,6 +20,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import t from 'tap';
+import { parse } from 'yaml';
 import { ANNOTATION_PREFIX, SHIPSHAPE_NAMESPACE, WEBAPP_CRD_NAME } from '../../src/constants.ts';
 import { readSysctls } from '../../src/control-plane/host-sysctls.ts';
 import { resolveNodeAssets } from '../../src/control-plane/node-assets.ts';
@@ -30,7 +33,7 @@ import { checkPodTerms, loadImage, lostWrites, startWriteLoad } from '../helpers
 import { eventually } from '../helpers/eventually.ts';
 import { kubectl } from '../helpers/kubectl.ts';
 import { readAudit } from '../helpers/leadership.ts';
-import { type NodeTrace, nodeLeftovers, readHostEntries } from '../helpers/real-node.ts';
+import { containerPid, type NodeTrace, nodeLeftovers, readHostEntries } from '../helpers/real-node.ts';
 import { runCommand } from '../helpers/run-command.ts';
 import { allProcs } from '../helpers/process-table.ts';
 import { clients, webAppTarget } from '../helpers/webapps.ts';
@@ -170,6 +173,50 @@ t.test('the webhooks admit through the Service: a WebApp defaulted, the too-big 
   t.match(denied.stderr, 'spec.port: 80 is below the minimum of 1024', 'the port reason');
 });
 
+t.test(
+  'examples/webapp.yaml with our workload image: its Pod runs a real container, the WebApp turns Ready',
+  async (t) => {
+    const built = await runCommand('bash', ['scripts/build-workload-image.sh'], { cwd: ROOT });
+    if (built.code !== 0) throw new Error(`scripts/build-workload-image.sh failed (${built.code}):\n${built.stderr}`);
+    const [archive, image] = built.stdout.trim().split('\n').slice(-2) as [string, string];
+    await node.importImage(archive);
+    const ns = `webapp-${Date.now().toString(36)}`;
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    const example = parse(readFileSync(`${ROOT}examples/webapp.yaml`, 'utf8')) as {
+      metadata: { name: string };
+      spec: { image: string };
+    };
+    example.spec.image = image;
+    const name = example.metadata.name;
+    const applying = Date.now();
+    const applied = await kubectl(cp.kubeconfigPath, ['apply', '-n', ns, '-f', '-'], JSON.stringify(example));
+    t.equal(applied.code, 0, `kubectl apply -f examples/webapp.yaml (image ${image}) ${applied.stderr}`);
+    const webApp = await eventually(
+      'the WebApp Ready',
+      async () => {
+        const w = await admin.getWebApp(ns, name);
+        return w.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && w;
+      },
+      120_000,
+    ).catch(async (err) => {
+      throw new Error(
+        `${(err as Error).message}\n${(await k('get', 'webapp,deploy,pods', '-n', ns, '-o', 'wide')).stdout}`,
+      );
+    });
+    t.comment(`WebApp Ready ${seconds(applying)} s after kubectl apply`);
+    t.equal(webApp.metadata.labels?.['app.kubernetes.io/managed-by'], 'shipshape', 'defaulted through the Service');
+    t.equal(webApp.status?.phase, 'Running', 'phase Running');
+    const pods = (await core.listNamespacedPod({ namespace: ns })).items;
+    t.equal(pods.length, 1, 'one Pod (replicas defaulted to 1)');
+    const pod = pods[0]!;
+    t.equal(pod.spec?.nodeName, node.name, 'on the real node');
+    t.ok(isReady(pod), 'Running and Ready');
+    t.equal(pod.status?.containerStatuses?.[0]?.image, image, 'running the workload image');
+    const answer = await (await fetch(`http://${pod.status!.podIP}:${webApp.spec.port}/`)).text();
+    t.equal(answer, `hello from ${pod.metadata!.name}\n`, 'its container answers on the defaulted port');
+  },
+);
+
 /**
  * A namespace for the tests' WebApps, whose annotation lets them have 0 replicas, so their
  * Deployments run no Pod on the node. Resolves once six dry runs in a row are admitted (every
@@ -291,6 +338,33 @@ t.test('the leader Pod deleted with --grace-period=0: a new leader within the bo
   );
   t.equal(child.metadata?.ownerReferences?.[0]?.name, 'gap', 'its Deployment is made and owned by it');
   await eventually('three ready Pods again', threeReady, 120_000);
+});
+
+t.test('the leader container SIGKILLed (as on a node loss): a new leader within the bound', async (t) => {
+  await eventually('three ready Pods', threeReady, 60_000);
+  const readHolder = async () =>
+    (await leases.readNamespacedLease({ namespace: SHIPSHAPE_NAMESPACE, name: LEASE_NAME })).spec?.holderIdentity ?? '';
+  const holder = await eventually('a leader', async () => (await readHolder()) || undefined);
+  const podName = holder.replace(/_[^_]*$/, '');
+  const pod = await core.readNamespacedPod({ namespace: SHIPSHAPE_NAMESPACE, name: podName });
+  const pid = await containerPid(node, pod.status!.containerStatuses![0]!.containerID!);
+  const killing = Date.now();
+  process.kill(pid, 'SIGKILL');
+  // No release this time: a standby (or the restarted container, a new identity) leads after the lease.
+  const next = await eventually(
+    'another identity leads',
+    async () => {
+      const h = await readHolder();
+      return (h && h !== holder && h) || undefined;
+    },
+    60_000,
+  );
+  const failoverMs = Date.now() - killing;
+  t.comment(`${holder} killed; ${next} led ${failoverMs} ms later (bound ${FAILOVER_BOUND_MS} ms)`);
+  t.ok(failoverMs <= FAILOVER_BOUND_MS, `a new leader within ${FAILOVER_BOUND_MS} ms (${failoverMs})`);
+  await eventually('three ready Pods again, the killed container restarted', threeReady, 120_000);
+  const restarted = await core.readNamespacedPod({ namespace: SHIPSHAPE_NAMESPACE, name: podName });
+  t.equal(restarted.status?.containerStatuses?.[0]?.restartCount, 1, 'the kubelet restarted the killed container');
 });
 
 t.test('two Pods evicted at once: the PodDisruptionBudget refuses the second', async (t) => {
