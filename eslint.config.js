@@ -8,7 +8,16 @@ import tseslint from 'typescript-eslint';
 const FOUNDATION = ['src/errors', 'src/json', 'src/constants.ts', 'src/runtime'];
 const API = ['src/api'];
 const POLICY = ['webhooks'];
-const ADAPTERS = ['src/admission', 'src/kube', 'src/tls', 'src/pki', 'src/leader', 'src/config', 'src/manifests'];
+const ADAPTERS = [
+  'src/admission',
+  'src/conversion',
+  'src/kube',
+  'src/tls',
+  'src/pki',
+  'src/leader',
+  'src/config',
+  'src/manifests',
+];
 const PARTS = ['src/operator', 'src/server', 'src/cli'];
 const TELEMETRY = ['src/telemetry'];
 const WIRING = ['src/main.ts'];
