@@ -1,11 +1,13 @@
 // A list-watch cache that keeps going. @kubernetes/client-node's informer relists on 410 Gone but
 // stops for good after any other error (a dropped connection, a 5xx); this restarts it with
 // exponential backoff, and relists on a timer so a watch that went silent cannot go stale forever.
-// Objects are cached without `metadata.managedFields` (controller-runtime's
-// TransformStripManagedFields, client-go's SetTransform): no reader needs them (server-side apply
-// sends its own field manager; src/operator/applied-cache.ts ignores them), and they are a large
-// part of a cached child's JSON (commit 6e14063 has the figures). Dropped on arrival, they die young
-// instead of being copied out of the young generation and marked in the old one.
+// Objects are cached through `transform` (controller-runtime's cache.TransformFunc, client-go's
+// SetTransform), by default without `metadata.managedFields` (TransformStripManagedFields): no
+// reader needs them (server-side apply sends its own field manager; src/operator/applied-cache.ts
+// ignores them), and they are a large part of a cached child's JSON (commit 6e14063 has the
+// figures). The WebApp caches pass transforms that keep only what is read
+// (src/operator/cache-transforms.ts). Dropped on arrival, the rest dies young instead of being
+// copied out of the young generation and marked in the old one.
 import { type KubeConfig, type KubernetesObject, type ListPromise, ListWatch, Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { aborted } from '../runtime/aborted.ts';
@@ -34,6 +36,11 @@ export type ResilientInformerOptions<T extends KubernetesObject> = {
   onSynced?: () => void;
   /** Called on every restart of the watch; default: nothing. */
   onRestart?: WatchRestartHook;
+  /**
+   * What the cache keeps of each listed or watched object (added, modified or deleted); it may
+   * return a new object. Default: the object without metadata.managedFields.
+   */
+  transform?: (obj: T) => T;
 };
 
 /** `obj` without metadata.managedFields, in place (the object was just parsed and is ours). */
@@ -42,10 +49,24 @@ function stripManagedFields<T extends KubernetesObject>(obj: T): T {
   return obj;
 }
 
-/** client-node's Watch, handing its callback every object stripped (ListWatch has no transform). */
-class StrippingWatch extends Watch {
+/** The watch events that carry an object (not ERROR's Status, not BOOKMARK's bare metadata). */
+const OBJECT_PHASES = new Set(['ADDED', 'MODIFIED', 'DELETED']);
+
+/** client-node's Watch, handing its callback every object transformed (ListWatch has no transform). */
+class TransformingWatch extends Watch {
+  readonly transform: (obj: never) => unknown;
+  constructor(kc: KubeConfig, transform: (obj: never) => unknown) {
+    super(kc);
+    this.transform = transform;
+  }
   override watch(...[path, query, callback, done]: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
-    return super.watch(path, query, (phase, obj, watchObj) => callback(phase, stripManagedFields(obj), watchObj), done);
+    return super.watch(
+      path,
+      query,
+      (phase, obj, watchObj) =>
+        callback(phase, OBJECT_PHASES.has(phase) ? this.transform(obj as never) : obj, watchObj),
+      done,
+    );
   }
 }
 
@@ -55,17 +76,18 @@ export function createResilientInformer<T extends KubernetesObject>(options: Res
   // then relists by itself. It lists only when it has no resourceVersion, which is once at first
   // and afterwards only after a 410 (a restart resumes from the last one).
   const restarted = options.onRestart ?? (() => {});
+  const transform = options.transform ?? stripManagedFields;
   let lists = 0;
   const list: ListPromise<T> = () => {
     if (lists++ > 0) restarted(options.path, 'gone');
     return options.list().then((result) => {
-      result.items.forEach(stripManagedFields);
+      result.items = result.items.map(transform);
       return result;
     });
   };
   const informer = new ListWatch<T>(
     options.path,
-    new StrippingWatch(options.kc),
+    new TransformingWatch(options.kc, transform),
     list,
     false,
     options.labelSelector,

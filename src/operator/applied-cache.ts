@@ -40,7 +40,7 @@ function canonical(value: unknown): unknown {
 }
 
 /** The object as far as anything but status goes (apiVersion and kind are in the cache key). */
-function signatureOf(obj: Obj): string {
+function signOf(obj: Obj): string {
   const content: Record<string, unknown> = { ...obj, metadata: { ...obj.metadata } };
   const metadata = content.metadata as Record<string, unknown>;
   for (const field of ['apiVersion', 'kind', 'status']) delete content[field];
@@ -58,8 +58,17 @@ function newer(a: string | undefined, b: string): boolean {
   return !/^\d+$/.test(a) || !/^\d+$/.test(b) || BigInt(a) > BigInt(b);
 }
 
-export function createAppliedCache(lookup: (kind: string, namespace: string, name: string) => Obj | undefined) {
+/**
+ * `lookup` reads the watch cache. `view` is what that cache keeps of an object (its transform,
+ * src/operator/cache-transforms.ts): an object an apply returns is signed through it too, so the
+ * two sides of a comparison hold the same fields. Default: the object as it is.
+ */
+export function createAppliedCache(
+  lookup: (kind: string, namespace: string, name: string) => Obj | undefined,
+  view: (obj: Obj) => Obj = (obj) => obj,
+) {
   const applied = new Map<string, Stored>();
+  const signatureOf = (obj: Obj) => signOf(view(obj));
   const keyOf = (o: Obj) => `${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`;
 
   return {

@@ -15,6 +15,7 @@ import { type JsonClient, createJsonClient } from '../kube/json-client.ts';
 import type { NamespaceCache } from '../kube/namespace-cache.ts';
 import { type WatchRestartHook, createResilientInformer } from '../kube/resilient-informer.ts';
 import { whenTrue } from '../runtime/poll.ts';
+import { toCachedChild, toCachedWebApp } from './cache-transforms.ts';
 import { CHILD_KINDS, type ChildKind } from './child-kinds.ts';
 
 /** What a subscribed controller is told; each call follows the cache update it reports. */
@@ -60,6 +61,7 @@ export function createWebAppCaches(options: WebAppCachesOptions) {
     list: lister(client, WEBAPPS),
     logger,
     ...restartHook,
+    transform: toCachedWebApp,
     onChange: (o) => subscriber?.webApp(o),
     onSynced: () => subscriber?.webAppsSynced(),
   });
@@ -75,6 +77,7 @@ export function createWebAppCaches(options: WebAppCachesOptions) {
         labelSelector: selector,
         logger,
         ...restartHook,
+        transform: (o) => toCachedChild(kind, o),
         onChange: (o, verb) => subscriber?.child(kind, o, verb),
       }),
     ]),

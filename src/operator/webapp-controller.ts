@@ -9,14 +9,15 @@ import { createJsonClient, isNotFound } from '../kube/json-client.ts';
 import { TimeoutKubeConfig } from '../kube/timeout-kubeconfig.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { createAppliedCache } from './applied-cache.ts';
+import { toCachedChild } from './cache-transforms.ts';
 import { CHILD_OWNER_LABEL } from './children.ts';
-import { statusEqual } from './status.ts';
-import type { WebAppStatus } from '../api/webapp.ts';
 import { CHILD_KINDS, type ChildKind } from './child-kinds.ts';
 import { type ReconcileObserver, createController } from './controller.ts';
 import { createEventRecorder } from './event-recorder.ts';
 import type { ReconcileContext } from './reconcile-context.ts';
 import { reconcileWebApp } from './reconcile-webapp.ts';
+import { statusEqual } from './status.ts';
+import type { WebAppStatus } from '../api/webapp.ts';
 import type { WebAppCaches } from './webapp-caches.ts';
 import { type WorkQueueMetrics, createWorkQueue } from './work-queue.ts';
 
@@ -98,7 +99,12 @@ function buildController(options: WebAppControllerOptions) {
   // The status we last wrote, by WebApp uid: a reconcile woken before the watch cache shows our
   // own write must not write (and announce) the same status again.
   const writtenStatus = new Map<string, WebAppStatus>();
-  const appliedCache = createAppliedCache((kind, namespace, name) => children[kind as ChildKind]?.get(name, namespace));
+  // Signs what an apply returns as the child caches keep it (their transform), so a field the
+  // caches drop cannot read as a difference.
+  const appliedCache = createAppliedCache(
+    (kind, namespace, name) => children[kind as ChildKind]?.get(name, namespace),
+    (obj) => (obj.kind && obj.kind in kindOf ? toCachedChild(obj.kind as ChildKind, obj) : obj),
+  );
   const context: ReconcileContext = {
     getWebApp: (namespace, name) => webApps.get(name, namespace) as Record<string, unknown> | undefined,
     apply: (obj) =>

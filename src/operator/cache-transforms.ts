@@ -1,0 +1,128 @@
+// What the caches keep of each object (controller-runtime's cache.TransformFunc, client-go's
+// SetTransform): a new, smaller object built from the one the apiserver sent, holding exactly
+// what the reconciler, the status code and the applied cache read. Everything else (managedFields,
+// the kubectl last-applied annotation, the defaults the apiserver fills into a Deployment's pod
+// template, a Service's cluster IPs, the children's status conditions) would be held by every
+// replica for every object, and read by nobody.
+//
+// Built as fresh object literals, not by `delete`: a deleted property turns a V8 object into a
+// slower and larger dictionary, while literals of one shape share one hidden class.
+//
+// What is read, and so kept:
+// - WebApp: all of it but managedFields and the last-applied annotation. reconcileWebApp defaults
+//   and validates the whole object, compares the whole status (statusEqual), and the finalizer and
+//   Events read metadata. Nothing reads a WebApp's annotations.
+// - Children: identity (name, namespace, resourceVersion, labels: the owner label maps an event to
+//   its WebApp), the Deployment's metadata.generation and the five status counts fromDeployment
+//   reads, and every field Shipshape applies (children.ts), for the applied cache's drift check.
+//   A hand edit of an applied field changes this view, so the next reconcile applies again; an edit
+//   of a field Shipshape does not own changes nothing a forced apply would restore. The applied
+//   cache signs what an apply returns through the same view (toCachedChild), so a kept field and a
+//   dropped one are judged alike on both sides. A field added to a child's body in children.ts must
+//   be kept here: test/unit/operator/cache-transforms.test.ts fails until it is.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ChildKind } from './child-kinds.ts';
+
+/** kubectl apply's copy of the whole object it applied (a second spec, as a string). */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+type Json = Record<string, unknown>;
+type Meta = NonNullable<KubernetesObject['metadata']>;
+
+const record = (value: unknown): Json | undefined =>
+  typeof value === 'object' && value !== null ? (value as Json) : undefined;
+
+/** Annotations without the last-applied copy; undefined when nothing else is left. */
+function keptAnnotations(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (annotations === undefined || !(LAST_APPLIED_ANNOTATION in annotations)) return annotations;
+  const rest = Object.fromEntries(Object.entries(annotations).filter(([key]) => key !== LAST_APPLIED_ANNOTATION));
+  return Object.keys(rest).length ? rest : undefined;
+}
+
+/** A WebApp as the cache keeps it: without metadata.managedFields and the last-applied annotation. */
+export function toCachedWebApp<T extends KubernetesObject>(obj: T): T {
+  const metadata = obj.metadata;
+  if (!metadata) return obj;
+  const rest: Meta = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key !== 'managedFields' && key !== 'annotations') (rest as Record<string, unknown>)[key] = value;
+  }
+  const kept = keptAnnotations(metadata.annotations);
+  return { ...obj, metadata: { ...rest, ...(kept && { annotations: kept }) } };
+}
+
+/** The metadata of a child that anything reads or Shipshape applies. */
+function childMetadata(m: Meta | undefined): Meta | undefined {
+  if (!m) return m;
+  return {
+    name: m.name,
+    namespace: m.namespace,
+    resourceVersion: m.resourceVersion,
+    generation: m.generation,
+    labels: m.labels,
+    ownerReferences: m.ownerReferences,
+  };
+}
+
+/** The container fields toDeployment applies (the container Shipshape names and any other). */
+function container(c: Json): Json {
+  return { name: c.name, image: c.image, ports: c.ports, envFrom: c.envFrom, resources: c.resources };
+}
+
+function deploymentSpec(spec: Json | undefined): Json | undefined {
+  if (!spec) return spec;
+  const template = record(spec.template);
+  const templateMeta = record(template?.metadata);
+  const podSpec = record(template?.spec);
+  const containers = podSpec?.containers;
+  return {
+    replicas: spec.replicas,
+    selector: spec.selector,
+    template: template && {
+      metadata: templateMeta && { labels: templateMeta.labels, annotations: templateMeta.annotations },
+      spec: podSpec && { containers: Array.isArray(containers) ? containers.map(container) : containers },
+    },
+  };
+}
+
+/** The counts fromDeployment (status.ts) reads. */
+function deploymentStatus(status: Json | undefined): Json | undefined {
+  if (!status) return status;
+  return {
+    replicas: status.replicas,
+    availableReplicas: status.availableReplicas,
+    updatedReplicas: status.updatedReplicas,
+    readyReplicas: status.readyReplicas,
+    observedGeneration: status.observedGeneration,
+  };
+}
+
+type Projection = (obj: Json) => Json;
+
+const CHILD_VIEWS: Record<ChildKind, Projection> = {
+  ConfigMap: (o) => ({ data: o.data }),
+  Deployment: (o) => ({ spec: deploymentSpec(record(o.spec)), status: deploymentStatus(record(o.status)) }),
+  Service: (o) => {
+    const spec = record(o.spec);
+    return { spec: spec && { type: spec.type, selector: spec.selector, ports: spec.ports } };
+  },
+  PodDisruptionBudget: (o) => {
+    const spec = record(o.spec);
+    return { spec: spec && { maxUnavailable: spec.maxUnavailable, selector: spec.selector } };
+  },
+};
+
+/**
+ * A child of `kind` as the cache keeps it, and as the applied cache signs it. Idempotent: the view
+ * of a view is the view. Fields absent from the object stay absent (undefined, which the applied
+ * cache's signature and JSON ignore).
+ */
+export function toCachedChild<T extends KubernetesObject>(kind: ChildKind, obj: T): T {
+  if (!obj?.metadata) return obj;
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: childMetadata(obj.metadata),
+    ...CHILD_VIEWS[kind](obj as unknown as Json),
+  } as T;
+}

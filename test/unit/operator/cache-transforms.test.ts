@@ -1,0 +1,121 @@
+// What the caches keep (src/operator/cache-transforms.ts), against objects as a real apiserver
+// (Kubernetes 1.37.2) listed them after a WebApp applied with kubectl converged
+// (test/fixtures/operator/cached/*.json: a WebApp and its ConfigMap, Deployment, Service and
+// PodDisruptionBudget), and against the bodies the reconciler applies.
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { parse } from 'yaml';
+import { toDefaultedWebApp } from '../../../src/api/defaults.ts';
+import { webAppSchema } from '../../../src/api/webapp.ts';
+import { createAppliedCache } from '../../../src/operator/applied-cache.ts';
+import { LAST_APPLIED_ANNOTATION, toCachedChild, toCachedWebApp } from '../../../src/operator/cache-transforms.ts';
+import { CHILD_KINDS, type ChildKind } from '../../../src/operator/child-kinds.ts';
+import { fromDeployment } from '../../../src/operator/status.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures read as loose JSON
+type Obj = Record<string, any>;
+const CACHED = new URL('../../fixtures/operator/cached/', import.meta.url);
+const OPERATOR = new URL('../../fixtures/operator/', import.meta.url);
+const stored = (kind: string): Obj => JSON.parse(readFileSync(new URL(`${kind}.json`, CACHED), 'utf8'));
+/** As JSON would carry it: undefined fields gone. */
+const plain = (o: unknown): Obj => JSON.parse(JSON.stringify(o));
+const kinds = CHILD_KINDS.map((c) => c.kind);
+
+t.test('a WebApp keeps everything but managedFields and the last-applied annotation', async (t) => {
+  const raw = stored('WebApp');
+  t.ok(raw.metadata.managedFields && raw.metadata.annotations[LAST_APPLIED_ANNOTATION], 'the fixture has both');
+  const cached = toCachedWebApp(structuredClone(raw));
+  t.notOk('managedFields' in cached.metadata);
+  t.notOk('annotations' in cached.metadata, 'no annotation left: none kept');
+  const metadata = structuredClone(raw.metadata);
+  delete metadata.managedFields;
+  delete metadata.annotations;
+  t.same(cached, { ...raw, metadata }, 'spec, status, labels, finalizers, uid, generation as stored');
+  const other = structuredClone(raw);
+  other.metadata.annotations.team = 'checkout';
+  t.same(toCachedWebApp(other).metadata.annotations, { team: 'checkout' }, 'other annotations stay');
+  t.same(toCachedWebApp(toCachedWebApp(structuredClone(raw))), cached, 'idempotent');
+});
+
+t.test('every field the reconciler applies survives, for each kind and fixture', async (t) => {
+  for (const name of ['full', 'minimal']) {
+    const webApp = toDefaultedWebApp(
+      webAppSchema.parse(parse(readFileSync(new URL(`${name}.yaml`, OPERATOR), 'utf8'))),
+    );
+    for (const { kind, build } of CHILD_KINDS) {
+      const body = build({ ...webApp, spec: { ...webApp.spec, replicas: 3 } });
+      if (!body) continue;
+      t.same(plain(toCachedChild(kind, structuredClone(body))), plain(body), `${name}: ${kind}`);
+    }
+  }
+});
+
+t.test('children lose what nobody reads and keep what is read', async (t) => {
+  const views = Object.fromEntries(kinds.map((k) => [k, plain(toCachedChild(k, stored(k)))])) as Record<ChildKind, Obj>;
+  for (const kind of kinds) {
+    const raw = stored(kind);
+    const view = views[kind];
+    t.same(
+      Object.keys(view.metadata).sort(),
+      [
+        'name',
+        'namespace',
+        'resourceVersion',
+        'labels',
+        'ownerReferences',
+        ...(raw.metadata.generation ? ['generation'] : []),
+      ].sort(),
+      `${kind}: identity, labels, owner and (when it has one) generation`,
+    );
+    t.same(view.metadata.labels, raw.metadata.labels, `${kind}: the owner label maps events to the WebApp`);
+    t.same(plain(toCachedChild(kind, view)), view, `${kind}: idempotent`);
+  }
+  const d = views.Deployment;
+  t.same(fromDeployment(d as never), fromDeployment(stored('Deployment') as never), 'status reads the same');
+  t.notOk(d.status.conditions, 'no Deployment conditions');
+  t.notOk(d.metadata.annotations, 'no revision annotation');
+  t.same(Object.keys(d.spec).sort(), ['replicas', 'selector', 'template']);
+  t.same(Object.keys(d.spec.template.spec), ['containers'], 'no pod defaults (dnsPolicy, schedulerName, ...)');
+  t.same(Object.keys(d.spec.template.spec.containers[0]).sort(), ['envFrom', 'image', 'name', 'ports', 'resources']);
+  t.same(Object.keys(views.Service.spec).sort(), ['ports', 'selector', 'type'], 'no cluster IPs, families, policies');
+  t.notOk(views.Service.status);
+  t.same(Object.keys(views.PodDisruptionBudget).sort(), ['metadata', 'spec'], 'no PodDisruptionBudget status');
+  t.same(views.ConfigMap.data, stored('ConfigMap').data);
+});
+
+t.test('the applied cache, signing through the view, skips an unchanged child and sees a hand edit', async (t) => {
+  const raw = stored('Deployment');
+  const metadata = structuredClone(raw.metadata);
+  delete metadata.managedFields;
+  // The apply returns the whole object; the watch cache holds its view.
+  const response = { apiVersion: 'apps/v1', kind: 'Deployment', ...raw, metadata };
+  let cached: Obj | undefined;
+  const cache = createAppliedCache(
+    () => cached,
+    (o) => toCachedChild('Deployment', o as never),
+  );
+  let applies = 0;
+  const apply = async () => {
+    applies++;
+    return structuredClone(response);
+  };
+  const body = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' } };
+  cached = toCachedChild('Deployment', structuredClone(raw));
+  t.equal((await cache.apply(body, apply)).change, 'unchanged', 'a first apply over an equal child');
+  // The deployment controller writes status: a new resourceVersion, the same view but its status.
+  cached = toCachedChild('Deployment', { ...structuredClone(raw), metadata: { ...metadata, resourceVersion: '999' } });
+  cached.status.readyReplicas = 1;
+  t.equal((await cache.apply(body, apply)).change, 'unchanged');
+  t.equal(applies, 1, 'skipped: only status moved on');
+  // Without the view, every field the cache dropped would read as a change.
+  const blind = createAppliedCache(() => cached);
+  await blind.apply(body, apply);
+  await blind.apply(body, apply);
+  t.equal(applies, 3, 'without it the same cache applies every time');
+  const edited = structuredClone(cached);
+  edited.metadata.resourceVersion = '1000';
+  edited.spec.template.spec.containers[0].image = 'nginx:hand-edited';
+  cached = edited;
+  t.equal((await cache.apply(body, apply)).change, 'updated', 'a hand edit of an applied field is applied over');
+  t.equal(applies, 4);
+});
