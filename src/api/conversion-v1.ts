@@ -11,7 +11,7 @@
 // - `service.type` is the Service's type; autoscaling comes from the annotation as it is.
 // A field counts as changed when its v1 value is not what the annotation's value converts to.
 //
-// Pure and total: never throws, whatever the object holds (see ./hub.ts). Nothing calls it yet.
+// Pure and total: never throws, whatever the object holds (see ./hub.ts). Not wired yet (./hub.ts).
 import { WEBAPP_API_VERSION } from '../constants.ts';
 import { type JsonObject, isObject, jsonEqual } from '../json/json.ts';
 import {

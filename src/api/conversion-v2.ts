@@ -1,7 +1,7 @@
 // WebApp v2 <-> hub (issue #35). The hub has v2's fields today (./hub.ts), so both directions copy
 // the spec's known fields; v2 -> hub also removes the v2-fields annotation, which means something on
 // a v1 object only (a v2 manifest copied from a v1 one may carry a stale one). Pure and total: never
-// throws. Nothing calls it yet.
+// throws. Not wired yet (./hub.ts).
 import { type JsonObject, isObject } from '../json/json.ts';
 import { HUB_FIELDS, type HubWebApp, pick, rebuild, withAnnotation } from './hub.ts';
 import { V2_FIELDS_ANNOTATION } from './v2-fields-annotation.ts';

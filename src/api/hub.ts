@@ -10,8 +10,9 @@
 // the reconciler parses a v1 WebApp today. Fields that no version's schema knows are dropped, as the
 // apiserver's pruning would drop them.
 //
-// Nothing calls these yet: the conversion webhook, the CRD's spec.conversion and the reconciler's
-// reading of the hub are the wiring still to come.
+// Not wired yet: only the tests and src/conversion/review-conversion.ts (itself unrouted) convert;
+// the conversion webhook's route, the CRD's spec.conversion and the reconciler's reading of the hub
+// are the wiring still to come.
 import { type JsonObject, isObject } from '../json/json.ts';
 
 /** The hub's spec fields, in the order they are written. */

@@ -2,18 +2,18 @@
 // exposed on the Service (replacing v1's `port` and `service.port`), env entries that read a key of
 // a Secret or ConfigMap the user owns, and optional autoscaling. Field shapes follow Kubernetes' own
 // (ContainerPort, EnvVar/EnvVarSource, HorizontalPodAutoscaler autoscaling/v1): see
-// docs/decisions/0016-webapp-v2-and-conversion.md. Like ./webapp.ts, one zod schema is meant to be
-// the source of the type, the structural checks and the CRD's schema (every node has a structural
-// form: test/unit/api/webapp-v2.test.ts renders it). Rules across fields (value or valueFrom, one
-// key reference, unique port names, min <= max) are the validating webhook's, as v1's unique env
-// names are.
+// docs/decisions/0016-webapp-v2-and-conversion.md. As in ./webapp.ts (whose image and resources it
+// shares), one zod schema is meant to be the source of the type, the structural checks and the
+// CRD's schema (every node has a structural form: test/unit/api/webapp-v2.test.ts renders it).
+// Rules across fields (value or valueFrom, one key reference, unique port names, min <= max) are
+// the validating webhook's, as v1's unique env names are.
 //
 // Nothing serves v2 yet: the CRD, the webhooks, the reconciler and the CLI still know v1 only. This
-// schema and the conversions beside it (./hub.ts, ./conversion-v1.ts, ./conversion-v2.ts) are the
-// pure groundwork of #35; the wiring comes next.
+// schema, the hub and the conversions beside it (./hub.ts, ./conversion-v1.ts, ./conversion-v2.ts,
+// ./webapp-versions.ts) are the pure groundwork of #35; the wiring comes next.
 import { z } from 'zod';
 import { API_GROUP } from '../constants.ts';
-import { ENV_NAME_PATTERN, SERVICE_TYPES, objectMetaSchema, resourceListSchema, webAppStatusSchema } from './webapp.ts';
+import { ENV_NAME_PATTERN, SERVICE_TYPES, objectMetaSchema, webAppSpecSchema, webAppStatusSchema } from './webapp.ts';
 
 export const V2_VERSION = 'v2';
 export const WEBAPP_V2_API_VERSION = `${API_GROUP}/${V2_VERSION}`;
@@ -74,7 +74,7 @@ export const autoscalingSchema = z.strictObject({
 });
 
 export const webAppV2SpecSchema = z.strictObject({
-  image: z.string().min(1).describe('Container image reference, e.g. nginx:1.27 or registry.example/app@sha256:...'),
+  image: webAppSpecSchema.shape.image,
   replicas: z
     .int32()
     .min(0)
@@ -85,13 +85,7 @@ export const webAppV2SpecSchema = z.strictObject({
     .array(envVarV2Schema)
     .optional()
     .describe('Environment variables: literals, or keys of Secrets and ConfigMaps'),
-  resources: z
-    .strictObject({
-      requests: resourceListSchema.optional().describe('What each pod is guaranteed: cpu and memory quantities'),
-      limits: resourceListSchema.optional().describe('The most each pod may use: cpu and memory quantities'),
-    })
-    .optional()
-    .describe('CPU and memory requests and limits'),
+  resources: webAppSpecSchema.shape.resources,
   service: z
     .strictObject({ type: z.enum(SERVICE_TYPES).optional().describe('Service type; defaulted to ClusterIP') })
     .optional()
