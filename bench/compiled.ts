@@ -24,7 +24,7 @@ export function buildCompiled(): string {
 /**
  * The same for a git revision, checked out into a temporary worktree that shares this checkout's
  * node_modules (as bench/compare.ts does), so that a benchmark measures a commit and not whatever
- * is uncommitted in the tree. `remove()` deletes the worktree and its build.
+ * is uncommitted in the tree. `remove()` deletes the worktree and its build (once; again is harmless).
  */
 export function buildCompiledRevision(revision: string): { outDir: string; commit: string; remove(): void } {
   const git = (...args: string[]) => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8' }).trim();
@@ -32,7 +32,10 @@ export function buildCompiledRevision(revision: string): { outDir: string; commi
   mkdirSync(`${root}.shipshape`, { recursive: true });
   const tree = mkdtempSync(`${root}.shipshape/bench-tree-`);
   git('worktree', 'add', '--detach', tree, commit);
+  let removed = false;
   const remove = () => {
+    if (removed) return;
+    removed = true;
     git('worktree', 'remove', '--force', tree);
     rmSync(tree, { recursive: true, force: true });
   };

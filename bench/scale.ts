@@ -49,7 +49,7 @@ import {
   startScaleCluster,
   watchRestarts,
 } from './scale-cluster.ts';
-import { formatTable, perThousand } from './scale-report.ts';
+import { type ScaleRow, formatTable, perThousand } from './scale-report.ts';
 import { type Workload, baseline, converge, createNamespaces, deleteNamespaces, spec } from './scale-workload.ts';
 
 const { values } = parseArgs({
@@ -256,18 +256,66 @@ const cluster = await startScaleCluster({
   throw err;
 });
 const workload: Workload = { kc: cluster.kc, perNamespace, workers };
+let idle: Memory | undefined;
+const rows: (ScaleRow & Record<string, unknown>)[] = [];
+/** The table, the per-1,000 costs and the RESULT line of the steps done (`partial`: interrupted). */
+function report(partial: boolean): void {
+  if (!idle || rows.length === 0) return;
+  console.log(formatTable(rows));
+  const costs = perThousand(
+    {
+      webApps: 0,
+      leaderRssMiB: idle.leaderRss,
+      standbyRssMiB: idle.standbyRss,
+      leaderHeapMiB: idle.leaderHeap,
+      standbyHeapMiB: idle.standbyHeap,
+    },
+    rows,
+  );
+  for (const line of costs.lines) console.log(line);
+  console.log(
+    `RESULT ${JSON.stringify({
+      benchmark: 'scale',
+      code,
+      steps,
+      partial,
+      perNamespace,
+      workers,
+      runtimeEnv: RUNTIME_ENV,
+      idle: {
+        leaderRssMiB: r1(idle.leaderRss),
+        standbyRssMiB: r1(idle.standbyRss),
+        leaderHeapMiB: r1(idle.leaderHeap),
+        standbyHeapMiB: r1(idle.standbyHeap),
+      },
+      rows,
+      perThousand: costs.figures,
+    })}`,
+  );
+}
+
+// Ctrl-C (or SIGTERM) between or during steps: the steps done are reported, then everything stops.
+const interrupt = () => {
+  console.log('interrupted: the steps done so far');
+  report(true);
+  void cluster
+    .stop()
+    .then(() => build?.remove())
+    .finally(() => process.exit(130));
+};
+process.once('SIGINT', interrupt);
+process.once('SIGTERM', interrupt);
 try {
   console.log(`runtime environment: ${JSON.stringify(RUNTIME_ENV)}`);
   await createNamespaces(cluster.kc, [TAKEOVER.namespace]);
   await applyTakeover(cluster.kc, takeoverReplicas);
   while ((await takeoverDeploymentReplicas(cluster.kc)) !== takeoverReplicas) await sleep(100);
   await sleep(10_000);
-  const idle = await memory(cluster);
+  idle = await memory(cluster);
   console.log(
     `0 WebApps: RSS leader ${idle.leaderRss.toFixed(0)} MiB, standby ${idle.standbyRss.toFixed(0)} MiB;` +
       ` heap used ${idle.leaderHeap.toFixed(0)} / ${idle.standbyHeap.toFixed(0)} MiB`,
   );
-  const rows = [];
   let from = 0;
   for (const to of steps) {
     console.log(`step ${to}: ${to - from} WebApps more`);
@@ -345,36 +393,7 @@ try {
     console.log(`STEP ${JSON.stringify(rows.at(-1))}`);
     from = to;
   }
-  console.log(formatTable(rows));
-  const costs = perThousand(
-    {
-      webApps: 0,
-      leaderRssMiB: idle.leaderRss,
-      standbyRssMiB: idle.standbyRss,
-      leaderHeapMiB: idle.leaderHeap,
-      standbyHeapMiB: idle.standbyHeap,
-    },
-    rows,
-  );
-  for (const line of costs.lines) console.log(line);
-  console.log(
-    `RESULT ${JSON.stringify({
-      benchmark: 'scale',
-      code,
-      steps,
-      perNamespace,
-      workers,
-      runtimeEnv: RUNTIME_ENV,
-      idle: {
-        leaderRssMiB: r1(idle.leaderRss),
-        standbyRssMiB: r1(idle.standbyRss),
-        leaderHeapMiB: r1(idle.leaderHeap),
-        standbyHeapMiB: r1(idle.standbyHeap),
-      },
-      rows,
-      perThousand: costs.figures,
-    })}`,
-  );
+  report(false);
 } finally {
   await cluster.stop();
   build?.remove();
