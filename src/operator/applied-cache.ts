@@ -53,7 +53,7 @@ function signOf(obj: Obj): string {
  * but every apiserver writes etcd's revision there and its own watch cache compares them as
  * integers; anything else counts as newer, so the watch cache's object wins.
  */
-function newer(a: string | undefined, b: string): boolean {
+export function isNewer(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;
   return !/^\d+$/.test(a) || !/^\d+$/.test(b) || BigInt(a) > BigInt(b);
 }
@@ -89,7 +89,7 @@ export function createAppliedCache(
         return { object: cached as T, change: 'unchanged' };
       }
       const before =
-        last && !newer(cachedVersion, last.resourceVersion)
+        last && !isNewer(cachedVersion, last.resourceVersion)
           ? last.signature
           : cached && (cachedSignature ?? signatureOf(cached));
       const stored = await apply(obj);

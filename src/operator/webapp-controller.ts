@@ -16,9 +16,8 @@ import { type ReconcileObserver, createController } from './controller.ts';
 import { createEventRecorder } from './event-recorder.ts';
 import type { ReconcileContext } from './reconcile-context.ts';
 import { reconcileWebApp } from './reconcile-webapp.ts';
-import { statusEqual } from './status.ts';
-import type { WebAppStatus } from '../api/webapp.ts';
 import type { WebAppCaches } from './webapp-caches.ts';
+import { createWrittenStatus } from './written-status.ts';
 import { type WorkQueueMetrics, createWorkQueue } from './work-queue.ts';
 
 export type WebAppControllerOptions = {
@@ -78,7 +77,10 @@ function buildController(options: WebAppControllerOptions) {
     (typeof CHILD_KINDS)[number]
   >;
   const subscription = {
-    webApp: (o: KubernetesObject) => queue.add(keyOf(o)),
+    webApp(o: KubernetesObject) {
+      writtenStatus.observe(o);
+      queue.add(keyOf(o));
+    },
     webAppsSynced: enqueueAll,
     child(kind: ChildKind, o: KubernetesObject, verb: 'add' | 'update' | 'delete') {
       // A child deleted by someone else: what we last applied is no longer in place.
@@ -96,9 +98,9 @@ function buildController(options: WebAppControllerOptions) {
 
   const events = createEventRecorder(client, { component: 'shipshape', host: options.identity, logger: log });
   const fieldManager = options.fieldManager ?? FIELD_MANAGER;
-  // The status we last wrote, by WebApp uid: a reconcile woken before the watch cache shows our
-  // own write must not write (and announce) the same status again.
-  const writtenStatus = new Map<string, WebAppStatus>();
+  // Our status writes the watch cache does not show yet: a reconcile woken before it does must not
+  // write (and announce) the same status again.
+  const writtenStatus = createWrittenStatus();
   // Signs what an apply returns as the child caches keep it (their transform), so a field the
   // caches drop cannot read as a difference.
   const appliedCache = createAppliedCache(
@@ -126,13 +128,15 @@ function buildController(options: WebAppControllerOptions) {
     patchWebApp: (namespace, name, body) =>
       client.request('PATCH', webAppPath(namespace, name), { body, contentType: 'application/json-patch+json' }),
     async writeStatus(namespace, name, status, uid) {
-      const last = uid ? writtenStatus.get(uid) : undefined;
-      if (last && status && statusEqual(last, status)) return false;
-      await client.request('PATCH', `${webAppPath(namespace, name)}/status`, {
+      if (writtenStatus.pending(uid, status)) return false;
+      const stored = await client.request<KubernetesObject>('PATCH', `${webAppPath(namespace, name)}/status`, {
         body: [{ op: 'add', path: '/status', value: status }],
         contentType: 'application/json-patch+json',
       });
-      if (uid && status) writtenStatus.set(uid, status);
+      writtenStatus.wrote(uid, status, stored?.metadata?.resourceVersion);
+      // Its watch event may have come before the response.
+      const cached = webApps.get(name, namespace);
+      if (cached) writtenStatus.observe(cached);
       return true;
     },
     events,
