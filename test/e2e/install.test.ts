@@ -9,25 +9,41 @@
 //
 // Not part of `npm test` (an image and a node build, minutes on a new machine, and root):
 // `npm run test:e2e`. The subtests run in order on one install, each leaving three ready Pods.
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
+  AdmissionregistrationV1Api,
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
   DiscoveryV1Api,
   PolicyV1Api,
   type V1Pod,
+  type V1Secret,
 } from '@kubernetes/client-node';
 import t from 'tap';
 import { parse } from 'yaml';
-import { ANNOTATION_PREFIX, SHIPSHAPE_NAMESPACE, WEBAPP_CRD_NAME } from '../../src/constants.ts';
+import {
+  ANNOTATION_PREFIX,
+  MUTATING_CONFIGURATION_NAME,
+  SHIPSHAPE_NAMESPACE,
+  VALIDATING_CONFIGURATION_NAME,
+  WEBAPP_CRD_NAME,
+  WEBHOOK_PORT,
+  WEBHOOK_SERVICE_NAME,
+} from '../../src/constants.ts';
 import { readSysctls } from '../../src/control-plane/host-sysctls.ts';
 import { resolveNodeAssets } from '../../src/control-plane/node-assets.ts';
 import { startRealNode } from '../../src/control-plane/real-node.ts';
 import { waitUntilAdmitting } from '../../src/dev/install.ts';
 import { E2E_IMAGE, E2E_OVERLAY } from '../../src/manifests/e2e-overlay.ts';
-import { DEPLOYMENT_NAME, LEASE_NAME, POD_SELECTOR } from '../../src/manifests/install-names.ts';
+import { DEPLOYMENT_NAME, LEASE_NAME, POD_SELECTOR, TLS_SECRET_NAME } from '../../src/manifests/install-names.ts';
+import { SECRET_KEYS } from '../../src/tls/certificate-secret.ts';
+import { serviceDnsNames } from '../../src/tls/issuer.ts';
+import { servedCertificate } from '../../src/tls/replica-issuers.ts';
+import { readBundle } from '../../src/tls/stored-certificates.ts';
+import { startAdmissionLoad } from '../helpers/admission-load.ts';
 import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
 import { checkPodTerms, loadImage, lostWrites, startWriteLoad } from '../helpers/e2e.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -43,6 +59,7 @@ const OVERLAY = fileURLToPath(new URL(`../../${E2E_OVERLAY}`, import.meta.url));
 const SELECTOR = Object.entries(POD_SELECTOR)
   .map(([k, v]) => `${k}=${v}`)
   .join(',');
+const SERVICE_DNS_NAME = serviceDnsNames(WEBHOOK_SERVICE_NAME, SHIPSHAPE_NAMESPACE)[0]!;
 /** docs/operating.md: after a kill, a standby leads once the lease (15 s) expires, at its next retry (2 s). */
 const FAILOVER_BOUND_MS = (15 + 2 + 1) * 1000;
 
@@ -109,6 +126,52 @@ const podLogs = async () => {
   const out = await k('logs', '-n', SHIPSHAPE_NAMESPACE, '-l', SELECTOR, '--tail=30', '--prefix');
   return out.stdout + out.stderr;
 };
+
+const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
+const secretValue = (secret: V1Secret, key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
+/** The certificate Secret: its signing CA, its bundle and its serving certificate, by fingerprint. */
+const storedCertificates = async () => {
+  const secret = await core.readNamespacedSecret({ namespace: SHIPSHAPE_NAMESPACE, name: TLS_SECRET_NAME });
+  const bundle = readBundle(secretValue(secret, SECRET_KEYS.bundle));
+  return {
+    ca: fingerprint(secretValue(secret, SECRET_KEYS.caCert)),
+    bundle: typeof bundle === 'object' ? bundle.map((c) => c.fingerprint) : [],
+    serving: fingerprint(secretValue(secret, SECRET_KEYS.servingCert)),
+  };
+};
+/** The caBundles of both webhook configurations and what every Pod of `pods` serves, by fingerprint. */
+const certificateState = async (pods: V1Pod[]) => {
+  const stored = await storedCertificates();
+  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
+  const configurations = [
+    await admission.readMutatingWebhookConfiguration({ name: MUTATING_CONFIGURATION_NAME }),
+    await admission.readValidatingWebhookConfiguration({ name: VALIDATING_CONFIGURATION_NAME }),
+  ];
+  const injected = configurations
+    .flatMap((c) => c.webhooks ?? [])
+    .map((webhook) => {
+      const bundle = readBundle(Buffer.from(webhook.clientConfig.caBundle ?? '', 'base64').toString('utf8'));
+      return typeof bundle === 'object' ? bundle.map((c) => c.fingerprint) : [];
+    });
+  const served: string[] = [];
+  for (const pod of pods) {
+    const endpoint = { name: pod.metadata!.name!, host: pod.status!.podIP!, port: WEBHOOK_PORT };
+    served.push((await servedCertificate(endpoint, SERVICE_DNS_NAME, 2000)).fingerprint256);
+  }
+  return { ...stored, injected, served };
+};
+type CertificateState = Awaited<ReturnType<typeof certificateState>>;
+/** The Secret's bundle is its one signing CA, so is every caBundle, and every Pod serves its pair. */
+const certificatesConverged = (s: CertificateState) =>
+  s.bundle.length === 1 &&
+  s.bundle[0] === s.ca &&
+  s.injected.every((list) => list.length === 1 && list[0] === s.ca) &&
+  s.served.every((fp) => fp === s.serving);
+/** For a failure's message: fingerprints cut to 8 characters. */
+const describeState = (s: CertificateState) =>
+  JSON.stringify(s, (_, v: unknown) =>
+    typeof v === 'string' && v.includes(':') ? v.replaceAll(':', '').slice(0, 8) : v,
+  );
 
 t.test('kubectl apply -k: three Pods of our image Running and Ready by their probes, one leads', async (t) => {
   const applying = Date.now();
@@ -264,20 +327,37 @@ t.test('kubectl rollout restart under >= 10 writes/s: 0 failed, 0 lost, never tw
   const ns = await webAppNamespace('load');
   const before = (await eventually('three ready Pods', threeReady, 60_000)).map((p) => p.metadata!.name!);
   const load = startWriteLoad(kc, ns, 12);
+  t.teardown(() => load.stop());
   await new Promise((resolve) => setTimeout(resolve, 5000));
   const restarting = Date.now();
-  const restart = await k('rollout', 'restart', `deploy/${DEPLOYMENT_NAME}`, '-n', SHIPSHAPE_NAMESPACE);
-  t.equal(restart.code, 0, `kubectl rollout restart succeeds ${restart.stderr}`);
-  const status = await k('rollout', 'status', `deploy/${DEPLOYMENT_NAME}`, '-n', SHIPSHAPE_NAMESPACE, '--timeout=300s');
-  t.equal(status.code, 0, `the rollout completes ${status.stderr}`);
-  const after = await eventually(
-    'three new Pods Ready, the old ones gone',
-    async () => {
-      const pods = await threeReady();
-      return pods?.every((p) => !before.includes(p.metadata!.name!)) && pods;
-    },
-    120_000,
-  );
+  // A rollout that does not complete still gets the load's figures below, then the state it stopped in.
+  let stuck: string | undefined;
+  let after: V1Pod[] = [];
+  try {
+    const restart = await k('rollout', 'restart', `deploy/${DEPLOYMENT_NAME}`, '-n', SHIPSHAPE_NAMESPACE);
+    t.equal(restart.code, 0, `kubectl rollout restart succeeds ${restart.stderr}`);
+    const status = await k(
+      'rollout',
+      'status',
+      `deploy/${DEPLOYMENT_NAME}`,
+      '-n',
+      SHIPSHAPE_NAMESPACE,
+      '--timeout=300s',
+    );
+    t.equal(status.code, 0, `the rollout completes ${status.stderr}`);
+    after = await eventually(
+      'three new Pods Ready, the old ones gone',
+      async () => {
+        const pods = await threeReady();
+        return pods?.every((p) => !before.includes(p.metadata!.name!)) && pods;
+      },
+      120_000,
+    );
+  } catch (err) {
+    const pods = await k('get', 'pods', '-n', SHIPSHAPE_NAMESPACE, '-o', 'wide');
+    const events = await k('get', 'events', '-n', SHIPSHAPE_NAMESPACE, '--sort-by=.lastTimestamp');
+    stuck = `${(err as Error).message}\n${pods.stdout}\n${events.stdout.split('\n').slice(-25).join('\n')}\n${await podLogs()}`;
+  }
   const rolloutSeconds = seconds(restarting);
   await new Promise((resolve) => setTimeout(resolve, 5000));
   const result = await load.stop();
@@ -296,6 +376,7 @@ t.test('kubectl rollout restart under >= 10 writes/s: 0 failed, 0 lost, never tw
     120_000,
   ).catch(() => converged(ns));
   t.equal(unconverged, 0, 'every WebApp reconciled at its latest generation by the new leader');
+  t.notOk(stuck, `the rollout completes ${stuck ?? ''}`);
   t.comment(`new Pods: ${after.map((p) => p.metadata!.name).join(', ')}`);
 
   const terms = checkPodTerms(await readAudit(cp.auditLogPath!));
@@ -398,6 +479,48 @@ t.test('two Pods evicted at once: the PodDisruptionBudget refuses the second', a
   await eventually('three ready Pods again', threeReady, 120_000);
   await waitUntilAdmitting(kc, 'default', 30_000);
 });
+
+t.test(
+  'the certificate Secret deleted under load: a new CA, in both caBundles before it signs what every Pod serves, no restart',
+  async (t) => {
+    const pods = await eventually('three ready Pods', threeReady, 60_000);
+    const restarts = (list: V1Pod[]) =>
+      Object.fromEntries(list.map((p) => [p.metadata!.name!, p.status?.containerStatuses?.[0]?.restartCount]));
+    const before = await certificateState(pods);
+    t.ok(certificatesConverged(before), `before: converged ${describeState(before)}`);
+    const load = startAdmissionLoad(kc, 'default', 4);
+    t.teardown(() => load.stop());
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const deleting = Date.now();
+    await core.deleteNamespacedSecret({ namespace: SHIPSHAPE_NAMESPACE, name: TLS_SECRET_NAME });
+    let last: CertificateState | undefined;
+    let overlapSeen = false;
+    // The new CA settles in the caBundles (SHIPSHAPE_CERTIFICATE_SETTLE_SECONDS, 2 min by default)
+    // before a pair it signed is served.
+    const after = await eventually(
+      'a new CA stored, injected and served by every Pod',
+      async () => {
+        last = await certificateState(pods).catch(() => last);
+        if (!last || last.ca === before.ca) return undefined;
+        overlapSeen ||= last.injected.every((list) => list.includes(before.ca) && list.includes(last!.ca));
+        return certificatesConverged(last) && last;
+      },
+      240_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}; last seen ${last ? describeState(last) : 'nothing'}`, { cause: err });
+    });
+    const convergedSeconds = seconds(deleting);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const result = await load.stop();
+    t.comment(`converged on the new CA ${convergedSeconds} s after the deletion; ${result.ok} admissions meanwhile`);
+    t.ok(overlapSeen, 'both CAs were in every caBundle during the overlap');
+    t.not(after.serving, before.serving, 'a new serving pair');
+    t.ok(result.ok > 50, `admissions went on (${result.ok})`);
+    t.strictSame(result.failures, [], 'no admission failed');
+    const now = await eventually('three ready Pods', threeReady, 10_000);
+    t.strictSame(restarts(now), restarts(pods), 'the same Pods, no container restarted');
+  },
+);
 
 t.test('uninstall as docs/installing.md says: nothing stuck, nothing left', async (t) => {
   const started = Date.now();
