@@ -1,6 +1,7 @@
 // The controller loop (controller-runtime's Controller): watch sources feed keys into a work queue;
 // `workers` workers reconcile them. A thrown error retries with per-key backoff; a TerminalError
-// waits for the next change; `requeueAfterMs` schedules a resync. On abort the queue drains:
+// waits for the next change; `requeueAfterMs` schedules a resync, at the queue's low priority (a
+// sweep: a change a watch reports goes first). On abort the queue drains:
 // in-flight reconciles finish, no new one starts. Each reconcile is shown to the `observer`, which
 // src/main.ts makes trace and measure it (src/telemetry/reconcile-telemetry.ts).
 import type { Logger } from 'pino';
@@ -64,7 +65,7 @@ export function createController(options: ControllerOptions) {
         const result = await traced.within(() => options.reconcile(key));
         queue.forget(key);
         const requeue = result.requeueAfterMs !== undefined && !signal.aborted;
-        if (requeue) queue.addAfter(key, result.requeueAfterMs!);
+        if (requeue) queue.addAfter(key, result.requeueAfterMs!, 'low');
         traced.end('success', { requeue, ...(requeue && { requeueAfterMs: result.requeueAfterMs! }) });
       } catch (err) {
         const terminal = err instanceof TerminalError;

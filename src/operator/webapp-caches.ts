@@ -17,6 +17,8 @@ import { type WatchRestartHook, createResilientInformer } from '../kube/resilien
 import { whenTrue } from '../runtime/poll.ts';
 import { toCachedChild, toCachedWebApp } from './cache-transforms.ts';
 import { CHILD_KINDS, type ChildKind } from './child-kinds.ts';
+import { CHILD_OWNER_LABEL } from './children.ts';
+import { createRecentChanges } from './recent-changes.ts';
 
 /** What a subscribed controller is told; each call follows the cache update it reports. */
 export type WebAppCacheEvents = {
@@ -25,7 +27,16 @@ export type WebAppCacheEvents = {
   namespace(ns: V1Namespace): void;
   /** The WebApp watch (re)synced: after its first list, a recovery, or the periodic resync. */
   webAppsSynced(): void;
+  /**
+   * At subscribe(), once per WebApp (namespace/name) whose spec changed or deletion began, or whose
+   * child was deleted, within CHANGES_BETWEEN_TERMS_MS before it while nobody was subscribed (a
+   * handover), latest first.
+   */
+  changedBetweenTerms?(key: string): void;
 };
+
+/** How far back a new subscriber is told of changes it missed: twice the default Lease duration. */
+export const CHANGES_BETWEEN_TERMS_MS = 30_000;
 
 export type WebAppCachesOptions = {
   kc: KubeConfig;
@@ -54,6 +65,18 @@ export function createWebAppCaches(options: WebAppCachesOptions) {
   const logger = options.logger.child({ component: 'webapp-caches' });
   const restartHook = options.onWatchRestart ? { onRestart: options.onWatchRestart } : {};
   let subscriber: WebAppCacheEvents | undefined;
+  const missed = createRecentChanges({ windowMs: CHANGES_BETWEEN_TERMS_MS });
+  /**
+   * Whether a WebApp event between terms is news for the next leader: a spec change not yet
+   * reconciled (generation ahead of status.observedGeneration) or a deletion. Not the first
+   * list's adds (the cache is not synced yet) nor the last leader's status writes.
+   */
+  const unreconciled = (o: KubernetesObject & { status?: { observedGeneration?: number } }) =>
+    o.metadata?.deletionTimestamp !== undefined || o.metadata?.generation !== o.status?.observedGeneration;
+  const ownerKey = (o: KubernetesObject) => {
+    const owner = o.metadata?.labels?.[CHILD_OWNER_LABEL];
+    return owner ? `${o.metadata?.namespace}/${owner}` : undefined;
+  };
 
   const webApps = createResilientInformer<KubernetesObject>({
     kc,
@@ -62,7 +85,10 @@ export function createWebAppCaches(options: WebAppCachesOptions) {
     logger,
     ...restartHook,
     transform: toCachedWebApp,
-    onChange: (o) => subscriber?.webApp(o),
+    onChange: (o) => {
+      if (subscriber) subscriber.webApp(o);
+      else if (webApps.hasSynced() && unreconciled(o)) missed.note(`${o.metadata?.namespace}/${o.metadata?.name}`);
+    },
     onSynced: () => subscriber?.webAppsSynced(),
   });
   // One watch per owned kind (CHILD_KINDS), across namespaces, selecting the children we manage.
@@ -78,7 +104,12 @@ export function createWebAppCaches(options: WebAppCachesOptions) {
         logger,
         ...restartHook,
         transform: (o) => toCachedChild(kind, o),
-        onChange: (o, verb) => subscriber?.child(kind, o, verb),
+        onChange: (o, verb) => {
+          if (subscriber) return subscriber.child(kind, o, verb);
+          const owner = ownerKey(o);
+          // A child gone during a handover; its other changes (status, edits) wait for the sweep.
+          if (owner && verb === 'delete' && children[kind].hasSynced()) missed.note(owner);
+        },
       }),
     ]),
   ) as Record<ChildKind, ReturnType<typeof createResilientInformer<KubernetesObject>>>;
@@ -103,6 +134,7 @@ export function createWebAppCaches(options: WebAppCachesOptions) {
      */
     subscribe(events: WebAppCacheEvents): () => void {
       subscriber = events;
+      for (const key of missed.take()) events.changedBetweenTerms?.(key);
       return () => {
         if (subscriber === events) subscriber = undefined;
       };

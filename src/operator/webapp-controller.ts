@@ -71,7 +71,9 @@ function buildController(options: WebAppControllerOptions) {
   const log = logger.child({ component: 'webapp-controller' });
   const webAppPath = (namespace: string, name: string) =>
     objectPath(`${API_GROUP}/${API_VERSION}`, WEBAPP_PLURAL, namespace, name);
-  const enqueueAll = () => webApps.list().forEach((o) => queue.add(keyOf(o)));
+  // The sweep of every WebApp (when the term starts, after a relist, on the watch's resync) goes at
+  // low priority: a change a watch reports meanwhile is reconciled first (work-queue.ts).
+  const enqueueAll = () => webApps.list().forEach((o) => queue.add(keyOf(o), 'low'));
   const kindOf = Object.fromEntries(CHILD_KINDS.map((c) => [c.kind, c])) as Record<
     ChildKind,
     (typeof CHILD_KINDS)[number]
@@ -82,6 +84,8 @@ function buildController(options: WebAppControllerOptions) {
       queue.add(keyOf(o));
     },
     webAppsSynced: enqueueAll,
+    // A change made during the handover is as fresh as one made after it: before the sweep.
+    changedBetweenTerms: (key: string) => queue.add(key),
     child(kind: ChildKind, o: KubernetesObject, verb: 'add' | 'update' | 'delete') {
       // A child deleted by someone else: what we last applied is no longer in place.
       if (verb === 'delete') appliedCache.forget(kind, o.metadata?.namespace ?? '', o.metadata?.name ?? '');

@@ -251,6 +251,30 @@ t.test('{ requeueAfterMs } reconciles the key again after the delay', async (t) 
   t.equal(clock.pendingTimers(), 0, 'stopping cancels the pending resync');
 });
 
+t.test('a resync goes behind a change: the requeue is at low priority', async (t) => {
+  const clock = createFakeClock();
+  const queue = createWorkQueue({ clock });
+  const gate = deferred();
+  const { calls, reconcile } = recorder(async (key) => {
+    if (key === 'busy/one') await gate.promise;
+    return { requeueAfterMs: 1_000 };
+  });
+  queue.add('swept/a');
+  queue.add('swept/b');
+  const c = run({ reconcile, queue, workers: 1 });
+  await until(() => calls.length === 2, 'both reconciled once');
+  await settle();
+  queue.add('busy/one');
+  await until(() => calls.length === 3, 'the worker is busy');
+  clock.advance(1_000);
+  t.same([queue.lenAt('high'), queue.lenAt('low')], [0, 2], 'both resyncs queued at low');
+  queue.add('changed/x');
+  gate.resolve();
+  await until(() => calls.length === 6, 'everything reconciled');
+  t.strictSame(calls.slice(3), ['changed/x', 'swept/a', 'swept/b'], 'the change first, then the resyncs');
+  await c.stop();
+});
+
 t.test('never two concurrent reconciles of one key, and no add is lost', async (t) => {
   const keys = ['team-a/web', 'team-a/api', 'team-b/shop'];
   const active = new Map<string, number>();

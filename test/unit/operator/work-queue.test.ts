@@ -369,3 +369,129 @@ t.test('N workers over M keys with random re-adds never process a key concurrent
     await Promise.all(running);
   }
 });
+
+t.test('high keys come out before low ones, each in FIFO order', async (t) => {
+  const queue = createWorkQueue();
+  queue.add('sweep-1', 'low');
+  queue.add('sweep-2', 'low');
+  queue.add('change-1');
+  queue.add('sweep-3', 'low');
+  queue.add('change-2', 'high');
+  t.equal(queue.len(), 5);
+  t.same([queue.lenAt('high'), queue.lenAt('low')], [2, 3]);
+  const order = [];
+  for (let i = 0; i < 5; i++) order.push(await queue.get());
+  t.strictSame(order, ['change-1', 'change-2', 'sweep-1', 'sweep-2', 'sweep-3']);
+});
+
+t.test('a high add raises a queued low key once; a low add never lowers a high one', async (t) => {
+  const queue = createWorkQueue();
+  queue.add('a', 'low');
+  queue.add('b', 'low');
+  queue.add('c');
+  queue.add('b');
+  queue.add('b');
+  queue.add('c', 'low');
+  t.same([queue.lenAt('high'), queue.lenAt('low')], [2, 1], 'b moved, queued once');
+  t.strictSame([await queue.get(), await queue.get(), await queue.get()], ['c', 'b', 'a']);
+});
+
+t.test('a change during the reconcile of a swept key requeues it at high; a sweep add at low', async (t) => {
+  const queue = createWorkQueue();
+  queue.add('a', 'low');
+  t.equal(await queue.get(), 'a');
+  queue.add('a', 'low');
+  queue.add('x', 'low');
+  queue.add('a');
+  t.equal(queue.len(), 1, 'only x is queued: a is processing');
+  queue.done('a');
+  t.same([queue.lenAt('high'), queue.lenAt('low')], [1, 1]);
+  t.equal(await queue.get(), 'a', 'a, changed while it was reconciled, before the swept x');
+  queue.done('a');
+  queue.add('a', 'low');
+  t.equal(await queue.get(), 'x');
+  queue.done('x');
+  t.equal(await queue.get(), 'a');
+  t.equal(queue.processingCount(), 1, 'never two of one key at once');
+});
+
+t.test('addAfter adds at its priority; a high one raises a waiting low one', async (t) => {
+  const clock = createFakeClock();
+  const queue = createWorkQueue({ clock });
+  queue.addAfter('resync', 10, 'low');
+  queue.addAfter('raised', 10, 'low');
+  queue.addAfter('raised', 50);
+  queue.addAfter('retry', 20);
+  clock.advance(20);
+  t.same([queue.lenAt('high'), queue.lenAt('low')], [2, 1]);
+  t.strictSame([await queue.get(), await queue.get(), await queue.get()], ['raised', 'retry', 'resync']);
+  t.equal(clock.pendingTimers(), 0);
+});
+
+t.test('addRateLimited keeps its backoff whatever the priorities around it', async (t) => {
+  const clock = createFakeClock();
+  const queue = createWorkQueue({ clock });
+  for (let i = 0; i < 3; i++) queue.add(`sweep-${i}`, 'low');
+  queue.addRateLimited('failed');
+  queue.addRateLimited('failed');
+  t.equal(queue.numRequeues('failed'), 2);
+  clock.advance(4);
+  t.equal(queue.lenAt('high'), 0, 'not before its 5 ms');
+  clock.advance(1);
+  t.equal(await queue.get(), 'failed', 'then ahead of the sweep');
+});
+
+t.test('N workers with random priorities never process a key concurrently and lose no add', async (t) => {
+  const keys = Array.from({ length: 12 }, (_, i) => `ns/web-${i}`);
+  for (const seed of [7, 8, 9, 31337]) {
+    const random = createRandom(seed);
+    const pick = () => keys[Math.floor(random() * keys.length)]!;
+    const clock = createFakeClock();
+    const queue = createWorkQueue({
+      clock,
+      rateLimiter: createExponentialRateLimiter({ baseDelayMs: 1, maxDelayMs: 8 }),
+    });
+    const active = new Set<string>();
+    const lastAdd = new Map<string, number>();
+    const lastStart = new Map<string, number>();
+    let sequence = 0;
+    let overlaps = 0;
+    let quiet = false;
+    const addSome = (key: string) => {
+      lastAdd.set(key, ++sequence);
+      const priority = random() < 0.5 ? 'high' : 'low';
+      const roll = random();
+      if (roll < 0.5) queue.add(key, priority);
+      else if (roll < 0.8) queue.addAfter(key, Math.floor(random() * 6) - 1, priority);
+      else queue.addRateLimited(key);
+    };
+    const worker = async () => {
+      for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
+        if (active.has(key)) overlaps++;
+        active.add(key);
+        lastStart.set(key, ++sequence);
+        for (let hops = Math.floor(random() * 3); hops > 0; hops--) await tick();
+        if (!quiet && random() < 0.3) addSome(random() < 0.5 ? key : pick());
+        active.delete(key);
+        if (random() < 0.8) queue.forget(key);
+        queue.done(key);
+      }
+    };
+    const running = Array.from({ length: 5 }, worker);
+    for (let step = 0; step < 400; step++) {
+      addSome(pick());
+      if (random() < 0.3) clock.advance(Math.floor(random() * 4));
+      if (random() < 0.5) await tick();
+    }
+    quiet = true;
+    while (queue.len() > 0 || queue.processingCount() > 0 || clock.pendingTimers() > 0) {
+      clock.advance(10);
+      await tick();
+    }
+    t.equal(overlaps, 0, `seed ${seed}: no key processed by two workers at once`);
+    const lost = keys.filter((key) => lastAdd.has(key) && !(lastStart.get(key)! > lastAdd.get(key)!));
+    t.strictSame(lost, [], `seed ${seed}: every add was followed by a reconcile of its key`);
+    await queue.shutDownWithDrain();
+    await Promise.all(running);
+  }
+});
