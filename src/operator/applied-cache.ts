@@ -69,12 +69,21 @@ export function createAppliedCache(
 ) {
   const applied = new Map<string, Stored>();
   const signatureOf = (obj: Obj) => signOf(view(obj));
+  /** What the view keeps of `obj` that an apply sets: not what the server keeps (status, versions). */
+  const contentOf = (obj: Obj) => {
+    const content: Record<string, unknown> = { ...view(obj) };
+    const metadata: Record<string, unknown> = { ...(content.metadata as object) };
+    for (const field of ['apiVersion', 'kind', 'status']) delete content[field];
+    for (const field of ['resourceVersion', 'generation', 'managedFields']) delete metadata[field];
+    return JSON.stringify(canonical({ ...content, metadata }));
+  };
   const keyOf = (o: Obj) => `${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`;
 
   return {
     /**
      * Applies `obj` through `apply` unless the watch cache holds what our last apply of the same
-     * body stored (the same resourceVersion, or the same signature: only status moved on). The
+     * body stored (the same resourceVersion, or the same signature: only status moved on), or,
+     * before any apply of it, holds exactly what `obj` sets (through `view`). The
      * change is "created" when no child was known, "updated" when the apply changed the signature
      * of the freshest object known (the watch cache's or our last stored), else "unchanged".
      */
@@ -86,6 +95,13 @@ export function createAppliedCache(
       const cachedVersion = cached?.metadata?.resourceVersion;
       const cachedSignature = cached && cachedVersion !== last?.resourceVersion ? signatureOf(cached) : undefined;
       if (cached && last?.hash === hash && (cachedSignature === undefined || cachedSignature === last.signature)) {
+        return { object: cached as T, change: 'unchanged' };
+      }
+      // Nothing applied this term (a new leader's sweep), and the watch cache already holds the body
+      // field for field, with no field the view keeps beyond it (one a past body set and this one
+      // releases): an apply would change nothing, so it is not made, and counts as our last.
+      if (cached && last === undefined && cachedVersion && contentOf(cached) === contentOf(obj)) {
+        applied.set(key, { resourceVersion: cachedVersion, signature: cachedSignature ?? signatureOf(cached), hash });
         return { object: cached as T, change: 'unchanged' };
       }
       const before =

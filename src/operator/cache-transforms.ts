@@ -64,9 +64,14 @@ function childMetadata(m: Meta | undefined): Meta | undefined {
   };
 }
 
-/** The container fields toDeployment applies (the container Shipshape names and any other). */
+/**
+ * The container fields toDeployment applies (the container Shipshape names and any other). The
+ * apiserver stores `resources: {}` for a container applied without any: the same as none, and kept
+ * as none, so that it matches a body without resources.
+ */
 function container(c: Json): Json {
-  return { name: c.name, image: c.image, ports: c.ports, envFrom: c.envFrom, resources: c.resources };
+  const resources = record(c.resources) && Object.keys(c.resources as Json).length > 0 ? c.resources : undefined;
+  return { name: c.name, image: c.image, ports: c.ports, envFrom: c.envFrom, resources };
 }
 
 function deploymentSpec(spec: Json | undefined): Json | undefined {

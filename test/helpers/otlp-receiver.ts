@@ -26,6 +26,8 @@ export type ReceivedSpan = {
   status: { code?: number; message?: string };
   resource: Attrs;
   scope: string;
+  /** When the span started, in nanoseconds since the epoch (the slices of a batch may arrive out of order). */
+  startTimeUnixNano: bigint;
 };
 
 export type ReceivedPoint = {
@@ -67,6 +69,7 @@ function decodeTraces(body: any, into: ReceivedSpan[]): void {
           status: s.status ?? {},
           resource,
           scope: ss.scope?.name ?? '',
+          startTimeUnixNano: BigInt(s.startTimeUnixNano ?? 0),
         });
       }
     }

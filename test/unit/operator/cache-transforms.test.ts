@@ -11,6 +11,8 @@ import { createAppliedCache } from '../../../src/operator/applied-cache.ts';
 import { LAST_APPLIED_ANNOTATION, toCachedChild, toCachedWebApp } from '../../../src/operator/cache-transforms.ts';
 import { CHILD_KINDS, type ChildKind } from '../../../src/operator/child-kinds.ts';
 import { fromDeployment } from '../../../src/operator/status.ts';
+import { defaultWebApp } from '../../../webhooks/default-webapp.ts';
+import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures read as loose JSON
 type Obj = Record<string, any>;
@@ -118,4 +120,52 @@ t.test('the applied cache, signing through the view, skips an unchanged child an
   cached = edited;
   t.equal((await cache.apply(body, apply)).change, 'updated', 'a hand edit of an applied field is applied over');
   t.equal(applies, 4);
+});
+
+t.test("a new leader's sweep applies nothing where the stored children already hold the bodies", async (t) => {
+  const raw = stored('WebApp');
+  const defaulted = defaultWebApp(raw, {
+    config: { limits: DEFAULT_LIMITS },
+    namespaceAnnotations: undefined,
+    name: 'web',
+  });
+  const webApp = toDefaultedWebApp(webAppSchema.parse(defaulted));
+  const sweep = async (spec: Partial<typeof webApp.spec>) => {
+    const cache = createAppliedCache(
+      (kind) => toCachedChild(kind as ChildKind, stored(kind)),
+      (o) => (o.kind ? toCachedChild(o.kind as ChildKind, o as never) : o),
+    );
+    const applied: string[] = [];
+    const changes: string[] = [];
+    for (const { kind, build } of CHILD_KINDS) {
+      const body = build({ ...webApp, spec: { ...webApp.spec, ...spec } });
+      if (!body) continue;
+      const { change } = await cache.apply(body, async (b) => {
+        applied.push(kind);
+        return { ...stored(kind), ...b } as never;
+      });
+      changes.push(change);
+    }
+    return { applied, changes, again: cache };
+  };
+  const same = await sweep({});
+  t.strictSame(same.applied, [], 'no apply: ConfigMap, Deployment, Service and PodDisruptionBudget as stored');
+  t.strictSame(same.changes, ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+  t.strictSame((await sweep({ image: 'nginx:1.28' })).applied, ['Deployment'], 'a changed field is applied');
+  t.strictSame(
+    (await sweep({ resources: undefined })).applied,
+    ['Deployment'],
+    'a field the body releases (the stored one still has it) is applied',
+  );
+});
+
+t.test('a container stored with resources: {} holds a body without resources', async (t) => {
+  const raw = stored('Deployment');
+  raw.spec.template.spec.containers[0].resources = {};
+  const view = plain(toCachedChild('Deployment', raw));
+  t.notOk('resources' in view.spec.template.spec.containers[0], 'as none');
+  raw.spec.template.spec.containers[0].resources = { requests: { cpu: '1' } };
+  t.same(plain(toCachedChild('Deployment', raw)).spec.template.spec.containers[0].resources, {
+    requests: { cpu: '1' },
+  });
 });
