@@ -23,7 +23,7 @@ type Obj = {
 
 type Stored = { resourceVersion: string; signature: string; hash: string };
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const sha256 = (text: string) => createHash('sha256').update(text).digest('base64');
 
 /** JSON with sorted keys; a `Date` as the apiserver writes metav1.Time (RFC 3339, seconds). */
 function canonical(value: unknown): unknown {
