@@ -15,7 +15,7 @@ import { createCertificateAuthority } from '../pki/certificates.ts';
 import { createResilientInformer, type WatchRestartHook } from '../kube/resilient-informer.ts';
 import type { Runnable } from '../runtime/runnable.ts';
 import { whenTrue } from '../runtime/poll.ts';
-import { servingPairOf, SECRET_KEYS } from './certificate-secret.ts';
+import { servingPairOf, storedPemOf } from './certificate-secret.ts';
 import { type KeyPair, assertUsable, digest } from './key-pair.ts';
 
 export type SecretPairSourceOptions = {
@@ -77,8 +77,7 @@ export function createSecretPairSource(options: SecretPairSourceOptions): Secret
   function update(): void {
     options.onSecretChange?.();
     const secret = informer.get(name, namespace);
-    const caData = secret?.data?.[SECRET_KEYS.caCert];
-    ca = caData ? Buffer.from(caData, 'base64').toString('utf8') : undefined;
+    ca = secret && storedPemOf(secret).caCert;
     if (!secret) return problem('the certificate Secret does not exist (the leader creates it)');
     const stored = servingPairOf(secret);
     if (!stored) return problem('the certificate Secret holds no serving pair yet');
