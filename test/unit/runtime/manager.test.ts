@@ -5,6 +5,7 @@
 import t from 'tap';
 import { type LeaderElection, ManagerError, createManager } from '../../../src/runtime/manager.ts';
 import type { Runnable } from '../../../src/runtime/runnable.ts';
+import { pollUntil } from '../../../src/runtime/poll.ts';
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {}, fatal: () => {} };
 
@@ -327,8 +328,11 @@ t.test('a leader-only runnable that fails ends its term, stops its group and rep
   });
   const stop = new AbortController();
   const run = manager.run(stop.signal);
-  await tick();
-  await tick();
+  // Until the term ends, not a fixed 10 ms: under a loaded CI run two 5 ms ticks were too few.
+  await pollUntil('the first term ended', async () => terms.length >= 1 || undefined, {
+    timeoutMs: 10_000,
+    intervalMs: 5,
+  });
   t.equal(terms.length, 1, 'the first term ended');
   t.type(terms[0], ManagerError);
   t.match(terms[0], { code: 'LEADER_RUNNABLE_FAILED', cause: boom }, 'lead rejects with the failure as its cause');
