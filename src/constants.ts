@@ -27,6 +27,8 @@ export const METRICS_PORT = 9090;
 
 export const MUTATE_PATH = '/mutate-webapps';
 export const VALIDATE_PATH = '/validate-webapps';
+/** The CRD's conversion webhook (spec.conversion.webhook.clientConfig.service.path), on the same server. */
+export const CONVERT_PATH = '/convert-webapps';
 /** Webhook names as they appear in kubectl's "admission webhook ... denied the request". */
 export const MUTATING_WEBHOOK_NAME = `default.webapps.${API_GROUP}`;
 export const VALIDATING_WEBHOOK_NAME = `validate.webapps.${API_GROUP}`;
