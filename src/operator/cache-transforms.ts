@@ -71,7 +71,14 @@ function childMetadata(m: Meta | undefined): Meta | undefined {
  */
 function container(c: Json): Json {
   const resources = record(c.resources) && Object.keys(c.resources as Json).length > 0 ? c.resources : undefined;
-  return { name: c.name, image: c.image, ports: c.ports, envFrom: c.envFrom, resources };
+  return {
+    name: c.name,
+    image: c.image,
+    ports: c.ports,
+    envFrom: c.envFrom,
+    readinessProbe: c.readinessProbe,
+    resources,
+  };
 }
 
 function deploymentSpec(spec: Json | undefined): Json | undefined {

@@ -274,6 +274,11 @@ t.test(
     const pod = pods[0]!;
     t.equal(pod.spec?.nodeName, node.name, 'on the real node');
     t.ok(isReady(pod), 'Running and Ready');
+    t.same(
+      pod.spec?.containers[0]?.readinessProbe?.tcpSocket,
+      { port: 'http' },
+      'Ready by its TCP readiness probe on the http port',
+    );
     t.equal(pod.status?.containerStatuses?.[0]?.image, image, 'running the workload image');
     const answer = await (await fetch(`http://${pod.status!.podIP}:${webApp.spec.port}/`)).text();
     t.equal(answer, `hello from ${pod.metadata!.name}\n`, 'its container answers on the defaulted port');

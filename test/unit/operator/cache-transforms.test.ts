@@ -78,7 +78,11 @@ t.test('children lose what nobody reads and keep what is read', async (t) => {
   t.notOk(d.metadata.annotations, 'no revision annotation');
   t.same(Object.keys(d.spec).sort(), ['replicas', 'selector', 'template']);
   t.same(Object.keys(d.spec.template.spec), ['containers'], 'no pod defaults (dnsPolicy, schedulerName, ...)');
-  t.same(Object.keys(d.spec.template.spec.containers[0]).sort(), ['envFrom', 'image', 'name', 'ports', 'resources']);
+  t.same(
+    Object.keys(d.spec.template.spec.containers[0]).sort(),
+    ['envFrom', 'image', 'name', 'ports', 'readinessProbe', 'resources'],
+    'the fields Shipshape applies, no container defaults (imagePullPolicy, terminationMessagePath, ...)',
+  );
   t.same(Object.keys(views.Service.spec).sort(), ['ports', 'selector', 'type'], 'no cluster IPs, families, policies');
   t.notOk(views.Service.status);
   t.same(Object.keys(views.PodDisruptionBudget).sort(), ['metadata', 'spec'], 'no PodDisruptionBudget status');
