@@ -5,6 +5,8 @@ export type HarnessErrorCode =
   | 'CP_VERSIONS'
   | 'CP_START_FAILED'
   | 'CP_NOT_READY'
+  | 'NODE_LOCK_TIMEOUT'
+  | 'NODE_LOCK_GUARD'
   | 'NODE_START_FAILED'
   | 'NODE_TEARDOWN_INCOMPLETE';
 

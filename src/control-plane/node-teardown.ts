@@ -43,6 +43,8 @@ export type NodeTeardownPlan = {
   sysctls: Record<string, string>;
   /** Each of HOST_DIRS's paths: its mode before the node started, or null if it did not exist. */
   hostDirs: Record<string, number | null>;
+  /** The machine's real-node lock (real-node-lock.ts), released once the teardown is over. */
+  lock?: { path: string; pid: number };
 };
 
 export function readHostDirs(): Record<string, number | null> {

@@ -5,7 +5,9 @@
 // on: the notes in issue #33.
 //
 // One real node per machine at a time: the host's sysctls it changes are read before and put back
-// after (host-sysctls.ts), which two nodes overlapping in time would get wrong.
+// after (host-sysctls.ts), which two nodes overlapping in time would get wrong. A machine-wide lock
+// (real-node-lock.ts) enforces it: startRealNode waits for it, stop() or the watchdog's teardown
+// releases it once the host is as before.
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,13 +16,14 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Node } from '@kubernetes/client-node';
 import { findFreePort } from '../net/free-port.ts';
 import { type ManagedProcess, startProcess } from '../runtime/child-process.ts';
-import { forgetCleanup, watchCleanup } from '../runtime/child-watchdog.ts';
+import { forgetCleanup, watchCleanup, watchdogPid } from '../runtime/child-watchdog.ts';
 import { pollUntil } from '../runtime/poll.ts';
 import { type ControlPlane, KUBERNETES_SERVICE } from './control-plane.ts';
 import { HarnessError } from './harness-error.ts';
 import { readSysctls } from './host-sysctls.ts';
 import { type NodeAssets, resolveNodeAssets } from './node-assets.ts';
 import { createCgroupRoot } from './node-cgroups.ts';
+import { acquireRealNodeLock, DEFAULT_LOCK_TIMEOUT_MS, type LockHolder } from './real-node-lock.ts';
 import { toKubeletConfiguration } from './node-config.ts';
 import { type NodeContainerd, startNodeContainerd } from './node-containerd.ts';
 import { grantNodeCredentials, revokeNodeCredentials } from './node-credentials.ts';
@@ -37,6 +40,15 @@ export type RealNodeOptions = {
   baseDir?: string;
   /** How long to wait for the Node to turn Ready; default 120 s. */
   readyTimeoutMs?: number;
+  /**
+   * How long to wait while another real node holds the machine's lock (real-node-lock.ts), then
+   * fail with NODE_LOCK_TIMEOUT naming its pid; default 10 minutes, so a second suite waits.
+   */
+  lockTimeoutMs?: number;
+  /** The lock file; default real-node-lock.ts's defaultLockPath() (tests of the lock set their own). */
+  lockPath?: string;
+  /** Called once when the wait for the lock begins, with its holder (to say why nothing happens). */
+  onLockWait?: (holder: LockHolder, path: string) => void;
 };
 
 export type RealNode = {
@@ -55,7 +67,8 @@ export type RealNode = {
   /**
    * Stops the kubelet, removes every container through containerd, stops containerd, then undoes
    * everything the node changed on the host (node-teardown.ts) and deletes the Node and its
-   * ClusterRoleBinding. Rejects with NODE_TEARDOWN_INCOMPLETE, listing them, when something could
+   * ClusterRoleBinding, and releases the machine's real-node lock (even when something is left).
+   * Rejects with NODE_TEARDOWN_INCOMPLETE, listing them, when something could
    * not be undone. Safe to call more than once.
    */
   stop(): Promise<void>;
@@ -65,7 +78,8 @@ export type RealNode = {
 const teardownScript = fileURLToPath(new URL(`./node-teardown-process${extname(import.meta.url)}`, import.meta.url));
 
 /**
- * Starts a real node against `cp` and resolves once its Node is Ready. Its credentials are a client
+ * Waits for the machine's real-node lock (NODE_LOCK_TIMEOUT after `lockTimeoutMs`), then starts a
+ * real node against `cp` and resolves once its Node is Ready. Its credentials are a client
  * certificate for system:node:<name> from the harness's CA (node-credentials.ts). Pods reach the
  * apiserver at the `kubernetes` Service (pod-network.ts). If this process ends without stop(), the
  * watchdog runs the same teardown (node-teardown-process.ts). On failure everything is undone and
@@ -76,7 +90,13 @@ export async function startRealNode(cp: ControlPlane, options: RealNodeOptions =
   const id = randomBytes(4).toString('hex');
   const name = `shipshape-node-${id}`;
   const dir = join(options.baseDir ?? tmpdir(), name);
-  await mkdir(dir, { mode: 0o700 });
+  // Before the host is read: its sysctls are another node's while one runs.
+  const lock = await acquireRealNodeLock({
+    path: options.lockPath,
+    timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+    watchdogPid: watchdogPid(),
+    onWait: options.onLockWait,
+  });
   const network = choosePodNetwork(id);
   // Written before anything changes on the host: the teardown needs nothing else.
   const plan: NodeTeardownPlan = {
@@ -86,10 +106,17 @@ export async function startRealNode(cp: ControlPlane, options: RealNodeOptions =
     networkName: name,
     sysctls: readSysctls(),
     hostDirs: readHostDirs(),
+    lock: { path: lock.path, pid: lock.pid },
   };
   const planPath = join(dir, 'teardown-plan.json');
-  await writeFile(planPath, JSON.stringify(plan));
   const cleanup = [process.execPath, teardownScript, planPath];
+  try {
+    await mkdir(dir, { mode: 0o700 });
+    await writeFile(planPath, JSON.stringify(plan));
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
   watchCleanup(cleanup);
 
   const kc = new KubeConfig();
@@ -108,6 +135,8 @@ export async function startRealNode(cp: ControlPlane, options: RealNodeOptions =
       for (const p of [...started].reverse()) await p.stop(5000);
       const problems = await tearDownNode(plan);
       forgetCleanup(cleanup);
+      // Whatever is left: holding the lock would not undo it, and would stop every later node.
+      await lock.release();
       await core.deleteNode({ name }).catch(() => {});
       await revokeNodeCredentials(rbac, name);
       if (problems.length > 0) {

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const script = fileURLToPath(new URL(`./child-watchdog-process${extname(import.meta.url)}`, import.meta.url));
 let watchdog: ChildProcess | undefined;
 
-function tell(line: string): void {
+function started(): ChildProcess {
   if (!watchdog) {
     watchdog = spawn(process.execPath, [script, String(process.pid)], {
       detached: true,
@@ -27,7 +27,19 @@ function tell(line: string): void {
     // A watchdog that died hears nothing more; the children then outlive a killed owner.
     watchdog.stdin!.on('error', () => {});
   }
-  watchdog.stdin!.write(`${line}\n`);
+  return watchdog;
+}
+
+function tell(line: string): void {
+  started().stdin!.write(`${line}\n`);
+}
+
+/**
+ * The watchdog's pid, starting it if need be: it outlives this process by as long as its cleanups
+ * take (src/control-plane/real-node-lock.ts holds a lock for that long).
+ */
+export function watchdogPid(): number {
+  return started().pid!;
 }
 
 /** The child `pid` (and the process group it leads) is killed when this process ends. */
