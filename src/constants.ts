@@ -22,6 +22,8 @@ export const FIELD_MANAGER = 'shipshape';
 /** Shipshape's own namespace in a cluster; exempt from its webhooks. */
 export const SHIPSHAPE_NAMESPACE = 'shipshape-system';
 export const WEBHOOK_SERVICE_NAME = 'shipshape-webhook';
+/** The webhook Service's port (the admission and conversion webhooks' clientConfig); it forwards to WEBHOOK_PORT. */
+export const WEBHOOK_SERVICE_PORT = 443;
 export const WEBHOOK_PORT = 9443;
 export const METRICS_PORT = 9090;
 

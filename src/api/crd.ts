@@ -1,8 +1,14 @@
-// The WebApp CustomResourceDefinition, rendered from the zod schemas in ./webapp.ts into a
-// Kubernetes *structural* schema (apiextensions.k8s.io/v1): every node has a `type`, no $ref, no
+// The WebApp CustomResourceDefinition, rendered from the zod schemas in ./webapp.ts (v1) and
+// ./webapp-v2.ts (v2), both served, one stored, converted by Shipshape's webhook
+// (./crd-conversion.ts), each version's schema a Kubernetes *structural* schema (apiextensions.k8s.io/v1): every node has a `type`, no $ref, no
 // `additionalProperties` beside `properties`, `anyOf` only in the int-or-string form.
 // https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#specifying-a-structural-schema
-import type { V1CustomResourceDefinition, V1CustomResourceDefinitionVersion } from '@kubernetes/client-node';
+import type {
+  ApiextensionsV1WebhookClientConfig,
+  V1CustomResourceColumnDefinition,
+  V1CustomResourceDefinition,
+  V1CustomResourceDefinitionVersion,
+} from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import {
@@ -16,6 +22,8 @@ import {
   WEBAPP_SINGULAR,
 } from '../constants.ts';
 import { webAppSpecSchema, webAppStatusSchema } from './webapp.ts';
+import { V2_VERSION, webAppV2SpecSchema } from './webapp-v2.ts';
+import { toCrdConversion } from './crd-conversion.ts';
 import { CodedError } from '../errors/coded-error.ts';
 
 /** An OpenAPI v3 schema node as it appears on the wire and in YAML (`enum`, `x-kubernetes-*`). */
@@ -144,10 +152,97 @@ export function toOpenApiSchema(schema: z.ZodType): OpenApiSchema {
   return toStructural(json, '');
 }
 
-/** The WebApp CRD, in the key order it is rendered in. */
-export function toWebAppCrd(): CrdManifest {
-  const spec = toOpenApiSchema(webAppSpecSchema);
+/** The versions the CRD serves, oldest first (the order they are rendered in). */
+export const WEBAPP_VERSIONS = [API_VERSION, V2_VERSION] as const;
+export type WebAppVersion = (typeof WEBAPP_VERSIONS)[number];
+
+export type WebAppCrdOptions = {
+  /**
+   * The one version etcd stores objects in. v1 while v2 is served beside it (issue #35's first
+   * step); flipping it to v2 is the migration's step, and only new writes are stored at v2 until a
+   * StorageVersionMigration rewrites the rest.
+   */
+  storageVersion?: WebAppVersion;
+  /** Where the apiserver sends ConversionReviews; default the in-cluster Service (./crd-conversion.ts). */
+  conversion?: ApiextensionsV1WebhookClientConfig;
+};
+
+const DESCRIPTION =
+  'A web application that Shipshape runs as a Deployment, a Service and a ConfigMap, with a PodDisruptionBudget (maxUnavailable: 1) while it has more than one replica.';
+
+const COMMON_COLUMNS = {
+  image: { name: 'Image', type: 'string', jsonPath: '.spec.image' },
+  replicas: { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
+  phase: { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+  age: { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  // `kubectl get -o wide` only (priority 1): what runs, as `kubectl get deployment` shows it.
+  ready: { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas', priority: 1 },
+  available: { name: 'Available', type: 'integer', jsonPath: '.status.availableReplicas', priority: 1 },
+  service: { name: 'Service', type: 'string', jsonPath: '.spec.service.type', priority: 1 },
+} satisfies Record<string, V1CustomResourceColumnDefinition>;
+
+/**
+ * Printer columns per version. v2 has no single port to show (a printer column's JSONPath yields
+ * one value, the first), so its wide form shows the autoscaler's maximum instead.
+ */
+const COLUMNS: Record<WebAppVersion, V1CustomResourceColumnDefinition[]> = {
+  v1: [
+    COMMON_COLUMNS.image,
+    COMMON_COLUMNS.replicas,
+    { name: 'Port', type: 'integer', jsonPath: '.spec.port' },
+    COMMON_COLUMNS.phase,
+    COMMON_COLUMNS.age,
+    COMMON_COLUMNS.ready,
+    COMMON_COLUMNS.available,
+    COMMON_COLUMNS.service,
+  ],
+  v2: [
+    COMMON_COLUMNS.image,
+    COMMON_COLUMNS.replicas,
+    COMMON_COLUMNS.phase,
+    COMMON_COLUMNS.age,
+    COMMON_COLUMNS.ready,
+    COMMON_COLUMNS.available,
+    COMMON_COLUMNS.service,
+    { name: 'Max Replicas', type: 'integer', jsonPath: '.spec.autoscaling.maxReplicas', priority: 1 },
+  ],
+};
+
+const SPEC_SCHEMAS: Record<WebAppVersion, z.ZodType> = { v1: webAppSpecSchema, v2: webAppV2SpecSchema };
+
+function toVersion(name: WebAppVersion, storage: boolean): CrdManifest['spec']['versions'][number] {
+  const spec = toOpenApiSchema(SPEC_SCHEMAS[name]);
   const status = toOpenApiSchema(webAppStatusSchema);
+  return {
+    name,
+    served: true,
+    storage,
+    schema: {
+      openAPIV3Schema: {
+        description: DESCRIPTION,
+        type: 'object',
+        properties: {
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          metadata: { type: 'object' },
+          spec: { description: 'Desired state of the WebApp', ...spec },
+          status: { description: 'Observed state of the WebApp, written by the operator', ...status },
+        },
+        required: ['spec'],
+      },
+    },
+    subresources: { status: {} },
+    // Copies: a column object shared by both versions would be written as a YAML anchor and alias.
+    additionalPrinterColumns: COLUMNS[name].map((column) => ({ ...column })),
+  };
+}
+
+/**
+ * The WebApp CRD, in the key order it is rendered in: every version served, `storageVersion` (v1
+ * unless given) stored, conversion by Shipshape's webhook. The caBundle is the installer's to set.
+ */
+export function toWebAppCrd(options: WebAppCrdOptions = {}): CrdManifest {
+  const storageVersion = options.storageVersion ?? API_VERSION;
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -163,40 +258,8 @@ export function toWebAppCrd(): CrdManifest {
         categories: ['shipshape'],
       },
       scope: 'Namespaced',
-      versions: [
-        {
-          name: API_VERSION,
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: {
-              description:
-                'A web application that Shipshape runs as a Deployment, a Service and a ConfigMap, with a PodDisruptionBudget (maxUnavailable: 1) while it has more than one replica.',
-              type: 'object',
-              properties: {
-                apiVersion: { type: 'string' },
-                kind: { type: 'string' },
-                metadata: { type: 'object' },
-                spec: { description: 'Desired state of the WebApp', ...spec },
-                status: { description: 'Observed state of the WebApp, written by the operator', ...status },
-              },
-              required: ['spec'],
-            },
-          },
-          subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: 'Image', type: 'string', jsonPath: '.spec.image' },
-            { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
-            { name: 'Port', type: 'integer', jsonPath: '.spec.port' },
-            { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-            // `kubectl get -o wide` only (priority 1): what runs, as `kubectl get deployment` shows it.
-            { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas', priority: 1 },
-            { name: 'Available', type: 'integer', jsonPath: '.status.availableReplicas', priority: 1 },
-            { name: 'Service', type: 'string', jsonPath: '.spec.service.type', priority: 1 },
-          ],
-        },
-      ],
+      versions: WEBAPP_VERSIONS.map((name) => toVersion(name, name === storageVersion)),
+      conversion: toCrdConversion(options.conversion),
     },
   };
 }
@@ -204,7 +267,7 @@ export function toWebAppCrd(): CrdManifest {
 /** crds/webapps.shipshape.dev.yaml, byte for byte; scripts/render-manifests.ts writes it. */
 export function renderCrdYaml(): string {
   return (
-    '# Generated by scripts/render-manifests.ts from src/api/webapp.ts; do not edit.\n' +
+    '# Generated by scripts/render-manifests.ts from src/api/webapp.ts and src/api/webapp-v2.ts; do not edit.\n' +
     stringify(toWebAppCrd(), { lineWidth: 0 })
   );
 }

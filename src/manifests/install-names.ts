@@ -4,6 +4,7 @@
 import { dirname } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import { SETTINGS } from '../config/settings.ts';
+import { WEBHOOK_SERVICE_PORT } from '../constants.ts';
 
 export const APP_NAME = 'shipshape';
 export const SERVICE_ACCOUNT_NAME = APP_NAME;
@@ -19,7 +20,7 @@ export const TLS_SECRET_NAME = 'shipshape-webhook-tls';
  */
 export const SELF_MANAGED_CERTIFICATES_OVERLAY = 'overlays/self-managed-certificates';
 /** The webhook Service's port; it forwards to the container's WEBHOOK_PORT. */
-export const SERVICE_PORT = 443;
+export const SERVICE_PORT = WEBHOOK_SERVICE_PORT;
 /** The image the Deployment names; a kustomize overlay's `images:` points it at a registry. */
 export const IMAGE = `${APP_NAME}:${packageJson.version}`;
 
