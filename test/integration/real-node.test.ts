@@ -6,20 +6,24 @@
 // apiserver at the address the kubelet gives it (the `kubernetes` Service), with TLS verified.
 // Then stop() leaves nothing: no process, mount, interface, nat chain, cgroup, changed sysctl or
 // folder. A second test kills the process that started a node (SIGKILL, no stop()) and checks the
-// watchdog leaves nothing either.
+// watchdog leaves nothing either. Both check the machine's real-node lock (real-node-lock.ts): held
+// while a node runs, so a second node is refused, and released after either teardown.
 //
 // Not part of `npm test` (a node build takes minutes on a new machine): `npm run test:node`, which
 // runs scripts/install-node.sh first. Needs root (containerd, the kubelet, a bridge).
 import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import t from 'tap';
+import type { HarnessError } from '../../src/control-plane/harness-error.ts';
 import { readSysctls } from '../../src/control-plane/host-sysctls.ts';
 import { nodeVersions, resolveNodeAssets } from '../../src/control-plane/node-assets.ts';
 import { startRealNode } from '../../src/control-plane/real-node.ts';
+import { defaultLockPath } from '../../src/control-plane/real-node-lock.ts';
 import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
 import { eventually } from '../helpers/eventually.ts';
 import {
@@ -42,6 +46,16 @@ t.setTimeout(10 * 60_000); // as `npm run test:node` gives tap (--timeout=600)
 
 const assets = await resolveNodeAssets(process.env);
 const binaries = [assets.kubelet, assets.containerd, assets.containerdShim, assets.runc];
+
+const lockPath = await defaultLockPath();
+/** The pid in the machine's real-node lock; undefined when it is free. */
+function lockHolder(): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(lockPath, 'utf8')) as { pid: number }).pid;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Runs `script` with this Node binary inside the network namespace of process `pid`. */
 const inPodNetwork = (pid: number, script: string, env: NodeJS.ProcessEnv = {}) =>
@@ -68,6 +82,11 @@ t.test('a Pod runs on the real node, on its bridge, and the node leaves nothing 
     sysctls,
     hostEntries,
   };
+
+  // One node per machine: a second start waits for the lock this one holds, then names its holder.
+  const second = await startRealNode(cp, { lockTimeoutMs: 1000 }).catch((err: unknown) => err);
+  t.equal((second as HarnessError).code, 'NODE_LOCK_TIMEOUT', 'a second node on the machine is refused');
+  t.match((second as Error).message, `pid ${process.pid} `, 'naming the process that holds the lock');
 
   const registered = await core.readNode({ name: node.name });
   t.equal(registered.status?.nodeInfo?.kubeletVersion, cp.version, 'the kubelet is the control plane release');
@@ -147,6 +166,7 @@ t.test('a Pod runs on the real node, on its bridge, and the node leaves nothing 
   const stopping = Date.now();
   await node.stop();
   t.comment(`stop() took ${((Date.now() - stopping) / 1000).toFixed(1)} s`);
+  t.not(lockHolder(), process.pid, "stop() released the machine's real-node lock");
   t.strictSame(await nodeLeftovers(trace), [], 'nothing of the node is left on the host');
   await t.rejects(core.readNode({ name: node.name }), 'the Node is deleted');
 });
@@ -165,6 +185,7 @@ t.test('a killed owner (SIGKILL, no stop()) leaves nothing either: the watchdog 
   const started = JSON.parse(first) as Omit<NodeTrace, 'binaries' | 'sysctls' | 'hostEntries'>;
   const trace: NodeTrace = { ...started, binaries, sysctls, hostEntries };
   t.not((await nodeLeftovers(trace)).length, 0, 'the node and its Pod run');
+  t.equal(lockHolder(), child.pid, "its process holds the machine's real-node lock");
   child.kill('SIGKILL');
   const left = await eventually(
     'nothing of the node left',
@@ -175,4 +196,6 @@ t.test('a killed owner (SIGKILL, no stop()) leaves nothing either: the watchdog 
     90_000,
   ).catch(async () => nodeLeftovers(trace));
   t.strictSame(left, [], 'nothing of the node is left on the host');
+  await eventually('the lock released by the teardown', async () => lockHolder() !== child.pid, 10_000);
+  t.pass("the watchdog's teardown released the lock");
 });
