@@ -4,6 +4,7 @@
 import { stringify } from 'yaml';
 import { WEBAPP_CRD_NAME } from '../constants.ts';
 import { toCertificateObjects } from './certificates.ts';
+import { toCrdCaInjection } from './crd-ca-injection.ts';
 import { toDeployment, toPodDisruptionBudget } from './deployment.ts';
 import { toNamespace } from './namespace.ts';
 import { toClusterRole, toClusterRoleBinding, toLeaseRole, toLeaseRoleBinding, toServiceAccount } from './rbac.ts';
@@ -22,9 +23,9 @@ export function toYamlDocuments(source: string, objects: readonly object[]): str
   return header + objects.map((o) => stringify(o, { aliasDuplicateObjects: false })).join('---\n');
 }
 
-const kustomization = (resources: string[]) =>
+const kustomization = (resources: string[], patches?: object[]) =>
   toYamlDocuments('src/manifests/install.ts', [
-    { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources },
+    { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources, ...(patches && { patches }) },
   ]);
 
 /** The install's objects by file, in the order `kubectl apply -k deploy/` lists them. */
@@ -52,14 +53,20 @@ export const INSTALL_FILES: RenderedFile[] = [
   {
     path: 'deploy/kustomization.yaml',
     render: () =>
-      kustomization([
-        '../crds',
-        'namespace.yaml',
-        'rbac.yaml',
-        '../certs',
-        'service.yaml',
-        'deployment.yaml',
-        'webhook-configurations.yaml',
-      ]),
+      kustomization(
+        [
+          '../crds',
+          'namespace.yaml',
+          'rbac.yaml',
+          '../certs',
+          'service.yaml',
+          'deployment.yaml',
+          'webhook-configurations.yaml',
+        ],
+        [
+          // Inline, not a file: every deploy/*.yaml is a whole object that kubectl applies on its own.
+          { patch: stringify(toCrdCaInjection()) },
+        ],
+      ),
   },
 ];

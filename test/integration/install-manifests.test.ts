@@ -79,6 +79,36 @@ t.test('kubectl kustomize deploy/ renders the whole install', async (t) => {
   t.equal(objects.length, 17, 'and nothing else');
 });
 
+t.test('the CRD in deploy/: cainjector is asked for the conversion webhook caBundle', async (t) => {
+  const out = await run(['kustomize', join(ROOT, 'deploy')]);
+  t.equal(out.code, 0, out.stderr);
+  type ClientConfig = { service?: { port?: number } };
+  type Installed = {
+    kind: string;
+    metadata: { annotations?: Record<string, string> };
+    spec?: { conversion?: { webhook?: { clientConfig?: ClientConfig } } };
+    webhooks?: { clientConfig: ClientConfig }[];
+  };
+  const objects = parseAllDocuments(out.stdout).map((d) => d.toJS() as Installed);
+  const crd = objects.find((o) => o.kind === 'CustomResourceDefinition')!;
+  const webhooks = objects.filter((o) => /WebhookConfiguration$/.test(o.kind));
+  const inject = 'cert-manager.io/inject-ca-from';
+  t.equal(crd.metadata.annotations?.[inject], `${SHIPSHAPE_NAMESPACE}/shipshape-webhook`);
+  t.strictSame(
+    webhooks.map((w) => w.metadata.annotations?.[inject]),
+    [crd.metadata.annotations?.[inject], crd.metadata.annotations?.[inject]],
+    'the same Certificate as both webhook configurations',
+  );
+  t.strictSame(crd.spec?.conversion?.webhook?.clientConfig, {
+    service: { namespace: SHIPSHAPE_NAMESPACE, name: 'shipshape-webhook', path: '/convert-webapps', port: 443 },
+  });
+  t.strictSame(
+    crd.spec?.conversion?.webhook?.clientConfig?.service?.port,
+    webhooks[0]?.webhooks?.[0]?.clientConfig.service?.port,
+    'the port the admission webhooks use',
+  );
+});
+
 t.test('every object of deploy/ is accepted by kubectl apply --dry-run=server', async (t) => {
   const files = (await readdir(join(ROOT, 'deploy'))).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
   const out = await run(['apply', '--dry-run=server', ...files.flatMap((f) => ['-f', join(ROOT, 'deploy', f)])]);
