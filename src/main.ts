@@ -21,12 +21,14 @@ import { createLeaseElector } from './leader/lease-elector.ts';
 import { LABELS } from './manifests/install-names.ts';
 import { createWebAppCaches } from './operator/webapp-caches.ts';
 import { createWebAppController } from './operator/webapp-controller.ts';
+import { DEFAULT_HEAP_WATCH, createHeapWatch, readHeap } from './runtime/heap-watch.ts';
 import { createManager } from './runtime/manager.ts';
 import { buildServer } from './server/build-server.ts';
 import { toServerRunnable } from './server/server-runnable.ts';
 import { createAdmissionTelemetry } from './telemetry/admission-telemetry.ts';
 import { traceLogMixin } from './telemetry/log-context.ts';
 import { createMetricsServer } from './telemetry/metrics-server.ts';
+import { createProcessMetrics } from './telemetry/process-metrics.ts';
 import { createReconcileTelemetry, traceReconcileContext } from './telemetry/reconcile-telemetry.ts';
 import {
   countFailedTerm,
@@ -215,6 +217,19 @@ const controller = createWebAppController({
   wrapContext: traceReconcileContext,
 });
 const metricsServer = createMetricsServer({ host: config.host, port: config.metricsPort, logger });
+// Every replica: the heap figures for sizing, and a warning before the heap bound is reached.
+const processMetrics = createProcessMetrics(readHeap);
+const heapWatch = createHeapWatch({
+  settings: {
+    ratio: config.heapWarningRatio,
+    window: DEFAULT_HEAP_WATCH.window,
+    rearmMargin: DEFAULT_HEAP_WATCH.rearmMargin,
+  },
+  intervalMs: DEFAULT_HEAP_WATCH.intervalMs,
+  logger,
+  onNearLimit: processMetrics.setNearLimit,
+  sizingPage: 'docs/sizing.md',
+});
 
 const manager = createManager({
   shutdownDelayMs: config.shutdownDelaySeconds * 1000,
@@ -228,6 +243,7 @@ const manager = createManager({
     certificateHealth,
     caBundleCheck,
     metricsServer,
+    heapWatch,
     webAppCaches,
     controller,
     ...(certificates ? [certificates] : []),

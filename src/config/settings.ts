@@ -199,5 +199,11 @@ export const SETTINGS: readonly Setting[] = [
     20,
     'After the delay, the longest a shutdown waits for its parts before exiting anyway',
   ),
+  setting(
+    'heapWarningRatio',
+    'SHIPSHAPE_HEAP_WARNING_RATIO',
+    0.85,
+    'Warn (log, shipshape_process_heap_near_limit) when the V8 heap in use stays over this share of its bound; 0: off (docs/sizing.md)',
+  ),
   setting('logLevel', 'SHIPSHAPE_LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or trace'),
 ];

@@ -161,6 +161,34 @@ export const CA_BUNDLE_VERIFIED = define({
     "1 when the webhook configuration's caBundle verifies the certificate this replica serves, 0 when it does not",
   labels: ['configuration', 'kind'],
 });
+export const PROCESS_HEAP_USED = define({
+  name: 'shipshape.process.heap.used',
+  kind: 'observable-gauge',
+  unit: 'By',
+  description: "Bytes of V8 heap in use (live objects and garbage not yet collected), V8's used_heap_size",
+  labels: [],
+});
+export const PROCESS_HEAP_LIMIT = define({
+  name: 'shipshape.process.heap.limit',
+  kind: 'observable-gauge',
+  unit: 'By',
+  description: "V8's heap bound in bytes (heap_size_limit): --max-old-space-size plus the young space",
+  labels: [],
+});
+export const PROCESS_MEMORY_RSS = define({
+  name: 'shipshape.process.memory.rss',
+  kind: 'observable-gauge',
+  unit: 'By',
+  description: "Resident set size of the process in bytes, what the container's memory limit is held against",
+  labels: [],
+});
+export const PROCESS_HEAP_NEAR_LIMIT = define({
+  name: 'shipshape.process.heap.near_limit',
+  kind: 'observable-gauge',
+  description:
+    '1 while the V8 heap in use (lowest sample of the last minute) is over --heap-warning-ratio of its bound, else 0; see docs/sizing.md',
+  labels: [],
+});
 
 /** Every metric, in the order the documentation lists them. */
 export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
@@ -181,6 +209,10 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   CERTIFICATE_EXPIRATION,
   CERTIFICATE_RENEWAL_OVERDUE,
   CA_BUNDLE_VERIFIED,
+  PROCESS_HEAP_USED,
+  PROCESS_HEAP_LIMIT,
+  PROCESS_MEMORY_RSS,
+  PROCESS_HEAP_NEAR_LIMIT,
 ];
 
 type Of<Kind extends InstrumentKind> = MetricDefinition<string, Kind>;

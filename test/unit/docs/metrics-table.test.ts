@@ -18,6 +18,8 @@ import {
 } from '../../../src/telemetry/metrics.ts';
 import { admissionMetrics, startTelemetry } from '../../../src/telemetry/sdk.ts';
 import { createWouldDenyCounter } from '../../../src/telemetry/would-deny.ts';
+import { createProcessMetrics } from '../../../src/telemetry/process-metrics.ts';
+import { readHeap } from '../../../src/runtime/heap-watch.ts';
 
 startTelemetry({}, { spanProcessors: [] });
 const port = await findFreePort();
@@ -51,6 +53,7 @@ countFailedTerm();
 m.setCertificateExpiry({ certificate: 'serving' }, 2_000_000_000);
 m.setRenewalOverdue({ certificate: 'serving' }, 0);
 m.setCaBundleVerified({ configuration: 'shipshape', kind: 'validating' }, 1);
+createProcessMetrics(readHeap).setNearLimit(false);
 
 type Family = { help?: string; type?: string; labels: Set<string> };
 
