@@ -1,31 +1,43 @@
 // Whether the apiserver can trust this replica: the caBundle of every webhook in both webhook
-// configurations must verify the certificate served now. A CA that cert-manager rotated but
+// configurations, and of the WebApp CRD's conversion webhook, must verify the certificate served now
+// (ca-bundle-targets.ts names the fields). A CA that cert-manager rotated but
 // cainjector never injected, or a bundle someone replaced, fails every admission call; this sees it
 // first, as the metric shipshape.tls.ca_bundle.verified, a condition in the log (CABundleVerified)
 // and, when asked, a failing readiness check.
 //
-// Each configuration is watched by name (a field selector, so RBAC can be limited to the two
-// names); a missing configuration is Unknown, not a failure (the dev loop and a fresh install
-// register the webhooks after the replicas are ready).
+// Each object is watched by name (a field selector, so RBAC can be limited to the three names); a
+// missing one is Unknown, not a failure (the dev loop and a fresh install register the webhooks
+// after the replicas are ready). A CRD whose conversion is not a webhook has nothing to verify.
 import {
   AdmissionregistrationV1Api,
+  ApiextensionsV1Api,
   type KubeConfig,
-  type V1MutatingWebhookConfiguration,
-  type V1ValidatingWebhookConfiguration,
+  type KubernetesObject,
+  type KubernetesListObject,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { MUTATING_CONFIGURATION_NAME, VALIDATING_CONFIGURATION_NAME } from '../constants.ts';
 import type { Runnable } from '../runtime/runnable.ts';
 import { sleep } from '../runtime/sleep.ts';
 import { parseCertificates, verifiesChain } from '../tls/certificate-chain.ts';
+import {
+  type CaBundleObject,
+  type CaBundleObjectKind,
+  WEBAPP_CRD_REF,
+  caBundleFields,
+  collectionPath,
+} from './ca-bundle-targets.ts';
 import { createResilientInformer } from './resilient-informer.ts';
 
-type Configuration = V1MutatingWebhookConfiguration | V1ValidatingWebhookConfiguration;
-type Kind = 'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration';
+type Watched = KubernetesObject & CaBundleObject;
 type Status = 'True' | 'False' | 'Unknown';
 
 export type CaBundleMetrics = {
-  setCaBundleVerified(attributes: { configuration: string; kind: Kind }, verified: number | undefined): void;
+  /** `configuration` is the object's name, `kind` its kind (CustomResourceDefinition for the CRD). */
+  setCaBundleVerified(
+    attributes: { configuration: string; kind: CaBundleObjectKind },
+    verified: number | undefined,
+  ): void;
 };
 
 export type CaBundleCheckOptions = {
@@ -37,31 +49,40 @@ export type CaBundleCheckOptions = {
   /** Re-checked this often even without a change (certificates expire); default 60 s. */
   intervalMs?: number;
   now?: () => Date;
-  /** Either configuration changed (self-managed certificates: the leader repairs its caBundles). */
+  /** A watched object changed (self-managed certificates: the leader repairs its caBundles). */
   onConfigurationChange?: () => void;
 };
 
 export type CaBundleCheck = Runnable & {
   /** Checks again now: the served certificate changed. */
   recheck(): void;
-  /** False only while a configuration exists whose caBundle does not verify the served certificate. */
+  /** False only while an object exists whose caBundle does not verify the served certificate. */
   verified(): boolean;
 };
 
-/** Why `config`'s bundles do not verify `servedPem`, or undefined when every webhook's does. */
-export function caBundleProblem(config: Configuration, servedPem: string, now: Date): string | undefined {
+/**
+ * Why `object`'s caBundles do not verify `servedPem`, or undefined when every one does (or it has
+ * none: a CRD without a conversion webhook). `kind` is the object's (default: a webhook configuration).
+ */
+export function caBundleProblem(
+  object: CaBundleObject,
+  servedPem: string,
+  now: Date,
+  kind: CaBundleObjectKind = 'ValidatingWebhookConfiguration',
+): string | undefined {
   const chain = parseCertificates(servedPem);
-  for (const webhook of config.webhooks ?? []) {
-    const encoded = webhook.clientConfig.caBundle;
-    if (!encoded) return `webhook ${webhook.name} has no caBundle`;
+  for (const field of caBundleFields({ kind, name: '' }, object)) {
+    const what = kind === 'CustomResourceDefinition' ? 'the conversion webhook' : `webhook ${field.name}`;
+    const encoded = field.caBundle;
+    if (!encoded) return `${what} has no caBundle`;
     let bundle;
     try {
       bundle = parseCertificates(Buffer.from(encoded, 'base64').toString('utf8'));
     } catch (err) {
-      return `the caBundle of webhook ${webhook.name} cannot be parsed (${(err as Error).message})`;
+      return `the caBundle of ${what} cannot be parsed (${(err as Error).message})`;
     }
     const verdict = verifiesChain(chain, bundle, now);
-    if (!verdict.verified) return `the caBundle of webhook ${webhook.name} does not verify it: ${verdict.reason}`;
+    if (!verdict.verified) return `the caBundle of ${what} does not verify it: ${verdict.reason}`;
   }
   return undefined;
 }
@@ -69,25 +90,27 @@ export function caBundleProblem(config: Configuration, servedPem: string, now: D
 export function createCaBundleCheck(options: CaBundleCheckOptions): CaBundleCheck {
   const { kc, logger, metrics } = options;
   const api = kc.makeApiClient(AdmissionregistrationV1Api);
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
   const log = logger.child({ component: 'ca-bundle-check' });
-  const watched = [
+  type List = (fieldSelector: string) => Promise<KubernetesListObject<Watched>>;
+  const targets: { kind: CaBundleObjectKind; name: string; list: List }[] = [
     {
-      kind: 'MutatingWebhookConfiguration' as const,
+      kind: 'MutatingWebhookConfiguration',
       name: MUTATING_CONFIGURATION_NAME,
-      path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
-      list: (fieldSelector: string) => api.listMutatingWebhookConfiguration({ fieldSelector }),
+      list: (fieldSelector) => api.listMutatingWebhookConfiguration({ fieldSelector }),
     },
     {
-      kind: 'ValidatingWebhookConfiguration' as const,
+      kind: 'ValidatingWebhookConfiguration',
       name: VALIDATING_CONFIGURATION_NAME,
-      path: '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
-      list: (fieldSelector: string) => api.listValidatingWebhookConfiguration({ fieldSelector }),
+      list: (fieldSelector) => api.listValidatingWebhookConfiguration({ fieldSelector }),
     },
-  ].map((w) => {
+    { ...WEBAPP_CRD_REF, list: (fieldSelector) => ext.listCustomResourceDefinition({ fieldSelector }) },
+  ];
+  const watched = targets.map((w) => {
     const fieldSelector = `metadata.name=${w.name}`;
-    const informer = createResilientInformer<Configuration>({
+    const informer = createResilientInformer<Watched>({
       kc,
-      path: w.path,
+      path: collectionPath(w.kind),
       fieldSelector,
       list: () => w.list(fieldSelector),
       logger: log,
@@ -104,15 +127,15 @@ export function createCaBundleCheck(options: CaBundleCheckOptions): CaBundleChec
     const now = (options.now ?? (() => new Date()))();
     for (const w of watched) {
       const attributes = { configuration: w.name, kind: w.kind };
-      const config = w.informer.hasSynced() ? w.informer.get(w.name) : undefined;
+      const object = w.informer.hasSynced() ? w.informer.get(w.name) : undefined;
       let status: Status;
       let message: string;
-      if (!config) {
+      if (!object) {
         status = 'Unknown';
-        message = w.informer.hasSynced() ? 'the configuration does not exist' : 'not read yet';
+        message = w.informer.hasSynced() ? `the ${w.kind} does not exist` : 'not read yet';
         metrics.setCaBundleVerified(attributes, undefined);
       } else {
-        const problem = caBundleProblem(config, options.served(), now);
+        const problem = caBundleProblem(object, options.served(), now, w.kind);
         status = problem ? 'False' : 'True';
         message = problem ?? 'every caBundle verifies the served certificate';
         metrics.setCaBundleVerified(attributes, problem ? 0 : 1);
@@ -131,7 +154,7 @@ export function createCaBundleCheck(options: CaBundleCheckOptions): CaBundleChec
     needsLeaderElection: false,
     recheck: check,
     verified: () => watched.every((w) => w.status !== 'False'),
-    /** Watches both configurations and re-checks on a timer until `signal` aborts. */
+    /** Watches the three objects and re-checks on a timer until `signal` aborts. */
     async start(signal) {
       const ticking = (async () => {
         while (!signal.aborted) {

@@ -1,7 +1,7 @@
 // Least privilege for Shipshape's ServiceAccount, from what the code calls: the reconciler's watches
 // and server-side applies of the children, the WebApp status and finalizer patches, the namespace
-// cache, the Event recorder, the caBundle check (its two webhook configurations, by name); and, in
-// its own namespace only, the one Lease of the elector.
+// cache, the Event recorder, the caBundle check (its two webhook configurations and the WebApp CRD,
+// by name); and, in its own namespace only, the one Lease of the elector.
 import type {
   V1ClusterRole,
   V1ClusterRoleBinding,
@@ -15,6 +15,7 @@ import {
   MUTATING_CONFIGURATION_NAME,
   SHIPSHAPE_NAMESPACE,
   VALIDATING_CONFIGURATION_NAME,
+  WEBAPP_CRD_NAME,
   WEBAPP_PLURAL,
 } from '../constants.ts';
 import { APP_NAME, LABELS, LEASE_NAME, SERVICE_ACCOUNT_NAME } from './install-names.ts';
@@ -40,7 +41,8 @@ export const CLUSTER_RULES: V1PolicyRule[] = [
   ...CHILD_RULES,
   { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-  // The caBundle check reads (and watches, by field selector) its own two webhook configurations.
+  // The caBundle check reads (and watches, by field selector) its own two webhook configurations
+  // and the WebApp CRD (its conversion webhook's caBundle).
   {
     apiGroups: ['admissionregistration.k8s.io'],
     resources: ['mutatingwebhookconfigurations'],
@@ -51,6 +53,12 @@ export const CLUSTER_RULES: V1PolicyRule[] = [
     apiGroups: ['admissionregistration.k8s.io'],
     resources: ['validatingwebhookconfigurations'],
     resourceNames: [VALIDATING_CONFIGURATION_NAME],
+    verbs: ['get', 'list', 'watch'],
+  },
+  {
+    apiGroups: ['apiextensions.k8s.io'],
+    resources: ['customresourcedefinitions'],
+    resourceNames: [WEBAPP_CRD_NAME],
     verbs: ['get', 'list', 'watch'],
   },
 ];

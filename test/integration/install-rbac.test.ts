@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   AdmissionregistrationV1Api,
   ApiException,
+  ApiextensionsV1Api,
   CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
@@ -18,6 +19,7 @@ import {
   MUTATING_CONFIGURATION_NAME,
   SHIPSHAPE_NAMESPACE,
   VALIDATING_CONFIGURATION_NAME,
+  WEBAPP_CRD_NAME,
 } from '../../src/constants.ts';
 import { writeDevCertificates } from '../../src/dev/dev-certificates.ts';
 import { startShipshapeProcess } from '../../src/dev/shipshape-process.ts';
@@ -199,12 +201,24 @@ t.test('the token is refused what the roles leave out', async (t) => {
     fieldSelector: `metadata.name=${VALIDATING_CONFIGURATION_NAME}`,
   });
   t.ok(Array.isArray(ownByName.items), 'its own, listed by field selector as the caBundle check does');
+  const ext = asServiceAccount.makeApiClient(ApiextensionsV1Api);
+  const everyCrd = await refusal(() => ext.listCustomResourceDefinition());
+  t.equal(everyCrd?.code, 403, 'CRDs: only the WebApp CRD, by name');
+  const crd = await ext.listCustomResourceDefinition({ fieldSelector: `metadata.name=${WEBAPP_CRD_NAME}` });
+  t.equal(crd.items.length, 1, 'the WebApp CRD, listed by field selector as the caBundle check does');
+  const changed = await refusal(() =>
+    ext.patchCustomResourceDefinition({
+      name: WEBAPP_CRD_NAME,
+      body: [{ op: 'add', path: '/metadata/labels', value: {} }],
+    }),
+  );
+  t.equal(changed?.code, 403, 'the WebApp CRD is read-only (only the self-managed variant patches its caBundle)');
 });
 
 t.test('nothing Shipshape did was forbidden', async (t) => {
   const log = await readFile(logPath, 'utf8');
   t.notMatch(log, /forbidden|"code":403|HTTP 403/i, 'no 403 in its log');
-  for (const name of [MUTATING_CONFIGURATION_NAME, VALIDATING_CONFIGURATION_NAME]) {
+  for (const name of [MUTATING_CONFIGURATION_NAME, VALIDATING_CONFIGURATION_NAME, WEBAPP_CRD_NAME]) {
     t.match(log, new RegExp(`"type":"CABundleVerified".*"configuration":"${name}"`), `the caBundle check read ${name}`);
   }
 });

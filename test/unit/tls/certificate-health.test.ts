@@ -68,6 +68,27 @@ t.test('caBundleProblem names the webhook whose bundle fails', async (t) => {
   t.match(caBundleProblem(config([undefined]), leaf.certPem, now), /w0\.shipshape\.dev has no caBundle/);
 });
 
+t.test('caBundleProblem on the CRD: its conversion webhook, when it has one', async (t) => {
+  const b64 = (pem: string) => Buffer.from(pem).toString('base64');
+  const crd = (caBundle?: string) => ({
+    spec: {
+      conversion: {
+        strategy: 'Webhook',
+        webhook: { clientConfig: { url: 'https://127.0.0.1/convert', ...(caBundle && { caBundle }) } },
+      },
+    },
+  });
+  const now = new Date();
+  const kind = 'CustomResourceDefinition';
+  t.equal(caBundleProblem(crd(b64(ca.certPem)), leaf.certPem, now, kind), undefined);
+  t.match(caBundleProblem(crd(), leaf.certPem, now, kind), /^the conversion webhook has no caBundle$/);
+  t.match(
+    caBundleProblem(crd(b64(otherCa.certPem)), leaf.certPem, now, kind),
+    /^the caBundle of the conversion webhook does not verify it/,
+  );
+  t.equal(caBundleProblem({ spec: { conversion: { strategy: 'None' } } }, leaf.certPem, now, kind), undefined);
+});
+
 t.test('expiry series for the served certificate and its CA; a warning once renewal is overdue', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'shipshape-health-'));
   const caFile = join(dir, 'ca.crt');
