@@ -22,6 +22,9 @@ set -euo pipefail
 # KUBERNETES_VERSION, ETCD_VERSION, KWOK_VERSION: the one place they are set.
 # shellcheck source=control-plane.versions
 . "$(dirname "$0")/control-plane.versions"
+# go_build_start, go_build_kubernetes.
+# shellcheck source=lib/go-build.sh
+. "$(dirname "$0")/lib/go-build.sh"
 
 K8S_VERSION="${SHIPSHAPE_KUBERNETES_VERSION:-$KUBERNETES_VERSION}"
 K8S_VERSION="${K8S_VERSION#v}"
@@ -53,76 +56,17 @@ if has_all "$BIN"; then
   exit 0
 fi
 
-GO="${GO:-$(command -v go || true)}"
-[ -n "$GO" ] || [ ! -x /usr/local/go/bin/go ] || GO=/usr/local/go/bin/go
-[ -n "$GO" ] || {
-  log "no Go toolchain found (set GO=/path/to/go); Kubernetes $K8S_VERSION is built from source"
-  exit 1
-}
-
+go_build_start "$CACHE_ROOT" "$CACHE_ROOT/go" "Kubernetes $K8S_VERSION is built from source"
 mkdir -p "$BIN"
-WORK="$(mktemp -d "$CACHE_ROOT/build.XXXXXX")"
-ticker=""
-cleanup() {
-  [ -z "$ticker" ] || kill "$ticker" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-export GOMODCACHE="$CACHE_ROOT/go/mod" GOCACHE="$CACHE_ROOT/go/build" GOPATH="$CACHE_ROOT/go/path"
-export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" GOWORK=off
-start=$SECONDS
-# Progress: a line a minute on stderr, so CI logs show the build is alive.
-(while sleep 60; do log "still building ($((SECONDS - start)) s)"; done) &
-ticker=$!
 
 log "building Kubernetes $K8S_VERSION, etcd $ETCD_VERSION and kwok $KWOK_VERSION with $("$GO" version)"
 log "(the first build takes about 10 minutes on 2 cores; once per machine and version)"
 
 # --- Kubernetes ---------------------------------------------------------------------------------
-minor="${K8S_VERSION#*.}"
-staging_version="v0.$minor"
-mod="$WORK/kubernetes"
-mkdir -p "$mod"
-(
-  cd "$mod"
-  "$GO" mod init shipshape.dev/control-plane-build >/dev/null 2>&1
-  log "resolving k8s.io/kubernetes v$K8S_VERSION"
-  kmod="$("$GO" mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p')"
-  [ -f "$kmod" ] || { log "k8s.io/kubernetes v$K8S_VERSION is not served by the module proxy"; exit 1; }
-  # Every staging module the release replaces with ./staging/src/k8s.io/<name>.
-  staging="$(sed -nE 's#^[[:space:]]*(k8s\.io/[A-Za-z0-9._-]+) => \./staging/.*#\1#p' "$kmod")"
-  [ -n "$staging" ] || { log "no staging replaces found in $kmod"; exit 1; }
-  args=()
-  for m in $staging; do args+=("-replace=$m=$m@$staging_version"); done
-  "$GO" mod edit -require="k8s.io/kubernetes@v$K8S_VERSION" "${args[@]}"
-  cat >tools.go <<'EOF'
-//go:build tools
-
-package tools
-
-import (
-	_ "k8s.io/kubernetes/cmd/kube-apiserver"
-	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
-	_ "k8s.io/kubernetes/cmd/kube-scheduler"
-	_ "k8s.io/kubernetes/cmd/kubectl"
-)
-EOF
-  log "downloading modules"
-  "$GO" mod tidy -e >&2 2>/dev/null || "$GO" mod tidy >&2
-  # The version the binaries report (kubectl version, /version); the apiserver derives its
-  # compatibility version from it, so a v0.0.0 build would misbehave.
-  ldflags="-s -w"
-  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ldflags="$ldflags -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=${K8S_VERSION%%.*}"
-    ldflags="$ldflags -X $pkg.gitMinor=${minor%%.*} -X $pkg.gitTreeState=clean"
-    ldflags="$ldflags -X $pkg.buildDate=1970-01-01T00:00:00Z"
-  done
-  log "compiling kube-apiserver, kube-controller-manager, kube-scheduler and kubectl"
-  "$GO" build -trimpath -ldflags "$ldflags" -o "$WORK/out/" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl >&2
-)
+go_build_kubernetes "$WORK/kubernetes" shipshape.dev/control-plane-build "$K8S_VERSION" "$WORK/out" \
+  "downloading modules" "compiling kube-apiserver, kube-controller-manager, kube-scheduler and kubectl" \
+  k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+  k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
 
 # --- etcd ---------------------------------------------------------------------------------------
 emod="$WORK/etcd"
@@ -162,6 +106,6 @@ for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat
 done
 for b in "${BINARIES[@]}"; do install -m 0755 "$WORK/out/$b" "$BIN/$b"; done
 install -m 0644 "$WORK/out/kwok-stages.yaml" "$BIN/kwok-stages.yaml"
-log "built in $((SECONDS - start)) s: $("$BIN/kube-apiserver" --version), $("$BIN/etcd" --version | head -n1)"
+log "built in $((SECONDS - BUILD_START)) s: $("$BIN/kube-apiserver" --version), $("$BIN/etcd" --version | head -n1)"
 has_all "$BIN" || { log "missing binaries in $BIN"; exit 1; }
 echo "$BIN"

@@ -23,6 +23,11 @@ set -euo pipefail
 # CONTAINERD_VERSION, RUNC_VERSION, CNI_PLUGINS_VERSION.
 # shellcheck source=node.versions
 . "$(dirname "$0")/node.versions"
+# go_build_start, go_build_kubernetes; oci_image_archive.
+# shellcheck source=lib/go-build.sh
+. "$(dirname "$0")/lib/go-build.sh"
+# shellcheck source=lib/oci-archive.sh
+. "$(dirname "$0")/lib/oci-archive.sh"
 
 K8S_VERSION="${SHIPSHAPE_KUBERNETES_VERSION:-$KUBERNETES_VERSION}"
 K8S_VERSION="${K8S_VERSION#v}"
@@ -60,71 +65,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-GO="${GO:-$(command -v go || true)}"
-[ -n "$GO" ] || [ ! -x /usr/local/go/bin/go ] || GO=/usr/local/go/bin/go
-[ -n "$GO" ] || {
-  log "no Go toolchain found (set GO=/path/to/go); the node is built from source"
-  exit 1
-}
-
-mkdir -p "$CACHE_ROOT/node"
-WORK="$(mktemp -d "$CACHE_ROOT/node/build.XXXXXX")"
-ticker=""
-cleanup() {
-  [ -z "$ticker" ] || kill "$ticker" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-export GOMODCACHE="$GO_CACHES/mod" GOCACHE="$GO_CACHES/build" GOPATH="$GO_CACHES/path"
-export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" GOWORK=off
-start=$SECONDS
-# Progress: a line a minute on stderr, so CI logs show the build is alive.
-(while sleep 60; do log "still building ($((SECONDS - start)) s)"; done) &
-ticker=$!
+go_build_start "$CACHE_ROOT/node" "$GO_CACHES" "the node is built from source"
 mkdir -p "$WORK/out/bin" "$WORK/out/cni"
 
 log "building kubelet $K8S_VERSION, containerd $CONTAINERD_VERSION, runc $RUNC_VERSION and CNI plugins" \
   "$CNI_PLUGINS_VERSION with $("$GO" version)"
 
 # --- kubelet: the module kube-apiserver is built in (install-control-plane.sh) ------------------
-minor="${K8S_VERSION#*.}"
-mod="$WORK/kubernetes"
-mkdir -p "$mod"
-(
-  cd "$mod"
-  "$GO" mod init shipshape.dev/node-build >/dev/null 2>&1
-  log "resolving k8s.io/kubernetes v$K8S_VERSION"
-  kmod="$("$GO" mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p')"
-  [ -f "$kmod" ] || { log "k8s.io/kubernetes v$K8S_VERSION is not served by the module proxy"; exit 1; }
-  staging="$(sed -nE 's#^[[:space:]]*(k8s\.io/[A-Za-z0-9._-]+) => \./staging/.*#\1#p' "$kmod")"
-  [ -n "$staging" ] || { log "no staging replaces found in $kmod"; exit 1; }
-  args=()
-  for m in $staging; do args+=("-replace=$m=$m@v0.$minor"); done
-  "$GO" mod edit -require="k8s.io/kubernetes@v$K8S_VERSION" "${args[@]}"
-  cat >tools.go <<'EOF'
-//go:build tools
-
-package tools
-
-import _ "k8s.io/kubernetes/cmd/kubelet"
-EOF
-  log "downloading the kubelet's modules"
-  "$GO" mod tidy -e >&2 2>/dev/null || "$GO" mod tidy >&2
-  # The version the kubelet reports to the apiserver (the Node's kubeletVersion).
-  ldflags="-s -w"
-  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ldflags="$ldflags -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=${K8S_VERSION%%.*}"
-    ldflags="$ldflags -X $pkg.gitMinor=${minor%%.*} -X $pkg.gitTreeState=clean"
-    ldflags="$ldflags -X $pkg.buildDate=1970-01-01T00:00:00Z"
-  done
-  log "compiling the kubelet"
-  "$GO" build -trimpath -ldflags "$ldflags" -o "$WORK/out/bin/kubelet" k8s.io/kubernetes/cmd/kubelet >&2
-  # The pause container's source, from the same module.
-  kdir="$GOMODCACHE/k8s.io/kubernetes@v$K8S_VERSION"
-  cp "$kdir/build/pause/linux/pause.c" "$WORK/pause.c"
-  sed -nE 's/^TAG \?= (.*)$/\1/p' "$kdir/build/pause/Makefile" >"$WORK/pause.tag"
-)
+go_build_kubernetes "$WORK/kubernetes" shipshape.dev/node-build "$K8S_VERSION" "$WORK/out/bin" \
+  "downloading the kubelet's modules" "compiling the kubelet" k8s.io/kubernetes/cmd/kubelet
+# The pause container's source, from the same module.
+kdir="$GOMODCACHE/k8s.io/kubernetes@v$K8S_VERSION"
+cp "$kdir/build/pause/linux/pause.c" "$WORK/pause.c"
+sed -nE 's/^TAG \?= (.*)$/\1/p' "$kdir/build/pause/Makefile" >"$WORK/pause.tag"
 
 # --- containerd, ctr and the runc shim ----------------------------------------------------------
 log "compiling containerd, ctr and containerd-shim-runc-v2"
@@ -154,37 +107,10 @@ ref="localhost/shipshape/pause:$tag"
 log "building $ref from build/pause/linux/pause.c"
 gcc -Os -Wall -Werror -static -DVERSION="v$tag-kubernetes-v$K8S_VERSION" -o "$WORK/pause" "$WORK/pause.c"
 strip "$WORK/pause"
-oci="$WORK/oci"
-mkdir -p "$oci/blobs/sha256" "$WORK/rootfs"
+mkdir -p "$WORK/rootfs"
 install -m 0755 "$WORK/pause" "$WORK/rootfs/pause"
-# Reproducible: same bytes, same digests, on every machine with the same gcc.
-tar_flags=(--sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner)
-tar "${tar_flags[@]}" -C "$WORK/rootfs" -cf "$WORK/layer.tar" pause
-blob() { # file media-type -> a descriptor, the file stored as a blob
-  local digest size
-  digest="$(sha256sum "$1" | cut -d' ' -f1)"
-  size="$(stat -c %s "$1")"
-  cp "$1" "$oci/blobs/sha256/$digest"
-  printf '{"mediaType":"%s","digest":"sha256:%s","size":%s' "$2" "$digest" "$size"
-}
-layer_digest="$(sha256sum "$WORK/layer.tar" | cut -d' ' -f1)"
-printf '%s' '{"architecture":"amd64","os":"linux","config":{"User":"65535:65535","Entrypoint":["/pause"]},' \
-  '"rootfs":{"type":"layers","diff_ids":["sha256:'"$layer_digest"'"]}}' >"$WORK/config.json"
-{
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":'
-  blob "$WORK/config.json" application/vnd.oci.image.config.v1+json
-  printf '},"layers":['
-  blob "$WORK/layer.tar" application/vnd.oci.image.layer.v1.tar
-  printf '}]}'
-} >"$WORK/manifest.json"
-{
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":['
-  blob "$WORK/manifest.json" application/vnd.oci.image.manifest.v1+json
-  printf ',"platform":{"architecture":"amd64","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
-    "$ref" "$tag"
-} >"$oci/index.json"
-printf '{"imageLayoutVersion":"1.0.0"}' >"$oci/oci-layout"
-tar "${tar_flags[@]}" -C "$oci" -cf "$WORK/out/pause.tar" oci-layout index.json blobs
+oci_image_archive "$WORK" '{"User":"65535:65535","Entrypoint":["/pause"]}' "$ref" "$tag" \
+  "$WORK/out/pause.tar" pause
 printf '%s\n' "$ref" >"$WORK/out/pause.ref"
 
 # --- into the cache -----------------------------------------------------------------------------
@@ -193,6 +119,6 @@ for b in "${BINARIES[@]}"; do install -m 0755 "$WORK/out/$b" "$OUT/$b"; done
 install -m 0644 "$WORK/out/pause.tar" "$OUT/pause.tar"
 install -m 0644 "$WORK/out/pause.ref" "$OUT/pause.ref"
 has_all || { log "missing files in $OUT"; exit 1; }
-log "built in $((SECONDS - start)) s: kubelet $("$OUT/bin/kubelet" --version | cut -d' ' -f2)," \
+log "built in $((SECONDS - BUILD_START)) s: kubelet $("$OUT/bin/kubelet" --version | cut -d' ' -f2)," \
   "containerd $("$OUT/bin/containerd" --version | cut -d' ' -f3), $("$OUT/bin/runc" --version | head -n1), $ref"
 echo "$OUT"
