@@ -62,6 +62,12 @@ export type RealNode = {
   ctr: string;
   kubelet: ManagedProcess;
   containerd: ManagedProcess;
+  /**
+   * The host's sysctls the kubelet may rewrite, as read under the machine's lock before the node
+   * changed anything: what stop() puts back, and what a test checks the host against afterwards
+   * (a read before startRealNode could see another node's values while that node still runs).
+   */
+  hostSysctls: Readonly<Record<string, string>>;
   /** Imports an OCI or docker archive (`podman save`) into the kubelet's image store. */
   importImage(archivePath: string): Promise<void>;
   /**
@@ -210,6 +216,7 @@ export async function startRealNode(cp: ControlPlane, options: RealNodeOptions =
     ctr: assets.ctr,
     kubelet,
     containerd: containerdProcess,
+    hostSysctls: { ...plan.sysctls },
     importImage: async (archivePath) => {
       await ctr(['images', 'import', archivePath]);
     },
