@@ -9,6 +9,7 @@ import { renderCrdYaml } from '../src/api/crd.ts';
 import { WEBAPP_CRD_NAME } from '../src/constants.ts';
 import { E2E_OVERLAY_FILES } from '../src/manifests/e2e-overlay.ts';
 import { INSTALL_FILES } from '../src/manifests/install.ts';
+import { LARGE_CLUSTER_FILES } from '../src/manifests/large-cluster.ts';
 import { SELF_MANAGED_CERTIFICATES_FILES } from '../src/manifests/self-managed-certificates.ts';
 import { renderWebhookConfigurationsYaml } from '../src/manifests/webhook-configurations.ts';
 
@@ -24,6 +25,7 @@ const outputs: Output[] = [
   { path: 'deploy/webhook-configurations.yaml', render: renderWebhookConfigurationsYaml },
   ...INSTALL_FILES,
   ...SELF_MANAGED_CERTIFICATES_FILES,
+  ...LARGE_CLUSTER_FILES,
   ...E2E_OVERLAY_FILES,
 ];
 

@@ -24,9 +24,11 @@ export const REPLICAS = 3;
 export const RUN_AS = 65532;
 /** The CPU limit in whole cores: also the V8 worker pool's size (NODE_OPTIONS below). */
 const CPU_LIMIT_CORES = 1;
+/** The default install's memory in MiB: sized for up to about 7,900 WebApps (docs/sizing.md). */
+export const MEMORY = { requestMiB: 256, limitMiB: 512, heapBoundMiB: 320 } as const;
 export const RESOURCES = {
-  requests: { cpu: '100m', memory: '256Mi' },
-  limits: { cpu: String(CPU_LIMIT_CORES), memory: '512Mi' },
+  requests: { cpu: '100m', memory: `${MEMORY.requestMiB}Mi` },
+  limits: { cpu: String(CPU_LIMIT_CORES), memory: `${MEMORY.limitMiB}Mi` },
 };
 /**
  * The runtime's memory settings, as the Deployment sets them (bench/footprint.ts measured each; the
@@ -51,7 +53,10 @@ export const RESOURCES = {
  *   at a fixed rate (spans live until exported, so collections run often) the p99 fell with each
  *   worker fewer (commit 339497f; BENCHMARKS.md, "V8's worker pool").
  */
-export const NODE_OPTIONS = `--max-old-space-size=320 --max-semi-space-size=4 --v8-pool-size=${CPU_LIMIT_CORES}`;
+export function toNodeOptions(heapBoundMiB: number): string {
+  return `--max-old-space-size=${heapBoundMiB} --max-semi-space-size=4 --v8-pool-size=${CPU_LIMIT_CORES}`;
+}
+export const NODE_OPTIONS = toNodeOptions(MEMORY.heapBoundMiB);
 /** Debian's libjemalloc2 (amd64): the Dockerfile copies it into the image; bench/setup.sh installs it on the host. */
 export const JEMALLOC_PATH = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
 export const RUNTIME_ENV = {
