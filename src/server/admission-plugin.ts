@@ -11,6 +11,7 @@ import { decodeAdmissionReview, runPolicy, toAdmissionReview } from '../admissio
 import type { AdmissionRoute } from '../admission/routes.ts';
 import { type AdmissionHooks, type AdmissionOutcome, PLAIN_ADMISSION_HOOKS } from './admission-hooks.ts';
 import { drainRefusedBody } from './oversized-body.ts';
+import { acceptRawBodies, classifyRefusal } from './raw-body.ts';
 
 export type AdmissionPluginOptions = {
   routes: readonly AdmissionRoute[];
@@ -22,14 +23,8 @@ export type AdmissionPluginOptions = {
 
 export async function admissionPlugin(app: FastifyInstance, options: AdmissionPluginOptions): Promise<void> {
   // The body is parsed here, not by Fastify, so that any content type and any malformed JSON
-  // still gets an AdmissionReview answer. application/json (what the apiserver sends) is named
-  // besides the catch-all because Fastify caches the parser it finds for a content type, except
-  // the catch-all: for that one it parses the header into a ContentType on every request.
-  app.removeAllContentTypeParsers();
-  const rawBody = { parseAs: 'buffer', bodyLimit: options.bodyLimit } as const;
-  const keep = (_req: unknown, body: Buffer, done: (err: null, body: Buffer) => void) => done(null, body);
-  app.addContentTypeParser('application/json', rawBody, keep);
-  app.addContentTypeParser('*', rawBody, keep);
+  // still gets an AdmissionReview answer (raw-body.ts).
+  acceptRawBodies(app, options.bodyLimit);
 
   const telemetry = options.hooks ?? PLAIN_ADMISSION_HOOKS;
   telemetry.register(app);
@@ -43,8 +38,7 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
   // AdmissionReview, an object and its old version, stays under that) or 10 s.
   const drainBounds = { maxBytes: 4 * options.bodyLimit, maxMs: 10_000 };
   app.setErrorHandler(async (err: FastifyError, req, res) => {
-    const code = err.statusCode ?? 500;
-    const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+    const { tooLarge, statusCode } = classifyRefusal(err);
     if (tooLarge) await drainRefusedBody(req.raw, res, drainBounds);
     const error = tooLarge
       ? new AdmissionError('ADM_BODY_TOO_LARGE', `the request body exceeds ${options.bodyLimit} bytes`, {
@@ -53,7 +47,7 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
       : new AdmissionError('ADM_DECODE', err.message, { cause: err });
     const webhook = webhookOf.get(req.routeOptions.url ?? '') ?? 'unknown';
     telemetry.log(req, 'warn', { err: error }, 'admission request rejected before review');
-    return reply(req, res, '', { webhook, decision: errored(code >= 500 ? 500 : code, error) });
+    return reply(req, res, '', { webhook, decision: errored(statusCode, error) });
   });
 
   for (const route of options.routes) {
