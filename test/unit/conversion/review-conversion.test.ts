@@ -27,10 +27,13 @@ function v1(name: string): JsonObject {
 
 t.test('converts every object to the desired version, in order, echoing the uid', async (t) => {
   const objects = [v1('a'), v1('b'), v1('c')];
-  const { review: answer, error } = reviewConversion(
-    review({ uid: UID, desiredAPIVersion: 'shipshape.dev/v2', objects }),
-  );
+  const {
+    review: answer,
+    error,
+    request,
+  } = reviewConversion(review({ uid: UID, desiredAPIVersion: 'shipshape.dev/v2', objects }));
   t.equal(error, undefined);
+  t.strictSame(request, { uid: UID, desiredAPIVersion: 'shipshape.dev/v2', objects: 3 }, 'what was asked');
   t.strictSame(answer, {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'ConversionReview',
@@ -123,6 +126,7 @@ t.test('a bad body or review is a Failure with a clear message and a code', asyn
     t.equal(answer.response.uid, uid, `${name}: uid`);
     t.equal(answer.response.result.status, 'Failure', `${name}: Failure`);
     t.match((answer.response.result as { message: string }).message, message, `${name}: message`);
+    t.equal((answer.response.result as { code: number }).code, 400, `${name}: result.code 400`);
     t.equal(answer.apiVersion, 'apiextensions.k8s.io/v1');
   }
 });
@@ -155,6 +159,7 @@ t.test('one object that cannot be converted fails the whole review, naming it', 
       continue;
     }
     t.equal(error?.code, 'CONV_INVALID_OBJECT');
+    t.equal((answer.response.result as { code: number }).code, 422, 'result.code 422');
     t.strictSame(Object.keys(answer.response), ['uid', 'result'], 'no partial list');
     t.match((answer.response.result as { message: string }).message, message);
   }
@@ -174,6 +179,7 @@ t.test('a conversion that throws is a Failure, CONV_FAILED, with no partial list
     uid: UID,
     result: {
       status: 'Failure',
+      code: 500,
       message: 'CONV_FAILED: objects[1] (team-a/b): conversion failed: Maximum call stack size exceeded',
     },
   });
