@@ -5,10 +5,13 @@ import type { Logger } from 'pino';
 import type { PolicyContext } from '../../webhooks/policy.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { ADMISSION_ROUTES } from '../admission/routes.ts';
+import { DEFAULT_CONVERSION_BODY_LIMIT_BYTES } from '../conversion/conversion-review.ts';
 import { type KeyPair, toSecureContextOptions } from '../tls/key-pair.ts';
 import type { AdmissionHooks } from './admission-hooks.ts';
 import { admissionPlugin } from './admission-plugin.ts';
 import { closeConnectionWhileDraining } from './connection-drain.ts';
+import type { ConversionHooks } from './conversion-hooks.ts';
+import { conversionPlugin } from './conversion-plugin.ts';
 import { type ReadinessCheck, healthPlugin } from './health-plugin.ts';
 import { addSecurityHeaders, helmetHeaders } from './security-headers.ts';
 
@@ -19,7 +22,10 @@ export type ServerDeps = {
   /** Annotations of a Namespace from the watched cache; undefined when unknown. */
   namespaceAnnotations(namespace: string): Record<string, string> | undefined;
   readiness: ReadinessCheck[];
+  /** The largest AdmissionReview read, in bytes. */
   bodyLimit: number;
+  /** The largest ConversionReview read, in bytes; default DEFAULT_CONVERSION_BODY_LIMIT_BYTES. */
+  conversionBodyLimit?: number;
   /**
    * A client must finish its TLS handshake, then send its whole request (headers and body), each
    * within this; slower ones get 408 or are disconnected. Default 10 s.
@@ -27,6 +33,8 @@ export type ServerDeps = {
   requestTimeoutMs?: number;
   /** What observes each AdmissionReview (src/telemetry/admission-telemetry.ts); default: logs only. */
   admissionHooks?: AdmissionHooks;
+  /** What observes each ConversionReview (src/telemetry/conversion-telemetry.ts); default: logs only. */
+  conversionHooks?: ConversionHooks;
   /** True once the process is shutting down: answers then close their connection. */
   draining?: () => boolean;
 };
@@ -53,6 +61,7 @@ export async function buildServer(deps: ServerDeps) {
     },
     requestTimeout,
     // Slightly above the admission limit so oversized bodies reach the admission error handler.
+    // The webhook plugins' parsers carry their own limits (raw-body.ts), the conversion one higher.
     bodyLimit: deps.bodyLimit + 1,
     return503OnClosing: true,
   });
@@ -69,6 +78,11 @@ export async function buildServer(deps: ServerDeps) {
     context,
     routes: ADMISSION_ROUTES,
     ...(deps.admissionHooks && { hooks: deps.admissionHooks }),
+  });
+  // Every replica converts, as every replica admits: the apiserver calls the Service.
+  await app.register(conversionPlugin, {
+    bodyLimit: deps.conversionBodyLimit ?? DEFAULT_CONVERSION_BODY_LIMIT_BYTES,
+    ...(deps.conversionHooks && { hooks: deps.conversionHooks }),
   });
   return app;
 }

@@ -1,7 +1,8 @@
 // Hostile AdmissionReviews for the fuzz tests (fast-check arbitraries, a kept library, instead of
 // our own generator): WebApps near and far from valid, then mutated (missing fields, wrong types,
 // __proto__/constructor keys, deep nesting, huge strings and arrays) and corrupted as bytes
-// (truncated, invalid UTF-8, a BOM, random bytes), sent with right and wrong content types.
+// (truncated, invalid UTF-8, a BOM, random bytes), sent with right and wrong content types. The
+// mutations, corruptions and content types serve hostile-conversion.ts too.
 import fc from 'fast-check';
 import { MUTATE_PATH, VALIDATE_PATH } from '../../src/constants.ts';
 
@@ -183,13 +184,14 @@ function containers(value: unknown, path: string[] = [], out: string[][] = []): 
   return out;
 }
 
-type Mutation =
+export type Mutation =
   | { op: 'delete'; at: number; key: number }
   | { op: 'replace'; at: number; key: number; value: unknown }
   | { op: 'poison'; at: number; key: '__proto__' | 'constructor' | 'prototype'; value: unknown }
   | { op: 'splice'; at: number; key: number; splice: Splice };
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+/** One change to a review's JSON: a deletion, a wrong value, a poisoned key or a spliced giant. */
+export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('delete' as const), at: fc.nat(), key: fc.nat() }),
   fc.record({ op: fc.constant('replace' as const), at: fc.nat(), key: fc.nat(), value: wrong }),
   fc.record({
@@ -207,7 +209,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 /** Applies the mutations to a copy of `review` and serializes it; splices go in as text. */
-function mutateToText(review: unknown, mutations: Mutation[], log: string[]): string {
+export function mutateToText(review: unknown, mutations: Mutation[], log: string[]): string {
   const root = { root: structuredClone(review) as unknown };
   const splices: Splice[] = [];
   for (const m of mutations) {
@@ -256,7 +258,7 @@ function mutateToText(review: unknown, mutations: Mutation[], log: string[]): st
   return text;
 }
 
-type Corruption =
+export type Corruption =
   | { op: 'none' }
   | { op: 'truncate'; at: number }
   | { op: 'invalid-utf8'; at: number; bytes: readonly number[] }
@@ -264,7 +266,7 @@ type Corruption =
   | { op: 'random-bytes'; bytes: Uint8Array }
   | { op: 'empty' };
 
-const corruption: fc.Arbitrary<Corruption> = fc.oneof(
+export const corruption: fc.Arbitrary<Corruption> = fc.oneof(
   { arbitrary: fc.constant({ op: 'none' as const }), weight: 24 },
   { arbitrary: fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }), weight: 2 },
   {
@@ -290,7 +292,7 @@ const corruption: fc.Arbitrary<Corruption> = fc.oneof(
   { arbitrary: fc.constant({ op: 'empty' as const }), weight: 1 },
 );
 
-function corrupt(text: string, c: Corruption, log: string[]): Buffer {
+export function corrupt(text: string, c: Corruption, log: string[]): Buffer {
   const bytes = Buffer.from(text);
   if (c.op !== 'none') log.push(c.op);
   switch (c.op) {
@@ -313,7 +315,8 @@ function corrupt(text: string, c: Corruption, log: string[]): Buffer {
   }
 }
 
-const contentType = fc.oneof(
+/** Mostly application/json; sometimes none, another type or a header that does not parse. */
+export const contentType = fc.oneof(
   { arbitrary: fc.constant('application/json'), weight: 10 },
   {
     arbitrary: fc.constantFrom(
