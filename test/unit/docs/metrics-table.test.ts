@@ -2,6 +2,7 @@
 // definitions, which are what the instruments are made from: with the SDK started as in
 // production and every metric recorded once through Shipshape's own code, the Prometheus endpoint
 // serves exactly the table's names, types, labels and descriptions (as HELP).
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { pino } from 'pino';
 import t from 'tap';
 import { tableRows } from '../../helpers/markdown-table.ts';
@@ -18,6 +19,8 @@ import {
 } from '../../../src/telemetry/metrics.ts';
 import { admissionMetrics, startTelemetry } from '../../../src/telemetry/sdk.ts';
 import { createWouldDenyCounter } from '../../../src/telemetry/would-deny.ts';
+import { createConversionTelemetry } from '../../../src/telemetry/conversion-telemetry.ts';
+import { reviewConversion } from '../../../src/conversion/review-conversion.ts';
 import { createProcessMetrics } from '../../../src/telemetry/process-metrics.ts';
 import { readHeap } from '../../../src/runtime/heap-watch.ts';
 
@@ -38,6 +41,15 @@ admissionMetrics()!.record('validate', 'CREATE', false, 403, 0.0002);
 createWouldDenyCounter()('team-a', [
   { setting: 'max-replicas', reason: 'spec.replicas: 50 exceeds the maximum of 10' },
 ]);
+// A ConversionReview's metrics, recorded by the conversion plugin's hooks just before its answer.
+const conversion = reviewConversion(
+  JSON.stringify({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'ConversionReview',
+    request: { uid: 'u', desiredAPIVersion: 'shipshape.dev/v2', objects: [] },
+  }),
+);
+createConversionTelemetry().record({} as FastifyRequest, { elapsedTime: 1 } as FastifyReply, conversion);
 m.reconciles.add(1, { controller: 'webapp', result: 'success' });
 m.reconcileDuration.record(0.01, { controller: 'webapp', result: 'success' });
 m.reconcileErrors.add(1, { controller: 'webapp', reason: 'http_409' });
