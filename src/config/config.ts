@@ -53,6 +53,7 @@ export const configSchema = z
     certificateSettleSeconds: number().min(0),
     certificateBackdateSeconds: number().min(0),
     bodyLimitBytes: integer().min(1024),
+    conversionBodyLimitBytes: integer().min(1024),
     requestTimeoutSeconds: number().positive(),
     minReplicas: count,
     maxReplicas: count,

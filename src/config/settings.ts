@@ -4,6 +4,7 @@
 // generated block, written by `npm run render` and compared whole by `npm run render:check`), so a
 // description is edited here only.
 import { METRICS_PORT, SHIPSHAPE_NAMESPACE, WEBHOOK_PORT, WEBHOOK_SERVICE_NAME } from '../constants.ts';
+import { DEFAULT_CONVERSION_BODY_LIMIT_BYTES } from '../conversion/conversion-review.ts';
 import {
   DEFAULT_BACKDATE_MS,
   DEFAULT_CA_LIFETIME_MS,
@@ -132,6 +133,12 @@ export const SETTINGS: readonly Setting[] = [
     'SHIPSHAPE_BODY_LIMIT_BYTES',
     3 * 1024 * 1024,
     'Largest AdmissionReview accepted, in bytes',
+  ),
+  setting(
+    'conversionBodyLimitBytes',
+    'SHIPSHAPE_CONVERSION_BODY_LIMIT_BYTES',
+    DEFAULT_CONVERSION_BODY_LIMIT_BYTES,
+    'Largest ConversionReview accepted, in bytes: a LIST converts all its WebApps in one review (about 2 KiB each)',
   ),
   setting(
     'requestTimeoutSeconds',
