@@ -26,6 +26,7 @@ import { createManager } from './runtime/manager.ts';
 import { buildServer } from './server/build-server.ts';
 import { toServerRunnable } from './server/server-runnable.ts';
 import { createAdmissionTelemetry } from './telemetry/admission-telemetry.ts';
+import { createConversionTelemetry } from './telemetry/conversion-telemetry.ts';
 import { traceLogMixin } from './telemetry/log-context.ts';
 import { createMetricsServer } from './telemetry/metrics-server.ts';
 import { createProcessMetrics } from './telemetry/process-metrics.ts';
@@ -153,7 +154,7 @@ const app = await buildServer({
   logger,
   policyConfig,
   namespaceAnnotations: namespaceCache.annotations,
-  // Never leadership: every replica serves admission.
+  // Never leadership: every replica serves admission and conversion.
   readiness: [
     { name: 'namespace-cache', ready: namespaceCache.hasSynced },
     ...(config.requireCaBundle ? [{ name: 'ca-bundle', ready: caBundleCheck.verified }] : []),
@@ -164,8 +165,10 @@ const app = await buildServer({
   ],
   draining: () => stopping.signal.aborted,
   bodyLimit: config.bodyLimitBytes,
+  conversionBodyLimit: config.conversionBodyLimitBytes,
   requestTimeoutMs: config.requestTimeoutSeconds * 1000,
   admissionHooks: createAdmissionTelemetry(),
+  conversionHooks: createConversionTelemetry(),
 });
 const serve = (pair: KeyPair) => {
   app.server.setSecureContext(toSecureContextOptions(pair));
