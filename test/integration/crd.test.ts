@@ -1,6 +1,9 @@
-// The rendered WebApp CRD against a real kube-apiserver: accepted as structural, declared fields
-// stored as sent, unknown ones pruned, invalid values rejected, printer columns and the status
-// subresource as kubectl users see them.
+// The rendered WebApp CRD against a real kube-apiserver: accepted as structural (both versions),
+// declared fields stored as sent, unknown ones pruned, invalid values rejected, printer columns and
+// the status subresource as kubectl users see them. No Shipshape runs here, so nothing can convert:
+// everything is read and written at v1, the storage version, which needs no webhook (the version
+// conversions are test/integration/crd-conversion.test.ts's). kubectl is told the version, since
+// unqualified it asks for the preferred one, v2.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -68,10 +71,25 @@ t.test('the apiserver accepts the CRD, establishes it and keeps its schema verba
   const stored = JSON.parse(await kubectl('get', 'crd', WEBAPP_CRD_NAME, '-o', 'json')) as ReturnType<
     typeof toWebAppCrd
   >;
-  const sent = toWebAppCrd().spec.versions[0]!;
-  t.strictSame(stored.spec.versions[0]?.schema, sent.schema, 'the stored schema is exactly the rendered one');
-  t.strictSame(stored.spec.versions[0]?.additionalPrinterColumns, sent.additionalPrinterColumns);
+  for (const [i, sent] of toWebAppCrd().spec.versions.entries()) {
+    const name = sent.name;
+    t.equal(stored.spec.versions[i]?.name, name);
+    t.strictSame(
+      stored.spec.versions[i]?.schema,
+      sent.schema,
+      `${name}: the stored schema is exactly the rendered one`,
+    );
+    t.strictSame(stored.spec.versions[i]?.additionalPrinterColumns, sent.additionalPrinterColumns);
+    t.strictSame(
+      [stored.spec.versions[i]?.served, stored.spec.versions[i]?.storage],
+      [sent.served, sent.storage],
+      `${name}: served and storage as rendered`,
+    );
+  }
   t.strictSame(stored.spec.names, toWebAppCrd().spec.names);
+  t.strictSame(stored.spec.conversion, toWebAppCrd().spec.conversion, 'the conversion webhook as rendered');
+  const status = (stored as { status?: { storedVersions?: string[] } }).status;
+  t.strictSame(status?.storedVersions, ['v1'], 'stored at v1');
 });
 
 t.test('a WebApp using every spec field is stored unchanged', async (t) => {
@@ -118,7 +136,7 @@ t.test('invalid WebApps are rejected with 422 naming the field', async (t) => {
   t.equal(list.items.length, 0, 'none was stored');
 });
 
-t.test('kubectl get webapps / wa / shipshape prints the printer columns', async (t) => {
+t.test('kubectl get webapps.v1.shipshape.dev prints the printer columns', async (t) => {
   const namespace = await useNamespace(t, kc);
   await create(namespace, 'web', fullSpec);
   await custom.patchNamespacedCustomObjectStatus({
@@ -126,7 +144,10 @@ t.test('kubectl get webapps / wa / shipshape prints the printer columns', async 
     name: 'web',
     body: [{ op: 'add', path: '/status', value: { phase: 'Running' } }],
   });
-  for (const resource of ['webapps', 'wa', 'shipshape']) {
+  // The short name and the category (`kubectl get wa`, `kubectl get shipshape`) take no version
+  // (kubectl resolves `wa.v1.shipshape.dev` to the preferred version): crd-conversion.test.ts runs
+  // them with a conversion webhook in place.
+  for (const resource of [`webapps.${API_VERSION}.${API_GROUP}`, `webapp.${API_VERSION}.${API_GROUP}`]) {
     const [header, row, ...rest] = (await kubectl('get', resource, '-n', namespace)).trimEnd().split('\n');
     t.match(header, /^NAME\s+IMAGE\s+REPLICAS\s+PORT\s+PHASE\s+AGE$/, `get ${resource}: headers`);
     t.match(row, /^(webapp\.shipshape\.dev\/)?web\s+nginx:1\.27\s+2\s+8080\s+Running\s+\d+s$/, `get ${resource}: row`);
@@ -137,7 +158,9 @@ t.test('kubectl get webapps / wa / shipshape prints the printer columns', async 
     name: 'web',
     body: [{ op: 'add', path: '/status', value: { phase: 'Running', readyReplicas: 1, availableReplicas: 2 } }],
   });
-  const [header, row] = (await kubectl('get', 'webapps', '-n', namespace, '-o', 'wide')).trimEnd().split('\n');
+  const [header, row] = (await kubectl('get', `webapps.${API_VERSION}.${API_GROUP}`, '-n', namespace, '-o', 'wide'))
+    .trimEnd()
+    .split('\n');
   t.match(header, /^NAME\s+IMAGE\s+REPLICAS\s+PORT\s+PHASE\s+AGE\s+READY\s+AVAILABLE\s+SERVICE$/, '-o wide: headers');
   t.match(row, /^web\s+nginx:1\.27\s+2\s+8080\s+Running\s+\d+s\s+1\s+2\s+NodePort$/, '-o wide: ready and available');
 });
