@@ -1,4 +1,7 @@
-// Puts Shipshape's API and webhooks into a (local) cluster and waits until admission works.
+// Puts Shipshape's API and webhooks into a (local) cluster and waits until admission works. The
+// WebApp CRD's conversion webhook (issue #35) goes where the admission webhooks go, with the same
+// caBundle: a CRD that serves v2 needs Shipshape for every read or write in the version it does not
+// store.
 import {
   AdmissionregistrationV1Api,
   ApiextensionsV1Api,
@@ -6,27 +9,47 @@ import {
   CustomObjectsApi,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import { toWebAppCrd } from '../api/crd.ts';
+import { type WebAppVersion, toWebAppCrd } from '../api/crd.ts';
+import { toCrdConversion } from '../api/crd-conversion.ts';
 import {
   API_GROUP,
   API_VERSION,
+  CONVERT_PATH,
   SHIPSHAPE_NAMESPACE,
   WEBAPP_CRD_NAME,
   WEBAPP_KIND,
   WEBAPP_PLURAL,
 } from '../constants.ts';
 import { serverSideApply } from '../kube/apply.ts';
-import { createJsonClient } from '../kube/json-client.ts';
+import { WEBAPP_CRD_REF, objectPath } from '../kube/ca-bundle-targets.ts';
+import { createJsonClient, isNotFound } from '../kube/json-client.ts';
 import {
   type WebhookTarget,
   toMutatingWebhookConfiguration,
   toValidatingWebhookConfiguration,
+  toWebhookClientConfig,
 } from '../manifests/webhook-configurations.ts';
 import { pollUntil } from '../runtime/poll.ts';
 
-/** Applies the WebApp CRD and waits until it is Established. */
-export async function installCrd(kc: KubeConfig): Promise<void> {
-  await serverSideApply(createJsonClient(kc), toWebAppCrd(), { plural: 'customresourcedefinitions' });
+export type InstallCrdOptions = {
+  /** Where its conversion webhook is; default the in-cluster Service, as crds/ has it. */
+  conversion?: WebhookTarget;
+  /** As toWebAppCrd's; default v1. */
+  storageVersion?: WebAppVersion;
+};
+
+/**
+ * Applies the WebApp CRD (server-side, so applying it again with another storage version or
+ * conversion target changes just that) and waits until it is Established. With no `conversion`
+ * the webhook is the in-cluster Service: enough while only the storage version is read and written,
+ * since nothing calls the webhook then.
+ */
+export async function installCrd(kc: KubeConfig, options: InstallCrdOptions = {}): Promise<void> {
+  const crd = toWebAppCrd({
+    ...(options.conversion && { conversion: toWebhookClientConfig(options.conversion, CONVERT_PATH) }),
+    ...(options.storageVersion && { storageVersion: options.storageVersion }),
+  });
+  await serverSideApply(createJsonClient(kc), crd, { plural: 'customresourcedefinitions' });
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   await pollUntil(
     'CRD Established',
@@ -38,7 +61,28 @@ export async function installCrd(kc: KubeConfig): Promise<void> {
   );
 }
 
-/** Creates Shipshape's namespace and applies both webhook configurations pointing at `target`. */
+/**
+ * Points the installed WebApp CRD's conversion webhook at `target`, replacing spec.conversion whole
+ * (a URL and a Service cannot be merged). Nothing when the CRD is not installed. The apiserver
+ * rebuilds the CRD's storage on any change, ending its watches: done before Shipshape starts, or
+ * with a client that rewatches.
+ */
+export async function setConversionWebhook(kc: KubeConfig, target: WebhookTarget): Promise<void> {
+  const conversion = toCrdConversion(toWebhookClientConfig(target, CONVERT_PATH));
+  await createJsonClient(kc)
+    .request('PATCH', objectPath(WEBAPP_CRD_REF), {
+      body: [{ op: 'replace', path: '/spec/conversion', value: conversion }],
+      contentType: 'application/json-patch+json',
+    })
+    .catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+}
+
+/**
+ * Creates Shipshape's namespace, applies both webhook configurations pointing at `target` and, when
+ * the WebApp CRD is installed, points its conversion webhook there too.
+ */
 export async function registerWebhooks(kc: KubeConfig, target: WebhookTarget): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: SHIPSHAPE_NAMESPACE } } }).catch((err: { code?: number }) => {
@@ -51,6 +95,7 @@ export async function registerWebhooks(kc: KubeConfig, target: WebhookTarget): P
   await api.deleteValidatingWebhookConfiguration({ name: validating.metadata!.name! }).catch(() => {});
   await api.createMutatingWebhookConfiguration({ body: mutating });
   await api.createValidatingWebhookConfiguration({ body: validating });
+  await setConversionWebhook(kc, target);
 }
 
 /**

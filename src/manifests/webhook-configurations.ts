@@ -1,5 +1,6 @@
 // The Mutating and Validating webhook configurations, for a cluster (a Service, with cert-manager
-// injecting the CA) and for the dev loop (a URL on loopback, with the dev CA inline).
+// injecting the CA) and for the dev loop (a URL on loopback, with the dev CA inline); the clientConfig
+// also serves the WebApp CRD's conversion webhook in the dev loop.
 import type {
   AdmissionregistrationV1WebhookClientConfig,
   V1MutatingWebhookConfiguration,
@@ -30,7 +31,11 @@ export const INJECT_CA_ANNOTATION = 'cert-manager.io/inject-ca-from';
 
 export type WebhookTarget = { kind: 'service'; namespace?: string } | { kind: 'url'; baseUrl: string; caPem: string };
 
-function clientConfig(target: WebhookTarget, path: string): AdmissionregistrationV1WebhookClientConfig {
+/**
+ * Where the apiserver calls the webhook at `path`: the Service, or a URL with the dev CA inline.
+ * The WebApp CRD's conversion webhook has the same shape (src/dev/install.ts).
+ */
+export function toWebhookClientConfig(target: WebhookTarget, path: string): AdmissionregistrationV1WebhookClientConfig {
   if (target.kind === 'url') {
     return { url: `${target.baseUrl}${path}`, caBundle: Buffer.from(target.caPem).toString('base64') };
   }
@@ -40,7 +45,7 @@ function clientConfig(target: WebhookTarget, path: string): Admissionregistratio
 
 function common(target: WebhookTarget, path: string) {
   return {
-    clientConfig: clientConfig(target, path),
+    clientConfig: toWebhookClientConfig(target, path),
     admissionReviewVersions: ['v1'],
     sideEffects: 'None',
     timeoutSeconds: WEBHOOK_TIMEOUT_SECONDS,
