@@ -1,10 +1,13 @@
 // A local control plane with Shipshape registered and admitting: what `npm run dev` runs and what
 // the integration tests start. Shipshape runs as real processes of src/main.ts, each with its own
-// POD_NAME and client certificate, behind a local TCP balancer that plays the webhook Service.
+// POD_NAME and client certificate, behind a local TCP balancer that plays the webhook Service. The
+// WebApps' Pods run on kwok's fake Nodes, or, with `realNode`, as real containers on a real node
+// (src/control-plane/real-node.ts); the replicas stay host processes either way.
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { SHIPSHAPE_NAMESPACE } from '../constants.ts';
 import { type ControlPlane, startControlPlane } from '../control-plane/control-plane.ts';
+import { type RealNode, type RealNodeOptions, startRealNode } from '../control-plane/real-node.ts';
 import { type DevCertificates, writeDevCertificates } from './dev-certificates.ts';
 import { installCrd, registerWebhooks, waitUntilAdmitting } from './install.ts';
 import { type ShipshapeProcess, startShipshapeProcess } from './shipshape-process.ts';
@@ -24,6 +27,11 @@ export type DevEnvironmentOptions = {
   audit?: boolean;
   /** Fake Nodes (with the controllers and scheduler) as startControlPlane's `nodes`; default 3. */
   nodes?: number;
+  /**
+   * Instead of fake Nodes, a real node started with these options (startRealNode; it waits while
+   * another real node runs on the machine). Needs root and scripts/install-node.sh's build.
+   */
+  realNode?: RealNodeOptions;
   /** The apiserver's own traces go here (OTLP/gRPC host:port), as startControlPlane's. */
   tracingEndpoint?: string;
   /** Extra kube-apiserver flags, as startControlPlane's. */
@@ -36,6 +44,8 @@ export type DevEnvironmentOptions = {
 
 export type DevEnvironment = {
   cp: ControlPlane;
+  /** The real node, when asked for (`realNode`). */
+  node?: RealNode;
   kc: KubeConfig;
   certs: DevCertificates;
   /** Every replica started so far, running or not, in start order. */
@@ -46,7 +56,10 @@ export type DevEnvironment = {
   webhookUrl: string;
   /** Starts one more replica (named shipshape-dev-<n>) and resolves once it is ready. */
   addReplica(): Promise<ShipshapeProcess>;
-  /** Stops the Shipshape processes (SIGTERM), then the control plane. */
+  /**
+   * Stops the Shipshape processes (SIGTERM), then the real node if any, then the control plane
+   * (even when the node's teardown rejects, with what it left, after).
+   */
   stop(): Promise<void>;
 };
 
@@ -54,6 +67,7 @@ export async function startDevEnvironment(options: DevEnvironmentOptions = {}): 
   const cp = await startControlPlane({
     audit: options.audit ?? false,
     ...(options.nodes !== undefined && { nodes: options.nodes }),
+    ...(options.realNode && { realNode: true }),
     ...(options.tracingEndpoint && { tracingEndpoint: options.tracingEndpoint }),
     ...(options.apiserverArgs && { apiserverArgs: options.apiserverArgs }),
   });
@@ -62,16 +76,31 @@ export async function startDevEnvironment(options: DevEnvironmentOptions = {}): 
   const replicas: ShipshapeProcess[] = [];
   const links = new Map<string, TcpProxy>();
   let balancer: TcpProxy | undefined;
+  let node: RealNode | undefined;
   const stop = async () => {
     await Promise.all(replicas.map((r) => r.stop()));
     await Promise.all([...links.values(), ...(balancer ? [balancer] : [])].map((p) => p.close()));
-    await cp.stop();
+    try {
+      await node?.stop();
+    } finally {
+      await cp.stop();
+    }
   };
   try {
+    if (options.realNode) node = await startRealNode(cp, options.realNode);
     const kc = new KubeConfig();
     kc.loadFromFile(cp.kubeconfigPath);
     const certs = await writeDevCertificates(options.certsDir ?? join(cp.dir, 'certs'));
-    await installCrd(kc);
+    // The balancer first (it forwards to whichever replicas run when called), so that the CRD is
+    // installed with its conversion webhook at its final address: a later change to the CRD would
+    // end the replicas' WebApp watches.
+    balancer = await startTcpProxy(
+      () => replicas.filter((r) => r.isRunning()).map((r) => ({ host: '127.0.0.1', port: r.port })),
+      options.webhookPort,
+    );
+    const webhookUrl = `https://127.0.0.1:${balancer.port}`;
+    const target = { kind: 'url', baseUrl: webhookUrl, caPem: certs.caPem } as const;
+    await installCrd(kc, { conversion: target });
     await kc
       .makeApiClient(CoreV1Api)
       .createNamespace({ body: { metadata: { name: SHIPSHAPE_NAMESPACE } } })
@@ -100,17 +129,12 @@ export async function startDevEnvironment(options: DevEnvironmentOptions = {}): 
       return replica;
     };
     for (let i = 0; i < (options.replicas ?? 1); i++) await addReplica();
-    balancer = await startTcpProxy(
-      () => replicas.filter((r) => r.isRunning()).map((r) => ({ host: '127.0.0.1', port: r.port })),
-      options.webhookPort,
-    );
-    const webhookUrl = `https://127.0.0.1:${balancer.port}`;
-    await registerWebhooks(kc, { kind: 'url', baseUrl: webhookUrl, caPem: certs.caPem });
+    await registerWebhooks(kc, target);
     await waitUntilAdmitting(kc);
-    return { cp, kc, certs, replicas, links, webhookUrl, addReplica, stop };
+    return { cp, node, kc, certs, replicas, links, webhookUrl, addReplica, stop };
   } catch (err) {
     const tails = await Promise.all(replicas.map(async (r) => `--- ${r.name} ---\n${await r.tail()}`));
-    await stop();
+    await stop().catch((stopErr: unknown) => tails.push(String(stopErr)));
     throw new Error(`the dev environment did not start: ${(err as Error).message}\n${tails.join('\n')}`, {
       cause: err,
     });

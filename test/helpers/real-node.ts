@@ -12,6 +12,7 @@ import { readSysctls } from '../../src/control-plane/host-sysctls.ts';
 import { mountsUnder } from '../../src/control-plane/mounts.ts';
 import { cgroupHierarchies } from '../../src/control-plane/node-cgroups.ts';
 import { HOST_DIRS } from '../../src/control-plane/node-teardown.ts';
+import { acquireRealNodeLock, defaultLockPath } from '../../src/control-plane/real-node-lock.ts';
 import { allProcs } from './process-table.ts';
 
 const execFileAsync = promisify(execFile);
@@ -123,4 +124,33 @@ export async function nodeLeftovers(trace: NodeTrace): Promise<string[]> {
   for (const [name, value] of Object.entries(trace.sysctls))
     if (now[name] !== value) left.push(`sysctl ${name}=${now[name]} (was ${value})`);
   return left;
+}
+
+/** The pid in the machine's real-node lock (real-node-lock.ts); undefined when it is free. */
+export async function realNodeLockHolder(): Promise<number | undefined> {
+  try {
+    return (JSON.parse(readFileSync(await defaultLockPath(), 'utf8')) as { pid: number }).pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `check` holding the machine's real-node lock, waiting while a node runs. nodeLeftovers
+ * looks at the whole host (sysctls, iptables, every node binary's processes), which the node of
+ * another suite, started as soon as a stopped one released the lock, changes too: under the lock,
+ * no node runs, and the host is as the last one left it. Polls often, ahead of suites that wait.
+ */
+export async function withRealNodeLock<T>(check: () => Promise<T>): Promise<T> {
+  const lock = await acquireRealNodeLock({ intervalMs: 20 });
+  try {
+    return await check();
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The host as no node has it (read under the lock): what a stopped node must leave. */
+export function hostBefore(): Promise<Pick<NodeTrace, 'sysctls' | 'hostEntries'>> {
+  return withRealNodeLock(async () => ({ sysctls: readSysctls(), hostEntries: await readHostEntries() }));
 }

@@ -12,7 +12,6 @@
 // Not part of `npm test` (a node build takes minutes on a new machine): `npm run test:node`, which
 // runs scripts/install-node.sh first. Needs root (containerd, the kubelet, a bridge).
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +22,6 @@ import type { HarnessError } from '../../src/control-plane/harness-error.ts';
 import { readSysctls } from '../../src/control-plane/host-sysctls.ts';
 import { nodeVersions, resolveNodeAssets } from '../../src/control-plane/node-assets.ts';
 import { startRealNode } from '../../src/control-plane/real-node.ts';
-import { defaultLockPath } from '../../src/control-plane/real-node-lock.ts';
 import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
 import { eventually } from '../helpers/eventually.ts';
 import {
@@ -32,8 +30,10 @@ import {
   type NodeTrace,
   nodeLeftovers,
   podOn,
-  readHostEntries,
+  hostBefore,
+  realNodeLockHolder,
   renamedOciArchive,
+  withRealNodeLock,
 } from '../helpers/real-node.ts';
 
 const execFileAsync = promisify(execFile);
@@ -47,16 +47,6 @@ t.setTimeout(10 * 60_000); // as `npm run test:node` gives tap (--timeout=600)
 const assets = await resolveNodeAssets(process.env);
 const binaries = [assets.kubelet, assets.containerd, assets.containerdShim, assets.runc];
 
-const lockPath = await defaultLockPath();
-/** The pid in the machine's real-node lock; undefined when it is free. */
-function lockHolder(): number | undefined {
-  try {
-    return (JSON.parse(readFileSync(lockPath, 'utf8')) as { pid: number }).pid;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Runs `script` with this Node binary inside the network namespace of process `pid`. */
 const inPodNetwork = (pid: number, script: string, env: NodeJS.ProcessEnv = {}) =>
   execFileAsync('nsenter', ['-t', String(pid), '-n', '--', process.execPath, '-e', script], {
@@ -67,8 +57,7 @@ const inPodNetwork = (pid: number, script: string, env: NodeJS.ProcessEnv = {}) 
 t.test('a Pod runs on the real node, on its bridge, and the node leaves nothing after stop()', async (t) => {
   const { cp, kc } = await useControlPlane(t, { nodes: 0 });
   const core = kc.makeApiClient(CoreV1Api);
-  const sysctls = readSysctls();
-  const hostEntries = await readHostEntries();
+  const { sysctls, hostEntries } = await hostBefore();
   const started = Date.now();
   const node = await startRealNode(cp);
   t.teardown(() => node.stop());
@@ -166,16 +155,15 @@ t.test('a Pod runs on the real node, on its bridge, and the node leaves nothing 
   const stopping = Date.now();
   await node.stop();
   t.comment(`stop() took ${((Date.now() - stopping) / 1000).toFixed(1)} s`);
-  t.not(lockHolder(), process.pid, "stop() released the machine's real-node lock");
-  t.strictSame(await nodeLeftovers(trace), [], 'nothing of the node is left on the host');
+  t.not(await realNodeLockHolder(), process.pid, "stop() released the machine's real-node lock");
+  t.strictSame(await withRealNodeLock(() => nodeLeftovers(trace)), [], 'nothing of the node is left on the host');
   await t.rejects(core.readNode({ name: node.name }), 'the Node is deleted');
 });
 
 const fixture = fileURLToPath(new URL('../fixtures/start-real-node.ts', import.meta.url));
 
 t.test('a killed owner (SIGKILL, no stop()) leaves nothing either: the watchdog tears the node down', async (t) => {
-  const sysctls = readSysctls();
-  const hostEntries = await readHostEntries();
+  const { sysctls, hostEntries } = await hostBefore();
   const child = spawn(process.execPath, [fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => child.kill('SIGKILL'));
   const first = await new Promise<string>((resolve, reject) => {
@@ -185,17 +173,10 @@ t.test('a killed owner (SIGKILL, no stop()) leaves nothing either: the watchdog 
   const started = JSON.parse(first) as Omit<NodeTrace, 'binaries' | 'sysctls' | 'hostEntries'>;
   const trace: NodeTrace = { ...started, binaries, sysctls, hostEntries };
   t.not((await nodeLeftovers(trace)).length, 0, 'the node and its Pod run');
-  t.equal(lockHolder(), child.pid, "its process holds the machine's real-node lock");
+  t.equal(await realNodeLockHolder(), child.pid, "its process holds the machine's real-node lock");
   child.kill('SIGKILL');
-  const left = await eventually(
-    'nothing of the node left',
-    async () => {
-      const now = await nodeLeftovers(trace);
-      return now.length === 0 ? now : undefined;
-    },
-    90_000,
-  ).catch(async () => nodeLeftovers(trace));
-  t.strictSame(left, [], 'nothing of the node is left on the host');
-  await eventually('the lock released by the teardown', async () => lockHolder() !== child.pid, 10_000);
+  // The teardown releases the lock once it is over (node-teardown-process.ts).
+  await eventually('the lock released by the teardown', async () => (await realNodeLockHolder()) !== child.pid, 90_000);
   t.pass("the watchdog's teardown released the lock");
+  t.strictSame(await withRealNodeLock(() => nodeLeftovers(trace)), [], 'nothing of the node is left on the host');
 });
