@@ -12,6 +12,7 @@ import { SHIPSHAPE_NAMESPACE } from '../../src/constants.ts';
 import { toPodSpec } from '../../src/manifests/deployment.ts';
 import { useControlPlane } from '../helpers/control-plane.ts';
 import { kubectl } from '../helpers/kubectl.ts';
+import { dryRunObjects } from '../helpers/kustomize.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // cert-manager's CRDs, vendored beside the repository (test data, not ours to ship).
@@ -34,13 +35,6 @@ async function renderedObjects(): Promise<string[]> {
     return `${o.kind}/${o.metadata.name}`;
   });
 }
-
-/** The lines `kubectl apply --dry-run=server` prints, as `kind/name` (lower-case kind, group dropped). */
-const dryRunObjects = (stdout: string) =>
-  stdout
-    .split('\n')
-    .filter((l) => l.endsWith('(server dry run)'))
-    .map((l) => l.split(' ')[0]!.replace(/\.[^/]*\//, '/'));
 
 // Namespaced objects need their Namespace to exist for a dry run, and a Pod its ServiceAccount's
 // Namespace: the Namespace and the WebApp CRD are applied for real first.
