@@ -10,9 +10,9 @@
 // the reconciler parses a v1 WebApp today. Fields that no version's schema knows are dropped, as the
 // apiserver's pruning would drop them.
 //
-// Not wired yet: only the tests and src/conversion/review-conversion.ts (itself unrouted) convert;
-// the conversion webhook's route, the CRD's spec.conversion and the reconciler's reading of the hub
-// are the wiring still to come.
+// The conversion webhook (src/conversion/review-conversion.ts, served by the server's conversion
+// plugin) and the tests convert through it; the CRD's spec.conversion and the reconciler's reading
+// of the hub are the wiring still to come.
 import { type JsonObject, isObject } from '../json/json.ts';
 
 /** The hub's spec fields, in the order they are written. */

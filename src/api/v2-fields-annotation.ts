@@ -2,7 +2,7 @@
 // docs/decisions/0016-webapp-v2-and-conversion.md): a JSON object with, for each of the fields
 // below that the v1 fields do not rebuild, the hub's whole value of it. Written by hub -> v1 only
 // when needed, read and removed by v1 -> hub, removed by v2 -> hub (on a v2 object it means
-// nothing). Pure; nothing serves v2 yet.
+// nothing). Pure; the conversion webhook is what writes and reads it in a cluster.
 import { ANNOTATION_PREFIX } from '../constants.ts';
 import { isObject } from '../json/json.ts';
 import type { HubField } from './hub.ts';

@@ -1,6 +1,6 @@
 // The WebApp versions conversion knows, each with its pair of hub conversions (issue #35), and
-// conversion between any two of them through the hub. Pure; nothing serves v2 yet, so nothing but
-// the tests and src/conversion/ call this.
+// conversion between any two of them through the hub. Pure; src/conversion/ (the conversion
+// webhook's edge) and the tests call this.
 import { API_GROUP, WEBAPP_API_VERSION, WEBAPP_KIND } from '../constants.ts';
 import { type JsonObject, isObject } from '../json/json.ts';
 import { fromV1, toV1 } from './conversion-v1.ts';
