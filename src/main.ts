@@ -13,6 +13,7 @@ import { MUTATING_CONFIGURATION_NAME, VALIDATING_CONFIGURATION_NAME } from './co
 import { type KubeConnection, findKubeConnection, PreflightError, toCertificateError } from './config/preflight.ts';
 import { loadInClusterConfig } from './kube/kubeconfig.ts';
 import { createCaBundleCheck } from './kube/ca-bundle-check.ts';
+import { WEBAPP_CRD_REF } from './kube/ca-bundle-targets.ts';
 import { createJsonClient } from './kube/json-client.ts';
 import { createNamespaceCache } from './kube/namespace-cache.ts';
 import { TimeoutKubeConfig } from './kube/timeout-kubeconfig.ts';
@@ -102,7 +103,8 @@ kc.requestTimeoutMs = config.apiTimeoutSeconds * 1000;
 const policyConfig = toPolicyConfig(config);
 const namespaceCache = createNamespaceCache(kc, logger, { onRestart: watchRestartCounter() });
 // Certificate health: expiry and overdue renewal of the served pair and its CA, and whether both
-// webhook configurations' caBundle verifies what is served (a readiness check when required).
+// webhook configurations' and the WebApp CRD's conversion caBundle verify what is served (a
+// readiness check when required).
 let served = tls.cert;
 const selfManaged = config.certificates === 'self-managed';
 const rotationSettings = toRotationSettings(config);
@@ -132,6 +134,8 @@ const certificates = selfManaged
       configurations: [
         { kind: 'MutatingWebhookConfiguration', name: MUTATING_CONFIGURATION_NAME },
         { kind: 'ValidatingWebhookConfiguration', name: VALIDATING_CONFIGURATION_NAME },
+        // The conversion webhook's caBundle (issue #35).
+        WEBAPP_CRD_REF,
       ],
       settings: rotationSettings,
       labels: LABELS,

@@ -1,16 +1,23 @@
 // The install without cert-manager (issue #32): a kustomize overlay of deploy/ in which the leader
 // replica issues, rotates and injects the webhook certificates itself (SHIPSHAPE_CERTIFICATES=
 // self-managed). It copies nothing: it names deploy/ as its one base and patches it, deleting the
-// cert-manager objects, the CA injection annotation and the Secret volume, and adds the RBAC the
-// mode needs. `kubectl apply -k overlays/self-managed-certificates` installs it.
+// cert-manager objects, the CA injection annotations (both webhook configurations' and the CRD's)
+// and the Secret volume, and adds the RBAC the mode needs. `kubectl apply -k
+// overlays/self-managed-certificates` installs it.
 //
 // The overlay sits beside deploy/, not inside it: kustomize refuses a base whose folder contains the
 // overlay ("cycle detected: candidate root ... contains visited root"), by design
 // (kubernetes-sigs/kustomize#851, #5975), whatever the load restrictor.
 import { posix } from 'node:path';
 import type { V1ClusterRole, V1ClusterRoleBinding, V1PolicyRule, V1Role, V1RoleBinding } from '@kubernetes/client-node';
-import { MUTATING_CONFIGURATION_NAME, SHIPSHAPE_NAMESPACE, VALIDATING_CONFIGURATION_NAME } from '../constants.ts';
+import {
+  MUTATING_CONFIGURATION_NAME,
+  SHIPSHAPE_NAMESPACE,
+  VALIDATING_CONFIGURATION_NAME,
+  WEBAPP_CRD_NAME,
+} from '../constants.ts';
 import { toCertificateObjects } from './certificates.ts';
+import { toCrdCaInjection } from './crd-ca-injection.ts';
 import { toDeployment } from './deployment.ts';
 import {
   APP_NAME,
@@ -49,9 +56,10 @@ export const CERTIFICATE_SECRET_RULES: V1PolicyRule[] = [
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
 ];
 
-/** Cluster-wide, and nothing else: the deploy/ ClusterRole already reads both configurations. */
+/** Cluster-wide, and nothing else: the deploy/ ClusterRole already reads all three objects. */
 export const CERTIFICATE_CLUSTER_RULES: V1PolicyRule[] = [
-  // The leader injects its CA bundle into the caBundle of Shipshape's own two configurations only.
+  // The leader injects its CA bundle into the caBundle of Shipshape's own two configurations and
+  // the WebApp CRD's conversion webhook only.
   {
     apiGroups: ['admissionregistration.k8s.io'],
     resources: ['mutatingwebhookconfigurations'],
@@ -62,6 +70,12 @@ export const CERTIFICATE_CLUSTER_RULES: V1PolicyRule[] = [
     apiGroups: ['admissionregistration.k8s.io'],
     resources: ['validatingwebhookconfigurations'],
     resourceNames: [VALIDATING_CONFIGURATION_NAME],
+    verbs: ['patch'],
+  },
+  {
+    apiGroups: ['apiextensions.k8s.io'],
+    resources: ['customresourcedefinitions'],
+    resourceNames: [WEBAPP_CRD_NAME],
     verbs: ['patch'],
   },
 ];
@@ -108,16 +122,20 @@ export function toCertManagerDeletions(): object[] {
 }
 
 /**
- * Patches that drop the CA injection annotation (null deletes a key): left in place, cert-manager's
- * cainjector, where installed, would write its CA over the bundle Shipshape injects.
+ * Patches that drop the CA injection annotation (null deletes a key) from both webhook
+ * configurations and the CRD: left in place, cert-manager's cainjector, where installed, would
+ * write its CA over the bundle Shipshape injects.
  */
 export function toCaInjectionRemovals(): object[] {
   const target = { kind: 'service' } as const;
-  return [toMutatingWebhookConfiguration(target), toValidatingWebhookConfiguration(target)].map((c) => ({
-    apiVersion: c.apiVersion,
-    kind: c.kind,
-    metadata: { name: c.metadata!.name, annotations: { [INJECT_CA_ANNOTATION]: null } },
-  }));
+  return [
+    ...[toMutatingWebhookConfiguration(target), toValidatingWebhookConfiguration(target)].map((c) => ({
+      apiVersion: c.apiVersion,
+      kind: c.kind,
+      metadata: { name: c.metadata!.name, annotations: { [INJECT_CA_ANNOTATION]: null } },
+    })),
+    toCrdCaInjection(null),
+  ];
 }
 
 /**

@@ -1,18 +1,26 @@
 // Self-managed certificates (issue #32), on the leader only: reads what is stored (the Secret),
-// what is injected (every webhook's caBundle) and what every replica serves, lets rotation.ts
-// decide the one next action, applies it, and decides again until none is left; then sleeps until
-// the decision's next check, a change it is told of (wake()), or, while the bundle still carries a
-// CA being retired, a few seconds (replicas pick up a new pair through their watch; the leader
-// probes again to drop the old CA soon after).
+// what is injected (every webhook's caBundle, the WebApp CRD's conversion webhook among them: #35)
+// and what every replica serves, lets rotation.ts decide the one next action, applies it, and
+// decides again until none is left; then sleeps until the decision's next check, a change it is
+// told of (wake()), or, while the bundle still carries a CA being retired, a few seconds (replicas
+// pick up a new pair through their watch; the leader probes again to drop the old CA soon after).
 //
 // Every read is fresh (no cache): a decision must not act on a Secret a previous action already
 // changed. Every Secret write carries the resourceVersion read, so a deposed leader's late write
 // fails with a conflict instead of undoing the new leader's; caBundle patches test the webhook's
-// name at its index. Nothing is remembered in the process: a new leader resumes any rotation from
-// what is stored (rotation.ts, invariant 5).
+// name at its index, or the CRD's conversion strategy (src/kube/ca-bundle-targets.ts). Nothing is
+// remembered in the process: a new leader resumes any rotation from what is stored (rotation.ts,
+// invariant 5).
 import { X509Certificate } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import {
+  type CaBundleField,
+  type CaBundleObject,
+  type CaBundleObjectRef,
+  caBundleFields,
+  objectPath,
+} from '../kube/ca-bundle-targets.ts';
 import { type JsonClient, KubeApiError, isNotFound } from '../kube/json-client.ts';
 import type { Runnable } from '../runtime/runnable.ts';
 import { sleep } from '../runtime/sleep.ts';
@@ -23,11 +31,6 @@ import { type CaCertificate, type RotationAction, type RotationState, decideRota
 import type { RotationSettings } from './rotation-settings.ts';
 import { type StoredPem, readBundle, readStoredCertificates } from './stored-certificates.ts';
 
-export type WebhookConfigurationRef = {
-  kind: 'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration';
-  name: string;
-};
-
 export type SelfManagedCertificatesOptions = {
   client: JsonClient;
   namespace: string;
@@ -35,8 +38,8 @@ export type SelfManagedCertificatesOptions = {
   serviceName: string;
   /** The Service port's name whose endpoints are the replicas. */
   portName: string;
-  /** Every object with caBundles to keep injected. */
-  configurations: readonly WebhookConfigurationRef[];
+  /** Every object with caBundles to keep injected (webhook configurations, the WebApp CRD). */
+  configurations: readonly CaBundleObjectRef[];
   settings: RotationSettings;
   labels: Record<string, string>;
   logger: Logger;
@@ -50,15 +53,13 @@ export type SelfManagedCertificatesOptions = {
 };
 
 export type SelfManagedCertificates = Runnable & {
-  /** Decide again now: something it reads changed (the Secret, a webhook configuration). */
+  /** Decide again now: something it reads changed (the Secret, a webhook configuration, the CRD). */
   wake(): void;
 };
 
-type Target = { ref: WebhookConfigurationRef; index: number; webhook: string };
+type Target = { ref: CaBundleObjectRef; field: CaBundleField };
 type Observed = { secret: V1Secret | undefined; state: RotationState; targets: Map<string, Target> };
 
-const configurationPath = (ref: WebhookConfigurationRef) =>
-  `/apis/admissionregistration.k8s.io/v1/${ref.kind.toLowerCase()}s/${ref.name}`;
 const pemOf = (cas: readonly CaCertificate[]) => cas.map((c) => c.pem.trim()).join('\n') + '\n';
 const MAX_ACTIONS_IN_A_ROW = 10;
 const STUCK_PAUSE_MS = 10_000;
@@ -76,21 +77,21 @@ export function createSelfManagedCertificates(options: SelfManagedCertificatesOp
     const injected: { target: string; bundle: RotationState['injected'][number]['bundle'] }[] = [];
     const targets = new Map<string, Target>();
     for (const ref of options.configurations) {
-      let config: { webhooks?: { name: string; clientConfig?: { caBundle?: string } }[] };
+      let object: CaBundleObject;
       try {
-        config = await client.request('GET', configurationPath(ref));
+        object = await client.request('GET', objectPath(ref));
       } catch (err) {
         // Not installed yet: nothing to inject into; it is read again at the next check.
         if (isNotFound(err)) continue;
         throw err;
       }
-      (config.webhooks ?? []).forEach((webhook, index) => {
-        const target = `${ref.kind}/${ref.name}/${webhook.name}`;
-        const encoded = webhook.clientConfig?.caBundle;
+      for (const field of caBundleFields(ref, object)) {
+        const target = `${ref.kind}/${ref.name}/${field.name}`;
+        const encoded = field.caBundle;
         const bundle = readBundle(encoded ? Buffer.from(encoded, 'base64').toString('utf8') : undefined);
         injected.push({ target, bundle });
-        targets.set(target, { ref, index, webhook: webhook.name });
-      });
+        targets.set(target, { ref, field });
+      }
     }
     return { injected, targets };
   }
@@ -133,15 +134,12 @@ export function createSelfManagedCertificates(options: SelfManagedCertificatesOp
     for (const name of targets) {
       const target = observed.targets.get(name);
       if (!target) continue;
-      const key = configurationPath(target.ref);
+      const key = objectPath(target.ref);
       byConfiguration.set(key, [...(byConfiguration.get(key) ?? []), target]);
     }
     for (const [path, list] of byConfiguration) {
-      // The test op makes a patch computed from a stale read fail instead of landing on another webhook.
-      const body = list.flatMap((t) => [
-        { op: 'test', path: `/webhooks/${t.index}/name`, value: t.webhook },
-        { op: 'add', path: `/webhooks/${t.index}/clientConfig/caBundle`, value: caBundle },
-      ]);
+      // Each field's operations test what they patch (ca-bundle-targets.ts): a stale read fails.
+      const body = list.flatMap((t) => t.field.patch(caBundle));
       await client.request('PATCH', path, { body, contentType: 'application/json-patch+json' });
     }
   }

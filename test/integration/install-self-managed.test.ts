@@ -12,6 +12,7 @@ import {
   MUTATING_CONFIGURATION_NAME,
   SHIPSHAPE_NAMESPACE,
   VALIDATING_CONFIGURATION_NAME,
+  WEBAPP_CRD_NAME,
   WEBHOOK_SERVICE_NAME,
 } from '../../src/constants.ts';
 import { type JsonClient, KubeApiError, createJsonClient } from '../../src/kube/json-client.ts';
@@ -126,17 +127,20 @@ t.test('the Deployment runs the mode, without the Secret volume, and is otherwis
   t.strictSame(compact(deployment), compact(expected), 'nothing else changed');
 });
 
-t.test('every other object is the default install’s own, the webhook configurations less the annotation', async (t) => {
-  for (const [k, o] of overlay.objects) {
-    if (k.startsWith('Deployment/') || /certificates$/.test(k)) continue;
-    const expected = structuredClone(base.objects.get(k)!);
-    if (/WebhookConfiguration\//.test(k)) {
-      t.ok(expected.metadata.annotations?.['cert-manager.io/inject-ca-from'], `${k} has it in deploy/`);
-      delete expected.metadata.annotations;
+t.test(
+  'every other object is the default install’s own, the webhook configurations and CRD less the annotation',
+  async (t) => {
+    for (const [k, o] of overlay.objects) {
+      if (k.startsWith('Deployment/') || /certificates$/.test(k)) continue;
+      const expected = structuredClone(base.objects.get(k)!);
+      if (/WebhookConfiguration\/|CustomResourceDefinition\//.test(k)) {
+        t.ok(expected.metadata.annotations?.['cert-manager.io/inject-ca-from'], `${k} has it in deploy/`);
+        delete expected.metadata.annotations;
+      }
+      t.strictSame(o, expected, k);
     }
-    t.strictSame(o, expected, k);
-  }
-});
+  },
+);
 
 t.test('kubectl apply -k of the overlay, on an apiserver without cert-manager’s CRDs', async (t) => {
   const groups = await run(['api-resources', '--api-group=cert-manager.io', '-o', 'name']);
@@ -319,6 +323,47 @@ t.test('it patches the caBundle of its own two webhook configurations, and no ot
     t.equal(patchOther.code, 403, `another ${kind}`);
     t.match(patchOther.message, `cannot patch resource "${resource}"`);
   }
+});
+
+t.test('it patches the caBundle of the WebApp CRD’s conversion webhook, and no other CRD', async (t) => {
+  const sa = await asServiceAccount();
+  const caBundle = Buffer.from(cp.caPem).toString('base64');
+  const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${WEBAPP_CRD_NAME}`;
+  // As the leader injects it (src/kube/ca-bundle-targets.ts): guarded by a test of the strategy.
+  const inject = [
+    { op: 'test', path: '/spec/conversion/strategy', value: 'Webhook' },
+    { op: 'add', path: '/spec/conversion/webhook/clientConfig/caBundle', value: caBundle },
+  ];
+  const jsonPatch = { contentType: 'application/json-patch+json' };
+  t.equal((await outcome(sa.request('PATCH', path, { ...jsonPatch, body: inject }))).code, 200, 'patch');
+  const stored = await asAdmin.request<{ spec: { conversion: { webhook: { clientConfig: { caBundle?: string } } } } }>(
+    'GET',
+    path,
+  );
+  t.equal(stored.spec.conversion.webhook.clientConfig.caBundle, caBundle, 'the caBundle is stored');
+  t.equal((await outcome(sa.request('DELETE', path))).code, 403, 'not deleted');
+  t.equal((await outcome(sa.request('GET', path))).code, 200, 'read (the caBundle check, from deploy/)');
+
+  const other = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'others.example.com' },
+    spec: {
+      group: 'example.com',
+      names: { kind: 'Other', plural: 'others' },
+      scope: 'Namespaced',
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
+    },
+  };
+  await asAdmin.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: other });
+  const patchOther = await outcome(
+    sa.request('PATCH', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/others.example.com', {
+      ...mergePatch,
+      body: { metadata: { labels: { stolen: 'yes' } } },
+    }),
+  );
+  t.equal(patchOther.code, 403, 'another CRD');
+  t.match(patchOther.message, 'cannot patch resource "customresourcedefinitions"');
 });
 
 t.test('it lists and watches EndpointSlices in its namespace, in no other', async (t) => {

@@ -5,8 +5,9 @@
 // shortened so that rotations happen inside the test: a serving pair lives 40 s and is renewed
 // 25 s before its end; a CA lives 150 s and is renewed 70 s before. Under continuous admission
 // load (4 clients): serving rotations, a CA rotation with a replica and then the leader killed
-// (SIGKILL) during its overlap, a Secret deleted by hand, a caBundle replaced by garbage, and a
-// replica started on an expired pair.
+// (SIGKILL) during its overlap, a Secret deleted by hand, a caBundle replaced by hand (a webhook's
+// by garbage; the WebApp CRD's conversion webhook's, which must parse, by another CA: #35), and a
+// replica started on an expired pair. "Every caBundle" counts the CRD's.
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { V1Secret } from '@kubernetes/client-node';
@@ -17,6 +18,13 @@ import {
   VALIDATING_CONFIGURATION_NAME,
 } from '../../src/constants.ts';
 import { waitUntilAdmitting } from '../../src/dev/install.ts';
+import {
+  type CaBundleObject,
+  type CaBundleObjectRef,
+  WEBAPP_CRD_REF,
+  caBundleFields,
+  objectPath,
+} from '../../src/kube/ca-bundle-targets.ts';
 import { createJsonClient, isNotFound } from '../../src/kube/json-client.ts';
 import { LEASE_NAME, TLS_SECRET_NAME } from '../../src/manifests/install-names.ts';
 import { createCertificateAuthority } from '../../src/pki/certificates.ts';
@@ -47,10 +55,13 @@ const install = await startSelfManagedInstall(t, { env: SETTINGS });
 const { cp, kc } = install;
 const client = createJsonClient(kc);
 const secretPath = `/api/v1/namespaces/${SHIPSHAPE_NAMESPACE}/secrets/${TLS_SECRET_NAME}`;
-const configurations = [
-  `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${MUTATING_CONFIGURATION_NAME}`,
-  `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${VALIDATING_CONFIGURATION_NAME}`,
+/** Every object whose caBundles the leader keeps: both webhook configurations and the WebApp CRD. */
+const targets: CaBundleObjectRef[] = [
+  { kind: 'MutatingWebhookConfiguration', name: MUTATING_CONFIGURATION_NAME },
+  { kind: 'ValidatingWebhookConfiguration', name: VALIDATING_CONFIGURATION_NAME },
+  WEBAPP_CRD_REF,
 ];
+const configurations = targets.map(objectPath);
 
 const decode = (secret: V1Secret, key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
 const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
@@ -68,13 +79,13 @@ async function stored() {
   };
 }
 
-/** The CAs of every webhook's caBundle, by fingerprint, one list per webhook. */
+/** The CAs of every caBundle (each webhook's, the CRD's conversion webhook's), by fingerprint, one list each. */
 async function injected(): Promise<string[][]> {
   const lists: string[][] = [];
-  for (const path of configurations) {
-    const config = await client.request<{ webhooks: { clientConfig: { caBundle?: string } }[] }>('GET', path);
-    for (const webhook of config.webhooks) {
-      const bundle = readBundle(Buffer.from(webhook.clientConfig.caBundle ?? '', 'base64').toString('utf8'));
+  for (const ref of targets) {
+    const object = await client.request<CaBundleObject>('GET', objectPath(ref));
+    for (const field of caBundleFields(ref, object)) {
+      const bundle = readBundle(Buffer.from(field.caBundle ?? '', 'base64').toString('utf8'));
       lists.push(typeof bundle === 'object' ? bundle.map((c) => c.fingerprint) : []);
     }
   }
@@ -128,7 +139,7 @@ t.test('kubectl apply -k of the variant: ready replicas admitting through the Se
   const s = await stored();
   t.equal(s.secret.type, 'kubernetes.io/tls');
   t.strictSame(s.bundle, [s.ca], 'the bundle is the one CA');
-  t.strictSame(await injected(), [[s.ca], [s.ca]], 'both caBundles carry it');
+  t.strictSame(await injected(), [[s.ca], [s.ca], [s.ca]], 'all three caBundles carry it, the CRD’s among them');
   for (const [name, cert] of await servedByReplicas()) {
     t.equal(cert.fingerprint256, s.serving, `${name} serves the Secret's pair`);
     t.strictSame(cert.subjectAltName?.split(', ').sort(), DNS_NAMES.map((n) => `DNS:${n}`).sort());
@@ -228,6 +239,29 @@ t.test('a caBundle replaced by hand with garbage: repaired', async (t) => {
   await waitUntilAdmitting(kc, 'default', 10_000);
 });
 
+t.test('the CRD’s conversion caBundle replaced by hand with another CA: repaired', async (t) => {
+  // Another CA, not garbage: the apiserver refuses a CRD whose caBundle does not parse.
+  const path = objectPath(WEBAPP_CRD_REF);
+  const stranger = await createCertificateAuthority('someone-else');
+  const replaced = Buffer.from(stranger.certPem).toString('base64');
+  const crd = await client.request<CaBundleObject>('GET', path);
+  const [field] = caBundleFields(WEBAPP_CRD_REF, crd);
+  t.ok(field, 'the installed CRD has a conversion webhook');
+  await client.request('PATCH', path, { body: field!.patch(replaced), contentType: 'application/json-patch+json' });
+  const editedAt = Date.now();
+  await eventually(
+    'the conversion caBundle repaired',
+    async () => {
+      const [now] = caBundleFields(WEBAPP_CRD_REF, await client.request<CaBundleObject>('GET', path));
+      return now?.caBundle !== replaced || undefined;
+    },
+    10_000,
+  );
+  t.comment(`repaired ${Date.now() - editedAt} ms after the edit`);
+  await eventually('converged', converged, 10_000);
+  t.notOk((await injected()).flat().includes(fingerprint(stranger.certPem)), 'the stranger CA is gone');
+});
+
 t.test('a replica started on an expired pair is not ready until a fresh one is served', async (t) => {
   for (const name of [...install.replicas.keys()]) await install.stop(name);
   // Nobody may lead: a holder that is not a replica keeps the Lease.
@@ -287,14 +321,11 @@ t.test('moving from cert-manager: its Secret and caBundles taken over without a 
       data: { 'tls.crt': b64(pair.certPem), 'tls.key': b64(pair.keyPem), 'ca.crt': b64(authority.certPem) },
     },
   });
-  for (const path of configurations) {
-    const config = await client.request<{ webhooks: unknown[] }>('GET', path);
+  for (const ref of targets) {
+    const path = objectPath(ref);
+    const object = await client.request<CaBundleObject>('GET', path);
     await client.request('PATCH', path, {
-      body: config.webhooks.map((_, i) => ({
-        op: 'add',
-        path: `/webhooks/${i}/clientConfig/caBundle`,
-        value: b64(authority.certPem),
-      })),
+      body: caBundleFields(ref, object).flatMap((field) => field.patch(b64(authority.certPem))),
       contentType: 'application/json-patch+json',
     });
   }

@@ -9,8 +9,10 @@ import {
   MUTATING_CONFIGURATION_NAME,
   SHIPSHAPE_NAMESPACE,
   VALIDATING_CONFIGURATION_NAME,
+  WEBAPP_CRD_NAME,
   WEBHOOK_SERVICE_NAME,
 } from '../../../src/constants.ts';
+import { toCrdCaInjection } from '../../../src/manifests/crd-ca-injection.ts';
 import { toCertificateObjects } from '../../../src/manifests/certificates.ts';
 import { toPodSpec } from '../../../src/manifests/deployment.ts';
 import {
@@ -51,20 +53,28 @@ t.test('the deletions name exactly the cert-manager objects of certs/', async (t
   for (const d of deletions) t.equal((d as { $patch?: string }).$patch, 'delete', `${id(d)} is deleted`);
 });
 
-t.test('every annotation of both webhook configurations is removed, the CA injection with them', async (t) => {
-  const target = { kind: 'service' } as const;
-  const defaults = [toMutatingWebhookConfiguration(target), toValidatingWebhookConfiguration(target)];
-  const removals = toCaInjectionRemovals() as (Meta & { metadata: { annotations: Record<string, null> } })[];
-  t.strictSame(removals.map(id), defaults.map(id));
-  for (const [i, configuration] of defaults.entries()) {
-    const annotations = Object.keys(configuration.metadata?.annotations ?? {});
-    t.ok(
-      annotations.some((a) => a.startsWith('cert-manager.io/')),
-      'the default carries a cert-manager annotation',
-    );
-    t.strictSame(removals[i]!.metadata.annotations, Object.fromEntries(annotations.map((a) => [a, null])));
-  }
-});
+t.test(
+  'every annotation of both webhook configurations and the CRD is removed, the CA injection with them',
+  async (t) => {
+    const target = { kind: 'service' } as const;
+    const defaults = [
+      toMutatingWebhookConfiguration(target),
+      toValidatingWebhookConfiguration(target),
+      toCrdCaInjection() as Meta & { metadata: { annotations?: Record<string, string> } },
+    ];
+    const removals = toCaInjectionRemovals() as (Meta & { metadata: { annotations: Record<string, null> } })[];
+    t.strictSame(removals.map(id), defaults.map(id));
+    t.equal(id(removals[2]!), `apiextensions.k8s.io/v1 CustomResourceDefinition /${WEBAPP_CRD_NAME}`);
+    for (const [i, configuration] of defaults.entries()) {
+      const annotations = Object.keys(configuration.metadata?.annotations ?? {});
+      t.ok(
+        annotations.some((a) => a.startsWith('cert-manager.io/')),
+        'the default carries a cert-manager annotation',
+      );
+      t.strictSame(removals[i]!.metadata.annotations, Object.fromEntries(annotations.map((a) => [a, null])));
+    }
+  },
+);
 
 type PodPatch = {
   metadata: { name: string; namespace: string };
@@ -146,21 +156,25 @@ t.test('in the namespace: the one Secret, creating one, and reading EndpointSlic
   t.equal(CERTIFICATE_SECRET_RULES.length, 3);
 });
 
-t.test('cluster-wide: patch of Shipshape’s own two webhook configurations, nothing else', async (t) => {
-  t.equal(toCertificatesClusterRole().rules, CERTIFICATE_CLUSTER_RULES);
-  t.strictSame(
-    CERTIFICATE_CLUSTER_RULES.map((r) => [r.apiGroups, r.resources, r.resourceNames, r.verbs]),
-    [
-      [['admissionregistration.k8s.io'], ['mutatingwebhookconfigurations'], [MUTATING_CONFIGURATION_NAME], ['patch']],
+t.test(
+  'cluster-wide: patch of Shipshape’s own two webhook configurations and the WebApp CRD, nothing else',
+  async (t) => {
+    t.equal(toCertificatesClusterRole().rules, CERTIFICATE_CLUSTER_RULES);
+    t.strictSame(
+      CERTIFICATE_CLUSTER_RULES.map((r) => [r.apiGroups, r.resources, r.resourceNames, r.verbs]),
       [
-        ['admissionregistration.k8s.io'],
-        ['validatingwebhookconfigurations'],
-        [VALIDATING_CONFIGURATION_NAME],
-        ['patch'],
+        [['admissionregistration.k8s.io'], ['mutatingwebhookconfigurations'], [MUTATING_CONFIGURATION_NAME], ['patch']],
+        [
+          ['admissionregistration.k8s.io'],
+          ['validatingwebhookconfigurations'],
+          [VALIDATING_CONFIGURATION_NAME],
+          ['patch'],
+        ],
+        [['apiextensions.k8s.io'], ['customresourcedefinitions'], [WEBAPP_CRD_NAME], ['patch']],
       ],
-    ],
-  );
-});
+    );
+  },
+);
 
 t.test('both roles are bound to Shipshape’s ServiceAccount', async (t) => {
   const subject = { kind: 'ServiceAccount', name: SERVICE_ACCOUNT_NAME, namespace: SHIPSHAPE_NAMESPACE };
