@@ -186,7 +186,7 @@ export const CA_BUNDLE_VERIFIED = define({
   name: 'shipshape.tls.ca_bundle.verified',
   kind: 'observable-gauge',
   description:
-    "1 when the webhook configuration's caBundle verifies the certificate this replica serves, 0 when it does not",
+    "1 when the caBundle of the webhook configuration (or, kind CustomResourceDefinition, of the WebApp CRD's conversion webhook) verifies the certificate this replica serves, 0 when it does not",
   labels: ['configuration', 'kind'],
 });
 export const PROCESS_HEAP_USED = define({
