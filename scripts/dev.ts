@@ -70,7 +70,8 @@ const node = env.node;
 const example = resolve(devDir, 'webapp.yaml');
 if (node && workload) {
   await node.importImage(workload.archive);
-  const doc = parseDocument(await readFile('examples/webapp.yaml', 'utf8'));
+  // Its opening comment is about the image it names.
+  const doc = parseDocument((await readFile('examples/webapp.yaml', 'utf8')).replace(/^(#.*\n)+\n*/, ''));
   doc.setIn(['spec', 'image'], workload.image);
   doc.commentBefore =
     ' examples/webapp.yaml with the workload image (scripts/build-workload-image.sh), which\n' +
