@@ -9,7 +9,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONVERT_PATH } from '../constants.ts';
 import { ConversionError } from '../conversion/conversion-error.ts';
-import { type ConversionOutcome, conversionFailure, reviewConversion } from '../conversion/review-conversion.ts';
+import {
+  type ConversionOutcome,
+  type Convert,
+  conversionFailure,
+  reviewConversion,
+} from '../conversion/review-conversion.ts';
 import { type ConversionHooks, PLAIN_CONVERSION_HOOKS } from './conversion-hooks.ts';
 import { drainRefusedBody } from './oversized-body.ts';
 import { acceptRawBodies, classifyRefusal } from './raw-body.ts';
@@ -19,6 +24,8 @@ export type ConversionPluginOptions = {
   bodyLimit: number;
   /** Default: log lines only, no telemetry. */
   hooks?: ConversionHooks;
+  /** Converts one object; convertWebApp (through reviewConversion's default) unless a test hands another. */
+  convert?: Convert;
 };
 
 export async function conversionPlugin(app: FastifyInstance, options: ConversionPluginOptions): Promise<void> {
@@ -74,5 +81,7 @@ export async function conversionPlugin(app: FastifyInstance, options: Conversion
       done();
     },
   };
-  app.post(CONVERT_PATH, routeOptions, async (req, res) => reply(req, res, reviewConversion(req.body as Buffer)));
+  app.post(CONVERT_PATH, routeOptions, async (req, res) =>
+    reply(req, res, reviewConversion(req.body as Buffer, options.convert)),
+  );
 }

@@ -3,11 +3,13 @@
 // a request can be wrong, its own body limit above admission's, and hostile requests (fast-check)
 // that never get a 5xx or a partial answer.
 import fc from 'fast-check';
+import Fastify from 'fastify';
 import t, { type Test } from 'tap';
 import { fromV1 } from '../../../src/api/conversion-v1.ts';
 import { toV2 } from '../../../src/api/conversion-v2.ts';
 import { CONVERT_PATH, VALIDATE_PATH } from '../../../src/constants.ts';
 import type { JsonObject } from '../../../src/json/json.ts';
+import { conversionPlugin } from '../../../src/server/conversion-plugin.ts';
 import { conversionAnswerProblem, hostileConversionRequest } from '../../helpers/hostile-conversion.ts';
 import { admissionReview, buildTestServer, minimalWebApp } from '../../helpers/server.ts';
 
@@ -163,6 +165,28 @@ t.test('a body over the conversion limit: 413 Failure, and the server goes on', 
     payload: Buffer.alloc(ADMISSION_LIMIT + 1, 'a'),
   });
   t.equal(admission.json().response.status.code, 413, 'admission keeps its own, lower limit');
+});
+
+t.test('converted objects that cannot be serialized: a CONV_FAILED Failure, never half a review', async (t) => {
+  const bare = Fastify();
+  t.teardown(() => bare.close());
+  let calls = 0;
+  await bare.register(conversionPlugin, {
+    bodyLimit: CONVERSION_LIMIT,
+    // The second object converts to something JSON.stringify refuses.
+    convert: (object) => ({ ok: true, object: ++calls === 2 ? { big: 1n } : (object as JsonObject) }),
+  });
+  const payload = review({ uid: UID, desiredAPIVersion: 'shipshape.dev/v1', objects: [v1('a'), v1('b')] });
+  const res = await bare.inject({ method: 'POST', url: CONVERT_PATH, payload });
+  t.equal(res.statusCode, 200);
+  t.strictSame(res.json().response, {
+    uid: UID,
+    result: {
+      status: 'Failure',
+      code: 500,
+      message: 'CONV_FAILED: the converted objects could not be serialized',
+    },
+  });
 });
 
 t.test('other methods are not the route: a 4xx from Fastify', async (t) => {
