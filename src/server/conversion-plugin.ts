@@ -39,7 +39,8 @@ export async function conversionPlugin(app: FastifyInstance, options: Conversion
     try {
       text = JSON.stringify(answer.review);
     } catch (cause) {
-      // Not reached with what JSON.parse makes, which converts to what JSON.stringify writes; kept so
+      // Not reached with convertWebApp, which copies every value from what JSON.parse made (nesting
+      // deep enough to overflow JSON.stringify overflows the copy first: a CONV_FAILED); kept so
       // that a converter's bug is a Failure and never a 500 or half a review.
       const error = new ConversionError('CONV_FAILED', 'the converted objects could not be serialized', { cause });
       answer = {
