@@ -29,36 +29,28 @@ import {
   MUTATING_CONFIGURATION_NAME,
   SHIPSHAPE_NAMESPACE,
   VALIDATING_CONFIGURATION_NAME,
-  WEBAPP_CRD_NAME,
   WEBHOOK_PORT,
   WEBHOOK_SERVICE_NAME,
 } from '../../src/constants.ts';
-import { readSysctls } from '../../src/control-plane/host-sysctls.ts';
-import { resolveNodeAssets } from '../../src/control-plane/node-assets.ts';
-import { startRealNode } from '../../src/control-plane/real-node.ts';
 import { waitUntilAdmitting } from '../../src/dev/install.ts';
 import { E2E_IMAGE, E2E_OVERLAY } from '../../src/manifests/e2e-overlay.ts';
-import { DEPLOYMENT_NAME, LEASE_NAME, POD_SELECTOR, TLS_SECRET_NAME } from '../../src/manifests/install-names.ts';
+import { DEPLOYMENT_NAME, LEASE_NAME, TLS_SECRET_NAME } from '../../src/manifests/install-names.ts';
 import { SECRET_KEYS } from '../../src/tls/certificate-secret.ts';
 import { serviceDnsNames } from '../../src/tls/issuer.ts';
 import { servedCertificate } from '../../src/tls/replica-issuers.ts';
 import { readBundle } from '../../src/tls/stored-certificates.ts';
 import { startAdmissionLoad } from '../helpers/admission-load.ts';
-import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
-import { checkPodTerms, loadImage, lostWrites, startWriteLoad } from '../helpers/e2e.ts';
+import { useNamespace } from '../helpers/control-plane.ts';
+import { checkPodTerms, lostWrites, startWriteLoad } from '../helpers/e2e.ts';
+import { awaitNothingLeft, isReady, ROOT, seconds, startE2eEnvironment } from '../helpers/e2e-install.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { kubectl } from '../helpers/kubectl.ts';
 import { readAudit } from '../helpers/leadership.ts';
-import { containerPid, type NodeTrace, nodeLeftovers, readHostEntries } from '../helpers/real-node.ts';
+import { containerPid } from '../helpers/real-node.ts';
 import { runCommand } from '../helpers/run-command.ts';
-import { allProcs } from '../helpers/process-table.ts';
 import { clients, webAppTarget } from '../helpers/webapps.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OVERLAY = fileURLToPath(new URL(`../../${E2E_OVERLAY}`, import.meta.url));
-const SELECTOR = Object.entries(POD_SELECTOR)
-  .map(([k, v]) => `${k}=${v}`)
-  .join(',');
 const SERVICE_DNS_NAME = serviceDnsNames(WEBHOOK_SERVICE_NAME, SHIPSHAPE_NAMESPACE)[0]!;
 /** docs/operating.md: after a kill, a standby leads once the lease (15 s) expires, at its next retry (2 s). */
 const FAILOVER_BOUND_MS = (15 + 2 + 1) * 1000;
@@ -69,62 +61,17 @@ if (process.getuid?.() !== 0) {
 }
 t.setTimeout(25 * 60_000); // as `npm run test:e2e` gives tap
 
-const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
 const suiteStart = Date.now();
-
-const building = Date.now();
-const built = await runCommand('bash', ['scripts/build-image.sh'], { cwd: ROOT });
-if (built.code !== 0) throw new Error(`scripts/build-image.sh failed (${built.code}):\n${built.stderr}`);
-const imageBuildSeconds = seconds(building);
-
-const assets = await resolveNodeAssets(process.env);
-const sysctls = readSysctls();
-const hostEntries = await readHostEntries();
-const { cp, kc } = await useControlPlane(t, { realNode: true, audit: true });
-const nodeStart = Date.now();
-const node = await startRealNode(cp, { assets });
-t.teardown(() => node.stop());
-const nodeSeconds = seconds(nodeStart);
-const importing = Date.now();
-await loadImage(node, E2E_IMAGE);
-t.comment(
-  `image built in ${imageBuildSeconds} s, node Ready in ${nodeSeconds} s, image imported in ${seconds(importing)} s`,
-);
-const trace: NodeTrace = {
-  dir: node.dir,
-  bridge: node.network.bridge,
-  chain: node.network.chain,
-  cgroupRoot: node.name,
-  binaries: [assets.kubelet, assets.containerd, assets.containerdShim, assets.runc],
-  sysctls,
-  hostEntries,
-};
-
+const env = await startE2eEnvironment(t);
+const { cp, kc, node, k, threeReady, podLogs } = env;
 const core = kc.makeApiClient(CoreV1Api);
 const apps = kc.makeApiClient(AppsV1Api);
 const leases = kc.makeApiClient(CoordinationV1Api);
 const admin = clients(kc);
-const k = (...args: string[]) => kubectl(cp.kubeconfigPath, args);
 
-const isReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-const shipshapePods = async () =>
-  (await core.listNamespacedPod({ namespace: SHIPSHAPE_NAMESPACE, labelSelector: SELECTOR })).items;
-/** Three Pods, all Running and Ready, none being deleted. */
-const threeReady = async () => {
-  const pods = await shipshapePods();
-  const ok =
-    pods.length === 3 &&
-    pods.every((p) => p.status?.phase === 'Running' && isReady(p) && !p.metadata?.deletionTimestamp);
-  return ok ? pods : undefined;
-};
 const holderPod = async () => {
   const lease = await leases.readNamespacedLease({ namespace: SHIPSHAPE_NAMESPACE, name: LEASE_NAME });
   return lease.spec?.holderIdentity?.replace(/_[^_]*$/, '') ?? '';
-};
-/** The logs of every Shipshape container, for a failure's message. */
-const podLogs = async () => {
-  const out = await k('logs', '-n', SHIPSHAPE_NAMESPACE, '-l', SELECTOR, '--tail=30', '--prefix');
-  return out.stdout + out.stderr;
 };
 
 const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
@@ -534,52 +481,13 @@ t.test('uninstall as docs/installing.md says: nothing stuck, nothing left', asyn
   const install = await k('delete', '-k', OVERLAY, '--timeout=180s');
   t.equal(install.code, 0, `the install is deleted ${install.stderr}`);
   t.comment(`uninstalled in ${seconds(started)} s`);
-  const left = async () => {
-    const found: string[] = [];
-    const list = async (args: string[]) => (await k('get', ...args, '-o', 'name')).stdout.split('\n').filter(Boolean);
-    found.push(...(await list(['namespace', SHIPSHAPE_NAMESPACE, '--ignore-not-found'])));
-    found.push(...(await list(['crd', WEBAPP_CRD_NAME, '--ignore-not-found'])));
-    found.push(
-      ...(await list([
-        'mutatingwebhookconfigurations,validatingwebhookconfigurations',
-        '-l',
-        'app.kubernetes.io/part-of=shipshape',
-      ])),
-    );
-    found.push(...(await list(['clusterroles,clusterrolebindings', '-l', 'app.kubernetes.io/part-of=shipshape'])));
-    found.push(
-      ...(await list([
-        'deployments,services,configmaps,poddisruptionbudgets',
-        '-A',
-        '-l',
-        'app.kubernetes.io/managed-by=shipshape',
-      ])),
-    );
-    found.push(...(await list(['pods', '-A'])));
-    return found;
-  };
-  const remaining = await eventually(
-    'nothing of Shipshape left',
-    async () => ((await left()).length === 0 ? [] : undefined),
-    60_000,
-  ).catch(left);
+  const remaining = await awaitNothingLeft(env);
   t.strictSame(remaining, [], 'no object of the install or of a WebApp, no Pod');
 });
 
 t.test('the node stopped: no process, mount, interface, nat chain, cgroup or sysctl left', async (t) => {
-  await node.stop();
-  t.strictSame(await nodeLeftovers(trace), [], 'nothing of the node is left on the host');
-  const inNodeCgroup = allProcs().filter((p) => {
-    try {
-      return readFileSync(`/proc/${p.pid}/cgroup`, 'utf8').includes(`/${node.name}/`);
-    } catch {
-      return false;
-    }
-  });
-  t.strictSame(
-    inNodeCgroup.map((p) => `${p.pid} ${p.cmd.slice(0, 80)}`),
-    [],
-    "no process (Shipshape's included) in the node's cgroups",
-  );
+  const left = await env.nodeStopped();
+  t.strictSame(left.host, [], 'nothing of the node is left on the host');
+  t.strictSame(left.processes, [], "no process (Shipshape's included) in the node's cgroups");
   t.comment(`suite ${seconds(suiteStart)} s in all, image build included`);
 });
