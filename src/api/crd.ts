@@ -5,7 +5,6 @@
 // https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#specifying-a-structural-schema
 import type {
   ApiextensionsV1WebhookClientConfig,
-  V1CustomResourceColumnDefinition,
   V1CustomResourceDefinition,
   V1CustomResourceDefinitionVersion,
 } from '@kubernetes/client-node';
@@ -23,6 +22,7 @@ import {
 } from '../constants.ts';
 import { webAppSpecSchema, webAppStatusSchema } from './webapp.ts';
 import { V2_VERSION, webAppV2SpecSchema } from './webapp-v2.ts';
+import { toPrinterColumns } from './crd-columns.ts';
 import { toCrdConversion } from './crd-conversion.ts';
 import { CodedError } from '../errors/coded-error.ts';
 
@@ -170,44 +170,6 @@ export type WebAppCrdOptions = {
 const DESCRIPTION =
   'A web application that Shipshape runs as a Deployment, a Service and a ConfigMap, with a PodDisruptionBudget (maxUnavailable: 1) while it has more than one replica.';
 
-const COMMON_COLUMNS = {
-  image: { name: 'Image', type: 'string', jsonPath: '.spec.image' },
-  replicas: { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
-  phase: { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-  age: { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-  // `kubectl get -o wide` only (priority 1): what runs, as `kubectl get deployment` shows it.
-  ready: { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas', priority: 1 },
-  available: { name: 'Available', type: 'integer', jsonPath: '.status.availableReplicas', priority: 1 },
-  service: { name: 'Service', type: 'string', jsonPath: '.spec.service.type', priority: 1 },
-} satisfies Record<string, V1CustomResourceColumnDefinition>;
-
-/**
- * Printer columns per version. v2 has no single port to show (a printer column's JSONPath yields
- * one value, the first), so its wide form shows the autoscaler's maximum instead.
- */
-const COLUMNS: Record<WebAppVersion, V1CustomResourceColumnDefinition[]> = {
-  v1: [
-    COMMON_COLUMNS.image,
-    COMMON_COLUMNS.replicas,
-    { name: 'Port', type: 'integer', jsonPath: '.spec.port' },
-    COMMON_COLUMNS.phase,
-    COMMON_COLUMNS.age,
-    COMMON_COLUMNS.ready,
-    COMMON_COLUMNS.available,
-    COMMON_COLUMNS.service,
-  ],
-  v2: [
-    COMMON_COLUMNS.image,
-    COMMON_COLUMNS.replicas,
-    COMMON_COLUMNS.phase,
-    COMMON_COLUMNS.age,
-    COMMON_COLUMNS.ready,
-    COMMON_COLUMNS.available,
-    COMMON_COLUMNS.service,
-    { name: 'Max Replicas', type: 'integer', jsonPath: '.spec.autoscaling.maxReplicas', priority: 1 },
-  ],
-};
-
 const SPEC_SCHEMAS: Record<WebAppVersion, z.ZodType> = { v1: webAppSpecSchema, v2: webAppV2SpecSchema };
 
 function toVersion(name: WebAppVersion, storage: boolean): CrdManifest['spec']['versions'][number] {
@@ -232,8 +194,7 @@ function toVersion(name: WebAppVersion, storage: boolean): CrdManifest['spec']['
       },
     },
     subresources: { status: {} },
-    // Copies: a column object shared by both versions would be written as a YAML anchor and alias.
-    additionalPrinterColumns: COLUMNS[name].map((column) => ({ ...column })),
+    additionalPrinterColumns: toPrinterColumns(name),
   };
 }
 
