@@ -29,7 +29,8 @@ t.test('only an image: stored with every default filled in', async (t) => {
   const ns = await useNamespace(t, kc);
   const res = await run(['apply', '-n', ns, '-f', '-'], webApp('shop', { image: 'nginx:1.27' }));
   t.equal(res.code, 0, res.stderr);
-  const stored = parse((await run(['get', 'webapp', 'shop', '-n', ns, '-o', 'yaml'])).stdout);
+  // At v1, the version applied and stored: kubectl's unqualified `webapp` is v2, the preferred one.
+  const stored = parse((await run(['get', 'webapps.v1.shipshape.dev', 'shop', '-n', ns, '-o', 'yaml'])).stdout);
   t.match(stored.spec, {
     image: 'nginx:1.27',
     replicas: 1,
