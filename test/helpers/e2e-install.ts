@@ -17,7 +17,7 @@ import { loadImage } from './e2e.ts';
 import { eventually } from './eventually.ts';
 import { kubectl } from './kubectl.ts';
 import { allProcs } from './process-table.ts';
-import { type NodeTrace, nodeLeftovers, readHostEntries } from './real-node.ts';
+import { hostBefore, type NodeTrace, nodeLeftovers, withRealNodeLock } from './real-node.ts';
 import { runCommand } from './run-command.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -61,7 +61,7 @@ export async function startE2eEnvironment(t: Teardown): Promise<E2eEnvironment> 
   const imageBuildSeconds = seconds(building);
 
   const assets = await resolveNodeAssets(process.env);
-  const hostEntries = await readHostEntries();
+  const { hostEntries } = await hostBefore();
   const { cp, kc } = await useControlPlane(t, { realNode: true, audit: true });
   const nodeStart = Date.now();
   const node = await startRealNode(cp, { assets });
@@ -120,7 +120,8 @@ export async function startE2eEnvironment(t: Teardown): Promise<E2eEnvironment> 
         }
       })
       .map((p) => `${p.pid} ${p.cmd.slice(0, 80)}`);
-    return { host: await nodeLeftovers(trace), processes };
+    // Under the machine's lock: a suite waiting for it starts its node the moment ours is gone.
+    return { host: await withRealNodeLock(() => nodeLeftovers(trace)), processes };
   };
   return { cp, kc, node, trace, k, threeReady, podLogs, installLeftovers, nodeStopped };
 }
