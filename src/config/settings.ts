@@ -138,7 +138,7 @@ export const SETTINGS: readonly Setting[] = [
     'conversionBodyLimitBytes',
     'SHIPSHAPE_CONVERSION_BODY_LIMIT_BYTES',
     DEFAULT_CONVERSION_BODY_LIMIT_BYTES,
-    'Largest ConversionReview accepted, in bytes: a LIST converts all its WebApps in one review (about 2 KiB each)',
+    'Largest ConversionReview accepted, in bytes; the apiserver sends one object per review',
   ),
   setting(
     'requestTimeoutSeconds',

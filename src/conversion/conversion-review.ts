@@ -36,15 +36,14 @@ export type ConversionReviewResponse = {
 };
 
 /**
- * The largest ConversionReview accepted by default, in bytes (--conversion-body-limit-bytes): 32 MiB,
- * ten times the AdmissionReview limit. The apiserver sends one review per read, and for a LIST
- * every object of the answer not already at the desired version goes into that one review
- * (apiextensions-apiserver's webhook_converter.go): an informer's relist from the watch cache is
- * the whole collection. A stored WebApp with its managedFields, last-applied annotation and status
- * is about 2.1 KiB, so the 10,000 WebApps of the scale target (#34) make a 20 MiB review; 32 MiB
- * leaves room for larger specs. Refusing more fails the LIST, so the limit follows the
- * collection's size rather than one object's. Converting a review holds about 7 times its size in
- * the heap (measured: 140 MiB for 20 MiB), all in one synchronous step, so only one review at a
- * time is at that peak: 32 MiB stays inside the Deployment's 320 MiB old space.
+ * The largest ConversionReview accepted by default, in bytes (--conversion-body-limit-bytes): 3 MiB,
+ * as the AdmissionReview limit. kube-apiserver v1.37.2 sends one object per review, measured in the
+ * dev loop: it converts each object as it decodes it, so with its watch cache each change was
+ * converted as it entered the cache (two reviews of one object per create) and a LIST at v2
+ * sent none, and without the cache a LIST of 50 sent 50 reviews of one object. One object is at
+ * most etcd's 1.5 MiB. apiextensions-apiserver can put a list's objects in one review
+ * (webhook_converter.go's getObjectsToConvert), which refusing would fail; raising the setting
+ * covers an apiserver that does (a stored WebApp is about 2 KiB; converting a review holds about 7
+ * times its size in the heap, in one synchronous step).
  */
-export const DEFAULT_CONVERSION_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_CONVERSION_BODY_LIMIT_BYTES = 3 * 1024 * 1024;

@@ -44,8 +44,8 @@ export const ADMISSION_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
 /**
- * Seconds; one object converts in about 0.1 ms, a LIST of 10,000 in about 1 s, and the apiserver
- * gives up after 30 s.
+ * Seconds; a review of one object answers in well under a millisecond, one of 10,000 (a list in one
+ * review, which kube-apiserver v1.37 does not send) in about 1 s, and the apiserver gives up after 30 s.
  */
 const CONVERSION_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Seconds; a reconcile is a few API calls, a queue wait can last a resync period. */
@@ -89,7 +89,7 @@ export const CONVERSION_DURATION = define({
   name: 'shipshape.conversion.duration',
   kind: 'histogram',
   unit: 's',
-  description: 'Seconds from the request to the ConversionReview answer; a LIST converts all its objects in one review',
+  description: 'Seconds from the request to the ConversionReview answer',
   labels: CONVERSION_LABELS,
   buckets: CONVERSION_BUCKETS,
 });
