@@ -68,7 +68,7 @@ t.test('v1 objects come back at v2, in order, with the uid', async (t) => {
   });
 });
 
-t.test("a LIST's review above the admission limit converts whole", async (t) => {
+t.test('a review of many objects (a list in one review) above the admission limit converts whole', async (t) => {
   const objects = Array.from({ length: 2_000 }, (_, i) => v1(`app-${i}`));
   const body = JSON.stringify(review({ uid: UID, desiredAPIVersion: 'shipshape.dev/v2', objects }));
   t.ok(body.length > ADMISSION_LIMIT && body.length < CONVERSION_LIMIT, `${body.length} bytes`);
