@@ -1,7 +1,8 @@
 // The WebApp CustomResourceDefinition, rendered from the zod schemas in ./webapp.ts (v1) and
-// ./webapp-v2.ts (v2), both served, one stored, converted by Shipshape's webhook
-// (./crd-conversion.ts), each version's schema a Kubernetes *structural* schema (apiextensions.k8s.io/v1): every node has a `type`, no $ref, no
-// `additionalProperties` beside `properties`, `anyOf` only in the int-or-string form.
+// ./webapp-v2.ts (v2): both served, one stored, converted by Shipshape's webhook
+// (./crd-conversion.ts). Each version's schema is a Kubernetes *structural* schema
+// (apiextensions.k8s.io/v1): every node has a `type`, no $ref, no `additionalProperties` beside
+// `properties`, `anyOf` only in the int-or-string form.
 // https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#specifying-a-structural-schema
 import type {
   ApiextensionsV1WebhookClientConfig,
