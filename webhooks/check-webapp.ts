@@ -13,7 +13,10 @@ import type { FieldWarning, Findings, PolicyContext, Problem, Violation } from '
 import { parseQuantity } from './quantity.ts';
 
 /** A structural issue; `range` marks a numeric bound, which a limit check may report better. */
-type Issue = Problem & { range: boolean };
+export type Issue = Problem & { range: boolean };
+
+/** A compiled zod schema of a WebApp version (validate() builds no copy; safeParse reports). */
+type CompiledSchema = Pick<typeof compiledWebAppSchema, 'validate' | 'safeParse'>;
 
 /** RFC 1035 label (k8s.io/apimachinery validation.IsDNS1035Label). */
 const DNS_1035_LABEL = /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -43,10 +46,11 @@ export const STRUCTURAL_PARSE = {
   },
 } satisfies { error: z.core.$ZodErrorMap };
 
-function structuralIssues(object: unknown): Issue[] {
+/** What `schema` (v1's by default; check-webapp-v2.ts passes v2's) finds wrong with `object`. */
+export function structuralIssues(object: unknown, schema: CompiledSchema = compiledWebAppSchema): Issue[] {
   // validate() builds no copy; the issues of an object it refuses come from a parse.
-  if (compiledWebAppSchema.validate(object)) return [];
-  const result = compiledWebAppSchema.safeParse(object, STRUCTURAL_PARSE);
+  if (schema.validate(object)) return [];
+  const result = schema.safeParse(object, STRUCTURAL_PARSE);
   if (result.success) return [];
   return result.error.issues.flatMap((issue): Issue[] => {
     if (issue.code === 'unrecognized_keys') {
@@ -66,23 +70,32 @@ function structuralIssues(object: unknown): Issue[] {
  * sees only the defaulted object, so when the value is the default it says so, lest a user hunt
  * for a port they never wrote.
  */
-function defaulted(breach: Breach | undefined, field: string, value: number, fallback: number): Breach | undefined {
+export function defaulted(
+  breach: Breach | undefined,
+  field: string,
+  value: number,
+  fallback: number,
+): Breach | undefined {
   if (breach === undefined || value !== fallback) return breach;
   return { ...breach, message: `${breach.message} (the default for an omitted ${field}: set one the limits allow)` };
 }
 
 /** A limit's violation: the message and the setting it breaks (max-replicas, denied-ports, ...). */
-type Breach = { message: string; setting: string };
+export type Breach = { message: string; setting: string };
 
 /** `name` is the settings' stem: "replicas" for min-replicas and max-replicas. */
-function rangeViolation(value: number, min: number, max: number, name: string): Breach | undefined {
+export function rangeViolation(value: number, min: number, max: number, name: string): Breach | undefined {
   if (value < min) return { message: `${value} is below the minimum of ${min}`, setting: `min-${name}` };
   if (value > max) return { message: `${value} exceeds the maximum of ${max}`, setting: `max-${name}` };
   return undefined;
 }
 
-/** The checks beyond the schema, on the raw object; a field that failed parsing is skipped. */
-function limitViolations(spec: JsonObject, limits: Limits, failed: (path: string) => boolean): Findings {
+/**
+ * The checks beyond the schema, on the raw object; a field that failed parsing is skipped. The
+ * fields v1 and v2 share (image, replicas, env names, resources) are at the same paths in both,
+ * so check-webapp-v2.ts runs this on a v2 spec without its ports.
+ */
+export function limitViolations(spec: JsonObject, limits: Limits, failed: (path: string) => boolean): Findings {
   const violations: Violation[] = [];
   const warnings: FieldWarning[] = [];
   const add = (path: string, message: string | undefined) =>
@@ -174,28 +187,10 @@ function limitViolations(spec: JsonObject, limits: Limits, failed: (path: string
  */
 export function checkWebApp(object: JsonObject, context: PolicyContext): Findings {
   const base = context.config.limits;
-  const { limits, warnings: ignored } = applyNamespaceOverrides(base, context.namespaceAnnotations);
-  // An ignored annotation changes the limits the whole spec is judged by.
-  const warnings: FieldWarning[] = ignored.map((message) => ({ field: 'spec', message }));
+  const { limits, warnings } = namespaceLimits(context);
   const issues = structuralIssues(object);
-  // Nearly every object has no structural issue: then nothing failed, and nothing is asked.
-  const failed =
-    issues.length === 0
-      ? () => false
-      : (path: string) =>
-          issues.some(
-            (i) => !i.range && (i.path === path || i.path.startsWith(`${path}.`) || i.path.startsWith(`${path}[`)),
-          );
-
-  const name = nameOf(object, context.name);
-  const violations: Violation[] = [];
-  if (name !== undefined && !failed('metadata.name') && !DNS_1035_LABEL.test(name)) {
-    violations.push({
-      path: 'metadata.name',
-      message: `${JSON.stringify(name)} must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit, at most 63 characters)`,
-      limit: false,
-    });
-  }
+  const failed = failedPaths(issues);
+  const violations = nameViolations(object, context.name, failed);
   if (isObject(object.spec)) {
     const checked = limitViolations(object.spec, limits, failed);
     violations.push(...checked.violations);
@@ -205,13 +200,61 @@ export function checkWebApp(object: JsonObject, context: PolicyContext): Finding
       Number.isInteger(port) &&
       !issues.some((i) => i.path === 'spec.port') &&
       !checked.violations.some((v) => v.path === 'spec.port');
-    if (admitted && (port as number) < base.minPort) {
-      warnings.push({
-        field: 'spec.port',
-        message: `spec.port: ${port} is below the cluster minimum of ${base.minPort}; allowed by namespace annotation ${MIN_PORT_ANNOTATION}`,
-      });
-    }
+    if (admitted && (port as number) < base.minPort)
+      warnings.push(overriddenPortWarning('spec.port', port as number, base));
   }
+  return withIssues(issues, violations, warnings);
+}
+
+/** The limits a namespace's annotations make, and a warning per annotation ignored. */
+export function namespaceLimits(context: PolicyContext): { limits: Limits; warnings: FieldWarning[] } {
+  const { limits, warnings: ignored } = applyNamespaceOverrides(context.config.limits, context.namespaceAnnotations);
+  // An ignored annotation changes the limits the whole spec is judged by.
+  return { limits, warnings: ignored.map((message) => ({ field: 'spec', message })) };
+}
+
+/**
+ * The warning for a port below the cluster's minimum that a namespace's min-port admits; `field`,
+ * the dotted path an UPDATE compares to repeat it, is `path` unless that has a list index.
+ */
+export function overriddenPortWarning(path: string, port: number, base: Limits, field = path): FieldWarning {
+  return {
+    field,
+    message: `${path}: ${port} is below the cluster minimum of ${base.minPort}; allowed by namespace annotation ${MIN_PORT_ANNOTATION}`,
+  };
+}
+
+/** Whether a path (or a field under it) failed parsing; range issues do not count. */
+export function failedPaths(issues: readonly Issue[]): (path: string) => boolean {
+  // Nearly every object has no structural issue: then nothing failed, and nothing is asked.
+  if (issues.length === 0) return () => false;
+  return (path) =>
+    issues.some((i) => !i.range && (i.path === path || i.path.startsWith(`${path}.`) || i.path.startsWith(`${path}[`)));
+}
+
+/** metadata.name's violation, when it is not a DNS-1035 label. */
+export function nameViolations(
+  object: JsonObject,
+  requestName: string | undefined,
+  failed: (path: string) => boolean,
+): Violation[] {
+  const name = nameOf(object, requestName);
+  if (name === undefined || failed('metadata.name') || DNS_1035_LABEL.test(name)) return [];
+  return [
+    {
+      path: 'metadata.name',
+      message: `${JSON.stringify(name)} must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit, at most 63 characters)`,
+      limit: false,
+    },
+  ];
+}
+
+/**
+ * The structural issues first, then the other violations. A violation of a numeric bound that the
+ * CRD's schema enforces too (port 70000) is reported once, by the limit's clearer message, and is
+ * not a `limit` one: such a spec cannot be stored, let alone built.
+ */
+export function withIssues(issues: readonly Issue[], violations: Violation[], warnings: FieldWarning[]): Findings {
   if (issues.length === 0) return { violations, warnings };
   const ranged = new Set(issues.filter((i) => i.range).map((i) => i.path));
   const reported = new Set(violations.map((v) => v.path));

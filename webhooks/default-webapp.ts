@@ -5,7 +5,7 @@ import { DEFAULTS, RESOURCE_NAMES } from '../src/api/defaults.ts';
 import { type JsonObject, isObject } from '../src/json/json.ts';
 import { nameOf } from './check-webapp.ts';
 import type { PolicyConfig } from './limits.ts';
-import type { Defaulter } from './policy.ts';
+import type { Defaulter, PolicyContext } from './policy.ts';
 import { compareQuantities } from './quantity.ts';
 
 type DefaultResources = NonNullable<PolicyConfig['defaultResources']>;
@@ -19,7 +19,7 @@ function isMissing(value: unknown): boolean {
 }
 
 /** Sets a missing `key` to a copy of `value` (the defaults are frozen and shared). */
-function fill(target: JsonObject, key: string, value: unknown): void {
+export function fill(target: JsonObject, key: string, value: unknown): void {
   if (isMissing(target[key])) target[key] = typeof value === 'object' ? structuredClone(value) : value;
 }
 
@@ -28,7 +28,7 @@ function fill(target: JsonObject, key: string, value: unknown): void {
  * when `key` holds something else. Copy-on-write: `target` is itself a copy, so the caller's
  * object is never changed, and what the defaulter does not descend into stays shared.
  */
-function child(target: JsonObject, key: string): JsonObject | undefined {
+export function child(target: JsonObject, key: string): JsonObject | undefined {
   const value = target[key];
   if (isMissing(value)) return (target[key] = {});
   if (!isObject(value)) return undefined;
@@ -81,7 +81,7 @@ function listAt(resources: JsonObject, key: string): JsonObject | undefined {
  * Pod's missing request equal to its limit). Otherwise the user would be denied for a value they
  * never wrote.
  */
-function fillResources(spec: JsonObject, defaults: DefaultResources): void {
+export function fillResources(spec: JsonObject, defaults: DefaultResources): void {
   if (!isMissing(spec.resources) && !isObject(spec.resources)) return;
   const resources = isObject(spec.resources) ? { ...spec.resources } : {};
   const requests = listAt(resources, 'requests');
@@ -119,7 +119,22 @@ function fillSpec(spec: JsonObject, config: PolicyConfig): void {
  * type, are kept. Idempotent: defaulting its own output changes nothing. An object with a
  * deletionTimestamp is returned as it is: the only update it needs is its finalizers coming off.
  */
-export const defaultWebApp: Defaulter = (object, context) => {
+export const defaultWebApp: Defaulter = defaulterOf(fillSpec);
+
+/**
+ * The defaulter of a WebApp version from what fills its spec (fillSpec above for v1, fillV2Spec in
+ * ./default-webapp-v2.ts): the labels, the finalizer and the copy-on-write rules, the same for every
+ * version.
+ */
+export function defaulterOf(fillSpec: (spec: JsonObject, config: PolicyConfig) => void): Defaulter {
+  return (object, context) => defaulted(fillSpec, object, context);
+}
+
+function defaulted(
+  fillSpec: (spec: JsonObject, config: PolicyConfig) => void,
+  object: JsonObject,
+  context: PolicyContext,
+): JsonObject {
   if (isObject(object.metadata) && object.metadata.deletionTimestamp) return object;
   // Copies along the paths it fills in only, not structuredClone(object): that was most of the
   // mutating webhook's own CPU (bench/webhook.ts profile), with the JSON Patch diff walking the
@@ -134,4 +149,4 @@ export const defaultWebApp: Defaulter = (object, context) => {
   const spec = isObject(after.spec) ? child(after, 'spec') : undefined;
   if (spec) fillSpec(spec, context.config);
   return after;
-};
+}

@@ -12,7 +12,8 @@ import { type AdmissionDecision, allowed, denied, errored, patched, withWarnings
 /** An admission policy: a pure function. It may throw; runPolicy turns that into a denial. */
 export type Policy = (request: AdmissionRequest, context: PolicyContext) => AdmissionDecision;
 
-const judged = (request: AdmissionRequest) => request.operation === 'CREATE' || request.operation === 'UPDATE';
+/** Whether the operation is one the policies judge (CREATE, UPDATE). */
+export const judged = (request: AdmissionRequest) => request.operation === 'CREATE' || request.operation === 'UPDATE';
 
 /** CREATE and UPDATE are defaulted; the patch turns the object into the defaulted copy. */
 export function withDefaulter(defaulter: Defaulter): Policy {
