@@ -7,7 +7,6 @@
 //   versions (the CRD's storage flipped from v1 to v2 between them), listed at v1 and at v2, every
 //   item in the version asked for and fully converted.
 // And `kubectl get webapps`, which now asks for the preferred version (v2), prints v2's columns.
-import { readFile } from 'node:fs/promises';
 import t from 'tap';
 import type { WebAppVersion } from '../../src/api/crd.ts';
 import { convertWebApp } from '../../src/api/webapp-versions.ts';
@@ -17,6 +16,7 @@ import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
 import { installCrd } from '../../src/dev/install.ts';
 import { createJsonClient } from '../../src/kube/json-client.ts';
 import { useNamespace } from '../helpers/control-plane.ts';
+import { storedApiVersion, untilStoredAt } from '../helpers/etcd.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { kubectl } from '../helpers/kubectl.ts';
 
@@ -42,22 +42,27 @@ const get = (version: WebAppVersion, namespace: string, name: string) =>
 const list = async (version: WebAppVersion, namespace: string) =>
   (await client.request<{ items: Object[] }>('GET', collection(version, namespace))).items;
 
-/** etcd's client URL, from its command line (the harness does not hand it out). */
-async function etcdUrl(): Promise<string> {
-  const args = (await readFile(`/proc/${env.cp.etcd.pid}/cmdline`, 'utf8')).split('\0');
-  const flag = args.find((a) => a.startsWith('--listen-client-urls='));
-  if (!flag) throw new Error(`no --listen-client-urls in etcd's command line: ${args.join(' ')}`);
-  return flag.slice('--listen-client-urls='.length).split(',')[0]!;
-}
-
-/** The apiVersion a WebApp is stored at, read from etcd (the v3 JSON gateway), not through the API. */
-async function storedApiVersion(namespace: string, name: string): Promise<string> {
-  const key = Buffer.from(`/registry/${API_GROUP}/${WEBAPP_PLURAL}/${namespace}/${name}`).toString('base64');
-  const response = await fetch(`${await etcdUrl()}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key }) });
-  const { kvs } = (await response.json()) as { kvs?: { value: string }[] };
-  if (!kvs?.[0]) throw new Error(`${namespace}/${name} is not in etcd`);
-  return (JSON.parse(Buffer.from(kvs[0].value, 'base64').toString('utf8')) as { apiVersion: string }).apiVersion;
-}
+type Stored = Object & {
+  metadata: { generation?: number; resourceVersion?: string };
+  status?: { observedGeneration?: number };
+};
+/**
+ * Resolves once the reconciler has written the status of this generation and nothing has changed
+ * the object for 3 s since (with no nodes, its Deployment's status settles once, and so does the
+ * WebApp's).
+ */
+const settled = (namespace: string, name: string) =>
+  eventually(
+    `${namespace}/${name} reconciled and quiet`,
+    async () => {
+      const read = () => client.request<Stored>('GET', `${collection('v1', namespace)}/${name}`);
+      const before = await read();
+      if (before.status?.observedGeneration !== before.metadata.generation) return false;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      return (await read()).metadata.resourceVersion === before.metadata.resourceVersion;
+    },
+    60_000,
+  );
 
 /** What the hub makes of `object` at `version`: spec and the v2-fields annotation, the parts conversion writes. */
 function converted(object: Object, version: WebAppVersion) {
@@ -142,6 +147,10 @@ t.test('objects stored at v1 and at v2: a LIST at either version returns every o
     autoscaling: { minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 70 },
   });
 
+  // The dev replica's reconciler writes each WebApp's status after it is created; a write after the
+  // flip would store the object again, at v2. So the flip waits until both are reconciled and quiet.
+  for (const name of ['a-v1-stored', 'b-v1-stored']) await settled(namespace, name);
+
   const crdPath = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${WEBAPP_CRD_NAME}`;
   const conversion = { kind: 'url', baseUrl: env.webhookUrl, caPem: env.certs.caPem } as const;
   await installCrd(env.kc, { conversion, storageVersion: 'v2' });
@@ -156,19 +165,9 @@ t.test('objects stored at v1 and at v2: a LIST at either version returns every o
   );
   t.teardown(() => installCrd(env.kc, { conversion }));
 
-  // The apiserver's CRD handler rebuilds the storage a moment after the change: probe, in a
-  // namespace of their own, until a new object lands in etcd at v2 (the e2e test retries its create).
+  // The apiserver's CRD handler rebuilds the storage a moment after the change.
   const probes = await useNamespace(t, env.kc, 'probes');
-  let probe = 0;
-  await eventually(
-    'new objects stored at v2',
-    async () => {
-      const name = `probe-${probe++}`;
-      await create('v1', probes, name, v1Spec).catch(() => undefined);
-      return (await storedApiVersion(probes, name).catch(() => undefined)) === `${API_GROUP}/v2` || undefined;
-    },
-    30_000,
-  );
+  await untilStoredAt(env.cp, probes, `${API_GROUP}/v2`, (name) => create('v1', probes, name, v1Spec));
   await create('v1', namespace, 'c-v2-stored', { ...v1Spec, replicas: 3 });
   await create('v2', namespace, 'd-v2-stored', {
     image: 'nginx:1.27',
@@ -180,7 +179,7 @@ t.test('objects stored at v1 and at v2: a LIST at either version returns every o
   t.strictSame([...status.status.storedVersions].sort(), ['v1', 'v2'], 'the CRD records both storage versions');
 
   const names = ['a-v1-stored', 'b-v1-stored', 'c-v2-stored', 'd-v2-stored'];
-  const inEtcd = await Promise.all(names.map((name) => storedApiVersion(namespace, name)));
+  const inEtcd = await Promise.all(names.map((name) => storedApiVersion(env.cp, namespace, name)));
   t.strictSame(
     inEtcd,
     [`${API_GROUP}/v1`, `${API_GROUP}/v1`, `${API_GROUP}/v2`, `${API_GROUP}/v2`],
