@@ -5,7 +5,7 @@ import t from 'tap';
 import { ADMISSION_ROUTES } from '../../../src/admission/routes.ts';
 import type { JsonObject } from '../../../src/json/json.ts';
 import { loadFixture, toContext, toRequest } from '../webhooks/request.ts';
-import { at, toClientRequest, validateAt } from '../webhooks/request-v2.ts';
+import { at, loadV2Fixture, toClientRequest, validateAt } from '../webhooks/request-v2.ts';
 import { violations } from '../webhooks/validation.ts';
 
 const [mutate, validate] = ['mutate', 'validate'].map(
@@ -14,7 +14,7 @@ const [mutate, validate] = ['mutate', 'validate'].map(
 
 /** The v2 fixture with a second port `port`, read at v1: the annotation carries the second port. */
 function storedAtV1(port: number): JsonObject {
-  const v2 = loadFixture('v2-full');
+  const v2 = loadV2Fixture('full');
   (v2.spec as JsonObject).ports = [
     { name: 'http', containerPort: 8080, servicePort: 443 },
     { name: 'admin', containerPort: port },
@@ -45,7 +45,7 @@ t.test("a v1 client's update of an object created at v2 has its annotation's por
 });
 
 t.test("the annotation's autoscaling and env references are judged; v1 fields keep v1 paths", async (t) => {
-  const v2 = loadFixture('v2-full');
+  const v2 = loadV2Fixture('full');
   const spec = v2.spec as JsonObject;
   spec.autoscaling = { maxReplicas: 20 };
   spec.env = [{ name: 'A', valueFrom: {} }];
@@ -71,7 +71,7 @@ t.test('a client version no policy knows is a 400, never an allow', async (t) =>
 });
 
 t.test('a DELETE at v2 is allowed without conversion', async (t) => {
-  const request = toClientRequest(loadFixture('v2-full'), { operation: 'DELETE' });
+  const request = toClientRequest(loadV2Fixture('full'), { operation: 'DELETE' });
   t.strictSame(validate({ ...request, object: null }, toContext()), { allowed: true, warnings: [] });
   t.strictSame(mutate({ ...request, object: null }, toContext()), { allowed: true, warnings: [] });
 });

@@ -6,8 +6,8 @@ import { webAppV2SpecSchema } from '../../../src/api/webapp-v2.ts';
 import { FINALIZER, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../../../src/constants.ts';
 import type { JsonObject } from '../../../src/json/json.ts';
 import { defaultWebAppV2 } from '../../../webhooks/default-webapp-v2.ts';
-import { loadFixture, toContext } from './request.ts';
-import { mutateAt } from './request-v2.ts';
+import { toContext } from './request.ts';
+import { loadV2Fixture, mutateAt } from './request-v2.ts';
 
 const MINIMAL: JsonObject = {
   apiVersion: 'shipshape.dev/v2',
@@ -78,7 +78,7 @@ t.test('v2-only fields are defaulted: autoscaling minReplicas and target, kept i
 t.test('a defaulted v2 WebApp is not changed again, and the full fixture not at all', async (t) => {
   const once = mutateAt(v2({ autoscaling: { maxReplicas: 5 }, ports: [{ name: 'a', containerPort: 3000 }] })).after;
   t.equal(mutateAt(once).decision.patch, undefined);
-  t.equal(mutateAt(loadFixture('v2-full')).decision.patch, undefined);
+  t.equal(mutateAt(loadV2Fixture('full')).decision.patch, undefined);
 });
 
 t.test('the configured resources are filled in as for v1', async (t) => {
@@ -93,7 +93,7 @@ t.test("defaultWebAppV2's spec is defaultV2Spec's for every valid spec", async (
     { image: 'a:1', ports: [] },
     { image: 'a:1', replicas: 0, env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] },
     { image: 'a:1', service: {}, autoscaling: { maxReplicas: 3, targetCPUUtilizationPercentage: 50 } },
-    structuredClone(loadFixture('v2-full').spec as JsonObject),
+    structuredClone(loadV2Fixture('full').spec as JsonObject),
   ];
   for (const spec of specs) {
     const defaulted = defaultWebAppV2({ ...MINIMAL, spec }, toContext()).spec;

@@ -1,6 +1,8 @@
 // AdmissionRequests as the apiserver sends a v2 client's to webhooks registered for v1 with
 // matchPolicy: Equivalent: the object (and oldObject) converted to v1, `kind` v1 and `requestKind`
 // v2. The policies are the routes' (src/admission/routes.ts), as the server serves them.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { ADMISSION_ROUTES } from '../../../src/admission/routes.ts';
 import type { AdmissionRequest } from '../../../src/admission/admission-review.ts';
 import type { AdmissionDecision } from '../../../src/admission/decision.ts';
@@ -9,6 +11,13 @@ import { WEBAPP_API_VERSION, WEBAPP_PLURAL } from '../../../src/constants.ts';
 import { applyJsonPatch } from '../../../src/json/json-patch.ts';
 import type { JsonObject } from '../../../src/json/json.ts';
 import { type ContextOptions, type RequestOptions, toContext, toRequest } from './request.ts';
+
+const V2_FIXTURES = new URL('../../fixtures/webapps-v2/', import.meta.url);
+
+/** A v2 WebApp from test/fixtures/webapps-v2/ (apart from the v1 ones, which the CLI test loops over). */
+export function loadV2Fixture(name: string): JsonObject {
+  return parse(readFileSync(new URL(`${name}.yaml`, V2_FIXTURES), 'utf8')) as JsonObject;
+}
 
 /** `object` at `apiVersion`; throws when conversion refuses it (a broken fixture). */
 export function at(object: JsonObject, apiVersion: string): JsonObject {

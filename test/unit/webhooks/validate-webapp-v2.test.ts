@@ -3,24 +3,24 @@
 // to every port and to autoscaling, ratcheting and warn mode as for v1.
 import t from 'tap';
 import type { JsonObject } from '../../../src/json/json.ts';
-import { loadFixture } from './request.ts';
-import { validateAt } from './request-v2.ts';
+
+import { loadV2Fixture, validateAt } from './request-v2.ts';
 import { violations } from './validation.ts';
 
 function v2With(spec: JsonObject, metadata: JsonObject = {}): JsonObject {
-  const object = loadFixture('v2-full');
+  const object = loadV2Fixture('full');
   Object.assign(object.spec as JsonObject, spec);
   Object.assign(object.metadata as JsonObject, metadata);
   return object;
 }
 
-const PORTS = [
+const PORTS: [JsonObject, JsonObject] = [
   { name: 'http', containerPort: 8080, servicePort: 443 },
   { name: 'metrics', containerPort: 9090 },
 ];
 
 t.test('a fully specified v2 WebApp is allowed without warnings', async (t) => {
-  t.strictSame(validateAt(loadFixture('v2-full')), { allowed: true, warnings: [] });
+  t.strictSame(validateAt(loadV2Fixture('full')), { allowed: true, warnings: [] });
 });
 
 t.test('the limits apply to every port, at its v2 path', async (t) => {
