@@ -169,7 +169,7 @@ export type WebAppCrdOptions = {
 };
 
 const DESCRIPTION =
-  'A web application that Shipshape runs as a Deployment, a Service and a ConfigMap, with a PodDisruptionBudget (maxUnavailable: 1) while it has more than one replica.';
+  'A web application that Shipshape runs as a Deployment, a Service and a ConfigMap, with a PodDisruptionBudget (maxUnavailable: 1) while it has more than one replica and a HorizontalPodAutoscaler while autoscaling is set.';
 
 const SPEC_SCHEMAS: Record<WebAppVersion, z.ZodType> = { v1: webAppSpecSchema, v2: webAppV2SpecSchema };
 

@@ -30,6 +30,7 @@ export const CHILD_RULES: V1PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['deployments'], verbs: CHILD_VERBS },
   { apiGroups: [''], resources: ['services', 'configmaps'], verbs: CHILD_VERBS },
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: CHILD_VERBS },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: CHILD_VERBS },
 ];
 
 export const CLUSTER_RULES: V1PolicyRule[] = [

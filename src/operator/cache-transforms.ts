@@ -11,7 +11,8 @@
 // What is read, and so kept:
 // - WebApp: all of it but managedFields and the last-applied annotation. reconcileWebApp defaults
 //   and validates the whole object, compares the whole status (statusEqual), and the finalizer and
-//   Events read metadata. Nothing reads a WebApp's annotations.
+//   Events read metadata. Its annotations are kept: the shipshape.dev/v2-fields annotation holds the
+//   v2-only fields the children are built from (desired-webapp.ts).
 // - Children: identity (name, namespace, resourceVersion, labels: the owner label maps an event to
 //   its WebApp), the Deployment's metadata.generation and the five status counts fromDeployment
 //   reads, and every field Shipshape applies (children.ts), for the applied cache's drift check.
@@ -76,6 +77,7 @@ function container(c: Json): Json {
     image: c.image,
     ports: c.ports,
     envFrom: c.envFrom,
+    env: c.env,
     readinessProbe: c.readinessProbe,
     resources,
   };
@@ -121,6 +123,18 @@ const CHILD_VIEWS: Record<ChildKind, Projection> = {
   PodDisruptionBudget: (o) => {
     const spec = record(o.spec);
     return { spec: spec && { maxUnavailable: spec.maxUnavailable, selector: spec.selector } };
+  },
+  // Not its status (current and desired replicas, conditions): nothing reads it.
+  HorizontalPodAutoscaler: (o) => {
+    const spec = record(o.spec);
+    return {
+      spec: spec && {
+        scaleTargetRef: spec.scaleTargetRef,
+        minReplicas: spec.minReplicas,
+        maxReplicas: spec.maxReplicas,
+        metrics: spec.metrics,
+      },
+    };
   },
 };
 

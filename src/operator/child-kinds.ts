@@ -7,8 +7,8 @@
 //   fails until both are there;
 // - the tests that hold the exact list of children (reconcile-webapp.test.ts, the telemetry
 //   tests), and docs/api.md's "What a WebApp runs as" (and the README's picture of the process).
-import type { DefaultedWebApp } from '../api/defaults.ts';
 import type { WebApp } from '../api/webapp.ts';
+import { toHorizontalPodAutoscaler } from './autoscaler.ts';
 import {
   type ChildObject,
   configHash,
@@ -18,6 +18,7 @@ import {
   toPodDisruptionBudget,
   toService,
 } from './children.ts';
+import type { ChildSource } from './desired-webapp.ts';
 
 export type ChildKindSpec = {
   kind: string;
@@ -26,8 +27,11 @@ export type ChildKindSpec = {
   plural: string;
   /** The child's name; read from a stored object, so only metadata.name is trusted. */
   name(webApp: Pick<WebApp, 'metadata'>): string;
-  /** The server-side apply body, or undefined when this WebApp should have none (it is deleted). */
-  build(webApp: DefaultedWebApp): ChildObject | undefined;
+  /**
+   * The server-side apply body, or undefined when this WebApp should have none (it is deleted).
+   * The reconciler hands over the WebApp as read through the hub (./desired-webapp.ts).
+   */
+  build(webApp: ChildSource): ChildObject | undefined;
 };
 
 const ownName = (webApp: Pick<WebApp, 'metadata'>) => webApp.metadata.name ?? '';
@@ -54,6 +58,13 @@ export const CHILD_KINDS = [
     plural: 'poddisruptionbudgets',
     name: ownName,
     build: toPodDisruptionBudget,
+  },
+  {
+    kind: 'HorizontalPodAutoscaler',
+    apiVersion: 'autoscaling/v2',
+    plural: 'horizontalpodautoscalers',
+    name: ownName,
+    build: toHorizontalPodAutoscaler,
   },
 ] as const satisfies readonly ChildKindSpec[];
 

@@ -2,8 +2,10 @@
 // The webhook's own checks judge the spec: one that cannot be built (admitted while the webhook was
 // down) is reported, not retried in a loop; one over a limit lowered after it was stored is built
 // as it is and reported (admission ratchets it, so whatever the webhook admits is converged).
+// The checks judge the object as watched (v1, the storage version, with its v2-fields annotation:
+// decision 19); the children are built from it read through the hub and defaulted at v2
+// (desired-webapp.ts), so the v2-only fields the annotation carries are built too.
 import type { V1Deployment } from '@kubernetes/client-node';
-import { type DefaultedWebApp, toDefaultedWebApp } from '../api/defaults.ts';
 import { type WebApp, compiledWebAppSchema } from '../api/webapp.ts';
 import { FINALIZER } from '../constants.ts';
 import { defaultWebApp } from '../../webhooks/default-webapp.ts';
@@ -12,6 +14,7 @@ import { formatViolation, toInvalidMessage } from '../../webhooks/check-webapp.t
 import { applyEnforcement, enforcementOf } from '../../webhooks/enforcement.ts';
 import { validateWebApp } from '../../webhooks/validate-webapp.ts';
 import { CHILD_KINDS, describeKinds } from './child-kinds.ts';
+import { type DesiredWebApp, toDesiredWebApp } from './desired-webapp.ts';
 import { finalizer } from './finalizer.ts';
 import type { ReconcileContext, ReconcileResult } from './reconcile-context.ts';
 import {
@@ -29,7 +32,7 @@ const WARN_ENFORCEMENT_NOTE =
 type Desired = {
   /** What the limits say, when the spec exceeds one; the children are built all the same. */
   limitExceeded?: string;
-} & ({ invalid: string } | { invalid?: undefined; webApp: DefaultedWebApp });
+} & ({ invalid: string } | { invalid?: undefined; webApp: DesiredWebApp });
 
 /**
  * The spec the children are built from: the webhook's own policies, called on the object, in the
@@ -49,7 +52,28 @@ function desiredWebApp(raw: Record<string, unknown>, namespace: string, name: st
   const warned = wouldDeny.length ? `; ${WARN_ENFORCEMENT_NOTE}` : '';
   const exceeded = limits.length ? { limitExceeded: `${limits.map(formatViolation).join('; ')}${warned}` } : {};
   if (broken.length) return { invalid: toInvalidMessage(defaulted, name, broken), ...exceeded };
-  return { webApp: toDefaultedWebApp(compiledWebAppSchema.parse(defaulted)), ...exceeded };
+  const desired = toDesiredWebApp(raw, policy);
+  if (!desired.ok) return { invalid: `WebApp ${JSON.stringify(name)} is invalid: ${desired.message}`, ...exceeded };
+  return { webApp: desired.webApp, ...exceeded };
+}
+
+/**
+ * The replicas the status counts as desired: spec.replicas, or with autoscaling the Deployment's
+ * own count, which the autoscaler sets (its minReplicas until the Deployment exists).
+ */
+function desiredReplicas(webApp: DesiredWebApp, deployment: V1Deployment | undefined): number {
+  const { autoscaling, replicas } = webApp.spec;
+  if (!autoscaling) return replicas;
+  return deployment?.spec?.replicas ?? autoscaling.minReplicas;
+}
+
+/** What computeStatus reads of the WebApp: its metadata, previous status and desired replicas. */
+function statusSubject(webApp: DesiredWebApp, subject: WebApp, deployment: V1Deployment | undefined) {
+  return {
+    metadata: webApp.metadata,
+    spec: { replicas: desiredReplicas(webApp, deployment) },
+    status: subject.status,
+  };
 }
 
 /** One Warning Event per new LimitExceeded message: the status write made it news. */
@@ -135,7 +159,7 @@ export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promi
         // Visible in status too (Degraded, ApplyFailed) until an apply succeeds. A status write that
         // fails as well must not hide the apply's error, which the controller retries with backoff.
         const failed = computeStatus({
-          webApp: { ...webApp, status: subject.status },
+          webApp: statusSubject(webApp, subject, deployment),
           observed: fromDeployment(deployment),
           applyError: message,
           ...(desired.limitExceeded !== undefined && { limitExceeded: desired.limitExceeded }),
@@ -147,7 +171,7 @@ export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promi
         throw err;
       }
       const status = computeStatus({
-        webApp: { ...webApp, status: subject.status },
+        webApp: statusSubject(webApp, subject, deployment),
         observed: fromDeployment(deployment),
         ...(desired.limitExceeded !== undefined && { limitExceeded: desired.limitExceeded }),
         now: ctx.now(),

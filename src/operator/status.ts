@@ -3,7 +3,6 @@
 // condition's status changes. The reconciler writes status only when statusEqual() says it
 // differs, so an unchanged world causes no write and no watch event that would requeue it.
 import type { V1Deployment } from '@kubernetes/client-node';
-import type { DefaultedWebApp } from '../api/defaults.ts';
 import type { Condition, WebApp, WebAppStatus } from '../api/webapp.ts';
 import { jsonEqual } from '../json/json.ts';
 
@@ -30,6 +29,12 @@ export const CONDITION_DEGRADED = 'Degraded';
 export const CONDITION_WITHIN_LIMITS = 'WithinLimits';
 export const REASON_LIMIT_EXCEEDED = 'LimitExceeded';
 
+/**
+ * What the status is computed from, of a WebApp that is built: its metadata, its previous status,
+ * and the replicas it should run (spec.replicas, or the autoscaler's count). A DefaultedWebApp is one.
+ */
+export type StatusSubject = { metadata: WebApp['metadata']; spec: { replicas: number }; status?: WebAppStatus };
+
 export type StatusInput = {
   observed: ObservedChildren;
   /** Why applying the children failed, when it did. */
@@ -38,7 +43,7 @@ export type StatusInput = {
   limitExceeded?: string;
   now: Date;
 } & (
-  | { webApp: DefaultedWebApp; invalid?: undefined }
+  | { webApp: StatusSubject; invalid?: undefined }
   /** `invalid`: the validation message; the reconciler then applies nothing and the spec is not defaulted. */
   | { webApp: WebApp; invalid: string }
 );

@@ -1,7 +1,9 @@
 // What the caches keep (src/operator/cache-transforms.ts), against objects as a real apiserver
 // (Kubernetes 1.37.2) listed them after a WebApp applied with kubectl converged
 // (test/fixtures/operator/cached/*.json: a WebApp and its ConfigMap, Deployment, Service and
-// PodDisruptionBudget), and against the bodies the reconciler applies.
+// PodDisruptionBudget; and, listed the same way from another WebApp `web` written at v2 with
+// autoscaling, its HorizontalPodAutoscaler once the autoscaler had scaled), and against the bodies
+// the reconciler applies.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parse } from 'yaml';
@@ -10,6 +12,7 @@ import { webAppSchema } from '../../../src/api/webapp.ts';
 import { createAppliedCache } from '../../../src/operator/applied-cache.ts';
 import { LAST_APPLIED_ANNOTATION, toCachedChild, toCachedWebApp } from '../../../src/operator/cache-transforms.ts';
 import { CHILD_KINDS, type ChildKind } from '../../../src/operator/child-kinds.ts';
+import { toDesiredWebApp } from '../../../src/operator/desired-webapp.ts';
 import { fromDeployment } from '../../../src/operator/status.ts';
 import { defaultWebApp } from '../../../webhooks/default-webapp.ts';
 import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
@@ -50,6 +53,15 @@ t.test('every field the reconciler applies survives, for each kind and fixture',
       t.same(plain(toCachedChild(kind, structuredClone(body))), plain(body), `${name}: ${kind}`);
     }
   }
+  // v2: several ports, env references (the container's env), autoscaling (the HorizontalPodAutoscaler).
+  const desired = toDesiredWebApp(parse(readFileSync(new URL('autoscaled.yaml', OPERATOR), 'utf8')));
+  if (!desired.ok) return t.fail(desired.message);
+  const built = CHILD_KINDS.filter(({ build }) => build(desired.webApp)).map((c) => c.kind);
+  t.same(built, kinds, 'autoscaled.yaml has a child of every kind');
+  for (const { kind, build } of CHILD_KINDS) {
+    const body = build(desired.webApp)!;
+    t.same(plain(toCachedChild(kind, structuredClone(body))), plain(body), `autoscaled: ${kind}`);
+  }
 });
 
 t.test('children lose what nobody reads and keep what is read', async (t) => {
@@ -87,6 +99,9 @@ t.test('children lose what nobody reads and keep what is read', async (t) => {
   t.notOk(views.Service.status);
   t.same(Object.keys(views.PodDisruptionBudget).sort(), ['metadata', 'spec'], 'no PodDisruptionBudget status');
   t.same(views.ConfigMap.data, stored('ConfigMap').data);
+  t.ok(stored('HorizontalPodAutoscaler').status);
+  t.notOk(views.HorizontalPodAutoscaler.status, 'no HorizontalPodAutoscaler status (its replica counts, conditions)');
+  t.same(views.HorizontalPodAutoscaler.spec, stored('HorizontalPodAutoscaler').spec, 'its whole spec, as applied');
 });
 
 t.test('the applied cache, signing through the view, skips an unchanged child and sees a hand edit', async (t) => {

@@ -38,7 +38,10 @@ t.test("the CRD's description names every child kind", async (t) => {
 });
 
 t.test('describeKinds joins a list as an Event message does', async (t) => {
-  t.equal(describeKinds(CHILD_KINDS.map((c) => c.kind)), 'ConfigMap, Deployment, Service and PodDisruptionBudget');
+  t.equal(
+    describeKinds(CHILD_KINDS.map((c) => c.kind)),
+    'ConfigMap, Deployment, Service, PodDisruptionBudget and HorizontalPodAutoscaler',
+  );
   t.equal(describeKinds(['Service']), 'Service');
   t.equal(describeKinds([]), '');
 });

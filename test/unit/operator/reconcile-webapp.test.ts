@@ -5,7 +5,9 @@
 // is exercised by test/integration/reconciler*.test.ts; here every path is driven deterministically.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
+import { V2_FIELDS_ANNOTATION } from '../../../src/api/v2-fields-annotation.ts';
 import type { WebAppStatus } from '../../../src/api/webapp.ts';
 import { FINALIZER } from '../../../src/constants.ts';
 import { createAppliedCache } from '../../../src/operator/applied-cache.ts';
@@ -355,6 +357,94 @@ t.test('a PodDisruptionBudget while there is more than one replica: created at 3
   );
 });
 
+/** minimal.yaml as a v2 client leaves it in storage: v2-only fields in the v2-fields annotation. */
+function withV2Fields(cluster: Cluster, fields: Json | undefined) {
+  const metadata = cluster.webApp!.metadata as Json;
+  metadata.annotations = fields ? { [V2_FIELDS_ANNOTATION]: JSON.stringify(fields) } : undefined;
+  cluster.editSpec(() => {});
+}
+
+t.test('the v2 fields a v1 object carries are built: an autoscaler, created, then deleted', async (t) => {
+  const cluster = await converged();
+  const ports = [
+    { name: 'http', containerPort: 8080, servicePort: 80 },
+    { name: 'metrics', containerPort: 9090 },
+  ];
+  withV2Fields(cluster, { ports, autoscaling: { minReplicas: 2, maxReplicas: 5 } });
+  await cluster.reconcile();
+  t.strictSame(cluster.events, [
+    'Normal Updated: Updated Deployment web',
+    'Normal Created: Created PodDisruptionBudget web and HorizontalPodAutoscaler web',
+  ]);
+  const deployment = cluster.applied.find((c) => (c as Json).kind === 'Deployment') as V1Deployment;
+  t.notOk('replicas' in deployment.spec!, 'replicas left to the autoscaler');
+  t.same(
+    deployment.spec!.template.spec!.containers[0]!.ports!.map((p) => p.name),
+    ['http', 'metrics'],
+  );
+  t.match(cluster.applied.at(-1), {
+    kind: 'HorizontalPodAutoscaler',
+    spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 5 },
+  });
+  t.equal(
+    condition(cluster.webApp!.status as WebAppStatus, 'Ready'),
+    'False ReplicasUnavailable: 0 of 2 replicas available',
+    'with no count from the autoscaler yet, its minimum is the desired count',
+  );
+  cluster.rollOut({ replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 });
+  await cluster.reconcile();
+  t.equal(
+    condition(cluster.webApp!.status as WebAppStatus, 'Ready'),
+    'True MinimumReplicasAvailable: 2 of 2 replicas available',
+  );
+
+  cluster.clear();
+  withV2Fields(cluster, { ports });
+  await cluster.reconcile();
+  t.strictSame(cluster.events, [
+    'Normal Updated: Updated Deployment web',
+    'Normal Deleted: Deleted PodDisruptionBudget web and HorizontalPodAutoscaler web',
+  ]);
+  t.match(cluster.applied[0], { kind: 'Deployment', spec: { replicas: 1 } }, 'replicas applied again');
+  t.notOk(cluster.children.has('HorizontalPodAutoscaler team-a/web'));
+});
+
+t.test('the Service carries the ports with a servicePort; none has one: it is deleted', async (t) => {
+  const cluster = await converged();
+  const metrics = { name: 'metrics', containerPort: 9090, servicePort: 9090 };
+  withV2Fields(cluster, { ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }, metrics] });
+  await cluster.reconcile();
+  const service = () => cluster.applied.find((c) => (c as Json).kind === 'Service') as V1Service | undefined;
+  t.strictSame(service()!.spec!.ports, [
+    { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
+    { name: 'metrics', port: 9090, targetPort: 9090, protocol: 'TCP' },
+  ]);
+  t.strictSame(cluster.events, ['Normal Updated: Updated Deployment web and Service web']);
+  cluster.clear();
+  // What a v2 client's WebApp with one port and no servicePort is stored as: spec.port, no
+  // spec.service.port, no annotation. Read at v2 (not defaulted at v1), it is on no Service.
+  withV2Fields(cluster, undefined);
+  cluster.editSpec((spec) => delete (spec.service as Json).port);
+  await cluster.reconcile();
+  t.ok(cluster.log.includes('delete Service web'));
+  t.notOk(cluster.children.has('Service team-a/web'));
+  t.strictSame(cluster.events, ['Normal Updated: Updated Deployment web', 'Normal Deleted: Deleted Service web']);
+  cluster.clear();
+  cluster.editSpec((spec) => ((spec.service as Json).port = 8000));
+  await cluster.reconcile();
+  t.strictSame(cluster.events, ['Normal Created: Created Service web'], 'a servicePort again: a Service again');
+});
+
+t.test('an annotation whose v2 form does not parse is an invalid spec: nothing applied', async (t) => {
+  const cluster = await converged();
+  withV2Fields(cluster, { autoscaling: { maxReplicas: 0 } });
+  await cluster.reconcile();
+  t.notOk(cluster.log.some((line) => line.startsWith('apply')));
+  // The webhook's checks may judge the annotation first (webhooks/ learns v2); either way the
+  // spec is invalid, naming the field.
+  t.match(cluster.events, [/^Warning InvalidSpec: WebApp "web" is invalid: .*spec\.autoscaling\.maxReplicas/]);
+});
+
 t.test('a spec change records Updated only for the children that changed', async (t) => {
   const cases: Array<[string, (spec: Json) => void, string[]]> = [
     ['image', (spec) => (spec.image = 'nginx:1.28'), ['Normal Updated: Updated Deployment web']],
@@ -580,17 +670,18 @@ t.test("the Namespace's max-replicas annotation makes 15 replicas within the lim
 });
 
 t.test(
-  'deletion removes the PodDisruptionBudget, Service, Deployment and ConfigMap, then releases the finalizer',
+  'deletion removes the HorizontalPodAutoscaler, PodDisruptionBudget, Service, Deployment and ConfigMap, then releases the finalizer',
   async (t) => {
     const cluster = await converged();
     cluster.delete();
     t.strictSame(await cluster.reconcile(), {});
     t.strictSame(cluster.log, [
+      'delete HorizontalPodAutoscaler web',
       'delete PodDisruptionBudget web',
       'delete Service web',
       'delete Deployment web',
       'delete ConfigMap web-env',
-      'event Normal Deleted: Deleted the ConfigMap, Deployment, Service and PodDisruptionBudget of web',
+      'event Normal Deleted: Deleted the ConfigMap, Deployment, Service, PodDisruptionBudget and HorizontalPodAutoscaler of web',
       'patch',
     ]);
     t.strictSame(cluster.patches, [
@@ -641,7 +732,7 @@ t.test('an invalid WebApp is still cleaned up on deletion', async (t) => {
   cluster.delete();
   await cluster.reconcile();
   t.strictSame(cluster.events, [
-    'Normal Deleted: Deleted the ConfigMap, Deployment, Service and PodDisruptionBudget of web',
+    'Normal Deleted: Deleted the ConfigMap, Deployment, Service, PodDisruptionBudget and HorizontalPodAutoscaler of web',
   ]);
   t.equal(cluster.children.size, 0);
   t.equal(cluster.webApp, undefined);
@@ -655,7 +746,12 @@ t.test('a failed delete keeps the finalizer, so deletion is retried', async (t) 
   await t.rejects(cluster.reconcile(), err);
   t.strictSame(
     cluster.log,
-    ['delete PodDisruptionBudget web', 'delete Service web', 'delete Deployment web'],
+    [
+      'delete HorizontalPodAutoscaler web',
+      'delete PodDisruptionBudget web',
+      'delete Service web',
+      'delete Deployment web',
+    ],
     'no Deleted event, no patch',
   );
   t.strictSame((cluster.webApp!.metadata as Json).finalizers, [FINALIZER]);

@@ -117,8 +117,16 @@ t.test('first reconcile: a root span, a CLIENT span per API call, a created even
   t.same(events(cleanup), ['child deleted Service', 'child deleted Deployment', 'child deleted ConfigMap']);
   t.same(
     (await childrenOf(cleanup)).map((s) => s.name),
-    // No PodDisruptionBudget for one replica: its delete finds none, so no "child deleted" event.
-    ['delete PodDisruptionBudget', 'delete Service', 'delete Deployment', 'delete ConfigMap', 'patch WebApp'],
+    // No HorizontalPodAutoscaler without autoscaling, no PodDisruptionBudget for one replica: their
+    // deletes find none, so no "child deleted" event.
+    [
+      'delete HorizontalPodAutoscaler',
+      'delete PodDisruptionBudget',
+      'delete Service',
+      'delete Deployment',
+      'delete ConfigMap',
+      'patch WebApp',
+    ],
   );
 
   const gone = await traced('team-a/web', ctx);
