@@ -14,6 +14,7 @@ const BENCHMARKS: Record<string, string[]> = {
   convergence: ['--count', '1000'],
   'webhook-telemetry': [],
   'telemetry-tail': [],
+  conversion: [],
 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHMARKS);
