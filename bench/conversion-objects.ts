@@ -1,5 +1,5 @@
 // The WebApps bench/conversion.ts converts, as kube-apiserver v1.37 sends them in a ConversionReview:
-// the whole stored object, metadata with its managedFields included (about 2 KiB as JSON). Two
+// the whole stored object, metadata with its managedFields included (1.4-1.9 KB as JSON). Two
 // kinds per version: one v1 can say whole, and one with what only v2 can say (a second port, an env
 // entry from a Secret, autoscaling), which at v1 is the shipshape.dev/v2-fields annotation.
 import { randomUUID } from 'node:crypto';
