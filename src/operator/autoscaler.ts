@@ -4,10 +4,19 @@
 // targetCPUUtilizationPercentage, which v2 spells as a Resource metric with a Utilization target).
 // While it exists the Deployment body leaves `replicas` out (children.ts toDeployment), so the
 // autoscaler owns the field; when autoscaling is removed the reconciler deletes it and applies
-// `replicas` again, taking the field back. Pure, like children.ts.
+// `replicas` again, taking the field back (its apply forces conflicts, so it takes the field from
+// whoever holds it). Pure, like children.ts.
 import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { childMetadata } from './children.ts';
 import { type ChildSource, asDesired } from './desired-webapp.ts';
+
+/**
+ * The field manager that holds a Deployment's spec.replicas while it passes from Shipshape to an
+ * autoscaler (ReconcileContext.handOverReplicas): `<fieldManager>-replicas`.
+ */
+export function replicasFieldManager(fieldManager: string): string {
+  return `${fieldManager}-replicas`;
+}
 
 /**
  * The body, or undefined when spec.autoscaling is absent (the reconciler then deletes one that

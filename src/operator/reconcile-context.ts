@@ -21,6 +21,15 @@ export type ReconcileContext = {
   apply<T extends ChildObject>(obj: T): Promise<{ object: T; change: ChildChange }>;
   /** Whether the watch cache holds the child (a child that should not exist is deleted only then). */
   hasChild(kind: ChildKind, namespace: string, name: string): boolean;
+  /**
+   * Hands the Deployment's spec.replicas, at the value the watch cache shows, to a field manager of
+   * its own (replicasFieldManager in autoscaler.ts) before an apply that leaves replicas out for an autoscaler.
+   * Server-side apply removes a released field that no other manager owns, and the apiserver then
+   * defaults replicas to 1: without this, adding autoscaling to a WebApp running 5 pods would scale
+   * it to 1 until the autoscaler next acts (the hand-over the server-side apply docs describe,
+   * "Transferring ownership"). Resolves false when the cache holds no Deployment with replicas.
+   */
+  handOverReplicas(namespace: string, name: string): Promise<boolean>;
   /** Deletes a child; resolves false when it was already gone (not an error). */
   deleteChild(kind: ChildKind, namespace: string, name: string): Promise<boolean>;
   /** JSON Patch on the WebApp (finalizers). */

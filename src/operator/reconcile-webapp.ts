@@ -146,6 +146,15 @@ export async function reconcileWebApp(key: string, ctx: ReconcileContext): Promi
             }
             continue;
           }
+          // Autoscaling turned on: the autoscaler does not exist yet, and the apply below releases
+          // replicas; the field is handed over first so that it keeps its value meanwhile.
+          if (
+            kind === 'Deployment' &&
+            webApp.spec.autoscaling &&
+            !ctx.hasChild('HorizontalPodAutoscaler', namespace, childName)
+          ) {
+            await ctx.handOverReplicas(namespace, childName);
+          }
           const { object, change } = await ctx.apply(child);
           if (kind === 'Deployment') deployment = object as V1Deployment;
           if (change === 'created') note('Created', `${kind} ${childName}`);

@@ -9,6 +9,7 @@ import { createJsonClient, isNotFound } from '../kube/json-client.ts';
 import { TimeoutKubeConfig } from '../kube/timeout-kubeconfig.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { createAppliedCache } from './applied-cache.ts';
+import { replicasFieldManager } from './autoscaler.ts';
 import { toCachedChild } from './cache-transforms.ts';
 import { CHILD_OWNER_LABEL } from './children.ts';
 import { CHILD_KINDS, type ChildKind } from './child-kinds.ts';
@@ -118,6 +119,14 @@ function buildController(options: WebAppControllerOptions) {
         serverSideApply(client, body, { plural: kindOf[body.kind as ChildKind].plural, fieldManager }),
       ),
     hasChild: (kind, namespace, name) => children[kind].get(name, namespace) !== undefined,
+    async handOverReplicas(namespace, name) {
+      const cached = children.Deployment.get(name, namespace) as { spec?: { replicas?: unknown } } | undefined;
+      const replicas = cached?.spec?.replicas;
+      if (typeof replicas !== 'number') return false;
+      const body = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { replicas } };
+      await serverSideApply(client, body, { plural: 'deployments', fieldManager: replicasFieldManager(fieldManager) });
+      return true;
+    },
     async deleteChild(kind, namespace, name) {
       appliedCache.forget(kind, namespace, name);
       try {

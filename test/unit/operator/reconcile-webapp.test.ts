@@ -111,6 +111,13 @@ function createCluster(webApp: Json | undefined, options: ClusterOptions = {}) {
     },
     apply: (obj) => appliedCache.apply(obj, serverSideApply),
     hasChild: (kind, namespace, name) => children.has(childKey(kind, namespace, name)),
+    async handOverReplicas(namespace, name) {
+      const deployment = children.get(childKey('Deployment', namespace, name));
+      const replicas = (deployment?.body.spec as Json | undefined)?.replicas;
+      if (replicas === undefined) return false;
+      call(`hand over replicas ${name}: ${replicas}`);
+      return true;
+    },
     async deleteChild(kind, namespace, name) {
       call(`delete ${kind} ${name}`);
       appliedCache.forget(kind, namespace, name);
@@ -372,6 +379,11 @@ t.test('the v2 fields a v1 object carries are built: an autoscaler, created, the
   ];
   withV2Fields(cluster, { ports, autoscaling: { minReplicas: 2, maxReplicas: 5 } });
   await cluster.reconcile();
+  t.strictSame(
+    cluster.log.filter((line) => /^(apply Deployment|hand over)/.test(line)),
+    ['hand over replicas web: 1', 'apply Deployment web'],
+    'replicas handed over, at their value, before the apply that releases them',
+  );
   t.strictSame(cluster.events, [
     'Normal Updated: Updated Deployment web',
     'Normal Created: Created PodDisruptionBudget web and HorizontalPodAutoscaler web',
@@ -391,8 +403,13 @@ t.test('the v2 fields a v1 object carries are built: an autoscaler, created, the
     'False ReplicasUnavailable: 0 of 2 replicas available',
     'with no count from the autoscaler yet, its minimum is the desired count',
   );
+  cluster.clear();
   cluster.rollOut({ replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 });
   await cluster.reconcile();
+  t.notOk(
+    cluster.log.some((line) => line.startsWith('hand over')),
+    'the autoscaler exists: nothing to hand over',
+  );
   t.equal(
     condition(cluster.webApp!.status as WebAppStatus, 'Ready'),
     'True MinimumReplicasAvailable: 2 of 2 replicas available',

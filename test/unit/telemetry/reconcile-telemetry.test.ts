@@ -50,6 +50,7 @@ function cluster() {
       return { object: { ...obj, metadata: { ...obj.metadata, resourceVersion } }, change };
     },
     hasChild: (kind: ChildKind, namespace, name) => children.has(`${kind}/${namespace}/${name}`),
+    handOverReplicas: async () => false,
     async deleteChild(kind: ChildKind, namespace, name) {
       return children.delete(`${kind}/${namespace}/${name}`);
     },
