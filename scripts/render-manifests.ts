@@ -11,6 +11,7 @@ import { E2E_OVERLAY_FILES } from '../src/manifests/e2e-overlay.ts';
 import { INSTALL_FILES } from '../src/manifests/install.ts';
 import { LARGE_CLUSTER_FILES } from '../src/manifests/large-cluster.ts';
 import { SELF_MANAGED_CERTIFICATES_FILES } from '../src/manifests/self-managed-certificates.ts';
+import { STORAGE_MIGRATION_FILES } from '../src/manifests/storage-migration.ts';
 import { renderWebhookConfigurationsYaml } from '../src/manifests/webhook-configurations.ts';
 
 type Output = {
@@ -27,6 +28,7 @@ const outputs: Output[] = [
   ...SELF_MANAGED_CERTIFICATES_FILES,
   ...LARGE_CLUSTER_FILES,
   ...E2E_OVERLAY_FILES,
+  ...STORAGE_MIGRATION_FILES,
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
