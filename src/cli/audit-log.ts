@@ -10,7 +10,12 @@
 // object, so ratcheting applies as it did. Not replayed: dry runs (nothing was stored) and writes
 // that failed for another reason than an admission webhook (a 409 Conflict, the apiserver's own
 // validation): they were refused whatever the settings.
-import { API_GROUP, WEBAPP_PLURAL } from '../constants.ts';
+//
+// Requests at v1 and at v2 are replayed alike (issue #35): each at the version it was made at
+// (objectRef.apiVersion), a patch applied to the stored object converted to that version, the
+// review judging it as the webhooks judge that version's clients (src/cli/review.ts).
+import { API_GROUP, API_VERSION, WEBAPP_PLURAL } from '../constants.ts';
+import { convertWebApp } from '../api/webapp-versions.ts';
 import { type JsonPatchOperation, applyJsonPatch } from '../json/json-patch.ts';
 import { type JsonObject, isPlainObject } from '../json/json.ts';
 import { applyMergePatch } from '../json/merge-patch.ts';
@@ -25,6 +30,8 @@ export type AuditEvent = {
   namespace: string;
   name: string;
   subresource?: string;
+  /** The version the request was made at (objectRef.apiVersion: v1, v2); its objects are at it. */
+  version: string;
   user: string;
   /** stageTimestamp (RFC 3339, microseconds), else requestReceivedTimestamp. */
   time: string;
@@ -65,6 +72,7 @@ export function parseAuditLog(text: string, source: string): { events: AuditEven
       namespace: typeof ref.namespace === 'string' ? ref.namespace : '',
       name: typeof ref.name === 'string' ? ref.name : '',
       ...(typeof ref.subresource === 'string' && ref.subresource && { subresource: ref.subresource }),
+      version: typeof ref.apiVersion === 'string' && ref.apiVersion ? ref.apiVersion : API_VERSION,
       user,
       time: time ?? '',
       dryRun: /[?&]dryRun=/.test(uri),
@@ -105,8 +113,20 @@ export function toThen(event: AuditEvent): Then {
   return { denied: false, failed: true, reasons: [message] };
 }
 
-function rebuild(event: AuditEvent, old: JsonObject | undefined): JsonObject | string {
+/**
+ * `stored` (the responseObject of an earlier write, at that write's version) at the version of
+ * `event`, as the apiserver reads it for a patch at that version; as it is if it cannot be.
+ */
+function atEventVersion(stored: JsonObject, event: AuditEvent): JsonObject {
+  const apiVersion = `${API_GROUP}/${event.version}`;
+  if (stored.apiVersion === apiVersion) return stored;
+  const converted = convertWebApp(stored, apiVersion);
+  return converted.ok ? converted.object : stored;
+}
+
+function rebuild(event: AuditEvent, stored: JsonObject | undefined): JsonObject | string {
   const body = event.requestObject;
+  const old = stored && atEventVersion(stored, event);
   if (event.verb !== 'patch')
     return isPlainObject(body) ? body : 'no object in the event (level Request or RequestResponse needed)';
   if (body === undefined) return 'no patch in the event (level Request or RequestResponse needed)';

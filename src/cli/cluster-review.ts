@@ -13,8 +13,13 @@ import { formatViolation, nameOf } from '../../webhooks/check-webapp.ts';
 import { defaultWebApp } from '../../webhooks/default-webapp.ts';
 import { enforcementOf } from '../../webhooks/enforcement.ts';
 import { type PolicyConfig, applyNamespaceOverrides } from '../../webhooks/limits.ts';
-import type { PolicyContext } from '../../webhooks/policy.ts';
+import type { Defaulter, PolicyContext, Validator } from '../../webhooks/policy.ts';
 import { toRatchetWarning, validateWebApp } from '../../webhooks/validate-webapp.ts';
+import { defaultWebAppV2 } from '../../webhooks/default-webapp-v2.ts';
+import { validateWebAppV2 } from '../../webhooks/validate-webapp-v2.ts';
+import { v2FieldsAnnotationOf } from '../api/v2-fields-annotation.ts';
+import { WEBAPP_V2_API_VERSION } from '../api/webapp-v2.ts';
+import { convertWebApp } from '../api/webapp-versions.ts';
 import { type JsonObject, isObject } from '../json/json.ts';
 import type { OutputFormat } from './report.ts';
 
@@ -49,11 +54,25 @@ function metadataOf(object: JsonObject): JsonObject {
   return isObject(object.metadata) ? object.metadata : {};
 }
 
-function judge(stored: JsonObject, context: PolicyContext): StoredWebApp {
-  const name = nameOf(stored, undefined) ?? '(no name)';
-  const defaulted = defaultWebApp(stored, context);
-  const found = validateWebApp(defaulted, undefined, context).violations;
-  const update = validateWebApp(defaulted, stored, context);
+/**
+ * The policies a stored WebApp is judged by, and the object they judge: a WebApp listed at v1 that
+ * carries the v2-fields annotation holds what only v2 expresses, so its owner writes v2: it is
+ * judged at v2, as the webhooks judge a v2 client's update (decision 19), with v2's paths.
+ */
+function atItsVersion(stored: JsonObject): { object: JsonObject; defaulter: Defaulter; validator: Validator } {
+  if (v2FieldsAnnotationOf(stored.metadata) !== undefined) {
+    const converted = convertWebApp(stored, WEBAPP_V2_API_VERSION);
+    if (converted.ok) return { object: converted.object, defaulter: defaultWebAppV2, validator: validateWebAppV2 };
+  }
+  return { object: stored, defaulter: defaultWebApp, validator: validateWebApp };
+}
+
+function judge(listed: JsonObject, context: PolicyContext): StoredWebApp {
+  const name = nameOf(listed, undefined) ?? '(no name)';
+  const { object: stored, defaulter, validator } = atItsVersion(listed);
+  const defaulted = defaulter(stored, context);
+  const found = validator(defaulted, undefined, context).violations;
+  const update = validator(defaulted, stored, context);
   const ratchet = new Set(found.map(toRatchetWarning));
   return {
     name,

@@ -28,7 +28,9 @@ export const REVIEW_HELP = `Usage: shipshape review -f FILE|DIR|- [flags]
 Runs each WebApp in the given manifests through Shipshape's mutating webhook, applies its patch,
 then runs the validating webhook on the result: what the apiserver does for a CREATE (or, with
 --old, an UPDATE). Prints per WebApp ALLOWED or DENIED with every reason, the warnings, and what
-defaulting changed. Documents that are not shipshape.dev/v1 WebApps are reported as SKIPPED.
+defaulting changed. WebApps of both versions are reviewed: a shipshape.dev/v2 one as the cluster
+admits it (converted to v1 for the webhooks, judged and reported at v2, with v2's paths).
+Documents that are not shipshape.dev/v1 or v2 WebApps are reported as SKIPPED.
 
 Input:
   -f, --filename FILE|DIR|-   YAML or JSON manifests, multi-document; a folder's .yaml, .yml and

@@ -4,6 +4,12 @@
 // (src/api/schema-validation.ts); `call` reaches the webhooks, in this process (review-offline.ts)
 // or on a running server (review-server.ts); either way they get the same AdmissionReviews and
 // their answers are read the same way.
+//
+// A WebApp v2 goes through them as the apiserver takes a v2 request to webhooks registered for v1
+// with matchPolicy: Equivalent (docs/decisions/0019-admission-on-one-version.md): decoded and
+// schema-checked at v2, converted to v1 for each webhook (the same conversion the conversion
+// webhook serves, run here) with requestKind v2, the mutating webhook's patch applied at v1 and
+// the result converted back to v2. The review's object and patch are at the manifest's version.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ADMISSION_API_VERSION, type AdmissionReviewRequest } from '../admission/admission-review.ts';
@@ -19,7 +25,8 @@ import {
 } from '../constants.ts';
 import { type OpenApiSchema, toWebAppCrd } from '../api/crd.ts';
 import { unknownFields, validateCustomResource } from '../api/schema-validation.ts';
-import { type JsonPatchOperation, applyJsonPatch } from '../json/json-patch.ts';
+import { convertWebApp } from '../api/webapp-versions.ts';
+import { type JsonPatchOperation, applyJsonPatch, toJsonPatch } from '../json/json-patch.ts';
 import type { JsonObject } from '../json/json.ts';
 import { CliError } from './cli-error.ts';
 
@@ -48,20 +55,42 @@ export type Review = {
   reasons: string[];
   /** Both webhooks' warnings, in the order kubectl prints them. */
   warnings: string[];
-  /** The mutating webhook's JSON Patch; empty when it changes nothing. */
+  /**
+   * The mutating webhook's changes as a JSON Patch of the object at its own version (the webhook's
+   * own patch for v1; for v2, the difference it makes to the v2 object); empty when none.
+   */
   patch: JsonPatchOperation[];
-  /** The object with the patch applied: what the validating webhook judged. */
+  /** The object with the patch applied, at its own version: what the validating webhook judged. */
   object: JsonObject;
 };
 
 /** `deniedBy` of an object the apiserver refuses itself, before or without the webhooks. */
 export const KUBE_APISERVER = 'kube-apiserver';
 
-let crdSchema: OpenApiSchema | undefined;
-/** The WebApp CRD's openAPIV3Schema, rendered once. */
-function webAppSchema(): OpenApiSchema {
-  crdSchema ??= toWebAppCrd().spec.versions[0]!.schema.openAPIV3Schema;
-  return crdSchema;
+const crdSchemas = new Map<string, OpenApiSchema>();
+/** The WebApp CRD's openAPIV3Schema of `version` (v1, v2), rendered once. */
+function webAppSchema(version: string): OpenApiSchema {
+  let schema = crdSchemas.get(version);
+  if (!schema) {
+    const found = toWebAppCrd().spec.versions.find((v) => v.name === version);
+    if (!found) throw new CliError('CLI_SERVER', `the WebApp CRD has no version ${version}`);
+    schema = found.schema.openAPIV3Schema;
+    crdSchemas.set(version, schema);
+  }
+  return schema;
+}
+
+/** The version of `object`'s apiVersion (shipshape.dev/v2 -> v2); v1 for anything else. */
+export function versionOf(object: JsonObject): string {
+  const [group, version] = typeof object.apiVersion === 'string' ? object.apiVersion.split('/') : [];
+  return group === API_GROUP && version ? version : API_VERSION;
+}
+
+/** `object` at `version` of the group, as the conversion webhook would give it; as it is if it cannot be. */
+function atVersion(object: JsonObject, version: string): JsonObject {
+  if (versionOf(object) === version) return object;
+  const converted = convertWebApp(object, `${API_GROUP}/${version}`);
+  return converted.ok ? converted.object : object;
 }
 
 /** What kubectl prints for the apiserver's 422: one error on the line, several as a list. */
@@ -88,7 +117,11 @@ const patchSchema = z.array(
   z.looseObject({ op: z.enum(['add', 'remove', 'replace', 'move', 'copy', 'test']), path: z.string() }),
 );
 
-/** The AdmissionReview the apiserver sends for a dry-run CREATE or UPDATE of `target`. */
+/**
+ * The AdmissionReview the apiserver sends for a dry-run CREATE or UPDATE of `target`: `object` is
+ * at the webhooks' version (v1), requestKind the version of target.object, the oldObject converted
+ * to v1.
+ */
 export function toAdmissionReviewRequest(
   target: ReviewTarget,
   object: JsonObject,
@@ -98,6 +131,9 @@ export function toAdmissionReviewRequest(
   const name = typeof metadata?.name === 'string' && metadata.name ? metadata.name : undefined;
   const gvk = { group: API_GROUP, version: API_VERSION, kind: WEBAPP_KIND };
   const gvr = { group: API_GROUP, version: API_VERSION, resource: WEBAPP_PLURAL };
+  const client = versionOf(target.object);
+  const requestKind = { ...gvk, version: client };
+  const requestResource = { ...gvr, version: client };
   const operation = target.oldObject ? 'UPDATE' : 'CREATE';
   return {
     apiVersion: ADMISSION_API_VERSION,
@@ -106,14 +142,14 @@ export function toAdmissionReviewRequest(
       uid,
       kind: gvk,
       resource: gvr,
-      requestKind: gvk,
-      requestResource: gvr,
+      requestKind,
+      requestResource,
       ...(name && { name }),
       namespace: target.namespace,
       operation,
       userInfo: { username: 'shipshape-review' },
       object,
-      oldObject: target.oldObject ?? null,
+      oldObject: target.oldObject ? atVersion(target.oldObject, API_VERSION) : null,
       dryRun: true,
       options: {
         apiVersion: 'meta.k8s.io/v1',
@@ -187,10 +223,12 @@ function denied(
  */
 export async function review(target: ReviewTarget, call: CallWebhook): Promise<Review> {
   const operation = target.oldObject ? 'UPDATE' : 'CREATE';
-  const unknown = unknownFields(target.object, webAppSchema());
+  const version = versionOf(target.object);
+  const schema = webAppSchema(version);
+  const unknown = unknownFields(target.object, schema);
   if (unknown.length) {
     const reasons = unknown.map((path) => `unknown field ${JSON.stringify(path)}`);
-    const message = `${WEBAPP_KIND} in version ${JSON.stringify(API_VERSION)} cannot be handled as a ${WEBAPP_KIND}: strict decoding error: ${reasons.join(', ')}`;
+    const message = `${WEBAPP_KIND} in version ${JSON.stringify(version)} cannot be handled as a ${WEBAPP_KIND}: strict decoding error: ${reasons.join(', ')}`;
     return {
       operation,
       allowed: false,
@@ -202,7 +240,8 @@ export async function review(target: ReviewTarget, call: CallWebhook): Promise<R
       object: target.object,
     };
   }
-  const mutation = await ask(call, MUTATE_PATH, target, target.object);
+  const received = atVersion(target.object, API_VERSION);
+  const mutation = await ask(call, MUTATE_PATH, target, received);
   if (!mutation.allowed) {
     return denied(operation, MUTATING_WEBHOOK_NAME, mutation, {
       warnings: mutation.warnings,
@@ -210,23 +249,24 @@ export async function review(target: ReviewTarget, call: CallWebhook): Promise<R
       object: target.object,
     });
   }
-  let object: JsonObject;
+  let mutated: JsonObject;
   try {
-    object = applyJsonPatch(target.object, mutation.patch) as JsonObject;
+    mutated = applyJsonPatch(received, mutation.patch) as JsonObject;
   } catch (cause) {
     const message = `the patch of the webhook at ${MUTATE_PATH} cannot be applied: ${String(cause)}`;
     throw new CliError('CLI_SERVER', message, { cause });
   }
+  const object = atVersion(mutated, version);
+  const patch = received === target.object ? mutation.patch : toJsonPatch(target.object, object);
   // The apiserver validates the schema after the mutating webhooks and before the validating ones.
-  const invalid = validateCustomResource(object, webAppSchema());
+  const invalid = validateCustomResource(object, schema);
   if (invalid.length) {
-    const { warnings, patch } = mutation;
+    const { warnings } = mutation;
     const message = toInvalidMessage(object, invalid);
     return { operation, allowed: false, deniedBy: KUBE_APISERVER, message, reasons: invalid, warnings, patch, object };
   }
-  const validation = await ask(call, VALIDATE_PATH, target, object);
+  const validation = await ask(call, VALIDATE_PATH, target, atVersion(object, API_VERSION));
   const warnings = [...mutation.warnings, ...validation.warnings];
-  const { patch } = mutation;
   if (!validation.allowed) return denied(operation, VALIDATING_WEBHOOK_NAME, validation, { warnings, patch, object });
   return { operation, allowed: true, reasons: [], warnings, patch, object };
 }

@@ -1,7 +1,9 @@
-// Which documents are reviewed, and how: a shipshape.dev/v1 WebApp becomes a CREATE in its own
-// namespace (or the default one), or an UPDATE when the --old documents hold the same WebApp;
-// anything else is skipped with the reason, never dropped silently.
-import { WEBAPP_API_VERSION, WEBAPP_KIND } from '../constants.ts';
+// Which documents are reviewed, and how: a WebApp of a served version (shipshape.dev/v1 or v2)
+// becomes a CREATE in its own namespace (or the default one), or an UPDATE when the --old
+// documents hold the same WebApp, at either version; anything else is skipped with the reason,
+// never dropped silently.
+import { WEBAPP_KIND } from '../constants.ts';
+import { WEBAPP_API_VERSIONS } from '../api/webapp-versions.ts';
 import type { JsonObject } from '../json/json.ts';
 import type { ManifestDocument } from './load-manifests.ts';
 import type { ReviewTarget } from './review.ts';
@@ -29,7 +31,11 @@ function identify(object: JsonObject, defaultNamespace: string) {
 }
 
 function isWebApp(object: JsonObject): boolean {
-  return object.apiVersion === WEBAPP_API_VERSION && object.kind === WEBAPP_KIND;
+  return (
+    typeof object.apiVersion === 'string' &&
+    WEBAPP_API_VERSIONS.includes(object.apiVersion) &&
+    object.kind === WEBAPP_KIND
+  );
 }
 
 /** Plans a review of each document; `old` holds the stored versions that make UPDATEs. */
@@ -46,7 +52,7 @@ export function planReviews(
   return documents.map((document) => {
     const id = identify(document.object, defaultNamespace);
     if (!isWebApp(document.object)) {
-      return { document, ...id, skipped: `not a ${WEBAPP_API_VERSION} ${WEBAPP_KIND}` };
+      return { document, ...id, skipped: `not a ${WEBAPP_API_VERSIONS.join(' or ')} ${WEBAPP_KIND}` };
     }
     const oldObject = text((document.object.metadata as JsonObject | undefined)?.name)
       ? stored.get(`${id.namespace}/${id.name}`)

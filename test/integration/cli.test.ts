@@ -87,7 +87,7 @@ t.test('a multi-document file: each WebApp judged, the Deployment skipped, the L
       result: 'DENIED',
       reasons: ['spec.replicas: 11 exceeds the maximum of 10'],
     },
-    { name: 'legacy', line: 22, result: 'SKIPPED', reason: 'not a shipshape.dev/v1 WebApp' },
+    { name: 'legacy', line: 22, result: 'SKIPPED', reason: 'not a shipshape.dev/v1 or shipshape.dev/v2 WebApp' },
     { name: 'listed', line: 33, result: 'ALLOWED', object: { spec: { replicas: 2, port: 8080 } } },
   ]);
   t.equal(run.report.results.length, 4, 'the empty document is no result');
@@ -95,7 +95,7 @@ t.test('a multi-document file: each WebApp judged, the Deployment skipped, the L
   const text = await shipshape(['review', '-f', `${F}/multi.yaml`, '-o', 'patch']);
   t.match(
     text.stdout,
-    /^SKIPPED {2}apps\/v1 Deployment default\/legacy \(.*multi\.yaml:22\): not a shipshape\.dev\/v1 WebApp$/m,
+    /^SKIPPED {2}apps\/v1 Deployment default\/legacy \(.*multi\.yaml:22\): not a shipshape\.dev\/v1 or shipshape\.dev\/v2 WebApp$/m,
   );
 });
 

@@ -25,8 +25,13 @@ t.test('planReviews: WebApps are reviewed, UPDATEs matched by namespace and name
     { namespace: 'prod', name: 'a', target: { namespace: 'prod', oldObject: stored } },
     { namespace: 'default', name: 'a', target: { namespace: 'default' } },
     { namespace: 'prod', name: 'web-*', target: { namespace: 'prod' } },
-    { apiVersion: 'shipshape.dev/v2', skipped: 'not a shipshape.dev/v1 WebApp' },
-    { apiVersion: '(no apiVersion)', kind: 'Thing', name: '(no name)', skipped: 'not a shipshape.dev/v1 WebApp' },
+    { apiVersion: 'shipshape.dev/v2', name: 'x', target: { namespace: 'default' } },
+    {
+      apiVersion: '(no apiVersion)',
+      kind: 'Thing',
+      name: '(no name)',
+      skipped: 'not a shipshape.dev/v1 or shipshape.dev/v2 WebApp',
+    },
   ]);
   t.notOk('oldObject' in (planned[1] as { target: object }).target, 'a WebApp in another namespace is a CREATE');
   t.notOk('oldObject' in (planned[2] as { target: object }).target);
