@@ -3,13 +3,15 @@
 import { renderCliHelp } from './cli-help.ts';
 import { renderMetricsTable } from './metrics-table.ts';
 import { renderSettingsTable } from './settings-table.ts';
-import { renderWebAppReference } from './webapp-reference.ts';
+import { REFERENCE_VERSIONS, renderWebAppReference } from './webapp-reference.ts';
 
 export const BLOCK_RENDERERS: Readonly<Record<string, () => string>> = {
   /** docs/configuration.md, from src/config/settings.ts. */
   settings: () => renderSettingsTable(),
   /** docs/api.md, from the CRD's schema (src/api/webapp.ts), defaults.ts and webhooks/limits.ts. */
   'webapp-api': () => renderWebAppReference(),
+  /** docs/api.md, from v2's schema in the CRD (src/api/webapp-v2.ts), defaults-v2.ts and the limits. */
+  'webapp-api-v2': () => renderWebAppReference(REFERENCE_VERSIONS.v2.placements, REFERENCE_VERSIONS.v2),
   /** docs/telemetry.md, from src/telemetry/metric-definitions.ts. */
   metrics: () => renderMetricsTable(),
   /** docs/cli.md, from src/cli/options.ts and help.ts. */

@@ -9,8 +9,14 @@
 // (PLACEMENTS): rendering fails when a limit or a default-* setting is not placed, or is placed on
 // a field the schema lacks, and test/unit/docs/webapp-reference.test.ts holds each entry to what
 // the webhooks do.
+//
+// Each served version has its table (`webapp-api` for v1, `webapp-api-v2` for v2, issue #35): v2's
+// from its own schema in the CRD, its defaults (src/api/defaults-v2.ts, the values defaultV2Spec
+// fills) and its placements, where the port limits hold each port and the replica limits
+// autoscaling.maxReplicas (webhooks/check-webapp-v2.ts).
 import { type OpenApiSchema, toWebAppCrd } from '../api/crd.ts';
 import { DEFAULTS } from '../api/defaults.ts';
+import { V2_DEFAULTS } from '../api/defaults-v2.ts';
 import { QUANTITY_PATTERN } from '../api/webapp.ts';
 import { SETTINGS } from '../config/settings.ts';
 import { DEFAULT_LIMITS, type Limits, OVERRIDE_ANNOTATIONS } from '../../webhooks/limits.ts';
@@ -39,6 +45,34 @@ export const PLACEMENTS: Placements = {
     'spec.resources.limits.memory': 'defaultMemoryLimit',
   },
 };
+
+/** v2's placements: the port limits on every port, the replica limits also on autoscaling's maximum. */
+export const PLACEMENTS_V2: Placements = {
+  limits: {
+    'spec.replicas': PLACEMENTS.limits['spec.replicas']!,
+    'spec.ports[].containerPort': { min: 'minPort', max: 'maxPort', denied: 'deniedPorts' },
+    'spec.ports[].servicePort': { min: 'minServicePort', max: 'maxServicePort' },
+    'spec.autoscaling.maxReplicas': { min: 'minReplicas', max: 'maxReplicas' },
+  },
+  defaults: PLACEMENTS.defaults,
+};
+
+/** What the mutating webhook fills into an omitted field of v2 (autoscaling's only when it is set). */
+const V2_DEFAULTS_BY_FIELD = {
+  replicas: DEFAULTS.replicas,
+  ports: V2_DEFAULTS.ports,
+  env: DEFAULTS.env,
+  service: { type: DEFAULTS.service.type },
+  autoscaling: V2_DEFAULTS.autoscaling,
+};
+
+/** A version's table: its schema in the CRD, its defaults, where its limits and settings apply. */
+export type ReferenceVersion = { name: string; defaults: unknown; placements: Placements };
+
+export const REFERENCE_VERSIONS = {
+  v1: { name: 'v1', defaults: DEFAULTS, placements: PLACEMENTS },
+  v2: { name: 'v2', defaults: V2_DEFAULTS_BY_FIELD, placements: PLACEMENTS_V2 },
+} as const satisfies Record<string, ReferenceVersion>;
 
 type Row = { path: string; node: OpenApiSchema; required: boolean };
 
@@ -147,12 +181,17 @@ function checkPlacements(paths: ReadonlySet<string>, defaults: Map<string, unkno
  * settings), the webhook's limits (settings and annotations move them) and description, for every
  * field of spec and status.
  */
-export function renderWebAppReference(placements: Placements = PLACEMENTS): string {
-  const root = toWebAppCrd().spec.versions[0]!.schema.openAPIV3Schema;
+export function renderWebAppReference(
+  placements: Placements = PLACEMENTS,
+  version: Omit<ReferenceVersion, 'placements'> = REFERENCE_VERSIONS.v1,
+): string {
+  const served = toWebAppCrd().spec.versions.find((v) => v.name === version.name);
+  if (!served) throw new Error(`src/docs/webapp-reference.ts: the CRD serves no version ${version.name}`);
+  const root = served.schema.openAPIV3Schema;
   const properties = root.properties as Record<string, OpenApiSchema>;
   const required = (root.required ?? []) as string[];
   const rows = ['spec', 'status'].flatMap((name) => [...fields(properties[name]!, name, required.includes(name))]);
-  const defaults = defaultsByPath(DEFAULTS, 'spec');
+  const defaults = defaultsByPath(version.defaults, 'spec');
   checkPlacements(new Set(rows.map((r) => r.path)), defaults, placements);
   return renderTable(
     ['Field', 'Type', 'Default', 'Schema bounds', 'Webhook limits', 'Description'],
