@@ -27,7 +27,9 @@ export type ReconcileContext = {
    * Server-side apply removes a released field that no other manager owns, and the apiserver then
    * defaults replicas to 1: without this, adding autoscaling to a WebApp running 5 pods would scale
    * it to 1 until the autoscaler next acts (the hand-over the server-side apply docs describe,
-   * "Transferring ownership"). Resolves false when the cache holds no Deployment with replicas.
+   * "Transferring ownership"), at the cached resourceVersion: a Deployment changed since is a
+   * conflict, thrown, and the reconcile retried. Resolves false when the cache holds no Deployment
+   * with replicas.
    */
   handOverReplicas(namespace: string, name: string): Promise<boolean>;
   /** Deletes a child; resolves false when it was already gone (not an error). */

@@ -120,10 +120,15 @@ function buildController(options: WebAppControllerOptions) {
       ),
     hasChild: (kind, namespace, name) => children[kind].get(name, namespace) !== undefined,
     async handOverReplicas(namespace, name) {
-      const cached = children.Deployment.get(name, namespace) as { spec?: { replicas?: unknown } } | undefined;
+      const cached = children.Deployment.get(name, namespace) as
+        { metadata?: { resourceVersion?: string }; spec?: { replicas?: unknown } } | undefined;
       const replicas = cached?.spec?.replicas;
       if (typeof replicas !== 'number') return false;
-      const body = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { replicas } };
+      // At the resourceVersion the count was read at: should the autoscaler have scaled since, the
+      // apply is refused (409) and the reconcile retried, instead of writing back a stale count.
+      const { resourceVersion } = cached?.metadata ?? {};
+      const metadata = { name, namespace, ...(resourceVersion && { resourceVersion }) };
+      const body = { apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: { replicas } };
       await serverSideApply(client, body, { plural: 'deployments', fieldManager: replicasFieldManager(fieldManager) });
       return true;
     },
