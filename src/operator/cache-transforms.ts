@@ -15,12 +15,15 @@
 //   v2-only fields the children are built from (desired-webapp.ts).
 // - Children: identity (name, namespace, resourceVersion, labels: the owner label maps an event to
 //   its WebApp), the Deployment's metadata.generation and the five status counts fromDeployment
-//   reads, and every field Shipshape applies (children.ts), for the applied cache's drift check.
+//   reads, and every field Shipshape applies (children.ts, autoscaler.ts), for the applied cache's
+//   drift check (a Deployment's spec.replicas too, which the autoscaler sets while Shipshape leaves
+//   it out: each scaling then reads as a change, and the next reconcile makes one apply that
+//   changes nothing).
 //   A hand edit of an applied field changes this view, so the next reconcile applies again; an edit
 //   of a field Shipshape does not own changes nothing a forced apply would restore. The applied
 //   cache signs what an apply returns through the same view (toCachedChild), so a kept field and a
-//   dropped one are judged alike on both sides. A field added to a child's body in children.ts must
-//   be kept here: test/unit/operator/cache-transforms.test.ts fails until it is.
+//   dropped one are judged alike on both sides. A field added to a child's body must be kept here:
+//   test/unit/operator/cache-transforms.test.ts (over fixtures at v1 and at v2) fails until it is.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ChildKind } from './child-kinds.ts';
 
