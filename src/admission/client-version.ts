@@ -17,16 +17,20 @@ import { AdmissionError } from './admission-error.ts';
 import { allowed, errored, patched } from './decision.ts';
 import { type Policy, judged, withDefaulter, withValidator } from './policy-adapters.ts';
 
-/** One policy per apiVersion (shipshape.dev/v1, shipshape.dev/v2). */
+/**
+ * One policy per version of the group (v1, v2): keyed by the bare version, so that a request at
+ * the received version finds its policy without building a string (the admission path is the hot
+ * path); the group is the one decodeAdmissionReview admits.
+ */
 export type ByVersion<P> = ReadonlyMap<string, P>;
 
-function apiVersionOf(kind: { group: string; version: string }): string {
-  return `${kind.group}/${kind.version}`;
-}
-
-/** The version the client used: requestKind's, else kind's (an apiserver before 1.15 sends none). */
-export function clientApiVersion(request: AdmissionRequest): string {
-  return apiVersionOf(request.requestKind ?? request.kind);
+/**
+ * The version the client used: requestKind's, else kind's (an apiserver before 1.15 sends none);
+ * another group's requestKind (none is registered) counts as a version no policy knows.
+ */
+export function clientVersion(request: AdmissionRequest): string {
+  const kind = request.requestKind ?? request.kind;
+  return kind.group === API_GROUP ? kind.version : `${kind.group}/${kind.version}`;
 }
 
 /** `policies[version]`, or a 400 that names the versions known. */
@@ -35,13 +39,14 @@ function pick<P>(policies: ByVersion<P>, version: string): P | AdmissionError {
     policies.get(version) ??
     new AdmissionError(
       'ADM_WRONG_RESOURCE',
-      `this webhook admits WebApp ${[...policies.keys()].join(', ')}, not ${version || API_GROUP}`,
+      `this webhook admits WebApp ${[...policies.keys()].map((v) => `${API_GROUP}/${v}`).join(', ')}, not ${version.includes('/') ? version : `${API_GROUP}/${version}`}`,
     )
   );
 }
 
-/** `object` at `apiVersion`; an AdmissionError when conversion refuses it (not a WebApp). */
-function convert(object: JsonObject, apiVersion: string): JsonObject | AdmissionError {
+/** `object` at `version` of the group; an AdmissionError when conversion refuses it (not a WebApp). */
+function convert(object: JsonObject, version: string): JsonObject | AdmissionError {
+  const apiVersion = `${API_GROUP}/${version}`;
   const converted = convertWebApp(object, apiVersion);
   if (converted.ok) return converted.object;
   return new AdmissionError('ADM_WRONG_RESOURCE', `the object cannot be read at ${apiVersion}: ${converted.message}`);
@@ -51,8 +56,8 @@ function convert(object: JsonObject, apiVersion: string): JsonObject | Admission
 export function withDefaulterAtClientVersion(defaulters: ByVersion<Defaulter>): Policy {
   const native = new Map([...defaulters].map(([version, d]) => [version, withDefaulter(d)]));
   return (request, context) => {
-    const received = apiVersionOf(request.kind);
-    const client = clientApiVersion(request);
+    const received = request.kind.version;
+    const client = clientVersion(request);
     if (client === received) {
       const policy = pick(native, received);
       return policy instanceof AdmissionError ? errored(400, policy) : policy(request, context);
@@ -72,10 +77,10 @@ export function withDefaulterAtClientVersion(defaulters: ByVersion<Defaulter>): 
 export function withValidatorAtClientVersion(validators: ByVersion<Validator>): Policy {
   const native = new Map([...validators].map(([version, v]) => [version, withValidator(v)]));
   return (request, context) => {
-    const client = clientApiVersion(request);
+    const client = clientVersion(request);
     const policy = pick(native, client);
     if (policy instanceof AdmissionError) return errored(400, policy);
-    if (client === apiVersionOf(request.kind)) return policy(request, context);
+    if (client === request.kind.version) return policy(request, context);
     const object = request.object ? convert(request.object, client) : request.object;
     const oldObject = request.oldObject ? convert(request.oldObject, client) : request.oldObject;
     if (object instanceof AdmissionError) return errored(400, object);

@@ -1,8 +1,8 @@
 // The admission routes: which path runs which policy, one per WebApp version, each request judged
 // at its client's (./client-version.ts). The one table the server (src/server/build-server.ts) and
 // the CLI's offline review (src/cli/review-offline.ts) serve.
-import { MUTATE_PATH, VALIDATE_PATH, WEBAPP_API_VERSION } from '../constants.ts';
-import { WEBAPP_V2_API_VERSION } from '../api/webapp-v2.ts';
+import { API_VERSION, MUTATE_PATH, VALIDATE_PATH } from '../constants.ts';
+import { V2_VERSION } from '../api/webapp-v2.ts';
 import { defaultWebApp } from '../../webhooks/default-webapp.ts';
 import { defaultWebAppV2 } from '../../webhooks/default-webapp-v2.ts';
 import { validateWebApp } from '../../webhooks/validate-webapp.ts';
@@ -20,8 +20,8 @@ export const ADMISSION_ROUTES: readonly AdmissionRoute[] = Object.freeze([
     webhook: 'mutate',
     policy: withDefaulterAtClientVersion(
       new Map([
-        [WEBAPP_API_VERSION, defaultWebApp],
-        [WEBAPP_V2_API_VERSION, defaultWebAppV2],
+        [API_VERSION, defaultWebApp],
+        [V2_VERSION, defaultWebAppV2],
       ]),
     ),
   },
@@ -30,8 +30,8 @@ export const ADMISSION_ROUTES: readonly AdmissionRoute[] = Object.freeze([
     webhook: 'validate',
     policy: withValidatorAtClientVersion(
       new Map([
-        [WEBAPP_API_VERSION, validateWebApp],
-        [WEBAPP_V2_API_VERSION, validateWebAppV2],
+        [API_VERSION, validateWebApp],
+        [V2_VERSION, validateWebAppV2],
       ]),
     ),
   },
