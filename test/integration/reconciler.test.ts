@@ -146,11 +146,12 @@ t.test('more than one replica gets a PodDisruptionBudget (maxUnavailable 1); sca
       (err: { code?: number }) => err.code === 404,
     ),
   );
-  const events = await core.listNamespacedEvent({ namespace: ns });
-  t.ok(
-    events.items.some((e) => e.reason === 'Deleted' && e.message === 'Deleted PodDisruptionBudget shop'),
-    'a Deleted event',
-  );
+  // The Event is written after the delete it reports: the PodDisruptionBudget can be gone first.
+  const deleted = await eventually('a Deleted event', async () => {
+    const events = await core.listNamespacedEvent({ namespace: ns });
+    return events.items.some((e) => e.reason === 'Deleted' && e.message === 'Deleted PodDisruptionBudget shop');
+  }).catch(() => false);
+  t.ok(deleted, 'a Deleted event');
   const deployment = await apps.readNamespacedDeployment({ namespace: ns, name: 'shop' });
   t.equal(deployment.spec?.replicas, 1, 'the Deployment is scaled all the same');
 });
