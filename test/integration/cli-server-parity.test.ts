@@ -91,6 +91,30 @@ const table: Row[] = [
   { fixture: 'ratchet-label', old: 'ratchet-before', annotations: LOWERED, allowed: true, reasons: 0, warnings: 1 },
   { fixture: 'ratchet-image', old: 'ratchet-before', annotations: LOWERED, allowed: true, reasons: 0, warnings: 1 },
   { fixture: 'ratchet-grow', old: 'ratchet-before', annotations: LOWERED, allowed: false, reasons: 1, warnings: 0 },
+  // WebApp v2 (#35): converted to v1 for the webhooks, judged and reported at v2 (decision 19).
+  { fixture: 'v2-minimal', allowed: true, reasons: 0, warnings: 0 },
+  { fixture: 'v2-complete', allowed: true, reasons: 0, warnings: 0 },
+  { fixture: 'v2-second-port', allowed: false, reasons: 2, warnings: 0 },
+  { fixture: 'v2-many-violations', allowed: false, reasons: 8, warnings: 0 },
+  { fixture: 'v2-unknown-field', allowed: false, reasons: 1, warnings: 0, byApiserver: true },
+  {
+    fixture: 'v2-ratchet-label',
+    old: 'v2-ratchet-before',
+    annotations: LOWERED,
+    allowed: true,
+    reasons: 0,
+    warnings: 1,
+  },
+  {
+    fixture: 'v2-ratchet-grow',
+    old: 'v2-ratchet-before',
+    annotations: LOWERED,
+    allowed: false,
+    reasons: 1,
+    warnings: 0,
+  },
+  // An UPDATE at v2 of an object stored at v1.
+  { fixture: 'v2-update-of-v1', old: 'ratchet-before', annotations: LOWERED, allowed: true, reasons: 0, warnings: 1 },
 ];
 
 const warningsOf = (stderr: string) => [...stderr.matchAll(/^Warning: (.*)$/gm)].map((m) => m[1]);
