@@ -63,7 +63,12 @@ export async function buildServer(deps: ServerDeps) {
     // Slightly above the admission limit so oversized bodies reach the admission error handler.
     // The webhook plugins' parsers carry their own limits (raw-body.ts), the conversion one higher.
     bodyLimit: deps.bodyLimit + 1,
-    return503OnClosing: true,
+    // A request that reaches the server once it is closing (its headers began before the listener
+    // closed, on a connection Node therefore keeps) is answered, with Connection: close, not
+    // refused: the apiserver fails a conversion or an admission on a 503 ("the server is currently
+    // unable to handle the request", seen in test/integration/conversion-rollout.test.ts) and does
+    // not retry it. Closing waits for it; the shutdown timeout bounds that.
+    return503OnClosing: false,
   });
   // @fastify/helmet's headers, from a table built once (src/server/security-headers.ts says why).
   addSecurityHeaders(app, await helmetHeaders());

@@ -3,7 +3,12 @@
 // pool per webhook, and a rolling restart fails a v2 read as surely as a create when a kept-alive
 // connection is closed under it (test/integration/conversion-rollout.test.ts, where without the
 // shutdown delay admissions failed with "broken pipe" and the 503 of a closing Fastify). Answers
-// that are Failures (an oversized conversion body, a malformed AdmissionReview) close too.
+// that are Failures (an oversized conversion body, a malformed AdmissionReview) close too. And a
+// request that reaches the server as it closes is answered, not refused with that 503 (a
+// conversion failed so in one rollout of four, with the delay).
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:tls';
 import t from 'tap';
 import { CONVERT_PATH, MUTATE_PATH, VALIDATE_PATH } from '../../../src/constants.ts';
 import { admissionReview, buildTestServer, minimalWebApp } from '../../helpers/server.ts';
@@ -43,3 +48,35 @@ for (const phase of [false, true]) {
     }
   });
 }
+
+/**
+ * A ConversionReview whose request line and headers start before the server closes (so Node keeps
+ * its connection open, as a request in progress) and end after: what a call that reaches a replica
+ * as its listener closes looks like. Resolves with the status line and the body.
+ */
+async function requestAcrossClose(server: Awaited<ReturnType<typeof buildTestServer>>, port: number) {
+  const body = JSON.stringify(conversionReview);
+  const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+  await once(socket, 'secureConnect');
+  let data = '';
+  socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+  const ended = once(socket, 'close');
+  socket.write(`POST ${CONVERT_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n`);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const closed = server.close();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  socket.write(`Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  await ended;
+  await closed;
+  const [head = '', payload = ''] = data.split('\r\n\r\n');
+  return { status: head.split('\r\n')[0], payload };
+}
+
+t.test('a request that reaches the server as it closes is answered, not refused with 503', async (t) => {
+  const server = await buildTestServer({ draining: () => true });
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = server.server.address() as AddressInfo;
+  const { status, payload } = await requestAcrossClose(server, port);
+  t.equal(status, 'HTTP/1.1 200 OK', 'HTTP 200: the apiserver fails a conversion or an admission on any other');
+  t.equal(JSON.parse(payload).response.result.status, 'Success', 'the review converted');
+});
