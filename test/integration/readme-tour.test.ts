@@ -24,6 +24,8 @@
 // - Files the commands name under /tmp (none today) are put back as they
 //   were before the run, or removed.
 // Every command of those sections runs. Linux only (the failover reads /proc). Not run, and why:
+// - development.md's "The dev loop with a real node": root and a node build, and one real node per
+//   machine; test/integration/dev-real-node.test.ts (`npm run test:node`) runs that dev loop.
 // - `npm ci && npm run dev`, `npm ci && npm test` (README, development.md): `npm ci` replaces
 //   node_modules, `npm test` is this suite; `SHIPSHAPE_KUBERNETES_VERSION=1.35.4 npm test` builds
 //   another release (minutes, the Go module proxy); `npm run bench*`: minutes, figures not verdicts.
