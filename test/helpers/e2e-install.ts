@@ -105,7 +105,9 @@ export async function startE2eEnvironment(t: Teardown): Promise<E2eEnvironment> 
     found.push(...(await list('mutatingwebhookconfigurations,validatingwebhookconfigurations', ...partOf)));
     found.push(...(await list('clusterroles,clusterrolebindings', ...partOf)));
     const managed = ['-A', '-l', 'app.kubernetes.io/managed-by=shipshape'];
-    found.push(...(await list('deployments,services,configmaps,poddisruptionbudgets', ...managed)));
+    found.push(
+      ...(await list('deployments,services,configmaps,poddisruptionbudgets,horizontalpodautoscalers', ...managed)),
+    );
     found.push(...(await list('pods', '-A')));
     return found;
   };
