@@ -9,18 +9,16 @@ import { webAppV2Schema } from '../src/api/webapp-v2.ts';
 import { V2_DEFAULTS } from '../src/api/defaults-v2.ts';
 import { DEFAULTS } from '../src/api/defaults.ts';
 import { type JsonObject, isObject, jsonEqual } from '../src/json/json.ts';
+import { limitViolations, nameViolations, structuralIssues } from './check-webapp.ts';
 import {
   type Breach,
   defaulted,
   failedPaths,
-  limitViolations,
-  nameViolations,
   namespaceLimits,
   overriddenPortWarning,
   rangeViolation,
-  structuralIssues,
   withIssues,
-} from './check-webapp.ts';
+} from './findings.ts';
 import type { Limits } from './limits.ts';
 import type { FieldWarning, Findings, PolicyContext, Violation } from './policy.ts';
 
