@@ -3,9 +3,10 @@
 // only v2 has) -> the CRD's storage flipped to v2 (the documented JSON Patch) -> a
 // StorageVersionMigration (deploy/storage-migration/, run by kube-controller-manager's
 // storage-version-migrator-controller, on by default in 1.37) -> every WebApp read from etcd,
-// stored at v2 -> v1 trimmed from the CRD's status.storedVersions. Meanwhile a dev replica
-// reconciles, and no child of any WebApp changes: every ConfigMap, Deployment, Service,
-// PodDisruptionBudget, autoscaler and ReplicaSet keeps its resourceVersion (no spurious rollout).
+// stored at v2 -> status.storedVersions just v2. Then the page's way back: flipped to v1 and
+// migrated again, every WebApp stored at v1. Meanwhile a dev replica reconciles, and no child of
+// any WebApp changes: no ConfigMap, Service, Deployment, PodDisruptionBudget or autoscaler is
+// written to, no ReplicaSet or Pod replaced (no spurious rollout).
 // One control plane for every subtest: each step starts where the one before left the cluster.
 import t from 'tap';
 import type { WebAppVersion } from '../../src/api/crd.ts';
@@ -97,21 +98,40 @@ for (let i = 0; i < 3; i++) namespaces.push(await useNamespace(t, env.kc, `svm-$
 // The probes of the flip, and the WebApp written during the migration: no children compared here.
 const probes = await useNamespace(t, env.kc, 'svm-probes');
 
-/** Every child of the WebApps in `namespaces`, and their Deployments' ReplicaSets: kind ns/name -> resourceVersion. */
+/**
+ * Every child of the WebApps in `namespaces`, their Deployments' ReplicaSets and their Pods, each
+ * as what a change of it would change: "kind ns/name" -> the resourceVersion of a ConfigMap or a
+ * Service (nothing but Shipshape writes them), the generation of a kind whose status other
+ * controllers write (a Deployment's, a ReplicaSet's, a PodDisruptionBudget's and an autoscaler's
+ * status follow the Pods, and a loaded kwok Node's Pods flap: one run saw every Deployment,
+ * ReplicaSet and PodDisruptionBudget get a new resourceVersion at once, no new ReplicaSet), and a
+ * Pod's uid (a rollout replaces Pods, a new ReplicaSet brings new names).
+ */
 async function children(): Promise<Record<string, string>> {
-  const kinds = [...CHILD_KINDS, { kind: 'ReplicaSet', apiVersion: 'apps/v1', plural: 'replicasets' }];
+  const kinds = [
+    ...CHILD_KINDS,
+    { kind: 'ReplicaSet', apiVersion: 'apps/v1', plural: 'replicasets' },
+    { kind: 'Pod', apiVersion: 'v1', plural: 'pods' },
+  ];
+  type Item = { metadata: { name: string; uid: string; resourceVersion: string; generation?: number } };
   const found: Record<string, string> = {};
   for (const namespace of namespaces) {
     for (const { kind, apiVersion, plural } of kinds) {
       const base = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
-      // ReplicaSets carry the Pod template's labels, not the managed-by label: every one here is a WebApp's.
-      const query = kind === 'ReplicaSet' ? undefined : { labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY}` };
-      const { items } = await client.request<{ items: { metadata: { name: string; resourceVersion: string } }[] }>(
-        'GET',
-        `${base}/namespaces/${namespace}/${plural}`,
-        { ...(query && { query }) },
-      );
-      for (const o of items) found[`${kind} ${namespace}/${o.metadata.name}`] = o.metadata.resourceVersion;
+      // ReplicaSets and Pods carry the Pod template's labels, not the managed-by label: every one here is a WebApp's.
+      const owned = kind === 'ReplicaSet' || kind === 'Pod';
+      const query = owned ? undefined : { labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY}` };
+      const { items } = await client.request<{ items: Item[] }>('GET', `${base}/namespaces/${namespace}/${plural}`, {
+        ...(query && { query }),
+      });
+      for (const { metadata } of items) {
+        found[`${kind} ${namespace}/${metadata.name}`] =
+          kind === 'Pod'
+            ? `uid ${metadata.uid}`
+            : metadata.generation === undefined
+              ? `resourceVersion ${metadata.resourceVersion}`
+              : `generation ${metadata.generation}`;
+      }
     }
   }
   return found;
@@ -184,9 +204,10 @@ t.test('WebApps written while v1 is the storage version, at v1 and at v2, reconc
     'PodDisruptionBudget',
     'HorizontalPodAutoscaler',
     'ReplicaSet',
+    'Pod',
   ])
     t.ok(kinds.has(kind), `${kind}s among what is compared`);
-  t.comment(`${Object.keys(before).length} children and ReplicaSets compared`);
+  t.comment(`${Object.keys(before).length} children, ReplicaSets and Pods compared`);
   for (const namespace of namespaces) {
     for (const w of await list('v2', namespace))
       generations.set(`${namespace}/${w.metadata.name}`, w.metadata.generation);
@@ -217,35 +238,45 @@ t.test('the storage version flipped to v2 by the documented patch; new writes la
   );
 });
 
-t.test('the StorageVersionMigration rewrites every WebApp; etcd holds each at v2', async (t) => {
+/**
+ * Creates the StorageVersionMigration `name`, writes one more WebApp once it has recorded its
+ * resourceVersion, and resolves with it once it has Succeeded or Failed, and with how long it took.
+ */
+async function migrate(name: string, latecomer: string): Promise<{ svm: Svm; ms: number }> {
   const started = Date.now();
-  await client.request('POST', SVM_PATH, { body: toStorageVersionMigration() });
+  await client.request('POST', SVM_PATH, { body: toStorageVersionMigration(name) });
   // The migrator starts once the garbage collector's cache of WebApps has caught up with the
   // resourceVersion the migration records, which a write to a WebApp or the cache's next watch
   // bookmark brings about. Clients keep writing during a migration anyway: one more WebApp, at v1,
   // once that resourceVersion is recorded.
   await eventually('the migration records a resourceVersion', async () => {
-    const svm = await client.request<Svm>('GET', `${SVM_PATH}/${STORAGE_MIGRATION_NAME}`);
+    const svm = await client.request<Svm>('GET', `${SVM_PATH}/${name}`);
     return Boolean(svm.status?.resourceVersion);
   });
-  await create('v1', probes, 'latecomer', V1_SPECS.plain!);
+  await create('v1', probes, latecomer, V1_SPECS.plain!);
   const svm = await eventually(
-    'the migration Succeeded',
+    `${name} finished`,
     async () => {
-      const svm = await client.request<Svm>('GET', `${SVM_PATH}/${STORAGE_MIGRATION_NAME}`);
+      const svm = await client.request<Svm>('GET', `${SVM_PATH}/${name}`);
       const done = svm.status?.conditions?.find((c) => ['Succeeded', 'Failed'].includes(c.type) && c.status === 'True');
       return done ? svm : undefined;
     },
     60_000,
   );
-  const condition = (type: string) => svm.status?.conditions?.find((c) => c.type === type)?.status;
-  t.equal(condition('Succeeded'), 'True', 'Succeeded');
-  t.not(condition('Failed'), 'True', 'not Failed');
-  t.comment(`migration created to Succeeded: ${Date.now() - started} ms`);
+  return { svm, ms: Date.now() - started };
+}
+
+const readCrd = () => client.request<Crd>('GET', CRD_PATH);
+const condition = (svm: Svm, type: string) => svm.status?.conditions?.find((c) => c.type === type)?.status;
+
+t.test('the StorageVersionMigration rewrites every WebApp; etcd holds each at v2', async (t) => {
+  const { svm, ms } = await migrate(STORAGE_MIGRATION_NAME, 'latecomer');
+  t.equal(condition(svm, 'Succeeded'), 'True', 'Succeeded');
+  t.not(condition(svm, 'Failed'), 'True', 'not Failed');
+  t.comment(`migration created to Succeeded: ${ms} ms`);
   // Kubernetes 1.37's migrator finishes the job itself: it trims the CRD's storedVersions to the
   // storage version once it has succeeded (a write of its own, after the migration's status), with
   // a StorageMigrating condition on the CRD meanwhile.
-  const readCrd = () => client.request<Crd>('GET', CRD_PATH);
   const trimmed = await settled(async () => (await readCrd()).status.storedVersions, ['v2']);
   t.strictSame(trimmed, ['v2'], 'the migrator left storedVersions just v2');
   t.match(
@@ -311,9 +342,47 @@ t.test('no child of any WebApp changed through the flip, the migration and the t
   // give it time to act on them before reading.
   await new Promise((resolve) => setTimeout(resolve, 3000));
   t.ok(await reconciledAndRolledOut(), 'reconciled, rolled out');
-  t.strictSame(await children(), before, 'every child and ReplicaSet at the resourceVersion it had before');
+  t.strictSame(await children(), before, 'every child, ReplicaSet and Pod as it was (no spec change, no rollout)');
+});
 
-  // And the reconciler was watching all along: a change at v2 rolls the Deployment.
+t.test('and back, as upgrading-to-v2.md rolls back: v1 stored again, every WebApp at v1 in etcd', async (t) => {
+  await client.request('PATCH', CRD_PATH, {
+    body: toStorageVersionPatch('v1'),
+    contentType: 'application/json-patch+json',
+  });
+  const probesBack = await useNamespace(t, env.kc, 'svm-probes-back');
+  await untilStoredAt(env.cp, probesBack, `${API_GROUP}/v1`, (name) =>
+    create('v2', probesBack, name, V2_SPECS.metrics!),
+  );
+  const { svm, ms } = await migrate('webapps-to-v1', 'latecomer-back');
+  t.equal(condition(svm, 'Succeeded'), 'True', 'Succeeded');
+  t.comment(`migration back created to Succeeded: ${ms} ms`);
+  const trimmed = await settled(async () => (await readCrd()).status.storedVersions, ['v1']);
+  t.strictSame(trimmed, ['v1'], 'the migrator left storedVersions just v1');
+  t.strictSame(
+    (await storedWebApps(env.cp)).filter((w) => w.apiVersion !== `${API_GROUP}/v1`).map((w) => w.metadata.name),
+    [],
+    'every WebApp in etcd is stored at v1',
+  );
+  for (const namespace of namespaces) {
+    for (const w of await list('v1', namespace)) {
+      const inEtcd = await storedWebApp(env.cp, namespace, w.metadata.name);
+      t.strictSame(
+        [inEtcd.spec, inEtcd.metadata.annotations?.[V2_FIELDS_ANNOTATION]],
+        [w.spec, w.metadata.annotations?.[V2_FIELDS_ANNOTATION]],
+        `${namespace}/${w.metadata.name}: etcd holds the v1 spec and annotation the API reads`,
+      );
+      t.equal(w.metadata.generation, generations.get(`${namespace}/${w.metadata.name}`), 'generation unchanged');
+    }
+    t.match((await list('v2', namespace)).find((w) => w.metadata.name === 'scaled')?.spec, {
+      autoscaling: { minReplicas: 1, maxReplicas: 3, targetCPUUtilizationPercentage: 70 },
+    });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  t.strictSame(await children(), before, 'every child, ReplicaSet and Pod still as it was');
+});
+
+t.test('the reconciler was watching all along: a change at v2 rolls the Deployment', async (t) => {
   const namespace = namespaces[0]!;
   const path = `/apis/apps/v1/namespaces/${namespace}/deployments/plain`;
   const { metadata } = await client.request<{ metadata: { generation: number } }>('GET', path);

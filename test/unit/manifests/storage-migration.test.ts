@@ -53,6 +53,13 @@ t.test("docs/upgrading-to-v2.md's commands carry the code's patches and names", 
   const flip = JSON.stringify(toStorageVersionPatch('v2'));
   t.ok(page.includes(`kubectl patch crd webapps.shipshape.dev --type=json -p '${flip}'`), 'the flip');
   t.ok(page.includes(`patch: '${flip}'`), 'the overlay that keeps the flip');
+  const back = JSON.stringify(toStorageVersionPatch('v1'));
+  t.ok(page.includes(`kubectl patch crd webapps.shipshape.dev --type=json -p '${back}'`), 'the flip back');
+  t.ok(
+    page.includes(`sed 's/${STORAGE_MIGRATION_NAME}/webapps-to-v1/' ${STORAGE_MIGRATION_FILE} | kubectl create -f -`),
+    'the migration back, renamed from the rendered file',
+  );
+  t.ok(page.includes('storageversionmigration/webapps-to-v1'), 'its wait');
   t.ok(page.includes(`kubectl apply -f ${STORAGE_MIGRATION_FILE}`), 'the migration');
   t.ok(page.includes(`storageversionmigration/${STORAGE_MIGRATION_NAME}`), 'the wait');
   t.ok(
