@@ -3,7 +3,11 @@
 // v1 and at v2 and read at the other version (test/helpers/conversion-load.ts). The CRD's
 // conversion webhook and the admission webhooks go through the same address (the dev balancer over
 // the running replicas, src/dev/install.ts), so every v2 request depends on the replicas being
-// restarted: 0 failed conversions, 0 failed admissions, no answer that lost a field.
+// restarted: 0 failed conversions, 0 failed admissions, no answer that lost a field. It found a
+// closing replica's 503 to a request already on a connection (src/server/build-server.ts), and an
+// EOF on a conversion call that the balancer's loss of the first bytes of a connection a closing
+// listener reset explains (src/dev/tcp-proxy.ts); with the shutdown delay at 0 it fails
+// admissions (test/unit/server/connection-drain.test.ts).
 import t from 'tap';
 import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
 import type { ShipshapeProcess } from '../../src/dev/shipshape-process.ts';
