@@ -25,7 +25,13 @@ import { TLS_SECRET_NAME } from '../../src/manifests/install-names.ts';
 import { type IssuedPair, issueCa, issueServingPair, serviceDnsNames } from '../../src/tls/issuer.ts';
 import { servedCertificate } from '../../src/tls/replica-issuers.ts';
 import { startAdmissionLoad } from '../helpers/admission-load.ts';
-import { awaitNothingLeft, seconds, startE2eEnvironment } from '../helpers/e2e-install.ts';
+import {
+  checkNodeStopped,
+  checkServedWithoutRestart,
+  checkUninstall,
+  seconds,
+  startE2eEnvironment,
+} from '../helpers/e2e-install.ts';
 import { eventually } from '../helpers/eventually.ts';
 
 const OVERLAY = fileURLToPath(new URL(`../../${E2E_OWN_CERTIFICATE_OVERLAY}`, import.meta.url));
@@ -94,8 +100,6 @@ const served = async (pods: V1Pod[]) => {
   }
   return out;
 };
-const restarts = (pods: V1Pod[]) =>
-  Object.fromEntries(pods.map((p) => [p.metadata!.name!, p.status?.containerStatuses?.[0]?.restartCount]));
 
 const first = await issue();
 
@@ -161,26 +165,12 @@ t.test(
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const result = await load.stop();
     t.comment(`${result.ok} admissions during the rotation`);
-    t.ok(result.ok > 50, `admissions went on (${result.ok})`);
-    t.strictSame(result.failures, [], 'no admission failed');
-    const now = await eventually('three ready Pods', threeReady, 10_000);
-    t.strictSame(restarts(now), restarts(pods), 'the same Pods, no container restarted');
+    await checkServedWithoutRestart(t, env, result, pods);
   },
 );
 
-t.test('uninstall as docs/installing.md says: nothing stuck, nothing left', async (t) => {
-  const started = Date.now();
-  const webApps = await k('delete', 'webapps', '--all', '--all-namespaces', '--timeout=180s');
-  t.equal(webApps.code, 0, `the WebApps are deleted ${webApps.stderr}`);
-  const install = await k('delete', '-k', OVERLAY, '--timeout=180s');
-  t.equal(install.code, 0, `the install is deleted ${install.stderr}`);
-  t.comment(`uninstalled in ${seconds(started)} s`);
-  t.strictSame(await awaitNothingLeft(env), [], 'no object of the install or of a WebApp, no Pod');
-});
+t.test('uninstall as docs/installing.md says: nothing stuck, nothing left', (t) => checkUninstall(t, env, OVERLAY));
 
-t.test('the node stopped: no process, mount, interface, nat chain, cgroup or sysctl left', async (t) => {
-  const left = await env.nodeStopped();
-  t.strictSame(left.host, [], 'nothing of the node is left on the host');
-  t.strictSame(left.processes, [], "no process (Shipshape's included) in the node's cgroups");
-  t.comment(`suite ${seconds(suiteStart)} s in all, image build included`);
-});
+t.test('the node stopped: no process, mount, interface, nat chain, cgroup or sysctl left', (t) =>
+  checkNodeStopped(t, env, suiteStart),
+);

@@ -6,12 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type tap from 'tap';
 import { SHIPSHAPE_NAMESPACE, WEBAPP_CRD_NAME } from '../../src/constants.ts';
 import type { ControlPlane } from '../../src/control-plane/control-plane.ts';
 import { resolveNodeAssets } from '../../src/control-plane/node-assets.ts';
 import { type RealNode, startRealNode } from '../../src/control-plane/real-node.ts';
 import { E2E_IMAGE } from '../../src/manifests/e2e-overlay.ts';
 import { POD_SELECTOR } from '../../src/manifests/install-names.ts';
+import type { LoadResult } from './admission-load.ts';
 import { useControlPlane } from './control-plane.ts';
 import { loadImage } from './e2e.ts';
 import { eventually } from './eventually.ts';
@@ -129,10 +131,53 @@ export async function startE2eEnvironment(t: Teardown): Promise<E2eEnvironment> 
 }
 
 /** Waits up to 60 s for nothing of the install to be left, and returns what still is. */
-export async function awaitNothingLeft(env: Pick<E2eEnvironment, 'installLeftovers'>): Promise<string[]> {
+async function awaitNothingLeft(env: Pick<E2eEnvironment, 'installLeftovers'>): Promise<string[]> {
   return eventually(
     'nothing of Shipshape left',
     async () => ((await env.installLeftovers()).length === 0 ? [] : undefined),
     60_000,
   ).catch(() => env.installLeftovers());
+}
+
+/** The assertions the shared subtests below make: a tap test's. */
+type Checks = Pick<typeof tap, 'equal' | 'strictSame' | 'comment'>;
+
+/**
+ * The uninstall as docs/installing.md says it (the WebApps first, while Shipshape still runs, then
+ * `kubectl delete -k` of what was applied), then nothing of the install or of a WebApp left.
+ */
+export async function checkUninstall(t: Checks, env: E2eEnvironment, overlay: string): Promise<void> {
+  const started = Date.now();
+  const webApps = await env.k('delete', 'webapps', '--all', '--all-namespaces', '--timeout=180s');
+  t.equal(webApps.code, 0, `the WebApps are deleted ${webApps.stderr}`);
+  const install = await env.k('delete', '-k', overlay, '--timeout=180s');
+  t.equal(install.code, 0, `the install is deleted ${install.stderr}`);
+  t.comment(`uninstalled in ${seconds(started)} s`);
+  t.strictSame(await awaitNothingLeft(env), [], 'no object of the install or of a WebApp, no Pod');
+}
+
+/** Stops the node; nothing of it left on the host or in its cgroups. `suiteStart` for the suite's time. */
+export async function checkNodeStopped(t: Checks, env: E2eEnvironment, suiteStart: number): Promise<void> {
+  const left = await env.nodeStopped();
+  t.strictSame(left.host, [], 'nothing of the node is left on the host');
+  t.strictSame(left.processes, [], "no process (Shipshape's included) in the node's cgroups");
+  t.comment(`suite ${seconds(suiteStart)} s in all, image build included`);
+}
+
+/**
+ * The end of a certificate change under admission load: admissions went on (more than 50), none
+ * failed, and the three Pods ready now are `before`, none of whose containers restarted.
+ */
+export async function checkServedWithoutRestart(
+  t: Checks & Pick<typeof tap, 'ok'>,
+  env: E2eEnvironment,
+  result: LoadResult,
+  before: V1Pod[],
+): Promise<void> {
+  t.ok(result.ok > 50, `admissions went on (${result.ok})`);
+  t.strictSame(result.failures, [], 'no admission failed');
+  const restarts = (pods: V1Pod[]) =>
+    Object.fromEntries(pods.map((p) => [p.metadata!.name!, p.status?.containerStatuses?.[0]?.restartCount]));
+  const now = await eventually('three ready Pods', env.threeReady, 10_000);
+  t.strictSame(restarts(now), restarts(before), 'the same Pods, no container restarted');
 }
