@@ -1,11 +1,9 @@
-// What the admission plugin lets an observer do around each AdmissionReview: open a span on
-// arrival, log inside it, record the outcome just before the answer, and end it if the client goes
-// away. The plugin knows only this shape; src/telemetry/admission-telemetry.ts implements it and
-// src/main.ts passes it in (telemetry wraps the server, the server does not import telemetry).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// The hooks the admission plugin calls around each AdmissionReview (review-hooks.ts's shape) and
+// the outcome they record; src/telemetry/admission-telemetry.ts implements them.
 import type { AdmissionRequest } from '../admission/admission-review.ts';
 import type { AdmissionDecision } from '../admission/decision.ts';
 import type { Webhook } from '../admission/routes.ts';
+import { PLAIN_REVIEW_HOOKS, type ReviewHooks } from './review-hooks.ts';
 
 export type AdmissionOutcome = {
   /** 'unknown' for a request that failed before reaching a route's handler. */
@@ -15,27 +13,8 @@ export type AdmissionOutcome = {
   decision: AdmissionDecision;
 };
 
-export type LogLevel = 'debug' | 'info' | 'warn';
-
-export type AdmissionHooks = {
-  /** Once, when the admission plugin registers (request decorators). */
-  register(app: FastifyInstance): void;
-  /** An admission route's onRequest hook. */
-  start(req: FastifyRequest, webhook: Webhook): void;
-  /** Writes a log line about the request (inside its span, when there is one). */
-  log(req: FastifyRequest, level: LogLevel, fields: Record<string, unknown>, message: string): void;
-  /** Just before the AdmissionReview is sent. */
-  record(req: FastifyRequest, reply: FastifyReply, outcome: AdmissionOutcome): void;
-  /** An admission route's onRequestAbort hook: the client went away before the answer. */
-  abort(req: FastifyRequest): void;
-};
+/** start() takes the route's webhook, which names the span. */
+export type AdmissionHooks = ReviewHooks<AdmissionOutcome, [webhook: Webhook]>;
 
 /** No telemetry: log lines go to the request's logger, nothing else happens. */
-export const PLAIN_ADMISSION_HOOKS: AdmissionHooks = Object.freeze({
-  register: () => {},
-  start: () => {},
-  log: (req: FastifyRequest, level: LogLevel, fields: Record<string, unknown>, message: string) =>
-    req.log[level](fields, message),
-  record: () => {},
-  abort: () => {},
-});
+export const PLAIN_ADMISSION_HOOKS: AdmissionHooks = PLAIN_REVIEW_HOOKS;

@@ -8,21 +8,13 @@
 // route) costing the webhook more throughput than this one. Here the span starts bare, its
 // attributes are set just before the answer is sent, and a context is only made for the rare log
 // line.
-import {
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  context,
-  isSpanContextValid,
-  propagation,
-  trace,
-} from '@opentelemetry/api';
+import { type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import type { Webhook } from '../admission/routes.ts';
-import type { AdmissionHooks, AdmissionOutcome, LogLevel } from '../server/admission-hooks.ts';
+import type { AdmissionHooks, AdmissionOutcome } from '../server/admission-hooks.ts';
+import type { LogLevel } from '../server/review-hooks.ts';
 import { INSTRUMENTATION_SCOPE } from './metrics.ts';
+import { endAbandonedSpan, logInSpan, startReviewSpan } from './review-span.ts';
 import { admissionMetrics, tracingEnabled } from './sdk.ts';
 import { createWouldDenyCounter, markWouldDeny } from './would-deny.ts';
 
@@ -76,7 +68,6 @@ const SPAN_NAMES: Record<Webhook, string> = {
   mutate: 'admission mutate',
   validate: 'admission validate',
 };
-const SERVER = { kind: SpanKind.SERVER };
 
 /**
  * The admission plugin's hooks with tracing, logs in the span and metrics; src/main.ts passes them
@@ -97,19 +88,11 @@ export function createAdmissionTelemetry(): AdmissionHooks {
     },
     /** An admission route's onRequest hook: starts the request's SERVER span, `admission <webhook>`. */
     start(req: FastifyRequest, webhook: Webhook): void {
-      if (!tracing) return;
-      const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-      const span = tracer.startSpan(SPAN_NAMES[webhook], SERVER, parent);
-      // Kept when sampled out too: its log lines still carry the trace id (trace_flags 00).
-      if (isSpanContextValid(span.spanContext())) req.admissionTrace = span;
+      if (tracing) req.admissionTrace = startReviewSpan(tracer, SPAN_NAMES[webhook], req);
     },
     /** Logs inside the request's span, so the line carries trace_id and span_id. */
     log(req: FastifyRequest, level: LogLevel, fields: Record<string, unknown>, message: string): void {
-      // pino's check; skips entering the span's context for lines that are not written.
-      if ((req.log as Partial<Pick<Logger, 'isLevelEnabled'>>).isLevelEnabled?.(level) === false) return;
-      const span = req.admissionTrace;
-      if (span) context.with(trace.setSpan(ROOT_CONTEXT, span), () => req.log[level](fields, message));
-      else req.log[level](fields, message);
+      logInSpan(req, req.admissionTrace, level, fields, message);
     },
     /** Just before the AdmissionReview is sent: counts and times it, annotates and ends the span. */
     record(req: FastifyRequest, reply: FastifyReply, outcome: AdmissionOutcome): void {
@@ -135,13 +118,7 @@ export function createAdmissionTelemetry(): AdmissionHooks {
      * ended the span; this ends it otherwise, so no span is left open.
      */
     abort(req: FastifyRequest): void {
-      const span = takeSpan(req);
-      if (!span) return;
-      span.setStatus({
-        code: SpanStatusCode.ERROR,
-        message: 'the client closed the connection',
-      });
-      span.end();
+      endAbandonedSpan(takeSpan(req));
     },
   };
 }

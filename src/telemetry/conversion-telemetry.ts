@@ -4,23 +4,12 @@
 // while some clients use the version that is not stored, the apiserver sends a review or two per
 // WebApp change (measured in the dev loop), not one per request to it, and each review converts
 // through the hub as well as parsing and answering; not measured against that producer yet.
-import {
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  context,
-  isSpanContextValid,
-  metrics,
-  propagation,
-  trace,
-} from '@opentelemetry/api';
+import { type Span, SpanStatusCode, metrics, trace } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import { WEBAPP_API_VERSIONS } from '../api/webapp-versions.ts';
 import type { ConversionOutcome } from '../conversion/review-conversion.ts';
-import type { LogLevel } from '../server/admission-hooks.ts';
 import type { ConversionHooks } from '../server/conversion-hooks.ts';
+import type { LogLevel } from '../server/review-hooks.ts';
 import {
   CONVERSION_DURATION,
   CONVERSION_OBJECTS,
@@ -29,6 +18,7 @@ import {
   createHistogram,
 } from './metric-definitions.ts';
 import { INSTRUMENTATION_SCOPE } from './metrics.ts';
+import { endAbandonedSpan, logInSpan, startReviewSpan } from './review-span.ts';
 import { tracingEnabled } from './sdk.ts';
 
 /** The desired version as a bounded label: a WebApp version, `other`, or `unknown` (no review). */
@@ -62,7 +52,6 @@ declare module 'fastify' {
 }
 
 const CONVERSION_TRACE = 'conversionTrace';
-const SERVER = { kind: SpanKind.SERVER };
 
 /** The request's open span, detached from it, so that whoever takes it ends it exactly once. */
 function takeSpan(req: FastifyRequest): Span | null {
@@ -89,17 +78,11 @@ export function createConversionTelemetry(): ConversionHooks {
     },
     /** The route's onRequest hook: starts the request's SERVER span, `conversion webapps`. */
     start(req: FastifyRequest): void {
-      if (!tracing) return;
-      const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-      const span = tracer.startSpan('conversion webapps', SERVER, parent);
-      if (isSpanContextValid(span.spanContext())) req.conversionTrace = span;
+      if (tracing) req.conversionTrace = startReviewSpan(tracer, 'conversion webapps', req);
     },
     /** Logs inside the request's span, so the line carries trace_id and span_id. */
     log(req: FastifyRequest, level: LogLevel, fields: Record<string, unknown>, message: string): void {
-      if ((req.log as Partial<Pick<Logger, 'isLevelEnabled'>>).isLevelEnabled?.(level) === false) return;
-      const span = req.conversionTrace;
-      if (span) context.with(trace.setSpan(ROOT_CONTEXT, span), () => req.log[level](fields, message));
-      else req.log[level](fields, message);
+      logInSpan(req, req.conversionTrace, level, fields, message);
     },
     /** Just before the ConversionReview is sent: counts and times it, annotates and ends the span. */
     record(req: FastifyRequest, reply: FastifyReply, outcome: ConversionOutcome): void {
@@ -120,10 +103,7 @@ export function createConversionTelemetry(): ConversionHooks {
     },
     /** The route's onRequestAbort hook: ends a span the answer did not end. */
     abort(req: FastifyRequest): void {
-      const span = takeSpan(req);
-      if (!span) return;
-      span.setStatus({ code: SpanStatusCode.ERROR, message: 'the client closed the connection' });
-      span.end();
+      endAbandonedSpan(takeSpan(req));
     },
   };
 }
