@@ -9,6 +9,7 @@
 import { posix } from 'node:path';
 import { MEMORY, toDeployment, toNodeOptions } from './deployment.ts';
 import { type RenderedFile, toYamlDocuments } from './install.ts';
+import { toPodSpecPatch } from './overlay-patch.ts';
 import { type Sizing, toSizing } from './sizing.ts';
 
 /** Relative to the repository root. */
@@ -24,27 +25,18 @@ export function toLargeClusterDeploymentPatch(sizing: Sizing = toLargeClusterSiz
   const deployment = toDeployment();
   const container = deployment.spec!.template.spec!.containers[0]!;
   if (!container.env?.some((e) => e.name === 'NODE_OPTIONS')) throw new Error('the Deployment sets no NODE_OPTIONS');
-  return {
-    apiVersion: deployment.apiVersion,
-    kind: deployment.kind,
-    metadata: { name: deployment.metadata!.name, namespace: deployment.metadata!.namespace },
-    spec: {
-      template: {
-        spec: {
-          containers: [
-            {
-              name: container.name,
-              env: [{ name: 'NODE_OPTIONS', value: toNodeOptions(sizing.heapBoundMiB) }],
-              resources: {
-                requests: { memory: `${sizing.requestMiB}Mi` },
-                limits: { memory: `${sizing.limitMiB}Mi` },
-              },
-            },
-          ],
+  return toPodSpecPatch(deployment, {
+    containers: [
+      {
+        name: container.name,
+        env: [{ name: 'NODE_OPTIONS', value: toNodeOptions(sizing.heapBoundMiB) }],
+        resources: {
+          requests: { memory: `${sizing.requestMiB}Mi` },
+          limits: { memory: `${sizing.limitMiB}Mi` },
         },
       },
-    },
-  };
+    ],
+  });
 }
 
 export function toLargeClusterKustomization(): object {

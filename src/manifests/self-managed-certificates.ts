@@ -27,6 +27,7 @@ import {
   TLS_SECRET_NAME,
 } from './install-names.ts';
 import { type RenderedFile, toYamlDocuments } from './install.ts';
+import { toPodSpecPatch } from './overlay-patch.ts';
 import {
   INJECT_CA_ANNOTATION,
   toMutatingWebhookConfiguration,
@@ -150,26 +151,17 @@ export function toDeploymentPatch(): object {
   const container = pod.containers.find((c) => c.volumeMounts?.some((m) => m.name === volume?.name));
   const mount = container?.volumeMounts?.find((m) => m.name === volume?.name);
   if (!volume || !container || !mount) throw new Error(`the Deployment mounts no volume of ${TLS_SECRET_NAME}`);
-  return {
-    apiVersion: deployment.apiVersion,
-    kind: deployment.kind,
-    metadata: { name: deployment.metadata!.name, namespace: deployment.metadata!.namespace },
-    spec: {
-      template: {
-        spec: {
-          containers: [
-            {
-              name: container.name,
-              env: [{ ...CERTIFICATES_ENV }],
-              // A volumeMount's merge key is its mountPath, a volume's its name.
-              volumeMounts: [{ mountPath: mount.mountPath, $patch: 'delete' }],
-            },
-          ],
-          volumes: [{ name: volume.name, $patch: 'delete' }],
-        },
+  return toPodSpecPatch(deployment, {
+    containers: [
+      {
+        name: container.name,
+        env: [{ ...CERTIFICATES_ENV }],
+        // A volumeMount's merge key is its mountPath, a volume's its name.
+        volumeMounts: [{ mountPath: mount.mountPath, $patch: 'delete' }],
       },
-    },
-  };
+    ],
+    volumes: [{ name: volume.name, $patch: 'delete' }],
+  });
 }
 
 const SOURCE = 'src/manifests/self-managed-certificates.ts';
