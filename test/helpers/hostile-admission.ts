@@ -2,7 +2,8 @@
 // our own generator): WebApps near and far from valid, then mutated (missing fields, wrong types,
 // __proto__/constructor keys, deep nesting, huge strings and arrays) and corrupted as bytes
 // (truncated, invalid UTF-8, a BOM, random bytes), sent with right and wrong content types. The
-// mutations, corruptions and content types serve hostile-conversion.ts too.
+// mutations, corruptions, content types, targets and the request built from them serve
+// hostile-conversion.ts too.
 import fc from 'fast-check';
 import { MUTATE_PATH, VALIDATE_PATH } from '../../src/constants.ts';
 
@@ -334,40 +335,56 @@ export const contentType = fc.oneof(
     weight: 3,
   },
 );
-const target = fc.oneof(
-  { arbitrary: fc.constantFrom(VALIDATE_PATH, MUTATE_PATH).map((path) => ({ method: 'POST', path })), weight: 20 },
-  {
-    arbitrary: fc.record({
-      method: fc.constantFrom('POST', 'PUT', 'GET', 'PATCH', 'DELETE', 'OPTIONS'),
-      path: fc.constantFrom(
-        VALIDATE_PATH,
-        MUTATE_PATH,
-        `${VALIDATE_PATH}?dryRun=All`,
-        `${VALIDATE_PATH}/`,
-        '/VALIDATE-WEBAPPS',
-        '/',
-        '/%00',
-        `/..${MUTATE_PATH}`,
-      ),
-    }),
-    weight: 1,
-  },
+const METHODS = ['POST', 'PUT', 'GET', 'PATCH', 'DELETE', 'OPTIONS'];
+type Target = { method: string; path: string };
+/** Mostly `right` (a POST to the route); one time in 21 any method to one of `paths`. */
+export const hostileTarget = (right: fc.Arbitrary<Target>, paths: string[]): fc.Arbitrary<Target> =>
+  fc.oneof(
+    { arbitrary: right, weight: 20 },
+    { arbitrary: fc.record({ method: fc.constantFrom(...METHODS), path: fc.constantFrom(...paths) }), weight: 1 },
+  );
+
+/**
+ * A hostile request to a review route: a review from `review` (one time in 11 any JSON instead),
+ * the mutations `mutations` picks, at most one byte-level corruption, a content type and a target.
+ */
+export function toHostileRequest(
+  review: fc.Arbitrary<unknown>,
+  mutations: fc.Arbitrary<Mutation[]>,
+  target: fc.Arbitrary<Target>,
+): fc.Arbitrary<HostileRequest> {
+  return fc
+    .record({
+      review: fc.oneof({ arbitrary: review, weight: 10 }, { arbitrary: fc.jsonValue({ maxDepth: 3 }), weight: 1 }),
+      mutations,
+      corruption,
+      contentType,
+      target,
+    })
+    .map(({ review, mutations, corruption: c, contentType: type, target: { method, path } }) => {
+      const log: string[] = [];
+      const body = corrupt(mutateToText(review, mutations, log), c, log);
+      return { method, path, contentType: type, body, mutations: log };
+    });
+}
+
+const target = hostileTarget(
+  fc.constantFrom(VALIDATE_PATH, MUTATE_PATH).map((path) => ({ method: 'POST', path })),
+  [
+    VALIDATE_PATH,
+    MUTATE_PATH,
+    `${VALIDATE_PATH}?dryRun=All`,
+    `${VALIDATE_PATH}/`,
+    '/VALIDATE-WEBAPPS',
+    '/',
+    '/%00',
+    `/..${MUTATE_PATH}`,
+  ],
 );
 
 /** A hostile request: a generated review, 0-3 mutations, at most one byte-level corruption. */
-export const hostileRequest: fc.Arbitrary<HostileRequest> = fc
-  .record({
-    review: fc.oneof(
-      { arbitrary: admissionReview, weight: 10 },
-      { arbitrary: fc.jsonValue({ maxDepth: 3 }), weight: 1 },
-    ),
-    mutations: fc.array(mutation, { maxLength: 3 }),
-    corruption,
-    contentType,
-    target,
-  })
-  .map(({ review, mutations, corruption: c, contentType: type, target: { method, path } }) => {
-    const log: string[] = [];
-    const body = corrupt(mutateToText(review, mutations, log), c, log);
-    return { method, path, contentType: type, body, mutations: log };
-  });
+export const hostileRequest: fc.Arbitrary<HostileRequest> = toHostileRequest(
+  admissionReview,
+  fc.array(mutation, { maxLength: 3 }),
+  target,
+);

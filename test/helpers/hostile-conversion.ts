@@ -8,15 +8,7 @@ import fc from 'fast-check';
 import { CONVERT_PATH } from '../../src/constants.ts';
 import { isObject } from '../../src/json/json.ts';
 import { admittedV1, admittedV2, hostileWebApp, validV1, validV2 } from '../unit/api/webapp-arbitraries.ts';
-import {
-  type HostileRequest,
-  type Mutation,
-  contentType,
-  corrupt,
-  corruption,
-  mutateToText,
-  mutation,
-} from './hostile-admission.ts';
+import { type HostileRequest, type Mutation, hostileTarget, mutation, toHostileRequest } from './hostile-admission.ts';
 
 const VERSIONS = ['shipshape.dev/v1', 'shipshape.dev/v2'];
 const rarely = <T>(valid: fc.Arbitrary<T>) =>
@@ -50,37 +42,19 @@ export const conversionReview = fc.record({
   ),
 });
 
-const target = fc.oneof(
-  { arbitrary: fc.constant({ method: 'POST', path: CONVERT_PATH }), weight: 20 },
-  {
-    arbitrary: fc.record({
-      method: fc.constantFrom('POST', 'PUT', 'GET', 'PATCH', 'DELETE', 'OPTIONS'),
-      path: fc.constantFrom(CONVERT_PATH, `${CONVERT_PATH}?timeout=30s`, `${CONVERT_PATH}/`, '/CONVERT-WEBAPPS'),
-    }),
-    weight: 1,
-  },
-);
+const target = hostileTarget(fc.constant({ method: 'POST', path: CONVERT_PATH }), [
+  CONVERT_PATH,
+  `${CONVERT_PATH}?timeout=30s`,
+  `${CONVERT_PATH}/`,
+  '/CONVERT-WEBAPPS',
+]);
 
 /** A hostile request: a generated review, 0-3 mutations, at most one byte-level corruption. */
-export const hostileConversionRequest: fc.Arbitrary<HostileRequest> = fc
-  .record({
-    review: fc.oneof(
-      { arbitrary: conversionReview, weight: 10 },
-      { arbitrary: fc.jsonValue({ maxDepth: 3 }), weight: 1 },
-    ),
-    mutations: fc.oneof(
-      { arbitrary: fc.constant<Mutation[]>([]), weight: 3 },
-      fc.array(mutation, { minLength: 1, maxLength: 3 }),
-    ),
-    corruption,
-    contentType,
-    target,
-  })
-  .map(({ review, mutations, corruption: c, contentType: type, target: { method, path } }) => {
-    const log: string[] = [];
-    const body = corrupt(mutateToText(review, mutations, log), c, log);
-    return { method, path, contentType: type, body, mutations: log };
-  });
+export const hostileConversionRequest: fc.Arbitrary<HostileRequest> = toHostileRequest(
+  conversionReview,
+  fc.oneof({ arbitrary: fc.constant<Mutation[]>([]), weight: 3 }, fc.array(mutation, { minLength: 1, maxLength: 3 })),
+  target,
+);
 
 /** The request a body carries when it parses as one the apiserver could send; else undefined. */
 function wellFormed(body: Buffer): { uid: string; desiredAPIVersion: string; objects: unknown[] } | undefined {
