@@ -7,8 +7,7 @@
 // quarter, so what hostile input leaves behind is caught at the default 2,000 cases too.
 // SHIPSHAPE_FUZZ_RUNS=100000 runs the long variant, which also bounds the RSS's growth;
 // SHIPSHAPE_FUZZ_SEED replays one.
-import { readFile } from 'node:fs/promises';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import fc from 'fast-check';
 import t from 'tap';
 import { parseConfig, toPolicyConfig } from '../../src/config/config.ts';
@@ -18,6 +17,7 @@ import { isObject } from '../../src/json/json.ts';
 import { validateWebApp } from '../../webhooks/validate-webapp.ts';
 import { connectHeapProbe } from '../helpers/heap-probe.ts';
 import { type HostileRequest, hostileRequest } from '../helpers/hostile-admission.ts';
+import { type Answer, CLOSED, processMemoryMiB, sendHostileRequest } from '../helpers/hostile-client.ts';
 import { admissionReview, minimalWebApp } from '../helpers/server.ts';
 
 const RUNS = Number(process.env.SHIPSHAPE_FUZZ_RUNS ?? 2000);
@@ -60,33 +60,9 @@ if (parsed.help) throw new Error('parseConfig([]) cannot ask for help');
 const { config } = parsed;
 const policyConfig = toPolicyConfig(config);
 
-type Answer = { status: number; body: string };
-/** The status of an Answer whose connection broke before a response came; body is the error. */
-const CLOSED = -1;
-
-function send(agent: Agent, req: Omit<HostileRequest, 'mutations'>): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { 'content-length': req.body.length };
-    if (req.contentType !== undefined) headers['content-type'] = req.contentType;
-    const r = request(`${shipshape.baseUrl}${req.path}`, { method: req.method, agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
-    r.setTimeout(30_000, () => r.destroy(new Error('no answer within 30 s')));
-    r.on('error', (err: NodeJS.ErrnoException) =>
-      ['EPIPE', 'ECONNRESET'].includes(err.code ?? '') ? resolve({ status: CLOSED, body: err.message }) : reject(err),
-    );
-    r.end(req.body);
-  });
-}
-
-async function memoryMiB(): Promise<{ rss: number; peak: number }> {
-  const status = await readFile(`/proc/${shipshape.pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
-  return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
-}
+const send = (agent: Agent, req: Omit<HostileRequest, 'mutations'>) =>
+  sendHostileRequest(shipshape.baseUrl, agent, req);
+const memoryMiB = () => processMemoryMiB(shipshape.pid);
 
 /** Why no webhook may allow this body (it is no WebApp AdmissionReview), judged without the server's decoder. */
 function envelopeProblem(body: Buffer): string | undefined {

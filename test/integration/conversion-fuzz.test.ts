@@ -6,13 +6,13 @@
 // methods and paths get a 4xx, and a review the apiserver could send always converts. The replica
 // runs with a 4 MiB conversion limit, so the corpus's largest splices cross it over real sockets.
 // SHIPSHAPE_FUZZ_RUNS sets the count (default 1,000); SHIPSHAPE_FUZZ_SEED replays one.
-import { readFile } from 'node:fs/promises';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import fc from 'fast-check';
 import t from 'tap';
 import { CONVERT_PATH } from '../../src/constants.ts';
 import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
 import type { HostileRequest } from '../helpers/hostile-admission.ts';
+import { CLOSED, processMemoryMiB, sendHostileRequest } from '../helpers/hostile-client.ts';
 import { conversionAnswerProblem, hostileConversionRequest } from '../helpers/hostile-conversion.ts';
 
 const RUNS = Number(process.env.SHIPSHAPE_FUZZ_RUNS ?? 1000);
@@ -28,33 +28,9 @@ const env = await startDevEnvironment({
 t.teardown(() => env.stop());
 const shipshape = env.replicas[0]!;
 
-type Answer = { status: number; body: string };
-/** The status of an Answer whose connection broke before a response came; body is the error. */
-const CLOSED = -1;
-
-function send(agent: Agent, req: Omit<HostileRequest, 'mutations'>): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { 'content-length': req.body.length };
-    if (req.contentType !== undefined) headers['content-type'] = req.contentType;
-    const r = request(`${shipshape.baseUrl}${req.path}`, { method: req.method, agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
-    r.setTimeout(30_000, () => r.destroy(new Error('no answer within 30 s')));
-    r.on('error', (err: NodeJS.ErrnoException) =>
-      ['EPIPE', 'ECONNRESET'].includes(err.code ?? '') ? resolve({ status: CLOSED, body: err.message }) : reject(err),
-    );
-    r.end(req.body);
-  });
-}
-
-async function memoryMiB(): Promise<{ rss: number; peak: number }> {
-  const status = await readFile(`/proc/${shipshape.pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
-  return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
-}
+const send = (agent: Agent, req: Omit<HostileRequest, 'mutations'>) =>
+  sendHostileRequest(shipshape.baseUrl, agent, req);
+const memoryMiB = () => processMemoryMiB(shipshape.pid);
 
 const review = (objects: unknown[]) =>
   Buffer.from(
