@@ -1,28 +1,20 @@
 // Conversion telemetry through app.inject() (issue #35): one SERVER span per ConversionReview, a
 // child of the apiserver's traceparent, annotated, an error when the review failed; the failure
 // logged with its code inside the span; the reviews, duration and objects metrics as scraped.
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
-import { connect } from 'node:tls';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { pino } from 'pino';
 import t from 'tap';
 import { CONVERT_PATH } from '../../../src/constants.ts';
 import { createConversionTelemetry } from '../../../src/telemetry/conversion-telemetry.ts';
 import { traceLogMixin } from '../../../src/telemetry/log-context.ts';
+import { abandonMidBody } from '../../helpers/abandoned-request.ts';
 import { eventually } from '../../helpers/eventually.ts';
+import { captureLogLines } from '../../helpers/log-lines.ts';
 import { buildTestServer } from '../../helpers/server.ts';
 import { sample, startInProcessTelemetry } from './in-process.ts';
 
 const telemetry = await startInProcessTelemetry(t);
-const lines: Record<string, unknown>[] = [];
-const logStream = new Writable({
-  write(chunk, _encoding, done) {
-    lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-    done();
-  },
-});
+const { lines, stream: logStream } = captureLogLines();
 const LIMIT = 64 * 1024;
 const app = await buildTestServer({
   logger: pino({ level: 'debug', mixin: traceLogMixin }, logStream),
@@ -137,17 +129,8 @@ t.test('one span per review, each ended', async (t) => {
 });
 
 t.test('a client that goes away mid-body: the span still ends, with why', async (t) => {
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = app.server.address() as AddressInfo;
   const before = (await telemetry.spans()).length;
-  const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
-  await once(socket, 'secureConnect');
-  socket.write(
-    `POST ${CONVERT_PATH} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n` +
-      'content-length: 1000\r\n\r\n{"apiVersion": "apiextensions.k8s.io/v1",',
-  );
-  await new Promise((r) => setTimeout(r, 100));
-  socket.destroy();
+  await abandonMidBody(app, CONVERT_PATH, '{"apiVersion": "apiextensions.k8s.io/v1",');
   const span = await eventually('the aborted request’s span', async () => (await telemetry.spans())[before]);
   t.equal(span.name, 'conversion webapps');
   t.match(span.attributes, {
