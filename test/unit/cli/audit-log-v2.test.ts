@@ -4,28 +4,12 @@ import t from 'tap';
 import { parseAuditLog, replayAuditEvents } from '../../../src/cli/audit-log.ts';
 import type { JsonObject } from '../../../src/json/json.ts';
 import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
+import { createAuditEvents } from './audit-event.ts';
 import { at } from '../webhooks/request-v2.ts';
 
-let second = 0;
-function event(verb: string, version: string, fields: Record<string, unknown>) {
-  second++;
-  const time = `2026-12-01T10:00:${String(second).padStart(2, '0')}.000000Z`;
-  return {
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    level: 'RequestResponse',
-    auditID: `id-${second}`,
-    stage: 'ResponseComplete',
-    requestURI: `/apis/shipshape.dev/${version}/namespaces/team/webapps${verb === 'create' ? '' : '/web'}`,
-    verb,
-    user: { username: 'alice' },
-    objectRef: { resource: 'webapps', namespace: 'team', name: 'web', apiGroup: 'shipshape.dev', apiVersion: version },
-    responseStatus: { metadata: {}, code: verb === 'create' ? 201 : 200 },
-    requestReceivedTimestamp: time,
-    stageTimestamp: time,
-    ...fields,
-  };
-}
+const auditEvent = createAuditEvents();
+const event = (verb: string, version: string, fields: Record<string, unknown>) =>
+  auditEvent(verb, { name: 'web', version }, fields);
 
 const v2 = (maxReplicas: number, port: number): JsonObject => ({
   apiVersion: 'shipshape.dev/v2',

@@ -3,27 +3,11 @@ import t from 'tap';
 import { parseAuditLog, replayAuditEvents } from '../../../src/cli/audit-log.ts';
 import { formatAuditReport, toAuditReport } from '../../../src/cli/audit-report.ts';
 import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
+import { createAuditEvents } from './audit-event.ts';
 
-let second = 0;
-function event(verb: string, name: string, fields: Record<string, unknown> = {}) {
-  second++;
-  const time = `2026-12-01T10:00:${String(second).padStart(2, '0')}.000000Z`;
-  return {
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    level: 'RequestResponse',
-    auditID: `id-${second}`,
-    stage: 'ResponseComplete',
-    requestURI: `/apis/shipshape.dev/v1/namespaces/team/webapps${verb === 'create' ? '' : `/${name}`}`,
-    verb,
-    user: { username: 'alice' },
-    objectRef: { resource: 'webapps', namespace: 'team', name, apiGroup: 'shipshape.dev', apiVersion: 'v1' },
-    responseStatus: { metadata: {}, code: verb === 'create' ? 201 : 200 },
-    requestReceivedTimestamp: time,
-    stageTimestamp: time,
-    ...fields,
-  };
-}
+const auditEvent = createAuditEvents();
+const event = (verb: string, name: string, fields: Record<string, unknown> = {}) =>
+  auditEvent(verb, { name, version: 'v1' }, fields);
 const webApp = (name: string, replicas: number) => ({
   apiVersion: 'shipshape.dev/v1',
   kind: 'WebApp',
