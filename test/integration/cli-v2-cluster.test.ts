@@ -36,6 +36,9 @@ const spec = {
   ],
   autoscaling: { maxReplicas: 4 },
 };
+/** `kubectl patch --type merge` of the WebApp `web` in `ns`, made at `version`. */
+const mergePatch = (ns: string, version: string, patch: object) =>
+  run(['patch', `webapps.${version}.shipshape.dev`, 'web', '-n', ns, '--type', 'merge', '-p', JSON.stringify(patch)]);
 const v2 = (name: string, body: Record<string, unknown>) =>
   JSON.stringify({ apiVersion: 'shipshape.dev/v2', kind: 'WebApp', metadata: { name }, spec: body });
 
@@ -68,30 +71,9 @@ t.test('--audit-log replays writes made at v2 and at v1 at their own versions', 
   t.equal((await run(['apply', '-n', ns, '-f', '-'], v2('web', { ...spec, ports: [spec.ports[0]] }))).code, 0);
   // A merge patch at v2 raising autoscaling further over the limit, then one at v1 of the image (the
   // stored object read at v1, its autoscaling in the annotation: kept, so ratcheted).
-  const patch = { spec: { autoscaling: { maxReplicas: 5 } } };
-  const patched = await run([
-    'patch',
-    'webapps.v2.shipshape.dev',
-    'web',
-    '-n',
-    ns,
-    '--type',
-    'merge',
-    '-p',
-    JSON.stringify(patch),
-  ]);
+  const patched = await mergePatch(ns, 'v2', { spec: { autoscaling: { maxReplicas: 5 } } });
   t.equal(patched.code, 0, patched.stderr);
-  const v1 = await run([
-    'patch',
-    'webapps.v1.shipshape.dev',
-    'web',
-    '-n',
-    ns,
-    '--type',
-    'merge',
-    '-p',
-    '{"spec":{"image":"nginx:1.28"}}',
-  ]);
+  const v1 = await mergePatch(ns, 'v1', { spec: { image: 'nginx:1.28' } });
   t.equal(v1.code, 0, v1.stderr);
   await eventually('the v1 patch is in the audit log', async () =>
     parseAuditLog(await readFile(auditLog, 'utf8'), auditLog).events.some(
