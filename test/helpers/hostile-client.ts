@@ -3,6 +3,7 @@
 // connection the replica breaks (as it may for an oversized body) reported as an Answer, not thrown.
 import { readFile } from 'node:fs/promises';
 import { type Agent, request } from 'node:https';
+import fc from 'fast-check';
 import type { HostileRequest } from './hostile-admission.ts';
 
 export type Answer = { status: number; body: string };
@@ -37,4 +38,12 @@ export async function processMemoryMiB(pid: number): Promise<{ rss: number; peak
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+}
+
+/**
+ * Runs a fuzz test's property against the live replica: sequentially, so a failure shrinks against
+ * the live server, and ending at the first counterexample (endOnFailure), its error in the report.
+ */
+export function checkAgainstReplica<T>(property: fc.IAsyncProperty<T>, numRuns: number, seed: number) {
+  return fc.check(property, { numRuns, seed, endOnFailure: true, includeErrorInReport: true });
 }

@@ -17,7 +17,13 @@ import { isObject } from '../../src/json/json.ts';
 import { validateWebApp } from '../../webhooks/validate-webapp.ts';
 import { connectHeapProbe } from '../helpers/heap-probe.ts';
 import { type HostileRequest, hostileRequest } from '../helpers/hostile-admission.ts';
-import { type Answer, CLOSED, processMemoryMiB, sendHostileRequest } from '../helpers/hostile-client.ts';
+import {
+  type Answer,
+  CLOSED,
+  checkAgainstReplica,
+  processMemoryMiB,
+  sendHostileRequest,
+} from '../helpers/hostile-client.ts';
 import { admissionReview, minimalWebApp } from '../helpers/server.ts';
 
 const RUNS = Number(process.env.SHIPSHAPE_FUZZ_RUNS ?? 2000);
@@ -210,13 +216,7 @@ t.test(`${RUNS} hostile AdmissionReviews (seed ${SEED})`, async (t) => {
       if (cases + sampleEvery > RUNS / 2) half = sample;
     }
   });
-  // Sequential, so a failure shrinks against the live server; endOnFailure: the first counterexample.
-  const result = await fc.check(property, {
-    numRuns: RUNS,
-    seed: SEED,
-    endOnFailure: true,
-    includeErrorInReport: true,
-  });
+  const result = await checkAgainstReplica(property, RUNS, SEED);
   const after = await memoryMiB();
   const liveAfter = await heap.liveMiB();
   const seconds = (Date.now() - started) / 1000;

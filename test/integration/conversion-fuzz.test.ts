@@ -12,7 +12,7 @@ import t from 'tap';
 import { CONVERT_PATH } from '../../src/constants.ts';
 import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
 import type { HostileRequest } from '../helpers/hostile-admission.ts';
-import { CLOSED, processMemoryMiB, sendHostileRequest } from '../helpers/hostile-client.ts';
+import { CLOSED, checkAgainstReplica, processMemoryMiB, sendHostileRequest } from '../helpers/hostile-client.ts';
 import { conversionAnswerProblem, hostileConversionRequest } from '../helpers/hostile-conversion.ts';
 
 const RUNS = Number(process.env.SHIPSHAPE_FUZZ_RUNS ?? 1000);
@@ -68,13 +68,7 @@ t.test(`${RUNS} hostile ConversionReviews (seed ${SEED})`, async (t) => {
       );
     }
   });
-  // Sequential, so a failure shrinks against the live server; endOnFailure: the first counterexample.
-  const result = await fc.check(property, {
-    numRuns: RUNS,
-    seed: SEED,
-    endOnFailure: true,
-    includeErrorInReport: true,
-  });
+  const result = await checkAgainstReplica(property, RUNS, SEED);
   const after = await memoryMiB();
   t.comment(
     `${result.numRuns} cases in ${((Date.now() - started) / 1000).toFixed(1)} s; answers ${JSON.stringify(Object.fromEntries([...tally].sort()))}`,
