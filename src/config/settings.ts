@@ -209,7 +209,9 @@ export const SETTINGS: readonly Setting[] = [
   setting(
     'heapWarningRatio',
     'SHIPSHAPE_HEAP_WARNING_RATIO',
-    0.85,
+    // Half the bound: a full relist needs about 1.7 times the steady heap (docs/sizing.md), so a
+    // warning any later would come when the next relist no longer fits.
+    0.5,
     'Warn (log, shipshape_process_heap_near_limit) when the V8 heap in use stays over this share of its bound; 0: off (docs/sizing.md)',
   ),
   setting('logLevel', 'SHIPSHAPE_LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or trace'),

@@ -63,8 +63,8 @@ t.test('a value that is not a number says so, in words', async (t) => {
   t.throws(() => parseConfig(['--lease-duration-seconds', 'soon'], {}), /= "soon": must be a number/);
 });
 
-t.test('the heap warning ratio is a share of the bound: 0.85 by default, 0 to 1', async (t) => {
-  t.equal(configOf([]).heapWarningRatio, 0.85);
+t.test('the heap warning ratio is a share of the bound: 0.5 by default, 0 to 1', async (t) => {
+  t.equal(configOf([]).heapWarningRatio, 0.5);
   t.equal(configOf([], { SHIPSHAPE_HEAP_WARNING_RATIO: '0' }).heapWarningRatio, 0, '0 turns the warning off');
   t.throws(
     () => parseConfig(['--heap-warning-ratio', '85'], {}),
