@@ -101,14 +101,25 @@ export function fillResources(spec: JsonObject, defaults: DefaultResources): voi
   if (Object.keys(resources).length) spec.resources = resources;
 }
 
-function fillSpec(spec: JsonObject, config: PolicyConfig): void {
+/**
+ * Whether a stored spec had a Service port. One without is a WebApp a v2 client wrote with no
+ * servicePort on its first port (stored at v1 as `port` alone: nothing to carry in the v2-fields
+ * annotation), or one that bypassed this webhook; either way read at v2 it has no Service.
+ */
+function storedServicePort(stored: JsonObject | undefined): boolean {
+  return stored === undefined || (isObject(stored.service) && stored.service.port !== undefined);
+}
+
+function fillSpec(spec: JsonObject, config: PolicyConfig, stored: JsonObject | undefined): void {
   fill(spec, 'replicas', DEFAULTS.replicas);
   fill(spec, 'port', DEFAULTS.port);
   fill(spec, 'env', DEFAULTS.env);
   const service = child(spec, 'service');
   if (service) {
     fill(service, 'type', DEFAULTS.service.type);
-    fill(service, 'port', DEFAULTS.service.port);
+    // Not on an update of a spec stored without one: a v1 client's label or edit would otherwise
+    // expose a port its v2 writer kept off the Service, on port 80 (or be denied for it).
+    if (storedServicePort(stored)) fill(service, 'port', DEFAULTS.service.port);
   }
   if (config.defaultResources) fillResources(spec, config.defaultResources);
 }
@@ -126,12 +137,14 @@ export const defaultWebApp: Defaulter = defaulterOf(fillSpec);
  * ./default-webapp-v2.ts): the labels, the finalizer and the copy-on-write rules, the same for every
  * version.
  */
-export function defaulterOf(fillSpec: (spec: JsonObject, config: PolicyConfig) => void): Defaulter {
+export function defaulterOf(
+  fillSpec: (spec: JsonObject, config: PolicyConfig, stored: JsonObject | undefined) => void,
+): Defaulter {
   return (object, context) => defaulted(fillSpec, object, context);
 }
 
 function defaulted(
-  fillSpec: (spec: JsonObject, config: PolicyConfig) => void,
+  fillSpec: (spec: JsonObject, config: PolicyConfig, stored: JsonObject | undefined) => void,
   object: JsonObject,
   context: PolicyContext,
 ): JsonObject {
@@ -147,6 +160,7 @@ function defaulted(
     fillFinalizer(metadata);
   }
   const spec = isObject(after.spec) ? child(after, 'spec') : undefined;
-  if (spec) fillSpec(spec, context.config);
+  const storedSpec = context.stored && isObject(context.stored.spec) ? context.stored.spec : undefined;
+  if (spec) fillSpec(spec, context.config, context.stored && (storedSpec ?? {}));
   return after;
 }

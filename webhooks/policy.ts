@@ -12,6 +12,12 @@ export type PolicyContext = {
   namespaceAnnotations: Record<string, string> | undefined;
   /** The name to judge the object by when its metadata names none (the AdmissionRequest's). */
   name?: string | undefined;
+  /**
+   * The object as stored before this write: an UPDATE's oldObject, and for the reconciler and the
+   * CLI's cluster review the stored object itself; undefined on a create. Defaulting reads it where
+   * a field's absence is a stored fact rather than a gap to fill (v1's service.port).
+   */
+  stored?: JsonObject | undefined;
 };
 
 export type Problem = { path: string; message: string };

@@ -19,7 +19,8 @@ export const judged = (request: AdmissionRequest) => request.operation === 'CREA
 export function withDefaulter(defaulter: Defaulter): Policy {
   return (request, context) => {
     if (!judged(request) || !request.object) return allowed();
-    const after = defaulter(request.object, { ...context, name: request.name });
+    const stored = (request.operation === 'UPDATE' && request.oldObject) || undefined;
+    const after = defaulter(request.object, { ...context, name: request.name, stored });
     return patched(toJsonPatch(request.object, after));
   };
 }

@@ -70,7 +70,8 @@ function atItsVersion(stored: JsonObject): { object: JsonObject; defaulter: Defa
 function judge(listed: JsonObject, context: PolicyContext): StoredWebApp {
   const name = nameOf(listed, undefined) ?? '(no name)';
   const { object: stored, defaulter, validator } = atItsVersion(listed);
-  const defaulted = defaulter(stored, context);
+  // As the reconciler defaults it: an update of itself, so what it was stored without stays without.
+  const defaulted = defaulter(stored, { ...context, stored });
   const found = validator(defaulted, undefined, context).violations;
   const update = validator(defaulted, stored, context);
   const ratchet = new Set(found.map(toRatchetWarning));

@@ -41,7 +41,13 @@ type Desired = {
  * built.
  */
 function desiredWebApp(raw: Record<string, unknown>, namespace: string, name: string, ctx: ReconcileContext): Desired {
-  const policy = { config: ctx.policyConfig, namespaceAnnotations: ctx.namespaceAnnotations(namespace), name };
+  const policy = {
+    config: ctx.policyConfig,
+    namespaceAnnotations: ctx.namespaceAnnotations(namespace),
+    name,
+    // Defaulted as an update of itself: what it was stored without stays without (v1's service.port).
+    stored: raw,
+  };
   const defaulted = defaultWebApp(raw, policy);
   const { violations, wouldDeny } = applyEnforcement(
     validateWebApp(defaulted, undefined, policy),

@@ -66,6 +66,12 @@ t.test("v2-only fields get v2's defaults: a port without servicePort stays off t
   const v2 = await read(V2, 'auto', ns);
   t.strictSame(v2.spec.ports, [{ name: 'web', containerPort: 3000 }]);
   t.strictSame(v2.spec.autoscaling, { maxReplicas: 4, minReplicas: 1, targetCPUUtilizationPercentage: 80 });
+  // Stored at v1 as port 3000 with no service.port: a v1 client's label must not add one.
+  const labelled = await run(['label', V1, 'auto', '-n', ns, 'team=shop']);
+  t.equal(labelled.code, 0, `kubectl label at v1 ${labelled.stderr}`);
+  const after = await read(V2, 'auto', ns);
+  t.equal(after.metadata.labels?.team, 'shop');
+  t.strictSame(after.spec.ports, [{ name: 'web', containerPort: 3000 }], 'still off the Service after an update at v1');
 });
 
 t.test('a v2 WebApp is denied with v2 paths; a second port outside the limits is named', async (t) => {

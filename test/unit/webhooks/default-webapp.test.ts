@@ -211,6 +211,32 @@ t.test('UPDATE is defaulted like CREATE', async (t) => {
   t.equal(decision.patch?.length, 6);
 });
 
+t.test('an UPDATE of a spec stored without a Service port leaves it without one', async (t) => {
+  // How a v2 WebApp whose first port has no servicePort is stored at v1: port, no service.port.
+  const stored = loadFixture('minimal');
+  specOf(stored).port = 3000;
+  specOf(stored).service = { type: 'ClusterIP' };
+  const update = structuredClone(stored);
+  (update.metadata as JsonObject).labels = { team: 'shop' };
+  const { after } = mutate(update, {}, toRequest(update, { operation: 'UPDATE', oldObject: stored }));
+  t.strictSame(specOf(after).service, { type: 'ClusterIP' }, 'not exposed on port 80 by a label');
+  const { after: created } = mutate(structuredClone(update));
+  t.strictSame(specOf(created).service, { type: 'ClusterIP', port: 80 }, 'a CREATE is defaulted as ever');
+  const withPort = structuredClone(stored);
+  specOf(withPort).service = { type: 'ClusterIP', port: 80 };
+  const { after: replaced } = mutate(update, {}, toRequest(update, { operation: 'UPDATE', oldObject: withPort }));
+  t.strictSame(
+    specOf(replaced).service,
+    { type: 'ClusterIP', port: 80 },
+    'an update that drops a stored Service port gets the default back',
+  );
+  t.strictSame(
+    specOf(defaultWebApp(stored, { ...toContext(), stored })).service,
+    { type: 'ClusterIP' },
+    'the reconciler, defaulting the stored object as an update of itself, adds none',
+  );
+});
+
 t.test('DELETE, CONNECT and requests without an object are allowed untouched', async (t) => {
   const object = loadFixture('minimal');
   for (const operation of ['DELETE', 'CONNECT'] as const) {
