@@ -136,15 +136,23 @@ export async function startRealNode(cp: ControlPlane, options: RealNodeOptions =
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await kubelet?.stop(5000);
-      if (containerd?.process.isRunning()) await containerd.removeContainers();
-      for (const p of [...started].reverse()) await p.stop(5000);
+      // A process that fails to stop does not keep the host changed or the lock held: the
+      // teardown below is the watchdog's, made for whatever is left running; its error comes after.
+      let stopFailure: unknown;
+      try {
+        await kubelet?.stop(5000);
+        if (containerd?.process.isRunning()) await containerd.removeContainers();
+        for (const p of [...started].reverse()) await p.stop(5000);
+      } catch (err) {
+        stopFailure = err;
+      }
       const problems = await tearDownNode(plan);
       forgetCleanup(cleanup);
       // Whatever is left: holding the lock would not undo it, and would stop every later node.
       await lock.release();
       await core.deleteNode({ name }).catch(() => {});
       await revokeNodeCredentials(rbac, name);
+      if (stopFailure !== undefined) throw stopFailure;
       if (problems.length > 0) {
         throw new HarnessError('NODE_TEARDOWN_INCOMPLETE', `left on the host: ${problems.join('; ')}`);
       }

@@ -77,13 +77,18 @@ export async function startDevEnvironment(options: DevEnvironmentOptions = {}): 
   const links = new Map<string, TcpProxy>();
   let balancer: TcpProxy | undefined;
   let node: RealNode | undefined;
+  // Each part is stopped whatever the one before did: a replica that fails to stop must not leave
+  // the node (its host changes, the machine's lock) or the control plane running.
   const stop = async () => {
-    await Promise.all(replicas.map((r) => r.stop()));
-    await Promise.all([...links.values(), ...(balancer ? [balancer] : [])].map((p) => p.close()));
     try {
-      await node?.stop();
+      await Promise.all(replicas.map((r) => r.stop()));
+      await Promise.all([...links.values(), ...(balancer ? [balancer] : [])].map((p) => p.close()));
     } finally {
-      await cp.stop();
+      try {
+        await node?.stop();
+      } finally {
+        await cp.stop();
+      }
     }
   };
   try {
