@@ -2,7 +2,9 @@
 // agree: the CLI offline (--config with the server's settings), the CLI against the running
 // server (--server), and kubectl apply --dry-run=server through the real apiserver and webhooks.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import t from 'tap';
@@ -22,6 +24,8 @@ const settings = parse(readFileSync(CONFIG, 'utf8')) as Record<string, string>;
 const env = await startDevEnvironment({ env: settings });
 t.teardown(() => env.stop());
 const run = (args: string[]) => kubectl(env.cp.kubeconfigPath, args);
+
+type OldManifest = { apiVersion: string; metadata: { name: string } };
 
 type Result = {
   result: 'ALLOWED' | 'DENIED';
@@ -123,8 +127,21 @@ for (const row of table) {
   t.test(`${row.fixture}: the CLI, offline and against the server, decides as kubectl --dry-run=server`, async (t) => {
     const ns = await useNamespace(t, env.kc, 'parity');
     const file = `${FIXTURES}${row.fixture}.yaml`;
-    const old = row.old && `${FIXTURES}${row.old}.yaml`;
-    if (old) t.equal((await run(['apply', '-n', ns, '-f', old])).code, 0, 'the old object is stored');
+    const oldManifest = row.old && `${FIXTURES}${row.old}.yaml`;
+    let old: string | undefined;
+    if (oldManifest) {
+      t.equal((await run(['apply', '-n', ns, '-f', oldManifest])).code, 0, 'the old object is stored');
+      // --old is the object as stored (docs/cli.md: kubectl get -o yaml), read at its manifest's
+      // version: defaulted by the webhook, which a manifest is not.
+      const { apiVersion, metadata } = parse(readFileSync(oldManifest, 'utf8')) as OldManifest;
+      const resource = `webapps.${apiVersion.split('/')[1]}.shipshape.dev`;
+      const stored = await run(['get', resource, metadata.name, '-n', ns, '-o', 'yaml']);
+      t.equal(stored.code, 0, `the stored object read ${stored.stderr}`);
+      const dir = mkdtempSync(join(tmpdir(), 'shipshape-parity-'));
+      t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+      old = join(dir, 'old.yaml');
+      writeFileSync(old, stored.stdout);
+    }
     const annotations = Object.entries(row.annotations ?? {}).map(([k, v]) => `${k}=${v}`);
     if (annotations.length) t.equal((await run(['annotate', 'namespace', ns, ...annotations])).code, 0);
 
