@@ -342,12 +342,12 @@ t.test('no child of any WebApp changed through the flip, the migration and the t
   // give it time to act on them before reading.
   await new Promise((resolve) => setTimeout(resolve, 3000));
   // Polled, not read once: a Deployment's ready counts on the fake Node can lag a moment under load.
-  const settled = await eventually(
+  const converged = await eventually(
     'reconciled, rolled out',
     async () => (await reconciledAndRolledOut()) || undefined,
     30_000,
   ).catch(() => false);
-  t.ok(settled, 'reconciled, rolled out');
+  t.ok(converged, 'reconciled, rolled out');
   t.strictSame(await children(), before, 'every child, ReplicaSet and Pod as it was (no spec change, no rollout)');
 });
 
