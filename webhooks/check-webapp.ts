@@ -214,10 +214,15 @@ export function formatViolation(violation: Problem): string {
   return `${violation.path}: ${violation.message}`;
 }
 
-/** The denial's message: `WebApp "<name>" is invalid: <violation>; <violation>`. */
-export function toInvalidMessage(object: JsonObject, requestName: string | undefined, violations: Problem[]): string {
+/** The denial's message: `<kind> "<name>" is invalid: <violation>; <violation>` (kind WebApp unless given). */
+export function toInvalidMessage(
+  object: JsonObject,
+  requestName: string | undefined,
+  violations: Problem[],
+  kind = 'WebApp',
+): string {
   const metadata = isObject(object.metadata) ? object.metadata : {};
   const name = nameOf(object, requestName);
   const display = name ?? (typeof metadata.generateName === 'string' ? metadata.generateName : '');
-  return `WebApp ${JSON.stringify(display)} is invalid: ${violations.map(formatViolation).join('; ')}`;
+  return `${kind} ${JSON.stringify(display)} is invalid: ${violations.map(formatViolation).join('; ')}`;
 }

@@ -2,6 +2,7 @@
 // Namespace annotations. A malformed annotation is ignored with a warning, never a crash or a zero.
 import { ANNOTATION_PREFIX } from '../src/constants.ts';
 import type { ResourceList } from '../src/api/webapp.ts';
+import type { MySQLPolicyConfig } from './mysql-policy-config.ts';
 
 export type Limits = {
   minReplicas: number;
@@ -31,6 +32,8 @@ export type PolicyConfig = {
   defaultResources?: { requests?: ResourceList; limits?: ResourceList };
   /** warn: limit violations are admitted with a warning (webhooks/enforcement.ts); absent: enforce. */
   enforcement?: 'warn' | 'enforce';
+  /** MySQLCluster's defaults and limits (issue #36); absent: DEFAULT_MYSQL_POLICY_CONFIG. WebApp's policies ignore it. */
+  mysql?: MySQLPolicyConfig;
 };
 
 /** Namespace annotations and the limit each overrides. */

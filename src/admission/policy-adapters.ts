@@ -27,19 +27,21 @@ export function withDefaulter(defaulter: Defaulter): Policy {
 
 /**
  * CREATE and UPDATE are validated (UPDATE against the oldObject); any violation denies with 422
- * and every violation in the message. A CREATE or UPDATE without an object is a bad request. The
+ * and every violation in the message, which names the object as a `kind` (WebApp unless given). A CREATE or UPDATE without an object is a bad request. The
  * namespace's enforcement mode applies to the verdict: in `warn`, limit violations are warnings
  * and the decision carries them as `wouldDeny`.
  */
-export function withValidator(validator: Validator): Policy {
+export function withValidator(validator: Validator, kind = 'WebApp'): Policy {
   return (request, context) => {
     if (!judged(request)) return allowed();
     const object = request.object;
-    if (!object) return errored(400, new Error(`${request.operation} request for a WebApp carries no object`));
+    if (!object) return errored(400, new Error(`${request.operation} request for a ${kind} carries no object`));
     const old = request.operation === 'UPDATE' && request.oldObject ? request.oldObject : undefined;
     const named = { ...context, name: request.name };
     const { violations, warnings, wouldDeny } = applyEnforcement(validator(object, old, named), enforcementOf(named));
-    const decision = violations.length ? denied(toInvalidMessage(object, request.name, violations), 422) : allowed();
+    const decision = violations.length
+      ? denied(toInvalidMessage(object, request.name, violations, kind), 422)
+      : allowed();
     if (wouldDeny.length) {
       decision.wouldDeny = wouldDeny.map((v) => ({ setting: v.setting ?? v.path, reason: formatViolation(v) }));
     }

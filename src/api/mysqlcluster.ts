@@ -110,6 +110,12 @@ export type DefaultedMySQLCluster = Omit<MySQLCluster, 'spec'> & {
  * the spec exceeds (built all the same: admission ratchets it); `invalid` a spec that cannot be built.
  */
 export type MySQLDesired = { limitExceeded?: string } & (
-  | { invalid: string; cluster?: undefined }
-  | { invalid?: undefined; cluster: DefaultedMySQLCluster }
+  { invalid: string; cluster?: undefined } | { invalid?: undefined; cluster: DefaultedMySQLCluster }
 );
+
+/**
+ * mysqlClusterSchema compiled ahead of time, as compiledWebAppSchema is (src/api/webapp.ts): the
+ * admission checks and the reconciler's judging parse with it; the CRD is rendered from
+ * mysqlClusterSchema itself.
+ */
+export const compiledMySQLClusterSchema = z.compile(mysqlClusterSchema);
