@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { QUANTITY_PATTERN } from '../api/webapp.ts';
 import { CodedError } from '../errors/coded-error.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
+import { MYSQL_VERSION_PATTERN } from '../api/mysqlcluster.ts';
+import type { MySQLPolicyConfig } from '../../webhooks/mysql-policy-config.ts';
+import { parseImageReference } from '../../webhooks/image-reference.ts';
 import {
   DEFAULT_CA_RENEW_BEFORE_MS,
   DEFAULT_SERVING_RENEW_BEFORE_MS,
@@ -31,6 +34,10 @@ const portList = z
   .pipe(z.array(z.number().int().min(1).max(65535)));
 
 const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS subdomain name');
+/** An image repository without a tag or digest: what `<repository>:<version>` is a valid reference of. */
+const imageRepository = z.string().refine((r) => parseImageReference(`${r}:0`)?.name === r, {
+  error: 'must be an image repository without a tag or digest, such as mysql or registry.example/db/mysql',
+});
 
 export const configSchema = z
   .object({
@@ -67,6 +74,16 @@ export const configSchema = z
     defaultMemoryRequest: quantity,
     defaultCpuLimit: quantity,
     defaultMemoryLimit: quantity,
+    mysqlDefaultVersion: z.string().regex(MYSQL_VERSION_PATTERN, 'must be a MySQL version such as 8.4 or 8.0.36'),
+    mysqlImageRepository: imageRepository,
+    mysqlDefaultStorageSize: z.string().regex(QUANTITY_PATTERN, 'must be a Kubernetes quantity'),
+    mysqlStorageClass: z.union([z.literal(''), dnsName]),
+    mysqlDefaultCpuRequest: quantity,
+    mysqlDefaultMemoryRequest: quantity,
+    mysqlDefaultCpuLimit: quantity,
+    mysqlDefaultMemoryLimit: quantity,
+    mysqlMaxReplicas: count,
+    mysqlMaxStoragePerCluster: z.string().regex(QUANTITY_PATTERN, 'must be a Kubernetes quantity'),
     workers: integer().min(1).max(64),
     resyncSeconds: integer().min(1),
     apiTimeoutSeconds: number().positive(),
@@ -167,6 +184,23 @@ export function toPolicyConfig(config: Config): PolicyConfig {
     },
     ...((requests || limits) && { defaultResources: { ...(requests && { requests }), ...(limits && { limits }) } }),
     ...(config.enforcement === 'warn' && { enforcement: 'warn' as const }),
+    mysql: toMySQLPolicyConfig(config),
+  };
+}
+
+/** The MySQLCluster policies' view of Config (issue #36); PolicyConfig.mysql carries it. */
+export function toMySQLPolicyConfig(config: Config): MySQLPolicyConfig {
+  const list = (cpu: string, memory: string) =>
+    cpu || memory ? { ...(cpu && { cpu }), ...(memory && { memory }) } : undefined;
+  const requests = list(config.mysqlDefaultCpuRequest, config.mysqlDefaultMemoryRequest);
+  const limits = list(config.mysqlDefaultCpuLimit, config.mysqlDefaultMemoryLimit);
+  return {
+    defaultVersion: config.mysqlDefaultVersion,
+    imageRepository: config.mysqlImageRepository,
+    defaultStorageSize: config.mysqlDefaultStorageSize,
+    ...(config.mysqlStorageClass && { storageClassName: config.mysqlStorageClass }),
+    defaultResources: { ...(requests && { requests }), ...(limits && { limits }) },
+    limits: { maxReplicas: config.mysqlMaxReplicas, maxStoragePerCluster: config.mysqlMaxStoragePerCluster },
   };
 }
 

@@ -13,6 +13,7 @@ import {
   DEFAULT_SETTLE_MS,
 } from '../tls/rotation-settings.ts';
 import { DEFAULT_LIMITS } from '../../webhooks/limits.ts';
+import { DEFAULT_MYSQL_POLICY_CONFIG as MYSQL } from '../../webhooks/mysql-policy-config.ts';
 
 export type Setting = {
   /** Key in Config. */
@@ -163,6 +164,66 @@ export const SETTINGS: readonly Setting[] = [
   setting('defaultMemoryRequest', 'SHIPSHAPE_DEFAULT_MEMORY_REQUEST', '', 'Memory request defaulted onto WebApps'),
   setting('defaultCpuLimit', 'SHIPSHAPE_DEFAULT_CPU_LIMIT', '', 'CPU limit defaulted onto WebApps without one'),
   setting('defaultMemoryLimit', 'SHIPSHAPE_DEFAULT_MEMORY_LIMIT', '', 'Memory limit defaulted onto WebApps'),
+  setting(
+    'mysqlDefaultVersion',
+    'SHIPSHAPE_MYSQL_DEFAULT_VERSION',
+    MYSQL.defaultVersion,
+    'MySQLCluster spec.version when omitted (an existing cluster keeps its own)',
+  ),
+  setting(
+    'mysqlImageRepository',
+    'SHIPSHAPE_MYSQL_IMAGE_REPOSITORY',
+    MYSQL.imageRepository,
+    'MySQLCluster spec.image when omitted is this repository tagged with spec.version (add a registry host to use a mirror)',
+  ),
+  setting(
+    'mysqlDefaultStorageSize',
+    'SHIPSHAPE_MYSQL_DEFAULT_STORAGE_SIZE',
+    MYSQL.defaultStorageSize,
+    "MySQLCluster spec.storage.size when omitted: each member's data volume",
+  ),
+  setting(
+    'mysqlStorageClass',
+    'SHIPSHAPE_MYSQL_STORAGE_CLASS',
+    '',
+    "StorageClass defaulted onto new MySQLClusters without one; none: the cluster's default StorageClass",
+  ),
+  setting(
+    'mysqlDefaultCpuRequest',
+    'SHIPSHAPE_MYSQL_DEFAULT_CPU_REQUEST',
+    MYSQL.defaultResources.requests?.cpu ?? '',
+    'CPU request defaulted onto MySQLCluster members without one; empty: none',
+  ),
+  setting(
+    'mysqlDefaultMemoryRequest',
+    'SHIPSHAPE_MYSQL_DEFAULT_MEMORY_REQUEST',
+    MYSQL.defaultResources.requests?.memory ?? '',
+    'Memory request defaulted onto MySQLCluster members without one; empty: none',
+  ),
+  setting(
+    'mysqlDefaultCpuLimit',
+    'SHIPSHAPE_MYSQL_DEFAULT_CPU_LIMIT',
+    MYSQL.defaultResources.limits?.cpu ?? '',
+    'CPU limit defaulted onto MySQLCluster members without one; empty: none',
+  ),
+  setting(
+    'mysqlDefaultMemoryLimit',
+    'SHIPSHAPE_MYSQL_DEFAULT_MEMORY_LIMIT',
+    MYSQL.defaultResources.limits?.memory ?? '',
+    'Memory limit defaulted onto MySQLCluster members without one; empty: none',
+  ),
+  setting(
+    'mysqlMaxReplicas',
+    'SHIPSHAPE_MYSQL_MAX_REPLICAS',
+    MYSQL.limits.maxReplicas,
+    'Largest MySQLCluster spec.replicas admitted (namespace annotation shipshape.dev/mysql-max-replicas)',
+  ),
+  setting(
+    'mysqlMaxStoragePerCluster',
+    'SHIPSHAPE_MYSQL_MAX_STORAGE_PER_CLUSTER',
+    MYSQL.limits.maxStoragePerCluster,
+    'Largest spec.replicas x spec.storage.size of a MySQLCluster (namespace annotation shipshape.dev/mysql-max-storage-per-cluster)',
+  ),
   setting('workers', 'SHIPSHAPE_WORKERS', 4, 'Concurrent reconciles (never two on the same WebApp)'),
   setting('resyncSeconds', 'SHIPSHAPE_RESYNC_SECONDS', 600, 'Period of the full resync of every WebApp'),
   setting(

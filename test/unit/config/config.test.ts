@@ -4,6 +4,7 @@ import t from 'tap';
 import { ConfigError, parseConfig, toPolicyConfig, usage } from '../../../src/config/config.ts';
 import { SETTINGS } from '../../../src/config/settings.ts';
 import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
+import { DEFAULT_MYSQL_POLICY_CONFIG } from '../../../webhooks/mysql-policy-config.ts';
 
 const run = promisify(execFile);
 const mainPath = new URL('../../../src/main.ts', import.meta.url).pathname;
@@ -19,7 +20,7 @@ t.test('defaults suit a cluster and match the policy defaults', async (t) => {
   t.equal(config.port, 9443);
   t.equal(config.tlsCertFile, '/tls/tls.crt');
   t.equal(config.namespace, 'shipshape-system');
-  t.same(toPolicyConfig(config), { limits: DEFAULT_LIMITS });
+  t.same(toPolicyConfig(config), { limits: DEFAULT_LIMITS, mysql: DEFAULT_MYSQL_POLICY_CONFIG });
 });
 
 t.test('flags win over environment, in both --flag value and --flag=value forms', async (t) => {
