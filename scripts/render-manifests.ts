@@ -6,6 +6,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderCrdYaml } from '../src/api/crd.ts';
+import { MYSQLCLUSTER_CRD_NAME } from '../src/api/mysqlcluster.ts';
+import { renderMySQLClusterCrdYaml } from '../src/api/mysqlcluster-crd.ts';
 import { WEBAPP_CRD_NAME } from '../src/constants.ts';
 import { E2E_OVERLAY_FILES } from '../src/manifests/e2e-overlay.ts';
 import { INSTALL_FILES } from '../src/manifests/install.ts';
@@ -23,6 +25,7 @@ type Output = {
 
 const outputs: Output[] = [
   { path: `crds/${WEBAPP_CRD_NAME}.yaml`, render: renderCrdYaml },
+  { path: `crds/${MYSQLCLUSTER_CRD_NAME}.yaml`, render: renderMySQLClusterCrdYaml },
   { path: 'deploy/webhook-configurations.yaml', render: renderWebhookConfigurationsYaml },
   ...INSTALL_FILES,
   ...SELF_MANAGED_CERTIFICATES_FILES,

@@ -34,6 +34,11 @@ export const CONVERT_PATH = '/convert-webapps';
 /** Webhook names as they appear in kubectl's "admission webhook ... denied the request". */
 export const MUTATING_WEBHOOK_NAME = `default.webapps.${API_GROUP}`;
 export const VALIDATING_WEBHOOK_NAME = `validate.webapps.${API_GROUP}`;
+/** The MySQLCluster webhooks (issue #36), on the same server; their names as kubectl prints them. */
+export const MYSQL_MUTATE_PATH = '/mutate-mysqlclusters';
+export const MYSQL_VALIDATE_PATH = '/validate-mysqlclusters';
+export const MYSQL_MUTATING_WEBHOOK_NAME = `default.mysqlclusters.${API_GROUP}`;
+export const MYSQL_VALIDATING_WEBHOOK_NAME = `validate.mysqlclusters.${API_GROUP}`;
 export const MUTATING_CONFIGURATION_NAME = 'shipshape-defaults';
 export const VALIDATING_CONFIGURATION_NAME = 'shipshape-limits';
 export const WEBHOOK_TIMEOUT_SECONDS = 5;

@@ -14,8 +14,11 @@ import { AdmissionError } from './admission-error.ts';
 
 export type Decoded = { ok: true; request: AdmissionRequest } | { ok: false; uid: string; error: AdmissionError };
 
-/** Parses a body into an AdmissionRequest for a shipshape.dev WebApp. */
-export function decodeAdmissionReview(body: Buffer | string | undefined): Decoded {
+/**
+ * Parses a body into an AdmissionRequest for a shipshape.dev `kind` (the route's: WebApp unless
+ * given); a request for any other kind is ADM_WRONG_RESOURCE, naming both.
+ */
+export function decodeAdmissionReview(body: Buffer | string | undefined, admits: string = WEBAPP_KIND): Decoded {
   const text = body === undefined ? '' : body.toString();
   if (!text.trim())
     return { ok: false, uid: '', error: new AdmissionError('ADM_EMPTY_BODY', 'the request body is empty') };
@@ -46,12 +49,12 @@ export function decodeAdmissionReview(body: Buffer | string | undefined): Decode
   }
   const { request } = parsed.data;
   const { kind } = request;
-  if (kind.group !== API_GROUP || kind.kind !== WEBAPP_KIND) {
+  if (kind.group !== API_GROUP || kind.kind !== admits) {
     const got = `${kind.group || 'core'}/${kind.version} ${kind.kind}`;
     return {
       ok: false,
       uid,
-      error: new AdmissionError('ADM_WRONG_RESOURCE', `this webhook admits ${API_GROUP} ${WEBAPP_KIND}, not ${got}`),
+      error: new AdmissionError('ADM_WRONG_RESOURCE', `this webhook admits ${API_GROUP} ${admits}, not ${got}`),
     };
   }
   return { ok: true, request };

@@ -16,9 +16,10 @@ export type OfflineOptions = {
 
 export function createLocalWebhooks(options: OfflineOptions): CallWebhook {
   return async (path, body) => {
-    const policy = ADMISSION_ROUTES.find((route) => route.path === path)?.policy;
-    if (!policy) throw new Error(`no webhook at ${path}`);
-    const decoded = decodeAdmissionReview(JSON.stringify(body));
+    const route = ADMISSION_ROUTES.find((route) => route.path === path);
+    if (!route) throw new Error(`no webhook at ${path}`);
+    const { policy } = route;
+    const decoded = decodeAdmissionReview(JSON.stringify(body), route.kind);
     if (!decoded.ok) return toAdmissionReview(decoded.uid, errored(400, decoded.error));
     const { request } = decoded;
     const context = (): PolicyContext => ({

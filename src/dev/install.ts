@@ -11,6 +11,8 @@ import {
 } from '@kubernetes/client-node';
 import { type WebAppVersion, toWebAppCrd } from '../api/crd.ts';
 import { toCrdConversion } from '../api/crd-conversion.ts';
+import { MYSQLCLUSTER_CRD_NAME } from '../api/mysqlcluster.ts';
+import { toMySQLClusterCrd } from '../api/mysqlcluster-crd.ts';
 import {
   API_GROUP,
   API_VERSION,
@@ -40,25 +42,30 @@ export type InstallCrdOptions = {
 
 /**
  * Applies the WebApp CRD (server-side, so applying it again with another storage version or
- * conversion target changes just that) and waits until it is Established. With no `conversion`
- * the webhook is the in-cluster Service: enough while only the storage version is read and written,
- * since nothing calls the webhook then.
+ * conversion target changes just that) and the MySQLCluster CRD (issue #36; one version, no
+ * conversion: `options` do not touch it), and waits until both are Established. With no
+ * `conversion` the WebApp webhook is the in-cluster Service: enough while only the storage version
+ * is read and written, since nothing calls the webhook then.
  */
 export async function installCrd(kc: KubeConfig, options: InstallCrdOptions = {}): Promise<void> {
   const crd = toWebAppCrd({
     ...(options.conversion && { conversion: toWebhookClientConfig(options.conversion, CONVERT_PATH) }),
     ...(options.storageVersion && { storageVersion: options.storageVersion }),
   });
-  await serverSideApply(createJsonClient(kc), crd, { plural: 'customresourcedefinitions' });
+  const client = createJsonClient(kc);
+  await serverSideApply(client, crd, { plural: 'customresourcedefinitions' });
+  await serverSideApply(client, toMySQLClusterCrd(), { plural: 'customresourcedefinitions' });
   const ext = kc.makeApiClient(ApiextensionsV1Api);
-  await pollUntil(
-    'CRD Established',
-    async () => {
-      const crd = await ext.readCustomResourceDefinition({ name: WEBAPP_CRD_NAME });
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 200 },
-  );
+  for (const name of [WEBAPP_CRD_NAME, MYSQLCLUSTER_CRD_NAME]) {
+    await pollUntil(
+      `CRD ${name} Established`,
+      async () => {
+        const crd = await ext.readCustomResourceDefinition({ name });
+        return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+  }
 }
 
 /**
@@ -80,7 +87,8 @@ export async function setConversionWebhook(kc: KubeConfig, target: WebhookTarget
 }
 
 /**
- * Creates Shipshape's namespace, applies both webhook configurations pointing at `target` and, when
+ * Creates Shipshape's namespace, applies both webhook configurations (WebApp's and MySQLCluster's
+ * webhooks) pointing at `target` and, when
  * the WebApp CRD is installed, points its conversion webhook there too.
  */
 export async function registerWebhooks(kc: KubeConfig, target: WebhookTarget): Promise<void> {

@@ -3,6 +3,7 @@
 // current. `kubectl apply -k deploy/` applies them all.
 import { stringify } from 'yaml';
 import { WEBAPP_CRD_NAME } from '../constants.ts';
+import { MYSQLCLUSTER_CRD_NAME } from '../api/mysqlcluster.ts';
 import { toCertificateObjects } from './certificates.ts';
 import { toCrdCaInjection } from './crd-ca-injection.ts';
 import { toDeployment, toPodDisruptionBudget } from './deployment.ts';
@@ -48,7 +49,10 @@ export const INSTALL_FILES: RenderedFile[] = [
     path,
     render: () => toYamlDocuments(source, objects()),
   })),
-  { path: 'crds/kustomization.yaml', render: () => kustomization([`${WEBAPP_CRD_NAME}.yaml`]) },
+  {
+    path: 'crds/kustomization.yaml',
+    render: () => kustomization([`${WEBAPP_CRD_NAME}.yaml`, `${MYSQLCLUSTER_CRD_NAME}.yaml`]),
+  },
   { path: 'certs/kustomization.yaml', render: () => kustomization(['certificates.yaml']) },
   {
     path: 'deploy/kustomization.yaml',

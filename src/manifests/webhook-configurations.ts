@@ -1,4 +1,4 @@
-// The Mutating and Validating webhook configurations, for a cluster (a Service, with cert-manager
+// The Mutating and Validating webhook configurations (one webhook per kind: WebApp, MySQLCluster), for a cluster (a Service, with cert-manager
 // injecting the CA) and for the dev loop (a URL on loopback, with the dev CA inline); the clientConfig
 // also serves the WebApp CRD's conversion webhook in the dev loop.
 import type {
@@ -12,6 +12,10 @@ import {
   MUTATE_PATH,
   MUTATING_CONFIGURATION_NAME,
   MUTATING_WEBHOOK_NAME,
+  MYSQL_MUTATE_PATH,
+  MYSQL_MUTATING_WEBHOOK_NAME,
+  MYSQL_VALIDATE_PATH,
+  MYSQL_VALIDATING_WEBHOOK_NAME,
   SHIPSHAPE_NAMESPACE,
   VALIDATE_PATH,
   VALIDATING_CONFIGURATION_NAME,
@@ -21,6 +25,7 @@ import {
   WEBHOOK_TIMEOUT_SECONDS,
 } from '../constants.ts';
 import { stringify } from 'yaml';
+import { MYSQLCLUSTER_PLURAL, MYSQLCLUSTER_VERSION } from '../api/mysqlcluster.ts';
 import { SERVICE_PORT } from './install-names.ts';
 
 /** Namespace label that switches Shipshape's webhooks off for that namespace. */
@@ -43,7 +48,12 @@ export function toWebhookClientConfig(target: WebhookTarget, path: string): Admi
   return { service: { namespace, name: WEBHOOK_SERVICE_NAME, path, port: SERVICE_PORT } };
 }
 
-function common(target: WebhookTarget, path: string) {
+/** The resource each webhook admits, at the versions its policy is written for. */
+type Admitted = { resource: string; version: string };
+const WEBAPPS: Admitted = { resource: WEBAPP_PLURAL, version: API_VERSION };
+const MYSQLCLUSTERS: Admitted = { resource: MYSQLCLUSTER_PLURAL, version: MYSQLCLUSTER_VERSION };
+
+function common(target: WebhookTarget, path: string, admitted: Admitted = WEBAPPS) {
   return {
     clientConfig: toWebhookClientConfig(target, path),
     admissionReviewVersions: ['v1'],
@@ -54,9 +64,9 @@ function common(target: WebhookTarget, path: string) {
     rules: [
       {
         apiGroups: [API_GROUP],
-        apiVersions: [API_VERSION],
+        apiVersions: [admitted.version],
         operations: ['CREATE', 'UPDATE'],
-        resources: [WEBAPP_PLURAL],
+        resources: [admitted.resource],
         scope: 'Namespaced',
       },
     ],
@@ -85,7 +95,14 @@ export function toMutatingWebhookConfiguration(target: WebhookTarget): V1Mutatin
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
     metadata: metadata(MUTATING_CONFIGURATION_NAME, target),
-    webhooks: [{ name: MUTATING_WEBHOOK_NAME, ...common(target, MUTATE_PATH), reinvocationPolicy: 'IfNeeded' }],
+    webhooks: [
+      { name: MUTATING_WEBHOOK_NAME, ...common(target, MUTATE_PATH), reinvocationPolicy: 'IfNeeded' },
+      {
+        name: MYSQL_MUTATING_WEBHOOK_NAME,
+        ...common(target, MYSQL_MUTATE_PATH, MYSQLCLUSTERS),
+        reinvocationPolicy: 'IfNeeded',
+      },
+    ],
   };
 }
 
@@ -94,7 +111,10 @@ export function toValidatingWebhookConfiguration(target: WebhookTarget): V1Valid
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
     metadata: metadata(VALIDATING_CONFIGURATION_NAME, target),
-    webhooks: [{ name: VALIDATING_WEBHOOK_NAME, ...common(target, VALIDATE_PATH) }],
+    webhooks: [
+      { name: VALIDATING_WEBHOOK_NAME, ...common(target, VALIDATE_PATH) },
+      { name: MYSQL_VALIDATING_WEBHOOK_NAME, ...common(target, MYSQL_VALIDATE_PATH, MYSQLCLUSTERS) },
+    ],
   };
 }
 

@@ -63,7 +63,7 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
       },
     };
     app.post(route.path, routeOptions, async (req, res) => {
-      const decoded = decodeAdmissionReview(req.body as Buffer | undefined);
+      const decoded = decodeAdmissionReview(req.body as Buffer | undefined, route.kind);
       if (!decoded.ok) {
         telemetry.log(req, 'warn', { err: decoded.error, uid: decoded.uid, webhook }, 'malformed AdmissionReview');
         return reply(req, res, decoded.uid, { webhook, decision: errored(400, decoded.error) });
