@@ -2,13 +2,16 @@
 // (deployments, replicasets, garbage collection, namespace deletion, service accounts),
 // kube-scheduler, and kwok, which plays the kubelet of fake Nodes (they turn Ready at once, their
 // Pods Running and Ready, deleted Pods go away). No container ever runs. With no fake Nodes, kwok
-// does not start: the controllers and the scheduler serve a real node (real-node.ts).
+// does not start: the controllers and the scheduler serve a real node (real-node.ts). Either way
+// the controller manager provisions claims of the default StorageClass as folders on this machine
+// (host-path-storage.ts).
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { findFreePort } from '../net/free-port.ts';
 import { pollUntil } from '../runtime/poll.ts';
 import { type ManagedProcess, startProcess } from '../runtime/child-process.ts';
 import type { ControlPlaneAssets } from './assets.ts';
+import { createHostPathStorageClass } from './host-path-storage.ts';
 
 /** kwok manages only Nodes carrying this annotation, as its docs recommend. */
 const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';
@@ -24,10 +27,10 @@ export type ClusterControllersInput = {
 
 /**
  * Starts the three components (each its own process, logging into `dir`), creates `nodes` fake
- * Nodes spread over as many zones, and resolves once every Node is Ready and the controller
- * manager has created the `default` ServiceAccount (its controllers run). The processes are
- * returned in start order as soon as each has started, through `onStarted`, so a caller can stop
- * them even when a later step fails.
+ * Nodes spread over as many zones and the default StorageClass HOSTPATH_STORAGE_CLASS, and resolves
+ * once every Node is Ready and the controller manager has created the `default` ServiceAccount (its
+ * controllers run). The processes are returned in start order as soon as each has started, through
+ * `onStarted`, so a caller can stop them even when a later step fails.
  */
 export async function startClusterControllers(
   input: ClusterControllersInput,
@@ -51,6 +54,13 @@ export async function startClusterControllers(
     // Its CSR signer needs the CA's key, which the harness never writes; nothing here signs CSRs.
     '--controllers=*,-csrsigning',
     '--service-cluster-ip-range=10.0.0.0/16',
+    // Claims bind, to folders under /tmp/hostpath_pv (host-path-storage.ts: where, who removes them).
+    '--enable-hostpath-provisioner',
+    // The PV controller's resync of every claim and volume, 15 s by default: a released volume was
+    // deleted only by it in 2 of 5 runs of harness-storage.test (14 s after its claim; its events
+    // race with its own kubernetes.io/pv-controller finalizer, which it removes and adds again).
+    // Cheap with the few volumes a test makes.
+    '--pvclaimbinder-sync-period=2s',
   ]);
   const scheduler = await start('kube-scheduler', assets.kubeScheduler, [
     `--kubeconfig=${kubeconfigs.scheduler}`,
@@ -73,6 +83,7 @@ export async function startClusterControllers(
   kc.loadFromFile(kubeconfigs.admin);
   const core = kc.makeApiClient(CoreV1Api);
   for (let i = 0; i < input.nodes; i++) await core.createNode({ body: fakeNode(i) });
+  await createHostPathStorageClass(kc);
 
   const alive = (what: string) => {
     for (const p of [controllerManager, scheduler, ...(kwok ? [kwok] : [])]) {

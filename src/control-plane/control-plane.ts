@@ -2,7 +2,8 @@
 // generated certificates, for tests and the dev loop; by default also kube-controller-manager,
 // kube-scheduler and kwok's fake Nodes (cluster-controllers.ts), so Deployments really roll out;
 // with `realNode: true` the same controllers without kwok, for a real node (real-node.ts) to join.
-// Nothing here is used in a cluster.
+// With the controllers, claims bind: a default StorageClass provisions folders on this machine,
+// which stop() removes (host-path-storage.ts). Nothing here is used in a cluster.
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { forgetDir, watchDir } from '../runtime/child-watchdog.ts';
 import { PollTimeoutError, pollUntil } from '../runtime/poll.ts';
 import { startClusterControllers } from './cluster-controllers.ts';
 import { HarnessError } from './harness-error.ts';
+import { type HostPathVolumes, createHostPathVolumes } from './host-path-storage.ts';
 
 export type ControlPlaneOptions = {
   /** Binaries to run; default: resolveAssets(process.env). */
@@ -33,8 +35,9 @@ export type ControlPlaneOptions = {
   /** Write an audit log (JSON lines) of every mutating request with its user; see auditLogPath. */
   audit?: boolean;
   /**
-   * Run kube-controller-manager, kube-scheduler and kwok with this many fake Nodes (default 3);
-   * 0 gives a quiet apiserver where nothing but the test writes.
+   * Run kube-controller-manager, kube-scheduler and kwok with this many fake Nodes (default 3),
+   * and the default StorageClass HOSTPATH_STORAGE_CLASS (host-path-storage.ts); 0 gives a quiet
+   * apiserver where nothing but the test writes, and no StorageClass.
    */
   nodes?: number;
   /**
@@ -67,7 +70,10 @@ export type ControlPlane = {
   kubectl: string;
   /** The running etcd (a new process after startEtcd()). */
   readonly etcd: ManagedProcess;
-  /** Stops etcd only (outage tests); the apiserver keeps running and its data stay on disk. */
+  /**
+   * Stops etcd only (outage tests); the apiserver keeps running and its data stay on disk. The
+   * folders of provisioned volumes are recorded first, for stop() to remove.
+   */
   stopEtcd(): Promise<void>;
   /** Starts etcd again on the same ports with the same data; resolves once /health answers. */
   startEtcd(): Promise<void>;
@@ -75,7 +81,7 @@ export type ControlPlane = {
   readonly controllers: ManagedProcess[];
   /** The running kube-apiserver (a new process after startApiserver()). */
   readonly apiserver: ManagedProcess;
-  /** Stops kube-apiserver only (outage tests); etcd and the data stay. */
+  /** Stops kube-apiserver only (outage tests); etcd and the data stay; volumes as stopEtcd(). */
   stopApiserver(): Promise<void>;
   /** Starts kube-apiserver again on the same port with the same flags; resolves once ready. */
   startApiserver(): Promise<void>;
@@ -88,8 +94,10 @@ export type ControlPlane = {
   /** The audit log, when started with `audit: true`. */
   auditLogPath?: string;
   /**
-   * Stops kwok, the scheduler and the controller manager, then kube-apiserver, then etcd, and
-   * removes the folder. Safe to call more than once.
+   * Stops kwok, the scheduler and the controller manager, lists the PersistentVolumes they
+   * provisioned, stops kube-apiserver, then etcd, and removes the folder and those volumes' folders
+   * under /tmp/hostpath_pv (host-path-storage.ts; with the apiserver down, those it listed before the
+   * outage). Safe to call more than once.
    */
   stop(): Promise<void>;
 };
@@ -139,9 +147,20 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   // The processes are the watchdog's from their start (startProcess); the folder too, from now.
   watchDir(dir);
 
+  // Set once the controllers (and so the host-path provisioner) start.
+  let volumes: HostPathVolumes | undefined;
+  // started[0] is etcd, started[1] kube-apiserver, the rest the controllers, in every state.
+  const recordVolumes = async () => {
+    if (started[1]?.isRunning()) await volumes?.record(started[0]?.isRunning() ?? false);
+  };
+
   const stop = async () => {
-    // apiserver first: with etcd gone it can ignore SIGTERM for a long time.
-    for (const p of [...started].reverse()) await p.stop(3000);
+    // The controllers first, so nothing provisions a volume after the list; then the apiserver
+    // before etcd: with etcd gone it can ignore SIGTERM for a long time.
+    for (const p of started.slice(2).reverse()) await p.stop(3000);
+    await recordVolumes();
+    for (const p of started.slice(0, 2).reverse()) await p.stop(3000);
+    await volumes?.remove();
     await rm(dir, { recursive: true, force: true });
     forgetDir(dir);
   };
@@ -233,6 +252,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     // No kwok Node beside a real one: the scheduler would place Pods on either.
     const nodes = options.realNode ? 0 : (options.nodes ?? 3);
     if (nodes > 0 || options.realNode) {
+      volumes = createHostPathVolumes(kubeconfigPath);
       await startClusterControllers(
         {
           assets,
@@ -258,7 +278,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       get etcd() {
         return etcd!;
       },
-      stopEtcd: async () => etcd?.stop(3000),
+      stopEtcd: async () => {
+        await recordVolumes();
+        await etcd?.stop(3000);
+      },
       startEtcd,
       get apiserver() {
         return apiserver!;
@@ -266,7 +289,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       get controllers() {
         return started.slice(2);
       },
-      stopApiserver: async () => apiserver?.stop(3000),
+      stopApiserver: async () => {
+        await recordVolumes();
+        await apiserver?.stop(3000);
+      },
       startApiserver,
       auditLogPath,
       issueKubeconfig,
