@@ -1,0 +1,184 @@
+// A MySQLCluster's status (issue #36), computed from what the reconciler observed; pure, like
+// src/operator/status.ts for WebApp, whose conventions it keeps: phase Failed when Degraded, Running
+// when Ready, else Pending; a condition's lastTransitionTime moves only when its status does; the
+// message is Degraded's when degraded, else Ready's. The reconciler writes it only when
+// mysqlStatusEqual says it differs, so an unchanged world causes no write and no requeue.
+import type { V1StatefulSet } from '@kubernetes/client-node';
+import type { MySQLCluster, MySQLClusterStatus } from '../api/mysqlcluster.ts';
+import type { Condition } from '../api/webapp.ts';
+import { jsonEqual } from '../json/json.ts';
+import {
+  CONDITION_DEGRADED,
+  CONDITION_PROGRESSING,
+  CONDITION_READY,
+  CONDITION_WITHIN_LIMITS,
+  REASON_LIMIT_EXCEEDED,
+} from '../operator/status.ts';
+
+/** What the status reads of the StatefulSet; undefined when it does not exist. */
+export type ObservedStatefulSet = {
+  generation?: number;
+  observedGeneration?: number;
+  replicas?: number;
+  readyReplicas?: number;
+  updatedReplicas?: number;
+  currentRevision?: string;
+  updateRevision?: string;
+};
+
+export const REASON_INVALID_SPEC = 'InvalidSpec';
+export const REASON_APPLY_FAILED = 'ApplyFailed';
+/** A change the StatefulSet cannot take in place (its volume claim templates): reported, not retried. */
+export const REASON_IMMUTABLE_CHANGE = 'ImmutableChange';
+/** Progressing's reason while the data claims grow and the StatefulSet is recreated. */
+export const REASON_STORAGE_RESIZING = 'StorageResizing';
+
+export type DegradedReason = typeof REASON_INVALID_SPEC | typeof REASON_APPLY_FAILED | typeof REASON_IMMUTABLE_CHANGE;
+
+export type MySQLStatusInput = {
+  /** The stored cluster: its generation and previous status. */
+  cluster: { metadata: MySQLCluster['metadata']; status?: MySQLClusterStatus };
+  /** What the spec asks for; undefined when it is invalid (nothing is built). */
+  desired?: { replicas: number; version: string };
+  statefulSet?: ObservedStatefulSet;
+  /**
+   * Whether `statefulSet` holds the desired template (it was applied this reconcile): only then can
+   * its finished rollout mean that every member runs spec.version.
+   */
+  templateCurrent?: boolean;
+  degraded?: { reason: DegradedReason; message: string };
+  /** Progressing's message while the storage grows (storage-growth.ts). */
+  resizing?: string;
+  /** The limits the spec exceeds, when it does. */
+  limitExceeded?: string;
+  now: Date;
+};
+
+type Draft = { status: Condition['status']; reason: string; message: string };
+
+/** What ObservedStatefulSet needs from a StatefulSet (as applied, or the cache's view). */
+export function fromStatefulSet(statefulSet: V1StatefulSet | undefined): ObservedStatefulSet | undefined {
+  if (!statefulSet) return undefined;
+  const status = statefulSet.status;
+  return {
+    generation: statefulSet.metadata?.generation,
+    observedGeneration: status?.observedGeneration,
+    replicas: status?.replicas,
+    readyReplicas: status?.readyReplicas,
+    updatedReplicas: status?.updatedReplicas,
+    currentRevision: status?.currentRevision,
+    updateRevision: status?.updateRevision,
+  };
+}
+
+function degraded(input: MySQLStatusInput): Draft {
+  if (input.degraded) return { status: 'True', ...input.degraded };
+  return { status: 'False', reason: 'AsExpected', message: 'The children are applied' };
+}
+
+/** Ready while every desired member is; when degraded, False with Degraded's reason and message. */
+function ready(input: MySQLStatusInput, degradedDraft: Draft): Draft {
+  if (degradedDraft.status === 'True' || !input.desired) return { ...degradedDraft, status: 'False' };
+  const desired = input.desired.replicas;
+  const readyCount = input.statefulSet?.readyReplicas ?? 0;
+  const message = `${readyCount} of ${desired} members ready`;
+  if (readyCount >= desired) return { status: 'True', reason: 'MembersReady', message };
+  return { status: 'False', reason: 'MembersNotReady', message };
+}
+
+/** Whether the StatefulSet's controller has seen its latest spec. */
+const observedLatest = (s: ObservedStatefulSet) =>
+  s.generation === undefined || (s.observedGeneration ?? 0) >= s.generation;
+
+/**
+ * Progressing while the storage grows or the StatefulSet rolls out: its controller has not seen the
+ * latest generation, members are missing, not updated, not Ready, or left over from a scale-down,
+ * or its revisions differ (the checks of `kubectl rollout status` for a StatefulSet).
+ */
+function progressing(input: MySQLStatusInput): Draft {
+  if (!input.desired)
+    return { status: 'False', reason: REASON_INVALID_SPEC, message: 'No rollout while the spec is invalid' };
+  if (input.resizing !== undefined) return { status: 'True', reason: REASON_STORAGE_RESIZING, message: input.resizing };
+  const s = input.statefulSet;
+  if (!s) return { status: 'Unknown', reason: 'NoStatefulSet', message: 'The StatefulSet does not exist yet' };
+  const rolling = (message: string): Draft => ({ status: 'True', reason: 'RollingOut', message });
+  const desired = input.desired.replicas;
+  if (!observedLatest(s)) return rolling(`Waiting for the StatefulSet's generation ${s.generation} to be observed`);
+  const updated = s.updatedReplicas ?? 0;
+  if (updated < desired) return rolling(`${updated} of ${desired} members updated`);
+  const replicas = s.replicas ?? 0;
+  if (replicas > desired) return rolling(`${replicas - desired} members pending termination`);
+  const readyCount = s.readyReplicas ?? 0;
+  if (readyCount < desired) return rolling(`${readyCount} of ${desired} members ready`);
+  if (s.currentRevision !== s.updateRevision) return rolling('Waiting for the rollout to complete');
+  return { status: 'False', reason: 'Complete', message: `${desired} of ${desired} members updated and ready` };
+}
+
+/** spec.version once the applied template has rolled out to every member; else the version before. */
+function currentVersion(input: MySQLStatusInput): string | undefined {
+  const previous = input.cluster.status?.currentVersion;
+  const s = input.statefulSet;
+  if (!input.desired || !s || !input.templateCurrent || !observedLatest(s)) return previous;
+  const desired = input.desired.replicas;
+  const done =
+    s.currentRevision !== undefined &&
+    s.currentRevision === s.updateRevision &&
+    s.replicas === desired &&
+    s.updatedReplicas === desired &&
+    s.readyReplicas === desired;
+  return done ? input.desired.version : previous;
+}
+
+function withinLimits(input: MySQLStatusInput): Draft {
+  if (input.limitExceeded !== undefined)
+    return { status: 'False', reason: REASON_LIMIT_EXCEEDED, message: input.limitExceeded };
+  return { status: 'True', reason: 'WithinLimits', message: 'The spec is within the admission limits' };
+}
+
+/** RFC 3339 at second precision, as the apiserver writes metav1.Time. */
+const toTime = (now: Date) => now.toISOString().replace(/\.\d+Z$/, 'Z');
+
+/** The condition, keeping the previous lastTransitionTime while its status stays the same. */
+function toCondition(type: string, draft: Draft, input: MySQLStatusInput): Condition {
+  const previous = input.cluster.status?.conditions?.find((c) => c.type === type);
+  const kept = previous?.status === draft.status ? previous.lastTransitionTime : undefined;
+  return {
+    type,
+    status: draft.status,
+    reason: draft.reason,
+    message: draft.message,
+    lastTransitionTime: kept ?? toTime(input.now),
+    observedGeneration: input.cluster.metadata.generation,
+  };
+}
+
+export function computeMySQLStatus(input: MySQLStatusInput): MySQLClusterStatus {
+  const degradedDraft = degraded(input);
+  const readyDraft = ready(input, degradedDraft);
+  const phase = degradedDraft.status === 'True' ? 'Failed' : readyDraft.status === 'True' ? 'Running' : 'Pending';
+  const version = currentVersion(input);
+  return {
+    phase,
+    replicas: input.statefulSet?.replicas ?? 0,
+    readyReplicas: input.statefulSet?.readyReplicas ?? 0,
+    ...(version !== undefined && { currentVersion: version }),
+    observedGeneration: input.cluster.metadata.generation,
+    conditions: [
+      toCondition(CONDITION_READY, readyDraft, input),
+      toCondition(CONDITION_PROGRESSING, progressing(input), input),
+      toCondition(CONDITION_DEGRADED, degradedDraft, input),
+      toCondition(CONDITION_WITHIN_LIMITS, withinLimits(input), input),
+    ],
+    message: degradedDraft.status === 'True' ? degradedDraft.message : readyDraft.message,
+  };
+}
+
+/** Whether writing `next` would change the stored `current`: JSON equality, condition order counts. */
+export function mysqlStatusEqual(current: MySQLClusterStatus | undefined, next: MySQLClusterStatus): boolean {
+  return jsonEqual(current, next);
+}
+
+/** The condition of `type` in `status`, if any. */
+export function conditionOf(status: MySQLClusterStatus | undefined, type: string): Condition | undefined {
+  return status?.conditions?.find((c) => c.type === type);
+}
