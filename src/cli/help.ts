@@ -1,14 +1,15 @@
 // The text of `shipshape --help` and of each command's --help.
 import { ENFORCEMENT_ANNOTATION } from '../../webhooks/enforcement.ts';
 import { OVERRIDE_ANNOTATIONS } from '../../webhooks/limits.ts';
+import { MYSQL_MAX_REPLICAS_ANNOTATION, MYSQL_MAX_STORAGE_ANNOTATION } from '../../webhooks/mysql-policy-config.ts';
 
 export const MAIN_HELP = `Usage: shipshape <command> [flags]
 
-Checks WebApps against Shipshape's admission webhooks before they reach a cluster, and prints
-Shipshape's manifests.
+Checks WebApps and MySQLClusters against Shipshape's admission webhooks before they reach a
+cluster, and prints Shipshape's manifests.
 
 Commands:
-  review      Default and validate WebApps as the webhooks would, offline or on a running server
+  review      Default and validate WebApps and MySQLClusters as the webhooks would
   crd         Print the WebApp CustomResourceDefinition
   manifests   Print the webhook configurations (deploy/)
 
@@ -30,13 +31,14 @@ then runs the validating webhook on the result: what the apiserver does for a CR
 --old, an UPDATE). Prints per WebApp ALLOWED or DENIED with every reason, the warnings, and what
 defaulting changed. WebApps of both versions are reviewed: a shipshape.dev/v2 one as the cluster
 admits it (converted to v1 for the webhooks, judged and reported at v2, with v2's paths).
-Documents that are not shipshape.dev/v1 or v2 WebApps are reported as SKIPPED.
+MySQLClusters (shipshape.dev/v1alpha1) go through their own webhooks the same way (manifests and
+--old; not --cluster or --audit-log). Other documents are reported as SKIPPED.
 
 Input:
   -f, --filename FILE|DIR|-   YAML or JSON manifests, multi-document; a folder's .yaml, .yml and
                               .json files; - for stdin. Repeatable.
   -R, --recursive             With a folder, descend into sub-folders too
-      --old FILE|DIR|-        The objects as stored: a WebApp here with the same namespace and name
+      --old FILE|DIR|-        The objects as stored: one here of the same kind, namespace and name
                               makes the review an UPDATE. Repeatable.
   -n, --namespace NS          Namespace of objects that name none (default: default)
 
@@ -48,12 +50,13 @@ Offline (default): the policies run in this process.
       --namespace-annotations k=v,...
                               Annotations of the target namespace that override limits,
                               and its enforcement mode (warn or enforce):
-                              ${[...Object.keys(OVERRIDE_ANNOTATIONS), ENFORCEMENT_ANNOTATION].join(',\n                              ')}
+                              ${[...Object.keys(OVERRIDE_ANNOTATIONS), MYSQL_MAX_REPLICAS_ANNOTATION, MYSQL_MAX_STORAGE_ANNOTATION, ENFORCEMENT_ANNOTATION].join(',\n                              ')}
                               (the shipshape.dev/ prefix may be left out). Repeatable.
 
 Against a running Shipshape (a check of a deployed webhook):
       --server URL            POST AdmissionReviews (dryRun: true) to URL/mutate-webapps, then
-                              URL/validate-webapps. The server applies its own settings and its
+                              URL/validate-webapps (MySQLClusters: URL/mutate-mysqlclusters, then
+                              URL/validate-mysqlclusters). The server applies its own settings and its
                               view of the namespace's annotations.
       --ca FILE               PEM CA bundle that signed the server's certificate
       --tls-server-name NAME  The name to check the certificate against instead of the URL's host,

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ANNOTATION_PREFIX } from '../constants.ts';
 import { ENFORCEMENT_ANNOTATION } from '../../webhooks/enforcement.ts';
 import { OVERRIDE_ANNOTATIONS } from '../../webhooks/limits.ts';
+import { MYSQL_MAX_REPLICAS_ANNOTATION, MYSQL_MAX_STORAGE_ANNOTATION } from '../../webhooks/mysql-policy-config.ts';
 import { CliError } from './cli-error.ts';
 import { CRD_HELP, MAIN_HELP, MANIFESTS_HELP, REVIEW_HELP } from './help.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from './report.ts';
@@ -54,8 +55,13 @@ function parse<T>(command: string, parser: () => T): T {
 
 const helpFlag = { type: 'boolean', short: 'h' } as const;
 
-/** The Namespace annotations the policies read: the limits' overrides and the enforcement mode. */
-export const NAMESPACE_ANNOTATIONS: readonly string[] = [...Object.keys(OVERRIDE_ANNOTATIONS), ENFORCEMENT_ANNOTATION];
+/** The Namespace annotations the policies read: the limits' overrides (WebApp's, MySQLCluster's) and the enforcement mode. */
+export const NAMESPACE_ANNOTATIONS: readonly string[] = [
+  ...Object.keys(OVERRIDE_ANNOTATIONS),
+  MYSQL_MAX_REPLICAS_ANNOTATION,
+  MYSQL_MAX_STORAGE_ANNOTATION,
+  ENFORCEMENT_ANNOTATION,
+];
 
 /**
  * "max-replicas=20,shipshape.dev/denied-ports=9090,9443" → annotations. A part without "=" continues

@@ -2,7 +2,7 @@
 // document, its reasons and warnings, then the diff or the patch, then a summary. -o yaml and
 // -o json: the same facts as one machine-readable report, with each defaulted object.
 import { stringify } from 'yaml';
-import { MUTATING_WEBHOOK_NAME } from '../constants.ts';
+import { MUTATING_WEBHOOK_NAME, MYSQL_MUTATING_WEBHOOK_NAME } from '../constants.ts';
 import { unifiedDiff } from './line-diff.ts';
 import type { ManifestError } from './load-manifests.ts';
 import { KUBE_APISERVER, type Review, type ReviewTarget } from './review.ts';
@@ -60,7 +60,7 @@ function indent(text: string): string {
 function changes(entry: Reviewed, format: 'diff' | 'patch'): string {
   const { review } = entry;
   // A mutating denial: nothing was defaulted and nothing validated.
-  if (review.deniedBy === MUTATING_WEBHOOK_NAME) return '';
+  if (review.deniedBy === MUTATING_WEBHOOK_NAME || review.deniedBy === MYSQL_MUTATING_WEBHOOK_NAME) return '';
   if (format === 'patch') {
     if (!review.patch.length) return '  patch: none';
     return ['  patch:', ...review.patch.map((op) => `    ${JSON.stringify(op)}`)].join('\n');
@@ -75,12 +75,18 @@ function changes(entry: Reviewed, format: 'diff' | 'patch'): string {
   return diff ? indent(diff) : '  (defaulting changes nothing)';
 }
 
-function deniedBy(review: Review): string {
+function deniedBy(review: Review, kind: string): string {
   if (review.deniedBy !== KUBE_APISERVER) return `denied by admission webhook "${review.deniedBy}"`;
   // Strict decoding runs before any webhook; the schema after the mutating one.
   return review.message?.startsWith('The ')
-    ? 'denied by kube-apiserver: the WebApp CRD schema (checked after the mutating webhook)'
+    ? `denied by kube-apiserver: the ${kind} CRD schema (checked after the mutating webhook)`
     : 'denied by kube-apiserver while decoding (kubectl --validate=strict)';
+}
+
+/** What the summary counts: the one kind reviewed (WebApp when none was), else "object". */
+function reviewedWord(entries: readonly Entry[]): string {
+  const kinds = new Set(entries.filter(isReviewed).map((e) => e.kind));
+  return kinds.size === 0 ? 'WebApp' : kinds.size === 1 ? [...kinds][0]! : 'object';
 }
 
 function plural(n: number, word: string): string {
@@ -93,7 +99,7 @@ function formatText(entries: readonly Entry[], errors: readonly ManifestError[],
     const { review } = entry;
     return [
       header(entry),
-      ...(review.deniedBy ? [`  ${deniedBy(review)}`] : []),
+      ...(review.deniedBy ? [`  ${deniedBy(review, entry.kind)}`] : []),
       ...review.reasons.map((r) => `  reason: ${r}`),
       ...review.warnings.map((w) => `  warning: ${w}`),
       changes(entry, format),
@@ -103,7 +109,7 @@ function formatText(entries: readonly Entry[], errors: readonly ManifestError[],
   });
   const s = summarize(entries, errors);
   const parts = [
-    `${plural(s.allowed + s.denied, 'WebApp')} reviewed: ${s.allowed} allowed, ${s.denied} denied`,
+    `${plural(s.allowed + s.denied, reviewedWord(entries))} reviewed: ${s.allowed} allowed, ${s.denied} denied`,
     ...(s.skipped ? [`${plural(s.skipped, 'document')} skipped`] : []),
     ...(s.errors ? [`${plural(s.errors, 'input error')} (see above)`] : []),
   ];

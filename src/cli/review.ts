@@ -1,4 +1,4 @@
-// One WebApp through the apiserver's steps in the apiserver's order: strict decoding (unknown
+// One WebApp or MySQLCluster (./review-kinds.ts) through the apiserver's steps in the apiserver's order: strict decoding (unknown
 // fields), the mutating webhook and its JSON Patch, the CRD's structural schema and the name rule,
 // then the validating webhook on the patched object. The apiserver's own checks always run here
 // (src/api/schema-validation.ts); `call` reaches the webhooks, in this process (review-offline.ts)
@@ -13,22 +13,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ADMISSION_API_VERSION, type AdmissionReviewRequest } from '../admission/admission-review.ts';
-import {
-  API_GROUP,
-  API_VERSION,
-  MUTATE_PATH,
-  MUTATING_WEBHOOK_NAME,
-  VALIDATE_PATH,
-  VALIDATING_WEBHOOK_NAME,
-  WEBAPP_KIND,
-  WEBAPP_PLURAL,
-} from '../constants.ts';
-import { type OpenApiSchema, toWebAppCrd } from '../api/crd.ts';
+import { API_GROUP } from '../constants.ts';
 import { unknownFields, validateCustomResource } from '../api/schema-validation.ts';
-import { convertWebApp } from '../api/webapp-versions.ts';
 import { type JsonPatchOperation, applyJsonPatch, toJsonPatch } from '../json/json-patch.ts';
 import type { JsonObject } from '../json/json.ts';
 import { CliError } from './cli-error.ts';
+import { reviewKindOf } from './review-kinds.ts';
 
 export type ReviewTarget = {
   object: JsonObject;
@@ -67,30 +57,9 @@ export type Review = {
 /** `deniedBy` of an object the apiserver refuses itself, before or without the webhooks. */
 export const KUBE_APISERVER = 'kube-apiserver';
 
-const crdSchemas = new Map<string, OpenApiSchema>();
-/** The WebApp CRD's openAPIV3Schema of `version` (v1, v2), rendered once. */
-function webAppSchema(version: string): OpenApiSchema {
-  let schema = crdSchemas.get(version);
-  if (!schema) {
-    const found = toWebAppCrd().spec.versions.find((v) => v.name === version);
-    if (!found) throw new CliError('CLI_SERVER', `the WebApp CRD has no version ${version}`);
-    schema = found.schema.openAPIV3Schema;
-    crdSchemas.set(version, schema);
-  }
-  return schema;
-}
-
-/** The version of `object`'s apiVersion (shipshape.dev/v2 -> v2); v1 for anything else. */
+/** The version of `object`'s apiVersion (shipshape.dev/v2 -> v2); its webhooks' version for anything else. */
 export function versionOf(object: JsonObject): string {
-  const [group, version] = typeof object.apiVersion === 'string' ? object.apiVersion.split('/') : [];
-  return group === API_GROUP && version ? version : API_VERSION;
-}
-
-/** `object` at `version` of the group, as the conversion webhook would give it; as it is if it cannot be. */
-function atVersion(object: JsonObject, version: string): JsonObject {
-  if (versionOf(object) === version) return object;
-  const converted = convertWebApp(object, `${API_GROUP}/${version}`);
-  return converted.ok ? converted.object : object;
+  return reviewKindOf(object).versionOf(object);
 }
 
 /** What kubectl prints for the apiserver's 422: one error on the line, several as a list. */
@@ -98,7 +67,7 @@ export function toInvalidMessage(object: JsonObject, errors: readonly string[]):
   const metadata = object.metadata as { name?: unknown; generateName?: unknown } | undefined;
   const name = typeof metadata?.name === 'string' ? metadata.name : String(metadata?.generateName ?? '');
   const list = errors.length === 1 ? errors[0] : `\n${errors.map((e) => `* ${e}`).join('\n')}`;
-  return `The ${WEBAPP_KIND} ${JSON.stringify(name)} is invalid: ${list}`;
+  return `The ${reviewKindOf(object).kind} ${JSON.stringify(name)} is invalid: ${list}`;
 }
 
 const reviewResponseSchema = z.object({
@@ -129,9 +98,10 @@ export function toAdmissionReviewRequest(
 ): AdmissionReviewRequest {
   const metadata = target.object.metadata as { name?: unknown } | undefined;
   const name = typeof metadata?.name === 'string' && metadata.name ? metadata.name : undefined;
-  const gvk = { group: API_GROUP, version: API_VERSION, kind: WEBAPP_KIND };
-  const gvr = { group: API_GROUP, version: API_VERSION, resource: WEBAPP_PLURAL };
-  const client = versionOf(target.object);
+  const kind = reviewKindOf(target.object);
+  const gvk = { group: API_GROUP, version: kind.webhookVersion, kind: kind.kind };
+  const gvr = { group: API_GROUP, version: kind.webhookVersion, resource: kind.plural };
+  const client = kind.versionOf(target.object);
   const requestKind = { ...gvk, version: client };
   const requestResource = { ...gvr, version: client };
   const operation = target.oldObject ? 'UPDATE' : 'CREATE';
@@ -149,7 +119,7 @@ export function toAdmissionReviewRequest(
       operation,
       userInfo: { username: 'shipshape-review' },
       object,
-      oldObject: target.oldObject ? atVersion(target.oldObject, API_VERSION) : null,
+      oldObject: target.oldObject ? kind.atVersion(target.oldObject, kind.webhookVersion) : null,
       dryRun: true,
       options: {
         apiVersion: 'meta.k8s.io/v1',
@@ -189,7 +159,7 @@ async function ask(call: CallWebhook, path: string, target: ReviewTarget, object
 
 /** "WebApp "web" is invalid: spec.replicas: 50 exceeds ...; spec.port: 80 ..." → one reason each. */
 export function toReasons(message: string): string[] {
-  const prefix = /^WebApp "(?:[^"\\]|\\.)*" is invalid: /.exec(message);
+  const prefix = /^(?:WebApp|MySQLCluster) "(?:[^"\\]|\\.)*" is invalid: /.exec(message);
   if (!prefix) return [message];
   // Violations are joined by "; ", outside the JSON-quoted values they show ("a; b" is one value).
   const reasons: string[] = [];
@@ -223,12 +193,13 @@ function denied(
  */
 export async function review(target: ReviewTarget, call: CallWebhook): Promise<Review> {
   const operation = target.oldObject ? 'UPDATE' : 'CREATE';
-  const version = versionOf(target.object);
-  const schema = webAppSchema(version);
+  const kind = reviewKindOf(target.object);
+  const version = kind.versionOf(target.object);
+  const schema = kind.schema(version);
   const unknown = unknownFields(target.object, schema);
   if (unknown.length) {
     const reasons = unknown.map((path) => `unknown field ${JSON.stringify(path)}`);
-    const message = `${WEBAPP_KIND} in version ${JSON.stringify(version)} cannot be handled as a ${WEBAPP_KIND}: strict decoding error: ${reasons.join(', ')}`;
+    const message = `${kind.kind} in version ${JSON.stringify(version)} cannot be handled as a ${kind.kind}: strict decoding error: ${reasons.join(', ')}`;
     return {
       operation,
       allowed: false,
@@ -240,10 +211,10 @@ export async function review(target: ReviewTarget, call: CallWebhook): Promise<R
       object: target.object,
     };
   }
-  const received = atVersion(target.object, API_VERSION);
-  const mutation = await ask(call, MUTATE_PATH, target, received);
+  const received = kind.atVersion(target.object, kind.webhookVersion);
+  const mutation = await ask(call, kind.mutatePath, target, received);
   if (!mutation.allowed) {
-    return denied(operation, MUTATING_WEBHOOK_NAME, mutation, {
+    return denied(operation, kind.mutatingWebhook, mutation, {
       warnings: mutation.warnings,
       patch: [],
       object: target.object,
@@ -253,10 +224,10 @@ export async function review(target: ReviewTarget, call: CallWebhook): Promise<R
   try {
     mutated = applyJsonPatch(received, mutation.patch) as JsonObject;
   } catch (cause) {
-    const message = `the patch of the webhook at ${MUTATE_PATH} cannot be applied: ${String(cause)}`;
+    const message = `the patch of the webhook at ${kind.mutatePath} cannot be applied: ${String(cause)}`;
     throw new CliError('CLI_SERVER', message, { cause });
   }
-  const object = atVersion(mutated, version);
+  const object = kind.atVersion(mutated, version);
   const patch = received === target.object ? mutation.patch : toJsonPatch(target.object, object);
   // The apiserver validates the schema after the mutating webhooks and before the validating ones.
   const invalid = validateCustomResource(object, schema);
@@ -265,8 +236,8 @@ export async function review(target: ReviewTarget, call: CallWebhook): Promise<R
     const message = toInvalidMessage(object, invalid);
     return { operation, allowed: false, deniedBy: KUBE_APISERVER, message, reasons: invalid, warnings, patch, object };
   }
-  const validation = await ask(call, VALIDATE_PATH, target, atVersion(object, API_VERSION));
+  const validation = await ask(call, kind.validatePath, target, kind.atVersion(object, kind.webhookVersion));
   const warnings = [...mutation.warnings, ...validation.warnings];
-  if (!validation.allowed) return denied(operation, VALIDATING_WEBHOOK_NAME, validation, { warnings, patch, object });
+  if (!validation.allowed) return denied(operation, kind.validatingWebhook, validation, { warnings, patch, object });
   return { operation, allowed: true, reasons: [], warnings, patch, object };
 }

@@ -1,9 +1,11 @@
-// Which documents are reviewed, and how: a WebApp of a served version (shipshape.dev/v1 or v2)
-// becomes a CREATE in its own namespace (or the default one), or an UPDATE when the --old
-// documents hold the same WebApp, at either version; anything else is skipped with the reason,
-// never dropped silently.
+// Which documents are reviewed, and how: a WebApp of a served version (shipshape.dev/v1 or v2) or
+// a MySQLCluster (shipshape.dev/v1alpha1) becomes a CREATE in its own namespace (or the default
+// one), or an UPDATE when the --old documents hold the same object (same kind, namespace and
+// name; a WebApp at either version); anything else is skipped with the reason, never dropped
+// silently.
 import { WEBAPP_KIND } from '../constants.ts';
 import { WEBAPP_API_VERSIONS } from '../api/webapp-versions.ts';
+import { MYSQLCLUSTER_API_VERSION, MYSQLCLUSTER_KIND } from '../api/mysqlcluster.ts';
 import type { JsonObject } from '../json/json.ts';
 import type { ManifestDocument } from './load-manifests.ts';
 import type { ReviewTarget } from './review.ts';
@@ -38,6 +40,12 @@ function isWebApp(object: JsonObject): boolean {
   );
 }
 
+const isMySQLCluster = (object: JsonObject) =>
+  object.apiVersion === MYSQLCLUSTER_API_VERSION && object.kind === MYSQLCLUSTER_KIND;
+
+/** Whether a review takes `object`: a WebApp or a MySQLCluster of a served version. */
+const isReviewed = (object: JsonObject) => isWebApp(object) || isMySQLCluster(object);
+
 /** Plans a review of each document; `old` holds the stored versions that make UPDATEs. */
 export function planReviews(
   documents: readonly ManifestDocument[],
@@ -47,15 +55,17 @@ export function planReviews(
   const stored = new Map<string, JsonObject>();
   for (const doc of old) {
     const id = identify(doc.object, defaultNamespace);
-    if (isWebApp(doc.object)) stored.set(`${id.namespace}/${id.name}`, doc.object);
+    if (isReviewed(doc.object)) stored.set(`${id.kind} ${id.namespace}/${id.name}`, doc.object);
   }
   return documents.map((document) => {
     const id = identify(document.object, defaultNamespace);
-    if (!isWebApp(document.object)) {
-      return { document, ...id, skipped: `not a ${WEBAPP_API_VERSIONS.join(' or ')} ${WEBAPP_KIND}` };
+    if (!isReviewed(document.object)) {
+      // The message names WebApp alone when the document claims to be one (a version not served).
+      const mysql = id.kind === WEBAPP_KIND ? '' : ` or a ${MYSQLCLUSTER_API_VERSION} ${MYSQLCLUSTER_KIND}`;
+      return { document, ...id, skipped: `not a ${WEBAPP_API_VERSIONS.join(' or ')} ${WEBAPP_KIND}${mysql}` };
     }
     const oldObject = text((document.object.metadata as JsonObject | undefined)?.name)
-      ? stored.get(`${id.namespace}/${id.name}`)
+      ? stored.get(`${id.kind} ${id.namespace}/${id.name}`)
       : undefined;
     return {
       document,

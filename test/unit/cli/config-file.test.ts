@@ -3,6 +3,7 @@ import t from 'tap';
 import { toPolicyConfigFromFile, toServerArguments } from '../../../src/cli/config-file.ts';
 import { ConfigError, parseConfig, toPolicyConfig } from '../../../src/config/config.ts';
 import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
+import { DEFAULT_MYSQL_POLICY_CONFIG } from '../../../webhooks/mysql-policy-config.ts';
 
 const FIXTURES = new URL('../../fixtures/cli/', import.meta.url);
 const fixture = (name: string) => readFile(new URL(name, FIXTURES), 'utf8');
@@ -15,7 +16,10 @@ function serverPolicyConfig(argv: string[], env: NodeJS.ProcessEnv) {
 }
 
 t.test('an empty file gives the server defaults', async (t) => {
-  t.strictSame(toPolicyConfigFromFile('', 'empty.yaml'), { limits: DEFAULT_LIMITS });
+  t.strictSame(toPolicyConfigFromFile('', 'empty.yaml'), {
+    limits: DEFAULT_LIMITS,
+    mysql: DEFAULT_MYSQL_POLICY_CONFIG,
+  });
   t.strictSame(toPolicyConfigFromFile('# nothing\n', 'empty.yaml'), serverPolicyConfig([], {}));
 });
 
@@ -29,6 +33,7 @@ t.test('variable names become the environment, flag names flags; flags win as in
   t.strictSame(config, {
     limits: { ...DEFAULT_LIMITS, maxReplicas: 20, deniedPorts: [8080, 9090] },
     defaultResources: { requests: { cpu: '100m' } },
+    mysql: DEFAULT_MYSQL_POLICY_CONFIG,
   });
 });
 
