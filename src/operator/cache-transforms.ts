@@ -9,6 +9,8 @@
 // slower and larger dictionary, while literals of one shape share one hidden class.
 //
 // What is read, and so kept:
+// - Owners (toCachedOwner, for every owner kind): all of it but managedFields and the
+//   last-applied annotation.
 // - WebApp: all of it but managedFields and the last-applied annotation. reconcileWebApp defaults
 //   and validates the whole object, compares the whole status (statusEqual), and the finalizer and
 //   Events read metadata. Its annotations are kept: the shipshape.dev/v2-fields annotation holds the
@@ -24,8 +26,10 @@
 //   cache signs what an apply returns through the same view (toCachedChild), so a kept field and a
 //   dropped one are judged alike on both sides. A field added to a child's body must be kept here:
 //   test/unit/operator/cache-transforms.test.ts (over fixtures at v1 and at v2) fails until it is.
+// Each child kind names its view in its spec (./child-kind-spec.ts); the shared caches keep one
+// view per resource, so an owner kind whose children share a resource with WebApp's (a Service)
+// uses the same view, extended here if it applies more fields.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ChildKind } from './child-kinds.ts';
 
 /** kubectl apply's copy of the whole object it applied (a second spec, as a string). */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -43,8 +47,8 @@ function keptAnnotations(annotations: Record<string, string> | undefined): Recor
   return Object.keys(rest).length ? rest : undefined;
 }
 
-/** A WebApp as the cache keeps it: without metadata.managedFields and the last-applied annotation. */
-export function toCachedWebApp<T extends KubernetesObject>(obj: T): T {
+/** An owner as the cache keeps it: without metadata.managedFields and the last-applied annotation. */
+export function toCachedOwner<T extends KubernetesObject>(obj: T): T {
   const metadata = obj.metadata;
   if (!metadata) return obj;
   const rest: Meta = {};
@@ -54,6 +58,9 @@ export function toCachedWebApp<T extends KubernetesObject>(obj: T): T {
   const kept = keptAnnotations(metadata.annotations);
   return { ...obj, metadata: { ...rest, ...(kept && { annotations: kept }) } };
 }
+
+/** A WebApp as the cache keeps it (the owners' view). */
+export const toCachedWebApp = toCachedOwner;
 
 /** The metadata of a child that anything reads or Shipshape applies. */
 function childMetadata(m: Meta | undefined): Meta | undefined {
@@ -114,15 +121,32 @@ function deploymentStatus(status: Json | undefined): Json | undefined {
   };
 }
 
-type Projection = (obj: Json) => Json;
+/** What a cache keeps of a resource beyond its identity (apiVersion, kind, childMetadata). */
+export type Projection = (obj: Json) => Json;
 
-const CHILD_VIEWS: Record<ChildKind, Projection> = {
+/**
+ * A Service: what Shipshape applies. `clusterIP` only when it is `None` (a headless Service's, the
+ * one value an owner applies; an allocated IP is the apiserver's and would differ from every body)
+ * and `publishNotReadyAddresses` only when true (the apiserver omits false): so that a WebApp's
+ * Service, which sets neither, keeps the view it always had, and a new leader's sweep still finds
+ * it equal to the body.
+ */
+function serviceSpec(spec: Json | undefined): Json | undefined {
+  if (!spec) return spec;
+  return {
+    type: spec.type,
+    ...(spec.clusterIP === 'None' && { clusterIP: spec.clusterIP }),
+    ...(spec.publishNotReadyAddresses === true && { publishNotReadyAddresses: true }),
+    selector: spec.selector,
+    ports: spec.ports,
+  };
+}
+
+/** The views of the resources WebApp's children are (its CHILD_KINDS name them). */
+export const CHILD_VIEWS = {
   ConfigMap: (o) => ({ data: o.data }),
   Deployment: (o) => ({ spec: deploymentSpec(record(o.spec)), status: deploymentStatus(record(o.status)) }),
-  Service: (o) => {
-    const spec = record(o.spec);
-    return { spec: spec && { type: spec.type, selector: spec.selector, ports: spec.ports } };
-  },
+  Service: (o) => ({ spec: serviceSpec(record(o.spec)) }),
   PodDisruptionBudget: (o) => {
     const spec = record(o.spec);
     return { spec: spec && { maxUnavailable: spec.maxUnavailable, selector: spec.selector } };
@@ -139,19 +163,25 @@ const CHILD_VIEWS: Record<ChildKind, Projection> = {
       },
     };
   },
-};
+} as const satisfies Record<string, Projection>;
 
 /**
- * A child of `kind` as the cache keeps it, and as the applied cache signs it. Idempotent: the view
- * of a view is the view. Fields absent from the object stay absent (undefined, which the applied
- * cache's signature and JSON ignore).
+ * A child as the cache keeps it through `view`, and as the applied cache signs it: its identity
+ * and what `view` keeps; without a view, the whole object. Idempotent: the view of a view is the
+ * view. Fields absent from the object stay absent (undefined, which the applied cache's signature
+ * and JSON ignore).
  */
-export function toCachedChild<T extends KubernetesObject>(kind: ChildKind, obj: T): T {
-  if (!obj?.metadata) return obj;
+export function toChildView<T extends KubernetesObject>(view: Projection | undefined, obj: T): T {
+  if (!obj?.metadata || !view) return obj;
   return {
     apiVersion: obj.apiVersion,
     kind: obj.kind,
     metadata: childMetadata(obj.metadata),
-    ...CHILD_VIEWS[kind](obj as unknown as Json),
+    ...view(obj as unknown as Json),
   } as T;
+}
+
+/** A WebApp child of `kind` as the cache keeps it (toChildView through its CHILD_VIEWS entry). */
+export function toCachedChild<T extends KubernetesObject>(kind: keyof typeof CHILD_VIEWS, obj: T): T {
+  return toChildView(CHILD_VIEWS[kind], obj);
 }

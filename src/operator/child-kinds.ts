@@ -1,7 +1,8 @@
 // The kinds a WebApp owns, declared once (controller-runtime's builder.For(&WebApp{}).Owns(...),
 // kube-rs's Controller::owns): the reconciler applies them in this order and deletes them in the
 // reverse, the controller watches each one, and telemetry and the benchmark read their kinds from
-// here. A new child kind needs more than its entry here and its builder in children.ts:
+// here. The shared caches (owner-caches.ts) watch each one through its `view` (cache-transforms.ts).
+// A new child kind needs more than its entry here and its builder in children.ts:
 // - a rule in the ClusterRole (CHILD_RULES in src/manifests/rbac.ts) and its name in the CRD's
 //   description (src/api/crd.ts), then `npm run render`; test/unit/operator/child-kinds.test.ts
 //   fails until both are there;
@@ -9,30 +10,10 @@
 //   tests), and docs/api.md's "What a WebApp runs as" (and the README's picture of the process).
 import type { WebApp } from '../api/webapp.ts';
 import { toHorizontalPodAutoscaler } from './autoscaler.ts';
-import {
-  type ChildObject,
-  configHash,
-  configMapName,
-  toConfigMap,
-  toDeployment,
-  toPodDisruptionBudget,
-  toService,
-} from './children.ts';
+import { CHILD_VIEWS } from './cache-transforms.ts';
+import type { ChildKindSpec } from './child-kind-spec.ts';
+import { configHash, configMapName, toConfigMap, toDeployment, toPodDisruptionBudget, toService } from './children.ts';
 import type { ChildSource } from './desired-webapp.ts';
-
-export type ChildKindSpec = {
-  kind: string;
-  apiVersion: string;
-  /** The resource, as in its API paths (src/kube/apply.ts builds them). */
-  plural: string;
-  /** The child's name; read from a stored object, so only metadata.name is trusted. */
-  name(webApp: Pick<WebApp, 'metadata'>): string;
-  /**
-   * The server-side apply body, or undefined when this WebApp should have none (it is deleted).
-   * The reconciler hands over the WebApp as read through the hub (./desired-webapp.ts).
-   */
-  build(webApp: ChildSource): ChildObject | undefined;
-};
 
 const ownName = (webApp: Pick<WebApp, 'metadata'>) => webApp.metadata.name ?? '';
 
@@ -43,6 +24,7 @@ export const CHILD_KINDS = [
     plural: 'configmaps',
     name: (webApp) => configMapName(webApp),
     build: toConfigMap,
+    view: CHILD_VIEWS.ConfigMap,
   },
   {
     kind: 'Deployment',
@@ -50,14 +32,16 @@ export const CHILD_KINDS = [
     plural: 'deployments',
     name: ownName,
     build: (webApp) => toDeployment(webApp, configHash(toConfigMap(webApp))),
+    view: CHILD_VIEWS.Deployment,
   },
-  { kind: 'Service', apiVersion: 'v1', plural: 'services', name: ownName, build: toService },
+  { kind: 'Service', apiVersion: 'v1', plural: 'services', name: ownName, build: toService, view: CHILD_VIEWS.Service },
   {
     kind: 'PodDisruptionBudget',
     apiVersion: 'policy/v1',
     plural: 'poddisruptionbudgets',
     name: ownName,
     build: toPodDisruptionBudget,
+    view: CHILD_VIEWS.PodDisruptionBudget,
   },
   {
     kind: 'HorizontalPodAutoscaler',
@@ -65,8 +49,10 @@ export const CHILD_KINDS = [
     plural: 'horizontalpodautoscalers',
     name: ownName,
     build: toHorizontalPodAutoscaler,
+    view: CHILD_VIEWS.HorizontalPodAutoscaler,
   },
-] as const satisfies readonly ChildKindSpec[];
+  // The reconciler hands over the WebApp as read through the hub (./desired-webapp.ts).
+] as const satisfies readonly ChildKindSpec<ChildSource>[];
 
 export type ChildKind = (typeof CHILD_KINDS)[number]['kind'];
 
