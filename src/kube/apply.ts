@@ -13,9 +13,13 @@ export function objectPath(apiVersion: string, plural: string, namespace: string
   return `${groupVersionPath(apiVersion)}${scope}/${plural}/${encodeURIComponent(name)}`;
 }
 
-/** The collection across namespaces, as a watch or list reads it: `/apis/apps/v1/deployments`. */
-export function collectionPath(apiVersion: string, plural: string): string {
-  return `${groupVersionPath(apiVersion)}/${plural}`;
+/**
+ * The collection across namespaces, as a watch or list reads it (`/apis/apps/v1/deployments`), or
+ * in `namespace`, as a create posts to it (`/api/v1/namespaces/db/secrets`).
+ */
+export function collectionPath(apiVersion: string, plural: string, namespace?: string): string {
+  const scope = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${groupVersionPath(apiVersion)}${scope}/${plural}`;
 }
 
 const groupVersionPath = (apiVersion: string) =>

@@ -1,0 +1,130 @@
+// The base reconcile context of any owner kind (src/operator/owner-context.ts) over a recording
+// client and stub caches: the paths and bodies of its calls, create's AlreadyExists, delete options,
+// the cached view of a child, and the written-status dedupe.
+import { pino } from 'pino';
+import t from 'tap';
+import { KubeApiError } from '../../../src/kube/json-client.ts';
+import type { OwnerCache } from '../../../src/operator/owner-caches.ts';
+import { createOwnerContext } from '../../../src/operator/owner-context.ts';
+import type { OwnerKind } from '../../../src/operator/owner-kind.ts';
+
+const DATABASE: OwnerKind = {
+  kind: 'Database',
+  apiVersion: 'shipshape.dev/v1alpha1',
+  plural: 'databases',
+  ownerLabel: 'shipshape.dev/database',
+  finalizer: 'shipshape.dev/finalizer',
+  controllerName: 'database',
+};
+const CHILDREN = [
+  { kind: 'Secret', apiVersion: 'v1', plural: 'secrets' },
+  { kind: 'StatefulSet', apiVersion: 'apps/v1', plural: 'statefulsets' },
+];
+type Call = { method: string; path: string; body?: unknown; query?: unknown };
+
+function setup(answer: (call: Call) => unknown = () => ({ metadata: { resourceVersion: '9' } })) {
+  const calls: Call[] = [];
+  const objects = new Map<string, Record<string, unknown>>();
+  const informer = (kind: string) => ({
+    get: (name: string, namespace?: string) => objects.get(`${kind}/${namespace}/${name}`),
+  });
+  const cache = {
+    owners: informer('Database'),
+    children: { Secret: informer('Secret'), StatefulSet: informer('StatefulSet') },
+    namespaceAnnotations: () => ({ team: 'a' }),
+  } as unknown as OwnerCache;
+  const client = {
+    async request<T>(method: string, path: string, req?: { body?: unknown; query?: unknown }): Promise<T> {
+      const call: Call = { method, path };
+      if (req?.body !== undefined) call.body = req.body;
+      if (req?.query !== undefined) call.query = req.query;
+      calls.push(call);
+      return answer(call) as T;
+    },
+  };
+  const base = createOwnerContext<{ phase: string }>({
+    owner: DATABASE,
+    client,
+    cache,
+    fieldManager: 'shipshape',
+    logger: pino({ level: 'silent' }),
+    children: CHILDREN,
+    events: { record() {} },
+    resyncMs: 1000,
+  });
+  return { ...base, calls, objects };
+}
+
+const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-root', namespace: 'shop' } };
+
+t.test('create posts to the collection and never updates: false on AlreadyExists', async (t) => {
+  let exists = false;
+  const { context, calls } = setup(() => {
+    if (exists) throw new KubeApiError(409, 'AlreadyExists', 'secrets "db-root" already exists', {});
+    return {};
+  });
+  t.equal(await context.create(secret), true);
+  t.same(calls, [
+    { method: 'POST', path: '/api/v1/namespaces/shop/secrets', body: secret, query: { fieldManager: 'shipshape' } },
+  ]);
+  exists = true;
+  t.equal(await context.create(secret), false, 'already there: left as it is');
+  t.equal(calls.length, 2, 'one POST each, no update');
+});
+
+t.test('create rethrows any other refusal', async (t) => {
+  const conflict = new KubeApiError(409, 'Conflict', 'the object has been modified', {});
+  const { context } = setup(() => {
+    throw conflict;
+  });
+  await t.rejects(context.create(secret), conflict);
+});
+
+t.test('deleteChild: DeleteOptions only when asked; false when already gone', async (t) => {
+  let gone = false;
+  const { context, calls } = setup(() => {
+    if (gone) throw new KubeApiError(404, 'NotFound', 'not found', {});
+    return {};
+  });
+  t.equal(await context.deleteChild('StatefulSet', 'shop', 'db'), true);
+  t.equal(await context.deleteChild('StatefulSet', 'shop', 'db', { propagationPolicy: 'Orphan' }), true);
+  t.same(calls, [
+    { method: 'DELETE', path: '/apis/apps/v1/namespaces/shop/statefulsets/db' },
+    {
+      method: 'DELETE',
+      path: '/apis/apps/v1/namespaces/shop/statefulsets/db',
+      body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Orphan' },
+    },
+  ]);
+  gone = true;
+  t.equal(await context.deleteChild('StatefulSet', 'shop', 'db'), false);
+});
+
+t.test('a kind the owner does not own is a coded error, not a request', async (t) => {
+  const { context, calls } = setup();
+  await t.rejects(context.deleteChild('Deployment', 'shop', 'db'), { code: 'CHILD_KIND_UNKNOWN' });
+  await t.rejects(context.apply({ ...secret, kind: 'Deployment' }), { code: 'CHILD_KIND_UNKNOWN' });
+  t.same(calls, []);
+});
+
+t.test('get, getChild and hasChild read the caches; patch and writeStatus the owner', async (t) => {
+  const { context, calls, objects, observed } = setup();
+  const db = { metadata: { name: 'db', namespace: 'shop', uid: 'u1', resourceVersion: '3' } };
+  objects.set('Database/shop/db', db);
+  objects.set('StatefulSet/shop/db', { kind: 'StatefulSet', status: { readyReplicas: 1 } });
+  t.equal(context.get('shop', 'db'), db);
+  t.same(context.getChild('StatefulSet', 'shop', 'db'), { kind: 'StatefulSet', status: { readyReplicas: 1 } });
+  t.ok(context.hasChild('StatefulSet', 'shop', 'db'));
+  t.notOk(context.hasChild('Secret', 'shop', 'db-root'));
+  t.equal(context.getChild('Deployment', 'shop', 'db'), undefined, 'a kind it does not watch');
+  t.same(context.namespaceAnnotations('shop'), { team: 'a' });
+
+  await context.patch('shop', 'db', [{ op: 'add', path: '/metadata/finalizers', value: ['x'] }]);
+  t.equal(calls[0]!.path, '/apis/shipshape.dev/v1alpha1/namespaces/shop/databases/db');
+  t.equal(await context.writeStatus('shop', 'db', { phase: 'Running' }, 'u1'), true);
+  t.equal(calls[1]!.path, '/apis/shipshape.dev/v1alpha1/namespaces/shop/databases/db/status');
+  t.equal(await context.writeStatus('shop', 'db', { phase: 'Running' }, 'u1'), false, 'the cache lags: not again');
+  observed({ metadata: { uid: 'u1', resourceVersion: '9' } });
+  t.equal(await context.writeStatus('shop', 'db', { phase: 'Running' }, 'u1'), true, 'the cache caught up');
+  t.equal(calls.length, 3);
+});
