@@ -1,12 +1,17 @@
-// Telemetry of reconciles: one root span per reconcile (controller.ts), a CLIENT child span per
-// Kubernetes API call made through the ReconcileContext, span events and counts for children
-// created, updated and deleted, and the reconcile metrics. Tracers of @opentelemetry/api are
+// Telemetry of reconciles, for any owner kind: one root span per reconcile (controller.ts), a
+// CLIENT child span per Kubernetes API call made through the reconcile context (the generic base,
+// src/operator/owner-context.ts, or WebApp's, src/operator/reconcile-context.ts), span events and
+// counts for children created, updated and deleted, and the reconcile metrics. The owner's
+// attributes are named after its controller: shipshape.webapp.*, shipshape.mysqlcluster.*. Tracers of @opentelemetry/api are
 // proxies, so the module-level tracer works whenever the SDK starts; no SDK, no-op spans.
 import { type Attributes, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { KubeApiError } from '../kube/json-client.ts';
 import type { ChildObject } from '../operator/children.ts';
 import type { ReconcileObserver, ReconcileOutcome } from '../operator/controller.ts';
+import type { OwnerReconcileContext } from '../operator/owner-context.ts';
+import type { OwnerKind } from '../operator/owner-kind.ts';
 import type { ReconcileContext } from '../operator/reconcile-context.ts';
+import { WEBAPP_OWNER } from '../operator/webapp-kind.ts';
 import { INSTRUMENTATION_SCOPE, shipshapeMetrics } from './metrics.ts';
 
 const tracer = trace.getTracer(INSTRUMENTATION_SCOPE);
@@ -36,9 +41,20 @@ function markFailed(span: Span, err: unknown): void {
   if (status !== undefined) span.setAttribute('http.response.status_code', status);
 }
 
-/** Call once per controller, after the SDK started (the instruments are looked up here). */
-export function createReconcileTelemetry(controller: string): ReconcileObserver {
+type Named = Pick<OwnerKind, 'kind' | 'controllerName'>;
+
+/** The prefix of an owner's span attributes: `shipshape.webapp` for WebApp's controller. */
+const attributePrefix = (owner: Named) => `shipshape.${owner.controllerName}`;
+
+/**
+ * Call once per controller, after the SDK started (the instruments are looked up here). Given an
+ * owner kind, the controller is its controllerName and the owner's attributes are named after it;
+ * given a bare name (a test's controller), the attributes are WebApp's.
+ */
+export function createReconcileTelemetry(controllerOrOwner: string | Named): ReconcileObserver {
   const m = shipshapeMetrics();
+  const controller = typeof controllerOrOwner === 'string' ? controllerOrOwner : controllerOrOwner.controllerName;
+  const prefix = attributePrefix(typeof controllerOrOwner === 'string' ? WEBAPP_OWNER : controllerOrOwner);
   return {
     /** Opens the span of one reconcile of `key` (namespace/name): run it `within`, then `end` it once. */
     start(key: string) {
@@ -50,8 +66,8 @@ export function createReconcileTelemetry(controller: string): ReconcileObserver 
           kind: SpanKind.INTERNAL,
           attributes: {
             'shipshape.controller': controller,
-            'shipshape.webapp.namespace': namespace,
-            'shipshape.webapp.name': name,
+            [`${prefix}.namespace`]: namespace,
+            [`${prefix}.name`]: name,
           },
         },
         ROOT_CONTEXT,
@@ -99,45 +115,75 @@ const target = (kind: string, namespace: string | undefined, name: string | unde
   ...(name && { 'shipshape.object.name': name }),
 });
 
+/** The members traceReconcileContext wraps, of the generic base context or of WebApp's. */
+type Traceable = Partial<
+  Pick<OwnerReconcileContext<unknown>, 'get' | 'patch' | 'create' | 'getChild' | 'deleteChild' | 'writeStatus'> &
+    Pick<ReconcileContext, 'getWebApp' | 'patchWebApp'>
+> &
+  Pick<OwnerReconcileContext<unknown>, 'apply'>;
+
 /**
- * `ctx` with every API call traced, for one reconcile; call it inside that reconcile's span. A
- * child is "created" or "updated" as `ctx.apply` says (the applied cache decides, once), "deleted"
- * when a delete removed one. Each becomes an event on the reconcile span and a count of
- * shipshape.reconcile.child_changes; an unchanged child is neither.
+ * `ctx` with every API call traced, for one reconcile of an `owner` (default WebApp); call it inside
+ * that reconcile's span. A child is "created" or "updated" as `ctx.apply` says (the applied cache
+ * decides, once), "created" when `ctx.create` made one, "deleted" when a delete removed one. Each
+ * becomes an event on the reconcile span and a count of shipshape.reconcile.child_changes; an
+ * unchanged child is neither. Cache reads (get, getChild, hasChild) make no call and no span; get
+ * notes the owner's generation on the reconcile span.
  */
-export function traceReconcileContext(ctx: ReconcileContext): ReconcileContext {
+export function traceReconcileContext<C extends Traceable>(ctx: C, owner: Named = WEBAPP_OWNER): C {
   const reconcileSpan = trace.getActiveSpan();
   const m = shipshapeMetrics();
   const changed = (action: 'created' | 'updated' | 'deleted', kind: string, name: string | undefined) => {
     m.childChanges.add(1, { kind, action });
     reconcileSpan?.addEvent(`child ${action}`, { 'shipshape.object.kind': kind, 'shipshape.object.name': name ?? '' });
   };
-  return {
+  const noteGeneration = (obj: Record<string, unknown> | undefined) => {
+    const generation = (obj?.metadata as { generation?: unknown } | undefined)?.generation;
+    if (typeof generation === 'number') reconcileSpan?.setAttribute(`${attributePrefix(owner)}.generation`, generation);
+    return obj;
+  };
+  const traced: Traceable = {
     ...ctx,
-    getWebApp(namespace, name) {
-      const obj = ctx.getWebApp(namespace, name);
-      const generation = (obj?.metadata as { generation?: unknown } | undefined)?.generation;
-      if (typeof generation === 'number') reconcileSpan?.setAttribute('shipshape.webapp.generation', generation);
-      return obj;
-    },
     async apply<T extends ChildObject>(obj: T) {
       const { kind = 'unknown', metadata: { namespace, name } = {} } = obj;
       const applied = await apiCall(`apply ${kind}`, target(kind, namespace, name), () => ctx.apply(obj));
       if (applied.change !== 'unchanged') changed(applied.change, kind, name);
       return applied;
     },
-    async deleteChild(kind, namespace, name) {
+  };
+  const { get, getWebApp, patch, patchWebApp, create, deleteChild, writeStatus } = ctx;
+  if (get) traced.get = (namespace, name) => noteGeneration(get(namespace, name));
+  if (getWebApp) traced.getWebApp = (namespace, name) => noteGeneration(getWebApp(namespace, name));
+  const patched = (namespace: string, name: string, call: () => Promise<unknown>) =>
+    apiCall(`patch ${owner.kind}`, target(owner.kind, namespace, name), call);
+  if (patch)
+    traced.patch = (namespace, name, operations) => patched(namespace, name, () => patch(namespace, name, operations));
+  if (patchWebApp) {
+    traced.patchWebApp = (namespace, name, operations) =>
+      patched(namespace, name, () => patchWebApp(namespace, name, operations));
+  }
+  if (create) {
+    traced.create = async <T extends ChildObject>(obj: T) => {
+      const { kind = 'unknown', metadata: { namespace, name } = {} } = obj;
+      const created = await apiCall(`create ${kind}`, target(kind, namespace, name), () => create(obj));
+      if (created) changed('created', kind, name);
+      return created;
+    };
+  }
+  if (deleteChild) {
+    traced.deleteChild = async (kind, namespace, name, options) => {
       const deleted = await apiCall(`delete ${kind}`, target(kind, namespace, name), () =>
-        ctx.deleteChild(kind, namespace, name),
+        options ? deleteChild(kind, namespace, name, options) : deleteChild(kind, namespace, name),
       );
       if (deleted) changed('deleted', kind, name);
       return deleted;
-    },
-    patchWebApp: (namespace, name, operations) =>
-      apiCall('patch WebApp', target('WebApp', namespace, name), () => ctx.patchWebApp(namespace, name, operations)),
-    writeStatus: (namespace, name, status, uid) =>
-      apiCall('patch WebApp/status', target('WebApp', namespace, name), () =>
-        ctx.writeStatus(namespace, name, status, uid),
-      ),
-  };
+    };
+  }
+  if (writeStatus) {
+    traced.writeStatus = (namespace, name, status, uid) =>
+      apiCall(`patch ${owner.kind}/status`, target(owner.kind, namespace, name), () =>
+        writeStatus(namespace, name, status, uid),
+      );
+  }
+  return traced as C;
 }
