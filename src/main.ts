@@ -20,8 +20,9 @@ import { TimeoutKubeConfig } from './kube/timeout-kubeconfig.ts';
 import { createLeaseClient } from './leader/lease-client.ts';
 import { createLeaseElector } from './leader/lease-elector.ts';
 import { LABELS } from './manifests/install-names.ts';
-import { createWebAppCaches } from './operator/webapp-caches.ts';
+import { createOwnerCaches } from './operator/owner-caches.ts';
 import { createWebAppController } from './operator/webapp-controller.ts';
+import { WEBAPP_OWNER } from './operator/webapp-kind.ts';
 import { DEFAULT_HEAP_WATCH, createHeapWatch, readHeap } from './runtime/heap-watch.ts';
 import { createManager } from './runtime/manager.ts';
 import { buildServer } from './server/build-server.ts';
@@ -204,23 +205,19 @@ const pairSource =
     logger,
     onChange: serve,
   });
-// On every replica (warm standbys): a new leader reconciles from synced caches at once.
-const webAppCaches = createWebAppCaches({
-  kc,
-  logger,
-  namespaces: namespaceCache,
-  onWatchRestart: watchRestartCounter(),
-});
+// On every replica (warm standbys): a new leader reconciles from synced caches at once. One cache
+// per resource, shared by every owner kind; each controller registers its kind with it.
+const caches = createOwnerCaches({ kc, logger, namespaces: namespaceCache, onWatchRestart: watchRestartCounter() });
 const controller = createWebAppController({
   kc,
-  caches: webAppCaches,
+  caches,
   logger,
   policyConfig,
   workers: config.workers,
   resyncMs: config.resyncSeconds * 1000,
   identity,
-  queueMetrics: workQueueMetrics('webapp'),
-  observer: createReconcileTelemetry('webapp'),
+  queueMetrics: workQueueMetrics(WEBAPP_OWNER.controllerName),
+  observer: createReconcileTelemetry(WEBAPP_OWNER),
   wrapContext: traceReconcileContext,
 });
 const metricsServer = createMetricsServer({ host: config.host, port: config.metricsPort, logger });
@@ -251,7 +248,7 @@ const manager = createManager({
     caBundleCheck,
     metricsServer,
     heapWatch,
-    webAppCaches,
+    caches,
     controller,
     ...(certificates ? [certificates] : []),
   ],

@@ -1,7 +1,8 @@
 // The port reconcileWebApp talks through (kube-rs's Context): everything reconcile reads and
-// writes, passed in so it stays a plain function. webapp-controller.ts implements it over the
-// cluster; the unit tests over an in-memory one; telemetry wraps it (traceReconcileContext) where
-// the controller is wired.
+// writes, passed in so it stays a plain function. webapp-controller.ts builds it from the generic
+// base (owner-context.ts: getWebApp and patchWebApp are its get and patch) over the cluster; the
+// unit tests over an in-memory one; telemetry wraps it (traceReconcileContext) where the controller
+// is wired.
 import type { WebApp } from '../api/webapp.ts';
 import type { JsonPatchOperation } from '../json/json-patch.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
