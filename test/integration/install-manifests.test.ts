@@ -52,6 +52,7 @@ t.test('kubectl kustomize deploy/ renders the whole install', async (t) => {
   for (const expected of [
     'Namespace/shipshape-system',
     'CustomResourceDefinition/webapps.shipshape.dev',
+    'CustomResourceDefinition/mysqlclusters.shipshape.dev',
     'ServiceAccount/shipshape',
     'ClusterRole/shipshape',
     'ClusterRoleBinding/shipshape',
@@ -70,7 +71,7 @@ t.test('kubectl kustomize deploy/ renders the whole install', async (t) => {
   ]) {
     t.ok(objects.includes(expected), expected);
   }
-  t.equal(objects.length, 17, 'and nothing else');
+  t.equal(objects.length, 18, 'and nothing else');
 });
 
 t.test('the CRD in deploy/: cainjector is asked for the conversion webhook caBundle', async (t) => {
@@ -79,12 +80,15 @@ t.test('the CRD in deploy/: cainjector is asked for the conversion webhook caBun
   type ClientConfig = { service?: { port?: number } };
   type Installed = {
     kind: string;
-    metadata: { annotations?: Record<string, string> };
+    metadata: { name: string; annotations?: Record<string, string> };
     spec?: { conversion?: { webhook?: { clientConfig?: ClientConfig } } };
     webhooks?: { clientConfig: ClientConfig }[];
   };
   const objects = parseAllDocuments(out.stdout).map((d) => d.toJS() as Installed);
-  const crd = objects.find((o) => o.kind === 'CustomResourceDefinition')!;
+  // The WebApp CRD: MySQLCluster's has one version and no conversion webhook.
+  const crd = objects.find(
+    (o) => o.kind === 'CustomResourceDefinition' && o.metadata.name === 'webapps.shipshape.dev',
+  )!;
   const webhooks = objects.filter((o) => /WebhookConfiguration$/.test(o.kind));
   const inject = 'cert-manager.io/inject-ca-from';
   t.equal(crd.metadata.annotations?.[inject], `${SHIPSHAPE_NAMESPACE}/shipshape-webhook`);
