@@ -1,0 +1,92 @@
+// Converging a MySQLCluster's children, in MYSQL_CHILD_KINDS order (issue #36): the Secret created
+// when the cache shows none, a child not wanted for this spec deleted when the cache shows one,
+// every other child applied; except the StatefulSet when its volume claim templates changed
+// (volume-claims.ts): grown storage goes through storage-growth.ts, any other change is not applied
+// and is reported. The other children are applied all the same.
+import type { V1StatefulSet } from '@kubernetes/client-node';
+import type { DefaultedMySQLCluster } from '../api/mysqlcluster.ts';
+import { MYSQL_CHILD_KINDS, type MySQLChildKindSpec } from './child-kinds.ts';
+import { ownerOf } from './names.ts';
+import type { MySQLReconcileContext } from './reconcile-context.ts';
+import { type ObservedStatefulSet, fromStatefulSet } from './status.ts';
+import { type StorageGrowth, growStorage } from './storage-growth.ts';
+import { compareClaimTemplates } from './volume-claims.ts';
+
+export type ChildVerb = 'Created' | 'Updated' | 'Deleted';
+
+/** What the reconciler reports from; filled as the children go, so a failure part-way still has it. */
+export type ChildrenOutcome = {
+  statefulSet?: ObservedStatefulSet;
+  /** The StatefulSet was applied this time, so it holds the desired template. */
+  templateCurrent: boolean;
+  /** The change the StatefulSet could not take; it was not applied. */
+  immutable?: { field: string; message: string };
+  /** The storage is growing; the StatefulSet was deleted (orphaning), not applied. */
+  growth?: StorageGrowth & { to: string };
+};
+
+type Note = (verb: ChildVerb, child: string) => void;
+
+/** The StatefulSet's turn: applied, unless its claim templates changed since the cache's copy. */
+async function convergeStatefulSet(
+  ctx: MySQLReconcileContext,
+  body: V1StatefulSet,
+  outcome: ChildrenOutcome,
+  note: Note,
+): Promise<void> {
+  const { namespace = '', name = '' } = body.metadata ?? {};
+  const cached = ctx.getChild('StatefulSet', namespace, name) as V1StatefulSet | undefined;
+  if (cached) {
+    const change = compareClaimTemplates(cached.spec?.volumeClaimTemplates, body.spec?.volumeClaimTemplates ?? []);
+    if (change.kind !== 'none') outcome.statefulSet = fromStatefulSet(cached);
+    if (change.kind === 'immutable') {
+      outcome.immutable = { field: change.field, message: change.message };
+      return;
+    }
+    if (change.kind === 'grown') {
+      outcome.growth = { ...(await growStorage(ctx, namespace, name, change)), to: change.to };
+      return;
+    }
+  }
+  const { object, change } = await ctx.apply(body);
+  outcome.statefulSet = fromStatefulSet(object);
+  outcome.templateCurrent = true;
+  if (change === 'created') note('Created', `StatefulSet ${name}`);
+  else if (change === 'updated') note('Updated', `StatefulSet ${name}`);
+}
+
+/** Converges every child; `outcome` is filled as it goes. Rejects with the first failure. */
+export async function applyMySQLChildren(
+  ctx: MySQLReconcileContext,
+  cluster: DefaultedMySQLCluster,
+  outcome: ChildrenOutcome,
+  note: Note,
+): Promise<void> {
+  const owner = ownerOf(cluster);
+  const namespace = owner.metadata.namespace ?? '';
+  for (const spec of MYSQL_CHILD_KINDS as readonly MySQLChildKindSpec[]) {
+    const { kind } = spec;
+    const childName = spec.name(owner);
+    if (spec.createOnly) {
+      // Built (a new password) only when it is to be created; a create that finds one resolves false.
+      if (!ctx.hasChild(kind, namespace, childName) && (await ctx.create(spec.build(cluster)!))) {
+        note('Created', `${kind} ${childName}`);
+      }
+      continue;
+    }
+    const body = spec.build(cluster);
+    if (!body) {
+      if (ctx.hasChild(kind, namespace, childName) && (await ctx.deleteChild(kind, namespace, childName))) {
+        note('Deleted', `${kind} ${childName}`);
+      }
+      continue;
+    }
+    if (kind === 'StatefulSet') {
+      await convergeStatefulSet(ctx, body as V1StatefulSet, outcome, note);
+      continue;
+    }
+    const { change } = await ctx.apply(body);
+    if (change === 'created') note('Created', `${kind} ${childName}`);
+    else if (change === 'updated') note('Updated', `${kind} ${childName}`);
+  }
+}

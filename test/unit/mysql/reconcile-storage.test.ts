@@ -1,0 +1,179 @@
+// reconcileMySQLCluster's storage and deletion, against the in-memory cluster (./memory-cluster.ts):
+// grown storage resizes the claims and recreates the StatefulSet; a change the StatefulSet cannot
+// take is reported once and not retried; deletion keeps or removes the claims and the Secret as
+// claimRetention says.
+import t from 'tap';
+import type { V1StatefulSet } from '@kubernetes/client-node';
+import { RESYNC_MS, condition, createCluster } from './memory-cluster.ts';
+import { type Json, load } from './fixture.ts';
+
+/** db.yaml converged at 3 members, its claims provisioned at 1Gi, records cleared. */
+async function running(edit: (spec: Json) => void = () => {}) {
+  const cluster = createCluster(load('db.yaml'), { finalized: true });
+  cluster.editSpec((spec) => {
+    spec.replicas = 3;
+    edit(spec);
+  });
+  await cluster.reconcile();
+  cluster.rollOut({
+    replicas: 3,
+    readyReplicas: 3,
+    updatedReplicas: 3,
+    currentRevision: 'db-1',
+    updateRevision: 'db-1',
+  });
+  await cluster.reconcile();
+  cluster.clear();
+  return cluster;
+}
+
+const storage = (spec: Json) => spec.storage as Json;
+const templateSize = (cluster: Awaited<ReturnType<typeof running>>) =>
+  (cluster.children.get('StatefulSet db')!.body as V1StatefulSet).spec!.volumeClaimTemplates![0]!.spec!.resources!
+    .requests!.storage;
+
+t.test('grown storage: the claims are resized, the StatefulSet orphan-deleted, then recreated', async (t) => {
+  const cluster = await running();
+  cluster.lagOrphans();
+  cluster.editSpec((spec) => (storage(spec).size = '2Gi'));
+  t.strictSame(await cluster.reconcile(), { requeueAfterMs: RESYNC_MS });
+  t.strictSame(
+    cluster.log.filter((line) => !line.startsWith('event') && line !== 'status'),
+    [
+      'list claims',
+      'resize data-db-0 to 2Gi',
+      'resize data-db-1 to 2Gi',
+      'resize data-db-2 to 2Gi',
+      'delete StatefulSet db (Orphan)',
+    ],
+    'no apply of the StatefulSet (its templates are immutable); the other children unchanged',
+  );
+  const growing =
+    'Growing the data claims from 1Gi to 2Gi: StatefulSet db is recreated with the new volume claim template, its Pods and claims kept';
+  t.strictSame(cluster.events, [
+    `Normal StorageResized: Resized PersistentVolumeClaims data-db-0, data-db-1 and data-db-2 to 2Gi; ${growing}`,
+  ]);
+  t.equal(condition(cluster.status, 'Progressing'), `True StorageResizing: ${growing}`);
+  t.equal(condition(cluster.status, 'Degraded'), 'False AsExpected: The children are applied');
+  t.strictSame(
+    [...cluster.claims.values()].map((c) => c.size),
+    ['2Gi', '2Gi', '2Gi'],
+  );
+
+  cluster.clear();
+  await cluster.reconcile();
+  t.strictSame(
+    cluster.log.filter((line) => /claims|resize|StatefulSet/.test(line)),
+    ['list claims', 'delete StatefulSet db (Orphan)'],
+    'woken while the StatefulSet is still being deleted: nothing resized twice',
+  );
+  t.strictSame(cluster.events, [], 'nothing new to announce');
+  t.notOk(cluster.log.includes('status'), 'the same status');
+
+  cluster.finishOrphans();
+  cluster.clear();
+  await cluster.reconcile();
+  t.ok(cluster.log.includes('apply StatefulSet db'));
+  t.strictSame(cluster.events, ['Normal Created: Created StatefulSet db']);
+  t.equal(templateSize(cluster), '2Gi', 'recreated with the new template');
+  t.equal(
+    condition(cluster.status, 'Progressing'),
+    "True RollingOut: Waiting for the StatefulSet's generation 1 to be observed",
+  );
+});
+
+t.test(
+  'a shrink: not applied, Degraded ImmutableChange once, no requeue; the other children still applied',
+  async (t) => {
+    const cluster = await running();
+    cluster.editSpec((spec) => {
+      storage(spec).size = '512Mi';
+      (spec.settings as Json).max_connections = '300';
+    });
+    t.strictSame(await cluster.reconcile(), {}, 'no requeue: a retry would be refused again');
+    t.notOk(cluster.log.includes('apply StatefulSet db'));
+    t.notOk(cluster.log.some((line) => line.includes('claims') || line.startsWith('resize')));
+    t.ok(cluster.log.includes('apply ConfigMap db-config'));
+    const message =
+      'spec.storage.size cannot change from "1Gi" to "512Mi": storage may only grow; the StatefulSet is left as it is';
+    t.strictSame(cluster.events, [
+      'Normal Updated: Updated ConfigMap db-config',
+      `Warning ImmutableChange: ${message}`,
+    ]);
+    t.equal(condition(cluster.status, 'Degraded'), `True ImmutableChange: ${message}`);
+    t.match(cluster.status, { phase: 'Failed', message, readyReplicas: 3, currentVersion: '8.4' });
+    t.equal(templateSize(cluster), '1Gi');
+
+    cluster.clear();
+    t.strictSame(await cluster.reconcile(), {});
+    t.strictSame(cluster.log, [], 'reported once: no status, no Event, no apply');
+
+    cluster.editSpec((spec) => (storage(spec).size = '1Gi'));
+    await cluster.reconcile();
+    t.ok(cluster.log.includes('apply StatefulSet db'), 'reverted: applied again');
+    t.equal(condition(cluster.status, 'Degraded'), 'False AsExpected: The children are applied');
+  },
+);
+
+t.test('a storage class change is reported naming the field, and nothing is resized', async (t) => {
+  const cluster = await running();
+  cluster.editSpec((spec) => {
+    storage(spec).storageClassName = 'fast';
+    storage(spec).size = '5Gi';
+  });
+  t.strictSame(await cluster.reconcile(), {});
+  t.notOk(cluster.log.some((line) => /^(resize|list claims|apply StatefulSet|delete StatefulSet)/.test(line)));
+  t.equal(
+    condition(cluster.status, 'Degraded'),
+    'True ImmutableChange: spec.storage.storageClassName cannot change from "standard" to "fast": the storage class of the data is immutable; the StatefulSet is left as it is',
+  );
+});
+
+t.test('deletion with claimRetention Retain: children deleted in reverse, claims and Secret kept', async (t) => {
+  const cluster = await running();
+  cluster.delete();
+  t.strictSame(await cluster.reconcile(), {});
+  t.strictSame(cluster.log, [
+    'delete PodDisruptionBudget db',
+    'delete StatefulSet db',
+    'delete Service db',
+    'delete Service db-members',
+    'delete ConfigMap db-config',
+    'event Normal Deleted: Deleted PodDisruptionBudget db, StatefulSet db, Service db, Service db-members and ConfigMap db-config of db; kept its data PersistentVolumeClaims and Secret db-root-password (claimRetention Retain)',
+    'patch',
+  ]);
+  t.equal(cluster.claims.size, 3);
+  t.ok(cluster.children.has('Secret db-root-password'));
+  t.equal(cluster.stored, undefined, 'the finalizer is off: gone');
+});
+
+t.test('deletion with claimRetention Delete: the claims, then the Secret, last', async (t) => {
+  const cluster = await running((spec) => (storage(spec).claimRetention = 'Delete'));
+  cluster.delete();
+  await cluster.reconcile();
+  t.strictSame(cluster.log.slice(-4), [
+    'delete claims',
+    'delete Secret db-root-password',
+    'event Normal Deleted: Deleted PodDisruptionBudget db, StatefulSet db, Service db, Service db-members, ConfigMap db-config, 3 PersistentVolumeClaims and Secret db-root-password of db (claimRetention Delete)',
+    'patch',
+  ]);
+  t.equal(cluster.claims.size, 0);
+  t.notOk(cluster.children.has('Secret db-root-password'));
+});
+
+t.test('a cluster recreated with the same name finds its retained password and claims', async (t) => {
+  const first = await running();
+  first.delete();
+  await first.reconcile();
+  const secret = structuredClone(first.children.get('Secret db-root-password'));
+  // The same API server: the retained Secret and claims are there when `db` is created again.
+  const second = createCluster(load('db.yaml'));
+  second.children.set('Secret db-root-password', secret!);
+  for (const [name, claim] of first.claims) second.claims.set(name, claim);
+  await second.reconcile();
+  t.notOk(
+    second.log.some((line) => line.includes('Secret')),
+    'no new password',
+  );
+  t.strictSame(second.children.get('Secret db-root-password'), secret);
+});
