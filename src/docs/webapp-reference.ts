@@ -74,10 +74,10 @@ export const REFERENCE_VERSIONS = {
   v2: { name: 'v2', defaults: V2_DEFAULTS_BY_FIELD, placements: PLACEMENTS_V2 },
 } as const satisfies Record<string, ReferenceVersion>;
 
-type Row = { path: string; node: OpenApiSchema; required: boolean };
+export type Row = { path: string; node: OpenApiSchema; required: boolean };
 
 /** Every field under `node`, depth first, in the schema's order; an array's items are `path[]`. */
-function* fields(node: OpenApiSchema, path: string, required: boolean): Generator<Row> {
+export function* fields(node: OpenApiSchema, path: string, required: boolean): Generator<Row> {
   yield { path, node, required };
   const properties = (node.properties ?? {}) as Record<string, OpenApiSchema>;
   const requiredNames = (node.required ?? []) as string[];
@@ -90,7 +90,7 @@ function* fields(node: OpenApiSchema, path: string, required: boolean): Generato
   }
 }
 
-function typeOf(node: OpenApiSchema): string {
+export function typeOf(node: OpenApiSchema): string {
   if (node['x-kubernetes-int-or-string'] === true) {
     return node.pattern === QUANTITY_PATTERN.source
       ? `quantity: integer or string (${code('500m')}, ${code('1Gi')})`
@@ -103,7 +103,7 @@ function typeOf(node: OpenApiSchema): string {
 }
 
 /** What the CRD's schema itself refuses (the apiserver, before any webhook). */
-function schemaBounds(node: OpenApiSchema): string[] {
+export function schemaBounds(node: OpenApiSchema): string[] {
   const bounds: string[] = [];
   const { minimum, maximum, minLength, pattern } = node;
   if (minimum !== undefined && maximum !== undefined) bounds.push(`${String(minimum)} to ${String(maximum)}`);

@@ -37,8 +37,15 @@ const problems = (fn: () => unknown) => {
   return '';
 };
 
-t.test('the five blocks: settings, webapp-api, webapp-api-v2, metrics and cli-help', async (t) => {
-  t.strictSame([...NAMES].sort(), ['cli-help', 'metrics', 'settings', 'webapp-api', 'webapp-api-v2']);
+t.test('the six blocks: settings, webapp-api, webapp-api-v2, mysqlcluster-api, metrics and cli-help', async (t) => {
+  t.strictSame([...NAMES].sort(), [
+    'cli-help',
+    'metrics',
+    'mysqlcluster-api',
+    'settings',
+    'webapp-api',
+    'webapp-api-v2',
+  ]);
 });
 
 t.test("the repository's pages hold what the renderers render today, whole (fix: npm run render)", async (t) => {
@@ -168,7 +175,10 @@ t.test('npm run render writes the blocks; render:check fails on a stale, hand-ed
 
   const stale = await renderDocs(root, '--check');
   t.equal(stale.code, 1, 'empty blocks are stale');
-  t.match(stale.output, /out of date[^]*docs\/all\.md: settings, webapp-api, webapp-api-v2, metrics, cli-help/);
+  t.match(
+    stale.output,
+    /out of date[^]*docs\/all\.md: settings, webapp-api, webapp-api-v2, mysqlcluster-api, metrics, cli-help/,
+  );
   t.equal(await readFile(file, 'utf8'), emptyPage().text, '--check writes nothing');
 
   t.match(await renderDocs(root), { code: 0, output: /wrote docs\/all\.md/ });
