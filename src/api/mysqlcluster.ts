@@ -93,7 +93,7 @@ export type MySQLCluster = z.infer<typeof mysqlClusterSchema>;
 export type ClaimRetention = (typeof CLAIM_RETENTION)[number];
 
 /** A MySQLCluster after the mutating webhook: every field the children are built from is set. */
-export type DefaultedMySQLCluster = Omit<MySQLCluster, 'spec'> & {
+export type DefaultedMySQLCluster = MySQLCluster & {
   spec: {
     version: string;
     image: string;

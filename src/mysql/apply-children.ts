@@ -6,7 +6,6 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import type { DefaultedMySQLCluster } from '../api/mysqlcluster.ts';
 import { MYSQL_CHILD_KINDS, type MySQLChildKindSpec } from './child-kinds.ts';
-import { ownerOf } from './names.ts';
 import type { MySQLReconcileContext } from './reconcile-context.ts';
 import { type ObservedStatefulSet, fromStatefulSet } from './status.ts';
 import { type StorageGrowth, growStorage } from './storage-growth.ts';
@@ -62,7 +61,7 @@ export async function applyMySQLChildren(
   outcome: ChildrenOutcome,
   note: Note,
 ): Promise<void> {
-  const owner = ownerOf(cluster);
+  const owner = cluster;
   const namespace = owner.metadata.namespace ?? '';
   for (const spec of MYSQL_CHILD_KINDS as readonly MySQLChildKindSpec[]) {
     const { kind } = spec;

@@ -8,7 +8,7 @@ import type { DefaultedMySQLCluster, MySQLCluster } from '../api/mysqlcluster.ts
 import { CHILD_VIEWS, type Projection } from '../operator/cache-transforms.ts';
 import { configHash, type ChildObject } from '../operator/children.ts';
 import { SECRET_VIEW, STATEFULSET_VIEW } from './cache-views.ts';
-import { clusterName, configMapName, membersServiceName, ownerOf, rootPasswordSecretName } from './names.ts';
+import { clusterName, configMapName, membersServiceName, rootPasswordSecretName } from './names.ts';
 import { toRootPasswordSecret } from './root-password.ts';
 import { toServerConfigMap } from './server-config.ts';
 import { toClientService, toMembersService } from './services.ts';
@@ -37,7 +37,7 @@ export const MYSQL_CHILD_KINDS = [
     view: SECRET_VIEW,
     name: rootPasswordSecretName,
     // Each build generates a new password: the reconciler builds it only to create it.
-    build: (cluster) => toRootPasswordSecret(ownerOf(cluster)),
+    build: (cluster) => toRootPasswordSecret(cluster),
     createOnly: true,
   },
   {

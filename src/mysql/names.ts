@@ -1,12 +1,7 @@
 // The names, labels and ownerReference of a MySQLCluster's children (issue #36), in one place: the
 // builders, the reconciler, its cleanup and the wiring's watches and claim listing all read them here.
 import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
-import {
-  type DefaultedMySQLCluster,
-  MYSQLCLUSTER_API_VERSION,
-  MYSQLCLUSTER_KIND,
-  type MySQLCluster,
-} from '../api/mysqlcluster.ts';
+import { MYSQLCLUSTER_API_VERSION, MYSQLCLUSTER_KIND, type MySQLCluster } from '../api/mysqlcluster.ts';
 import { API_GROUP, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../constants.ts';
 import { LABEL_INSTANCE } from '../operator/children.ts';
 import { MySQLError } from './mysql-error.ts';
@@ -34,15 +29,6 @@ export const DATA_VOLUME = 'data';
 export const ROOT_PASSWORD_KEY = 'root-password';
 
 type Owner = Pick<MySQLCluster, 'metadata'>;
-
-/**
- * The cluster as an owner, its metadata typed. DefaultedMySQLCluster is `Omit<MySQLCluster,
- * 'spec'> & ...`, and Omit over the loose schema's type keeps only its index signature, so its
- * metadata reads as `unknown`; the object is a stored MySQLCluster all the same.
- */
-export function ownerOf(cluster: DefaultedMySQLCluster): Owner {
-  return cluster as unknown as Owner;
-}
 
 /** metadata.name of the MySQLCluster; the reconciler only hands over stored objects, which have one. */
 export function clusterName(owner: Owner): string {

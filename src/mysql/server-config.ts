@@ -6,7 +6,7 @@
 // template (statefulset.ts), so a change of settings rolls the members. Pure.
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { DefaultedMySQLCluster } from '../api/mysqlcluster.ts';
-import { configMapName, mysqlChildMetadata, ownerOf } from './names.ts';
+import { configMapName, mysqlChildMetadata } from './names.ts';
 
 /** The ConfigMap's one key, a file name that conf.d's `!includedir` reads (it must end in .cnf). */
 export const MY_CNF_KEY = 'my.cnf';
@@ -18,7 +18,7 @@ export function toMyCnf(settings: Readonly<Record<string, string>>): string {
 }
 
 export function toServerConfigMap(cluster: DefaultedMySQLCluster): V1ConfigMap {
-  const owner = ownerOf(cluster);
+  const owner = cluster;
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

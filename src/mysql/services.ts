@@ -9,7 +9,6 @@ import {
   membersServiceName,
   mysqlChildMetadata,
   mysqlSelector,
-  ownerOf,
 } from './names.ts';
 
 const PORTS = [{ name: MYSQL_PORT_NAME, port: MYSQL_PORT, targetPort: MYSQL_PORT_NAME, protocol: 'TCP' }];
@@ -20,7 +19,7 @@ const PORTS = [{ name: MYSQL_PORT_NAME, port: MYSQL_PORT, targetPort: MYSQL_PORT
  * another by name while they start, before they are Ready.
  */
 export function toMembersService(cluster: DefaultedMySQLCluster): V1Service {
-  const owner = ownerOf(cluster);
+  const owner = cluster;
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -37,7 +36,7 @@ export function toMembersService(cluster: DefaultedMySQLCluster): V1Service {
 
 /** The client Service `<name>`: a cluster IP in front of the Ready members. */
 export function toClientService(cluster: DefaultedMySQLCluster): V1Service {
-  const owner = ownerOf(cluster);
+  const owner = cluster;
   return {
     apiVersion: 'v1',
     kind: 'Service',

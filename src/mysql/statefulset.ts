@@ -23,7 +23,6 @@ import {
   mysqlChildMetadata,
   mysqlLabels,
   mysqlSelector,
-  ownerOf,
   rootPasswordSecretName,
 } from './names.ts';
 
@@ -64,7 +63,7 @@ function toResources(resources: DefaultedMySQLCluster['spec']['resources']): V1R
  * child so that listClaims finds them. Immutable once the StatefulSet exists (volume-claims.ts).
  */
 export function toDataClaimTemplate(cluster: DefaultedMySQLCluster): V1PersistentVolumeClaim {
-  const owner = ownerOf(cluster);
+  const owner = cluster;
   const { size, storageClassName } = cluster.spec.storage;
   return {
     metadata: { name: DATA_VOLUME, labels: mysqlLabels(owner) },
@@ -84,7 +83,7 @@ export function toDataClaimTemplate(cluster: DefaultedMySQLCluster): V1Persisten
  * StatefulSet itself, keeping every claim (storage-growth.ts).
  */
 export function toStatefulSet(cluster: DefaultedMySQLCluster, hash: string): V1StatefulSet {
-  const owner = ownerOf(cluster);
+  const owner = cluster;
   const { spec } = cluster;
   const resources = toResources(spec.resources);
   return {
@@ -136,7 +135,7 @@ export function toStatefulSet(cluster: DefaultedMySQLCluster, hash: string): V1S
  */
 export function toMySQLDisruptionBudget(cluster: DefaultedMySQLCluster): V1PodDisruptionBudget | undefined {
   if (cluster.spec.replicas <= 1) return undefined;
-  const owner = ownerOf(cluster);
+  const owner = cluster;
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',

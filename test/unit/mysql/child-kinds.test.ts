@@ -2,7 +2,6 @@
 // each builder's body is the kind and name its entry says.
 import t from 'tap';
 import { MYSQL_CHILD_KINDS } from '../../../src/mysql/child-kinds.ts';
-import { ownerOf } from '../../../src/mysql/names.ts';
 import { loadDefaulted } from './fixture.ts';
 
 const db = loadDefaulted;
@@ -10,7 +9,7 @@ const db = loadDefaulted;
 t.test('MYSQL_CHILD_KINDS: order, names and which are built for one member', async (t) => {
   const cluster = db();
   t.strictSame(
-    MYSQL_CHILD_KINDS.map((c) => `${c.kind} ${c.name(ownerOf(cluster))}`),
+    MYSQL_CHILD_KINDS.map((c) => `${c.kind} ${c.name(cluster)}`),
     [
       'Secret db-root-password',
       'ConfigMap db-config',
@@ -31,6 +30,6 @@ t.test('MYSQL_CHILD_KINDS: order, names and which are built for one member', asy
     const body = spec.build(three)!;
     t.equal(body.kind, spec.kind);
     t.equal(body.apiVersion, spec.apiVersion);
-    t.equal(body.metadata?.name, spec.name(ownerOf(cluster)), `${spec.kind}: the name the table gives`);
+    t.equal(body.metadata?.name, spec.name(cluster), `${spec.kind}: the name the table gives`);
   }
 });

@@ -5,7 +5,7 @@ import type { V1Service } from '@kubernetes/client-node';
 import type { DefaultedMySQLCluster } from '../../../src/api/mysqlcluster.ts';
 import { configHash } from '../../../src/operator/children.ts';
 import { MySQLError } from '../../../src/mysql/mysql-error.ts';
-import { mysqlSelector, ownerOf } from '../../../src/mysql/names.ts';
+import { mysqlSelector } from '../../../src/mysql/names.ts';
 import { PASSWORD_BYTES, generatePassword, toRootPasswordSecret } from '../../../src/mysql/root-password.ts';
 import { toMyCnf, toServerConfigMap } from '../../../src/mysql/server-config.ts';
 import { toClientService, toMembersService } from '../../../src/mysql/services.ts';
@@ -24,7 +24,7 @@ t.test('the root password: random bytes as base64url, no ownerReference, generat
   t.equal(generatePassword(fixed(0xfb)), Buffer.alloc(PASSWORD_BYTES, 0xfb).toString('base64url'));
   t.ok(PASSWORD_BYTES >= 24);
   t.throws(() => generatePassword(() => Buffer.alloc(8)), MySQLError, 'too few bytes is a bug, thrown');
-  const secret = toRootPasswordSecret(ownerOf(db()), fixed(7));
+  const secret = toRootPasswordSecret(db(), fixed(7));
   t.strictSame(secret, {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -42,7 +42,7 @@ t.test('the root password: random bytes as base64url, no ownerReference, generat
     type: 'Opaque',
     data: { 'root-password': Buffer.from(Buffer.alloc(32, 7).toString('base64url')).toString('base64') },
   });
-  const [a, b] = [toRootPasswordSecret(ownerOf(db())), toRootPasswordSecret(ownerOf(db()))];
+  const [a, b] = [toRootPasswordSecret(db()), toRootPasswordSecret(db())];
   t.not(a.data!['root-password'], b.data!['root-password'], 'crypto.randomBytes by default');
 });
 
@@ -62,7 +62,7 @@ t.test('the Services: a headless one for the members, a ClusterIP one for client
     'app.kubernetes.io/instance': 'db',
     'shipshape.dev/mysqlcluster': 'db',
   };
-  t.strictSame(mysqlSelector(ownerOf(db())), selector, 'the selector: labels from the name only');
+  t.strictSame(mysqlSelector(db()), selector, 'the selector: labels from the name only');
   const members: V1Service = toMembersService(db());
   t.strictSame(members.spec, { type: 'ClusterIP', clusterIP: 'None', publishNotReadyAddresses: true, selector, ports });
   t.equal(members.metadata!.name, 'db-members');
@@ -74,7 +74,7 @@ t.test('the StatefulSet', async (t) => {
   const set = toStatefulSet(cluster, 'abc');
   t.match(set.metadata, {
     name: 'db',
-    ownerReferences: [{ kind: 'MySQLCluster', uid: ownerOf(cluster).metadata.uid }],
+    ownerReferences: [{ kind: 'MySQLCluster', uid: cluster.metadata.uid }],
   });
   const spec = set.spec!;
   t.match(spec, {
@@ -84,7 +84,7 @@ t.test('the StatefulSet', async (t) => {
     updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
     persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
   });
-  t.strictSame(spec.selector, { matchLabels: mysqlSelector(ownerOf(cluster)) });
+  t.strictSame(spec.selector, { matchLabels: mysqlSelector(cluster) });
   t.equal(spec.template.metadata!.annotations!['shipshape.dev/config-hash'], 'abc');
   t.equal(spec.template.metadata!.labels!['shipshape.dev/mysqlcluster'], 'db');
   t.strictSame(spec.template.spec!.containers, [
@@ -141,9 +141,9 @@ t.test('the PodDisruptionBudget above one member only', async (t) => {
 
 t.test('a cluster without a name or uid is a bug upstream, thrown with a code', async (t) => {
   const nameless = db();
-  delete ownerOf(nameless).metadata.name;
+  delete nameless.metadata.name;
   t.throws(() => toServerConfigMap(nameless), { code: 'MYSQL_NO_NAME' });
   const uidless = db();
-  delete ownerOf(uidless).metadata.uid;
+  delete uidless.metadata.uid;
   t.throws(() => toServerConfigMap(uidless), { code: 'MYSQL_NO_UID' });
 });
