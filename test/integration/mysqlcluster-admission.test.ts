@@ -1,10 +1,11 @@
 // What a user sees through kubectl when writing a MySQLCluster (issue #36): the real apiserver
 // calling a real Shipshape process on its MySQLCluster routes, with the settings the process was
-// started with; and `shipshape review` (offline, in this process, with the same settings) deciding
-// as the server does.
+// started with; and `shipshape review` (offline, in this process, with the same settings, and
+// --server against that process) deciding as the server does.
 import { parse } from 'yaml';
 import t from 'tap';
 import { reviewOffline } from '../../src/cli/review-offline.ts';
+import { reviewOnServer } from '../../src/cli/review-server.ts';
 import { parseConfig, toPolicyConfig } from '../../src/config/config.ts';
 import { startDevEnvironment } from '../../src/dev/dev-environment.ts';
 import type { JsonObject } from '../../src/json/json.ts';
@@ -129,6 +130,9 @@ t.test('shipshape review decides as the server does', async (t) => {
   for (const object of manifests) {
     const name = (object.metadata as { name: string }).name;
     const review = await reviewOffline({ object, namespace: ns }, { config: policyConfig });
+    // The same review against the running server's MySQLCluster routes (--server).
+    const remote = await reviewOnServer({ object, namespace: ns }, { url: env.webhookUrl, ca: env.certs.caPem });
+    t.strictSame(remote, review, `${name}: --server and offline agree`);
     const server = await apply(ns, object, '--dry-run=server', '-o', 'yaml');
     t.equal(review.allowed, server.code === 0, `${name}: the same verdict (${server.stderr.trim()})`);
     if (review.allowed) {
