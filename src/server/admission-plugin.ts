@@ -76,6 +76,7 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
         {
           uid: request.uid,
           webhook,
+          kind: request.kind.kind,
           operation: request.operation,
           namespace: request.namespace,
           name: request.name,
