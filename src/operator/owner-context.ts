@@ -2,7 +2,7 @@
 // and writes of its owner and children, over the cluster, for one leadership term. An owner kind's
 // controller extends it with what only its reconciler needs (createOwnerController's `context`);
 // the reconciler stays a plain function, tested over an in-memory context, and telemetry wraps
-// it where the controller is wired (traceReconcileContext).
+// it where the controller is wired (traceReconcileContext). Adding a kind: see ./owner-kind.ts.
 import type { Logger } from 'pino';
 import { CodedError } from '../errors/coded-error.ts';
 import type { JsonPatchOperation } from '../json/json-patch.ts';
