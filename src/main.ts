@@ -22,6 +22,8 @@ import { createLeaseElector } from './leader/lease-elector.ts';
 import { LABELS } from './manifests/install-names.ts';
 import { createOwnerCaches } from './operator/owner-caches.ts';
 import { createWebAppController } from './operator/webapp-controller.ts';
+import { createMySQLController } from './mysql/mysql-controller.ts';
+import { MYSQLCLUSTER_OWNER } from './mysql/mysql-kind.ts';
 import { WEBAPP_OWNER } from './operator/webapp-kind.ts';
 import { DEFAULT_HEAP_WATCH, createHeapWatch, readHeap } from './runtime/heap-watch.ts';
 import { createManager } from './runtime/manager.ts';
@@ -220,6 +222,18 @@ const controller = createWebAppController({
   observer: createReconcileTelemetry(WEBAPP_OWNER),
   wrapContext: traceReconcileContext,
 });
+const mysqlController = createMySQLController({
+  kc,
+  caches,
+  logger,
+  policyConfig,
+  workers: config.workers,
+  resyncMs: config.resyncSeconds * 1000,
+  identity,
+  queueMetrics: workQueueMetrics(MYSQLCLUSTER_OWNER.controllerName),
+  observer: createReconcileTelemetry(MYSQLCLUSTER_OWNER),
+  wrapContext: traceReconcileContext,
+});
 const metricsServer = createMetricsServer({ host: config.host, port: config.metricsPort, logger });
 // Every replica: the heap figures for sizing, and a warning before the heap bound is reached.
 const processMetrics = createProcessMetrics(readHeap);
@@ -250,6 +264,7 @@ const manager = createManager({
     heapWatch,
     caches,
     controller,
+    mysqlController,
     ...(certificates ? [certificates] : []),
   ],
   ...(config.leaderElection && {

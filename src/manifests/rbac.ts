@@ -1,5 +1,5 @@
-// Least privilege for Shipshape's ServiceAccount, from what the code calls: the reconciler's watches
-// and server-side applies of the children, the WebApp status and finalizer patches, the namespace
+// Least privilege for Shipshape's ServiceAccount, from what the code calls: the reconcilers' watches
+// and server-side applies of the children, the WebApp and MySQLCluster status and finalizer patches, the namespace
 // cache, the Event recorder, the caBundle check (its two webhook configurations and the WebApp CRD,
 // by name); and, in its own namespace only, the one Lease of the elector.
 import type {
@@ -18,6 +18,7 @@ import {
   WEBAPP_CRD_NAME,
   WEBAPP_PLURAL,
 } from '../constants.ts';
+import { MYSQLCLUSTER_PLURAL } from '../api/mysqlcluster.ts';
 import { APP_NAME, LABELS, LEASE_NAME, SERVICE_ACCOUNT_NAME } from './install-names.ts';
 
 const CHILD_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
@@ -33,13 +34,30 @@ export const CHILD_RULES: V1PolicyRule[] = [
   { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: CHILD_VERBS },
 ];
 
+/**
+ * What a MySQLCluster's reconciler needs beyond WebApp's child rules (its ConfigMap, Services and
+ * PodDisruptionBudget are kinds WebApp owns too): its StatefulSets; its root password Secrets,
+ * created and (under claimRetention Delete) deleted by name, never read: the reconciler holds no
+ * Secret cache, so no rule lets Shipshape read a Secret (src/mysql/child-kinds.ts); and its members'
+ * data claims, listed by label, resized and deleted through the API (src/mysql/mysql-controller.ts).
+ */
+export const MYSQL_CHILD_RULES: V1PolicyRule[] = [
+  { apiGroups: ['apps'], resources: ['statefulsets'], verbs: CHILD_VERBS },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
+  { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['list', 'patch', 'delete'] },
+];
+
 export const CLUSTER_RULES: V1PolicyRule[] = [
   { apiGroups: [API_GROUP], resources: [WEBAPP_PLURAL], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
   { apiGroups: [API_GROUP], resources: [`${WEBAPP_PLURAL}/status`], verbs: ['get', 'update', 'patch'] },
   // An ownerReference with blockOwnerDeletion needs update on the owner's finalizers
   // (the OwnerReferencesPermissionEnforcement admission plugin).
   { apiGroups: [API_GROUP], resources: [`${WEBAPP_PLURAL}/finalizers`], verbs: ['update'] },
+  { apiGroups: [API_GROUP], resources: [MYSQLCLUSTER_PLURAL], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+  { apiGroups: [API_GROUP], resources: [`${MYSQLCLUSTER_PLURAL}/status`], verbs: ['get', 'update', 'patch'] },
+  { apiGroups: [API_GROUP], resources: [`${MYSQLCLUSTER_PLURAL}/finalizers`], verbs: ['update'] },
   ...CHILD_RULES,
+  ...MYSQL_CHILD_RULES,
   { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   // The caBundle check reads (and watches, by field selector) its own two webhook configurations

@@ -1,5 +1,5 @@
 // Converging a MySQLCluster's children, in MYSQL_CHILD_KINDS order (issue #36): the Secret created
-// when the cache shows none, a child not wanted for this spec deleted when the cache shows one,
+// unless the cache shows one (it is not watched, so a create that finds it resolves false), a child not wanted for this spec deleted when the cache shows one,
 // every other child applied; except the StatefulSet when its volume claim templates changed
 // (volume-claims.ts): grown storage goes through storage-growth.ts, any other change is not applied
 // and is reported. The other children are applied all the same.

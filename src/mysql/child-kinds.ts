@@ -27,6 +27,8 @@ export type MySQLChildKindSpec = {
   build(cluster: DefaultedMySQLCluster): ChildObject | undefined;
   /** Created once with ctx.create when the cache shows none; never applied, updated or read back. */
   createOnly?: true;
+  /** false: not watched (ChildResource.watched), so the cache never shows one and create finds it. */
+  watched?: false;
 };
 
 export const MYSQL_CHILD_KINDS = [
@@ -39,6 +41,9 @@ export const MYSQL_CHILD_KINDS = [
     // Each build generates a new password: the reconciler builds it only to create it.
     build: (cluster) => toRootPasswordSecret(cluster),
     createOnly: true,
+    // No Secret cache: read access to every Secret in the cluster is not ours to ask for. Each
+    // reconcile's create finds the Secret there (409, resolved false) and changes nothing.
+    watched: false,
   },
   {
     kind: 'ConfigMap',

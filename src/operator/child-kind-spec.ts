@@ -17,6 +17,14 @@ export type ChildResource = {
    * that own the same resource must name the same view (createOwnerCaches refuses otherwise).
    */
   view?: Projection;
+  /**
+   * false: no informer, so hasChild is false and getChild undefined for it; the reconciler creates
+   * (never updates) or deletes it by name. For a Secret the operator generates: a watch of Secrets,
+   * even one selecting by label, needs list and watch on every Secret in the cluster, which an
+   * operator that only writes its own should not hold (src/manifests/rbac.ts grants create and
+   * delete alone). Default: watched.
+   */
+  watched?: false;
 };
 
 export type ChildKindSpec<Source> = ChildResource & {

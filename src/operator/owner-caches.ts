@@ -116,6 +116,7 @@ export function createOwnerCaches(options: OwnerCachesOptions) {
   function checkViews(children: readonly ChildResource[]): void {
     const views = new Map([...resources].map(([key, { view }]) => [key, view]));
     for (const spec of children) {
+      if (spec.watched === false) continue;
       const key = resourceKey(spec);
       if (views.has(key) && views.get(key) !== spec.view) {
         const message = `${key} is registered with two different views; one informer keeps one view of a resource, so every owner kind of it must name the same`;
@@ -181,7 +182,7 @@ export function createOwnerCaches(options: OwnerCachesOptions) {
     const byKind: Record<string, Informer> = {};
     for (const spec of children) {
       // Two specs of one resource (a headless and a client Service): one route, one event each.
-      if (byKind[spec.kind]) continue;
+      if (byKind[spec.kind] || spec.watched === false) continue;
       const { informer, routes } = resourceOf(spec);
       byKind[spec.kind] = informer;
       routes.push((o, verb) => {
