@@ -60,9 +60,13 @@ export function planReviews(
   return documents.map((document) => {
     const id = identify(document.object, defaultNamespace);
     if (!isReviewed(document.object)) {
-      // The message names WebApp alone when the document claims to be one (a version not served).
-      const mysql = id.kind === WEBAPP_KIND ? '' : ` or a ${MYSQLCLUSTER_API_VERSION} ${MYSQLCLUSTER_KIND}`;
-      return { document, ...id, skipped: `not a ${WEBAPP_API_VERSIONS.join(' or ')} ${WEBAPP_KIND}${mysql}` };
+      // The kind the document claims, at the versions reviewed: MySQLCluster's, else WebApp's (any
+      // other kind gets WebApp's message, as before MySQLCluster was reviewed).
+      const skipped =
+        id.kind === MYSQLCLUSTER_KIND
+          ? `not a ${MYSQLCLUSTER_API_VERSION} ${MYSQLCLUSTER_KIND}`
+          : `not a ${WEBAPP_API_VERSIONS.join(' or ')} ${WEBAPP_KIND}`;
+      return { document, ...id, skipped };
     }
     const oldObject = text((document.object.metadata as JsonObject | undefined)?.name)
       ? stored.get(`${id.kind} ${id.namespace}/${id.name}`)

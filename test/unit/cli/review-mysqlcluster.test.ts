@@ -65,7 +65,7 @@ t.test('planning: MySQLClusters are reviewed and matched with --old by kind, nam
   );
   t.match(planned[0], { kind: 'MySQLCluster', target: { oldObject: { spec: { replicas: 2 } } } });
   t.match(planned[1], {
-    skipped: 'not a shipshape.dev/v1 or shipshape.dev/v2 WebApp or a shipshape.dev/v1alpha1 MySQLCluster',
+    skipped: 'not a shipshape.dev/v1alpha1 MySQLCluster',
   });
   const first = planned[0]!;
   if (!('target' in first)) throw new Error('planned as skipped');
