@@ -5,6 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import t from 'tap';
 import { CHILD_VIEWS } from '../../../src/operator/cache-transforms.ts';
+import type { ChildResource } from '../../../src/operator/child-kind-spec.ts';
 import { CHILD_KINDS } from '../../../src/operator/child-kinds.ts';
 import { type OwnerCacheEvents, OwnerCacheError, createOwnerCaches } from '../../../src/operator/owner-caches.ts';
 import type { OwnerKind } from '../../../src/operator/owner-kind.ts';
@@ -175,4 +176,20 @@ t.test('between terms: unreconciled owners and deleted children, per owner kind'
   const next = recorder();
   webApps.subscribe(next.events);
   t.same(next.seen, ['missed shop/changed'], 'noted again once nobody listens');
+});
+
+t.test('a kind marked watched: false gets no informer, and no view of it is checked', async (t) => {
+  const { caches, byPath } = setup();
+  caches.register(WEBAPP_OWNER, CHILD_KINDS);
+  const secret: ChildResource = { kind: 'Secret', apiVersion: 'v1', plural: 'secrets', view: (o) => o, watched: false };
+  const databases = caches.register(DATABASE, [...DATABASE_CHILDREN, secret]);
+  t.equal(byPath('/api/v1/secrets').length, 0, 'no Secret is listed or watched');
+  t.notOk(databases.children.Secret, 'so the cache never holds one');
+  t.doesNotThrow(
+    () =>
+      caches.register({ ...DATABASE, kind: 'Other', ownerLabel: 'x/other', controllerName: 'other' }, [
+        { ...secret, view: (o) => ({ ...o }) },
+      ]),
+    'an unwatched kind has no view to conflict with',
+  );
 });
