@@ -121,10 +121,15 @@ export function createOwnerContext<Status>(options: OwnerContextOptions) {
     async deleteChild(kind, namespace, name, deleteOptions) {
       appliedCache.forget(kind, namespace, name);
       const { apiVersion, plural } = specOf(kind);
+      // The propagation policy as a query parameter, which the apiserver reads as it reads a
+      // DeleteOptions body: Node sends a DELETE's body with neither Content-Length nor chunking
+      // (useChunkedEncodingByDefault is false for DELETE), so the apiserver would ignore it
+      // (deleting with the default propagation: an Orphan delete took the Pods with it) and read
+      // it as the next request on the kept-alive connection (a 400 for that one).
       const policy = deleteOptions?.propagationPolicy;
-      const body = policy && { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: policy };
       try {
-        await client.request('DELETE', objectPath(apiVersion, plural, namespace, name), body ? { body } : undefined);
+        const path = objectPath(apiVersion, plural, namespace, name);
+        await client.request('DELETE', path, policy ? { query: { propagationPolicy: policy } } : undefined);
         return true;
       } catch (err) {
         if (isNotFound(err)) return false;

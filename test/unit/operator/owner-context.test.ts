@@ -80,7 +80,7 @@ t.test('create rethrows any other refusal', async (t) => {
   await t.rejects(context.create(secret), conflict);
 });
 
-t.test('deleteChild: DeleteOptions only when asked; false when already gone', async (t) => {
+t.test('deleteChild: the propagation policy only when asked; false when already gone', async (t) => {
   let gone = false;
   const { context, calls } = setup(() => {
     if (gone) throw new KubeApiError(404, 'NotFound', 'not found', {});
@@ -93,7 +93,8 @@ t.test('deleteChild: DeleteOptions only when asked; false when already gone', as
     {
       method: 'DELETE',
       path: '/apis/apps/v1/namespaces/shop/statefulsets/db',
-      body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Orphan' },
+      // A query parameter, never a body: Node frames no DELETE body (owner-context.ts says why).
+      query: { propagationPolicy: 'Orphan' },
     },
   ]);
   gone = true;
