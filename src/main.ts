@@ -210,7 +210,9 @@ const pairSource =
 // On every replica (warm standbys): a new leader reconciles from synced caches at once. One cache
 // per resource, shared by every owner kind; each controller registers its kind with it.
 const caches = createOwnerCaches({ kc, logger, namespaces: namespaceCache, onWatchRestart: watchRestartCounter() });
-const controller = createWebAppController({
+// Each kind's controller registers it with the caches; a kind left out of --controllers is neither
+// cached nor reconciled here (its CRD need not exist).
+const common = {
   kc,
   caches,
   logger,
@@ -218,22 +220,28 @@ const controller = createWebAppController({
   workers: config.workers,
   resyncMs: config.resyncSeconds * 1000,
   identity,
-  queueMetrics: workQueueMetrics(WEBAPP_OWNER.controllerName),
-  observer: createReconcileTelemetry(WEBAPP_OWNER),
   wrapContext: traceReconcileContext,
-});
-const mysqlController = createMySQLController({
-  kc,
-  caches,
-  logger,
-  policyConfig,
-  workers: config.workers,
-  resyncMs: config.resyncSeconds * 1000,
-  identity,
-  queueMetrics: workQueueMetrics(MYSQLCLUSTER_OWNER.controllerName),
-  observer: createReconcileTelemetry(MYSQLCLUSTER_OWNER),
-  wrapContext: traceReconcileContext,
-});
+};
+const controllers = [
+  ...(config.controllers.includes('webapp')
+    ? [
+        createWebAppController({
+          ...common,
+          queueMetrics: workQueueMetrics(WEBAPP_OWNER.controllerName),
+          observer: createReconcileTelemetry(WEBAPP_OWNER),
+        }),
+      ]
+    : []),
+  ...(config.controllers.includes('mysqlcluster')
+    ? [
+        createMySQLController({
+          ...common,
+          queueMetrics: workQueueMetrics(MYSQLCLUSTER_OWNER.controllerName),
+          observer: createReconcileTelemetry(MYSQLCLUSTER_OWNER),
+        }),
+      ]
+    : []),
+];
 const metricsServer = createMetricsServer({ host: config.host, port: config.metricsPort, logger });
 // Every replica: the heap figures for sizing, and a warning before the heap bound is reached.
 const processMetrics = createProcessMetrics(readHeap);
@@ -263,8 +271,7 @@ const manager = createManager({
     metricsServer,
     heapWatch,
     caches,
-    controller,
-    mysqlController,
+    ...controllers,
     ...(certificates ? [certificates] : []),
   ],
   ...(config.leaderElection && {

@@ -16,6 +16,9 @@ import {
 import { SETTINGS } from './settings.ts';
 
 // Settings arrive as text; zod's own message for "lots" would be "expected number, received NaN".
+/** The kinds a replica can reconcile (--controllers); '' names none: admission only. */
+export const CONTROLLERS = ['webapp', 'mysqlcluster'] as const;
+
 const number = () => z.coerce.number({ error: 'must be a number' });
 const integer = () => number().int({ error: 'must be a whole number' });
 const port = integer().min(1).max(65535);
@@ -84,6 +87,14 @@ export const configSchema = z
     mysqlDefaultMemoryLimit: quantity,
     mysqlMaxReplicas: count,
     mysqlMaxStoragePerCluster: z.string().regex(QUANTITY_PATTERN, 'must be a Kubernetes quantity'),
+    controllers: z
+      .string()
+      .transform((v) => (v.trim() === '' ? [] : v.split(',').map((c) => c.trim())))
+      .pipe(
+        z
+          .array(z.enum(CONTROLLERS, { error: `each must be one of ${CONTROLLERS.join(', ')}` }))
+          .refine((l) => new Set(l).size === l.length, 'must not name a kind twice'),
+      ),
     workers: integer().min(1).max(64),
     resyncSeconds: integer().min(1),
     apiTimeoutSeconds: number().positive(),

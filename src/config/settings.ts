@@ -224,7 +224,13 @@ export const SETTINGS: readonly Setting[] = [
     MYSQL.limits.maxStoragePerCluster,
     'Largest spec.replicas x spec.storage.size of a MySQLCluster (namespace annotation shipshape.dev/mysql-max-storage-per-cluster)',
   ),
-  setting('workers', 'SHIPSHAPE_WORKERS', 4, 'Concurrent reconciles (never two on the same WebApp)'),
+  setting(
+    'controllers',
+    'SHIPSHAPE_CONTROLLERS',
+    'webapp,mysqlcluster',
+    'The kinds this replica reconciles and caches, comma-separated (webapp, mysqlcluster); a kind left out needs no CRD in the cluster, and its admission is still served',
+  ),
+  setting('workers', 'SHIPSHAPE_WORKERS', 4, 'Concurrent reconciles per kind (never two on the same object)'),
   setting('resyncSeconds', 'SHIPSHAPE_RESYNC_SECONDS', 600, 'Period of the full resync of every WebApp'),
   setting(
     'apiTimeoutSeconds',

@@ -91,3 +91,18 @@ t.test('the entry point: --help exits 0, a bad setting exits 2 with the reason',
   t.equal(bad?.code, 2);
   t.match(bad?.stderr, /shipshape: invalid configuration:\n {2}SHIPSHAPE_MAX_REPLICAS \(--max-replicas\) = "many"/);
 });
+
+t.test('--controllers names the kinds reconciled here: both by default, one, or none', async (t) => {
+  const controllersOf = (args: string[], env: Record<string, string> = {}) => {
+    const parsed = parseConfig(args, env);
+    return parsed.help ? undefined : parsed.config.controllers;
+  };
+  t.strictSame(controllersOf([]), ['webapp', 'mysqlcluster']);
+  t.strictSame(controllersOf(['--controllers', 'webapp']), ['webapp']);
+  t.strictSame(controllersOf([], { SHIPSHAPE_CONTROLLERS: ' mysqlcluster , webapp ' }), ['mysqlcluster', 'webapp']);
+  t.strictSame(controllersOf(['--controllers=']), [], 'none: admission only');
+  t.throws(() => parseConfig(['--controllers', 'webapp,postgres'], {}), {
+    message: /--controllers.*each must be one of webapp, mysqlcluster/s,
+  });
+  t.throws(() => parseConfig(['--controllers', 'webapp,webapp'], {}), { message: /must not name a kind twice/ });
+});
