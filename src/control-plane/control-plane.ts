@@ -324,11 +324,21 @@ async function writePki(dir: string): Promise<Pki> {
     usage: 'server',
   });
   const admin = await ca.issue({ commonName: 'shipshape-admin', organizations: ['system:masters'], usage: 'client' });
+  // What the apiserver presents to a real node's kubelet (exec, logs, port-forward), whose
+  // authentication admits no anonymous caller; system:masters, as kubeadm's certificate was
+  // until 1.29, so the kubelet's Webhook authorization allows it with no binding.
+  const kubeletClient = await ca.issue({
+    commonName: 'kube-apiserver-kubelet-client',
+    organizations: ['system:masters'],
+    usage: 'client',
+  });
   const sa = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const files: Record<string, string> = {
     'ca.crt': ca.certPem,
     'apiserver.crt': serving.certPem,
     'apiserver.key': serving.keyPem,
+    'kubelet-client.crt': kubeletClient.certPem,
+    'kubelet-client.key': kubeletClient.keyPem,
     'sa.key': sa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     'sa.pub': sa.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
@@ -374,7 +384,13 @@ function apiserverArgs(dir: string, port: number, etcdPort: number, realNode: bo
     '--authorization-mode=RBAC',
     '--allow-privileged=true',
     ...(realNode
-      ? ['--enable-aggregator-routing=true']
+      ? [
+          '--enable-aggregator-routing=true',
+          `--kubelet-client-certificate=${pki('kubelet-client.crt')}`,
+          `--kubelet-client-key=${pki('kubelet-client.key')}`,
+          // The node's name resolves nowhere; its InternalIP is its bridge's address.
+          '--kubelet-preferred-address-types=InternalIP',
+        ]
       : // No controller-manager may create ServiceAccounts here (envtest makes the same choice).
         ['--disable-admission-plugins=ServiceAccount']),
     '--profiling=false',
