@@ -1,15 +1,21 @@
-// What `shipshape review --cluster` reads through the user's kubeconfig: the WebApps of one
-// namespace or of all, and the annotations of their Namespaces. Lists are paged (500 a page). A
-// Namespace the user may not read is judged without overrides, and says so.
+// What `shipshape review --cluster` reads through the user's kubeconfig: the WebApps (at v1) and the
+// MySQLClusters (at v1alpha1) of one namespace or of all, and the annotations of their Namespaces.
+// Lists are paged (500 a page). A Namespace the user may not read is judged without overrides, and
+// says so. MySQLClusters are optional where WebApps are not: a cluster without their CRD (404; a
+// replica's --controllers may leave the kind out) has none, and a user who may not list them (403)
+// gets the WebApps' review with a warning that they were not reviewed, so a WebApp-only setup and
+// its RBAC see what they saw before the kind existed.
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, WEBAPP_PLURAL } from '../constants.ts';
+import { MYSQLCLUSTER_PLURAL, MYSQLCLUSTER_VERSION } from '../api/mysqlcluster.ts';
 import type { JsonObject } from '../json/json.ts';
 import { CliError } from './cli-error.ts';
 
 export type ClusterObjects = {
   webApps: JsonObject[];
+  mysqlClusters: JsonObject[];
   annotations: Map<string, Record<string, string> | undefined>;
-  /** Namespaces whose annotations could not be read, and why. */
+  /** Namespaces whose annotations could not be read, MySQLClusters that could not be listed, and why. */
   problems: string[];
 };
 
@@ -50,12 +56,16 @@ function failed(what: string, cause: unknown): CliError {
   return new CliError('CLI_SERVER', `cannot list ${what}: ${detail}`, { cause });
 }
 
-/** Lists the WebApps of `namespace` (undefined: every namespace) and their Namespaces' annotations. */
-export async function readCluster(kc: KubeConfig, namespace: string | undefined): Promise<ClusterObjects> {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const core = kc.makeApiClient(CoreV1Api);
-  const target = { group: API_GROUP, version: API_VERSION, plural: WEBAPP_PLURAL, limit: 500 };
-  const webApps = await listAll(
+type Listed = { group: string; version: string; plural: string };
+
+/** Every object of `resource` in `namespace` (undefined: every namespace). */
+function listResource(
+  custom: CustomObjectsApi,
+  resource: Listed,
+  namespace: string | undefined,
+): Promise<JsonObject[]> {
+  const target = { ...resource, limit: 500 };
+  return listAll(
     (cont) =>
       (namespace === undefined
         ? custom.listClusterCustomObject({ ...target, ...(cont && { _continue: cont }) })
@@ -65,11 +75,46 @@ export async function readCluster(kc: KubeConfig, namespace: string | undefined)
             ...(cont && { _continue: cont }),
           })) as Promise<Page>,
   ).catch((cause: unknown) => {
-    throw failed(`${WEBAPP_PLURAL}.${API_GROUP}`, cause);
+    throw failed(`${resource.plural}.${resource.group}`, cause);
   });
-  const annotations = new Map<string, Record<string, string> | undefined>();
+}
+
+/** The MySQLClusters, or none with a problem when their CRD is missing (404) or they may not be listed (403). */
+async function listMySQLClusters(
+  custom: CustomObjectsApi,
+  namespace: string | undefined,
+  problems: string[],
+): Promise<JsonObject[]> {
+  const resource = { group: API_GROUP, version: MYSQLCLUSTER_VERSION, plural: MYSQLCLUSTER_PLURAL };
+  try {
+    return await listResource(custom, resource, namespace);
+  } catch (err) {
+    const code = ((err as CliError).cause as ApiException<unknown> | undefined)?.code;
+    if (code === 404) return [];
+    if (code === 403) {
+      problems.push(`${MYSQLCLUSTER_PLURAL}.${API_GROUP}: forbidden to list them (403); MySQLClusters not reviewed`);
+      return [];
+    }
+    throw err;
+  }
+}
+
+/**
+ * Lists the WebApps and MySQLClusters of `namespace` (undefined: every namespace) and their
+ * Namespaces' annotations.
+ */
+export async function readCluster(kc: KubeConfig, namespace: string | undefined): Promise<ClusterObjects> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
   const problems: string[] = [];
-  const names = new Set(webApps.map((w) => String((w.metadata as JsonObject | undefined)?.namespace ?? '')));
+  const [webApps, mysqlClusters] = await Promise.all([
+    listResource(custom, { group: API_GROUP, version: API_VERSION, plural: WEBAPP_PLURAL }, namespace),
+    listMySQLClusters(custom, namespace, problems),
+  ]);
+  const annotations = new Map<string, Record<string, string> | undefined>();
+  const names = new Set(
+    [...webApps, ...mysqlClusters].map((o) => String((o.metadata as JsonObject | undefined)?.namespace ?? '')),
+  );
   if (namespace !== undefined) names.add(namespace);
   await Promise.all(
     [...names].map(async (name) => {
@@ -82,5 +127,5 @@ export async function readCluster(kc: KubeConfig, namespace: string | undefined)
       }
     }),
   );
-  return { webApps, annotations, problems };
+  return { webApps, mysqlClusters, annotations, problems };
 }

@@ -11,7 +11,7 @@ import { CliError, type CliErrorCode } from './cli-error.ts';
 import { toPolicyConfigFromFile } from './config-file.ts';
 import { type AuditEvent, parseAuditLog, replayAuditEvents } from './audit-log.ts';
 import { formatAuditReport, toAuditReport } from './audit-report.ts';
-import { formatClusterReview, reviewCluster } from './cluster-review.ts';
+import { anyDenied, formatClusterReview, reviewCluster } from './cluster-review.ts';
 import { contextNamespace, loadKubeConfig, readCluster } from './cluster-source.ts';
 import { type ManifestError, loadManifests } from './load-manifests.ts';
 import { type ReviewOptions, parseCommandLine } from './options.ts';
@@ -44,16 +44,16 @@ async function policyConfig(options: ReviewOptions): Promise<PolicyConfig> {
   return toPolicyConfigFromFile(await readText(options.config, '--config', 'CLI_CONFIG'), options.config);
 }
 
-/** --cluster: the stored WebApps, judged as updates of themselves. */
+/** --cluster: the stored WebApps and MySQLClusters, judged as updates of themselves. */
 async function reviewStored(options: ReviewOptions, cluster: NonNullable<ReviewOptions['cluster']>): Promise<number> {
   const config = await policyConfig(options);
   const kc = loadKubeConfig(cluster.kubeconfig);
   const namespace = cluster.allNamespaces ? undefined : (cluster.namespace ?? contextNamespace(kc));
   const objects = await readCluster(kc, namespace);
   for (const problem of objects.problems) process.stderr.write(`warning: ${problem}\n`);
-  const result = reviewCluster(objects.webApps, objects.annotations, config);
+  const result = reviewCluster([...objects.webApps, ...objects.mysqlClusters], objects.annotations, config);
   process.stdout.write(formatClusterReview(result, options.output));
-  return result.summary.denied ? EXIT_DENIED : EXIT_ALLOWED;
+  return anyDenied(result) ? EXIT_DENIED : EXIT_ALLOWED;
 }
 
 /** --audit-log: the recorded WebApp writes, replayed. */
