@@ -2,9 +2,13 @@
 // unless the cache shows one (it is not watched, so a create that finds it resolves false), a child not wanted for this spec deleted when the cache shows one,
 // every other child applied; except the StatefulSet when its volume claim templates changed
 // (volume-claims.ts): grown storage goes through storage-growth.ts, any other change is not applied
-// and is reported. The other children are applied all the same.
+// and is reported. The other children are applied all the same, as they are past a child whose
+// name another owner's object holds (a WebApp's Service of the same name): that one is left alone
+// and reported (ChildOwnedError, src/operator/owner-context.ts).
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import type { DefaultedMySQLCluster } from '../api/mysqlcluster.ts';
+import type { ChildObject } from '../operator/children.ts';
+import { ChildOwnedError } from '../operator/owner-context.ts';
 import { MYSQL_CHILD_KINDS, type MySQLChildKindSpec } from './child-kinds.ts';
 import type { MySQLReconcileContext } from './reconcile-context.ts';
 import { type ObservedStatefulSet, fromStatefulSet } from './status.ts';
@@ -22,9 +26,22 @@ export type ChildrenOutcome = {
   immutable?: { field: string; message: string };
   /** The storage is growing; the StatefulSet was deleted (orphaning), not applied. */
   growth?: StorageGrowth & { to: string };
+  /** The children not applied because another owner controls their name: why, one each. */
+  conflicts?: string[];
 };
 
 type Note = (verb: ChildVerb, child: string) => void;
+
+/** ctx.apply, or undefined (noted in `outcome`) when another owner controls the child. */
+async function applyOwn<T extends ChildObject>(ctx: MySQLReconcileContext, body: T, outcome: ChildrenOutcome) {
+  try {
+    return await ctx.apply(body);
+  } catch (err) {
+    if (!(err instanceof ChildOwnedError)) throw err;
+    outcome.conflicts = [...(outcome.conflicts ?? []), err.message];
+    return undefined;
+  }
+}
 
 /** The StatefulSet's turn: applied, unless its claim templates changed since the cache's copy. */
 async function convergeStatefulSet(
@@ -47,7 +64,9 @@ async function convergeStatefulSet(
       return;
     }
   }
-  const { object, change } = await ctx.apply(body);
+  const applied = await applyOwn(ctx, body, outcome);
+  if (!applied) return;
+  const { object, change } = applied;
   outcome.statefulSet = fromStatefulSet(object);
   outcome.templateCurrent = true;
   if (change === 'created') note('Created', `StatefulSet ${name}`);
@@ -84,7 +103,7 @@ export async function applyMySQLChildren(
       await convergeStatefulSet(ctx, body as V1StatefulSet, outcome, note);
       continue;
     }
-    const { change } = await ctx.apply(body);
+    const change = (await applyOwn(ctx, body, outcome))?.change;
     if (change === 'created') note('Created', `${kind} ${childName}`);
     else if (change === 'updated') note('Updated', `${kind} ${childName}`);
   }

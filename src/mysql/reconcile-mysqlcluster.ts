@@ -23,6 +23,7 @@ import type { MySQLReconcileContext } from './reconcile-context.ts';
 import {
   type MySQLStatusInput,
   REASON_APPLY_FAILED,
+  REASON_CHILD_CONFLICT,
   REASON_IMMUTABLE_CHANGE,
   REASON_INVALID_SPEC,
   REASON_STORAGE_RESIZING,
@@ -133,19 +134,22 @@ async function converge(
     throw err;
   }
   announceChanges();
-  const { immutable, growth } = outcome;
+  const { immutable, growth, conflicts } = outcome;
+  // What was not applied, reported in Degraded (ImmutableChange first when both) and one Warning.
+  const notApplied = [...(immutable ? [immutable.message] : []), ...(conflicts ?? [])];
+  const reason = immutable ? REASON_IMMUTABLE_CHANGE : REASON_CHILD_CONFLICT;
   const status = computeMySQLStatus({
     ...base,
     ...wanted,
     statefulSet: outcome.statefulSet,
     templateCurrent: outcome.templateCurrent,
-    ...(immutable && { degraded: { reason: REASON_IMMUTABLE_CHANGE, message: immutable.message } }),
+    ...(notApplied.length > 0 && { degraded: { reason, message: notApplied.join('; ') } }),
     ...(growth && { resizing: growth.message }),
   });
   await writeIfChanged(ctx, subject, status, (previous) => {
     announceLimits(ctx, subject, previous, status);
-    if (immutable && isNews(previous, status, CONDITION_DEGRADED)) {
-      ctx.events.record(subject, 'Warning', REASON_IMMUTABLE_CHANGE, immutable.message);
+    if (notApplied.length > 0 && isNews(previous, status, CONDITION_DEGRADED)) {
+      ctx.events.record(subject, 'Warning', reason, notApplied.join('; '));
     }
     const resizing = conditionOf(status, CONDITION_PROGRESSING)?.reason === REASON_STORAGE_RESIZING;
     if (growth && resizing && isNews(previous, status, CONDITION_PROGRESSING)) {
@@ -153,7 +157,8 @@ async function converge(
     }
   });
   // A change the StatefulSet cannot take waits for the object (or a child) to change: retrying
-  // would only be refused again.
+  // would only be refused again. A name another owner holds is looked at again at the resync (the
+  // other owner's child wakes that owner, not this one).
   return immutable ? {} : { requeueAfterMs: ctx.resyncMs };
 }
 

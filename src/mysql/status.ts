@@ -30,10 +30,16 @@ export const REASON_INVALID_SPEC = 'InvalidSpec';
 export const REASON_APPLY_FAILED = 'ApplyFailed';
 /** A change the StatefulSet cannot take in place (its volume claim templates): reported, not retried. */
 export const REASON_IMMUTABLE_CHANGE = 'ImmutableChange';
+/** A child's name is held by another owner's object (ChildOwnedError): that child is not applied. */
+export const REASON_CHILD_CONFLICT = 'ChildConflict';
 /** Progressing's reason while the data claims grow and the StatefulSet is recreated. */
 export const REASON_STORAGE_RESIZING = 'StorageResizing';
 
-export type DegradedReason = typeof REASON_INVALID_SPEC | typeof REASON_APPLY_FAILED | typeof REASON_IMMUTABLE_CHANGE;
+export type DegradedReason =
+  | typeof REASON_INVALID_SPEC
+  | typeof REASON_APPLY_FAILED
+  | typeof REASON_IMMUTABLE_CHANGE
+  | typeof REASON_CHILD_CONFLICT;
 
 export type MySQLStatusInput = {
   /** The stored cluster: its generation and previous status. */

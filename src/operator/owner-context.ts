@@ -12,6 +12,7 @@ import { type ChildChange, createAppliedCache } from './applied-cache.ts';
 import { toChildView } from './cache-transforms.ts';
 import type { ChildResource } from './child-kind-spec.ts';
 import type { ChildObject } from './children.ts';
+import { TerminalError } from './controller.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import type { OwnerCache } from './owner-caches.ts';
 import type { OwnerKind } from './owner-kind.ts';
@@ -28,6 +29,8 @@ export type OwnerReconcileContext<Status> = {
   /**
    * Server-side apply (skipped when its outcome is known); resolves with the object as stored and
    * what the apply changed: `created`, `updated`, or `unchanged` (only status moved on, or nothing).
+   * Rejects with ChildOwnedError, without a request, when the cache shows the child controlled by
+   * another owner.
    */
   apply<T extends ChildObject>(obj: T): Promise<{ object: T; change: ChildChange }>;
   /**
@@ -39,7 +42,10 @@ export type OwnerReconcileContext<Status> = {
   hasChild(kind: string, namespace: string, name: string): boolean;
   /** The child as the watch cache keeps it (its kind's view), or undefined. */
   getChild(kind: string, namespace: string, name: string): Record<string, unknown> | undefined;
-  /** Deletes a child; resolves false when it was already gone (not an error). */
+  /**
+   * Deletes a child; resolves false when it was already gone (not an error), or when the cache
+   * shows another kind's object of that name, which is left alone.
+   */
   deleteChild(kind: string, namespace: string, name: string, options?: DeleteOptions): Promise<boolean>;
   /**
    * Replaces the owner's status through the status subresource. May resolve `false` when this very
@@ -66,6 +72,27 @@ export type OwnerContextDeps = {
 
 /** A child of a kind the owner never registered: a bug in its reconciler, not a retryable failure. */
 export class ChildKindError extends CodedError<'CHILD_KIND_UNKNOWN'> {}
+
+/**
+ * The child's name is held by an object another owner controls (a WebApp's Service `shop` and a
+ * MySQLCluster's client Service `shop` in one namespace): not applied over. Terminal: retrying
+ * cannot free the name; the owner's next change or resync looks again.
+ */
+export class ChildOwnedError extends TerminalError {
+  readonly child: string;
+  readonly holder: string;
+  constructor(child: string, holder: string) {
+    super(`${child} is controlled by ${holder}, not applied`);
+    this.child = child;
+    this.holder = holder;
+  }
+}
+
+type OwnerReference = { kind?: string; name?: string; controller?: boolean };
+const controllerOf = (obj: object | undefined) =>
+  (obj as { metadata?: { ownerReferences?: OwnerReference[] } } | undefined)?.metadata?.ownerReferences?.find(
+    (ref) => ref.controller,
+  );
 
 export type OwnerContextOptions = OwnerContextDeps & {
   children: readonly ChildResource[];
@@ -101,10 +128,21 @@ export function createOwnerContext<Status>(options: OwnerContextOptions) {
     get: (namespace, name) => cache.owners.get(name, namespace) as Record<string, unknown> | undefined,
     patch: (namespace, name, body) =>
       client.request('PATCH', ownerPath(namespace, name), { body, contentType: 'application/json-patch+json' }),
-    apply: (obj) =>
-      appliedCache.apply(obj, (body) =>
+    // Each owner handles its own children only, as controller-runtime's SetControllerReference
+    // and the Deployment controller's adoption do: a child another owner controls (by kind and
+    // name: a recreated owner takes its predecessor's children back) is never applied over, nor
+    // deleted (deleteChild), whatever the cache shows of it.
+    async apply(obj) {
+      const { kind = '', metadata: { namespace = '', name = '' } = {} } = obj;
+      const holder = controllerOf(cached(kind, namespace, name));
+      const ours = controllerOf(obj);
+      if (holder && ours && (holder.kind !== ours.kind || holder.name !== ours.name)) {
+        throw new ChildOwnedError(`${kind} ${name}`, `${holder.kind} ${holder.name}`);
+      }
+      return appliedCache.apply(obj, (body) =>
         serverSideApply(client, body, { plural: specOf(body.kind).plural, fieldManager }),
-      ),
+      );
+    },
     async create(obj) {
       const { apiVersion, plural } = specOf(obj.kind);
       try {
@@ -119,6 +157,9 @@ export function createOwnerContext<Status>(options: OwnerContextOptions) {
     hasChild: (kind, namespace, name) => cached(kind, namespace, name) !== undefined,
     getChild: (kind, namespace, name) => cached(kind, namespace, name) as Record<string, unknown> | undefined,
     async deleteChild(kind, namespace, name, deleteOptions) {
+      // Another kind's child of this name is not ours to delete: for us, there is none.
+      const holder = controllerOf(cached(kind, namespace, name));
+      if (holder && holder.kind !== owner.kind) return false;
       appliedCache.forget(kind, namespace, name);
       const { apiVersion, plural } = specOf(kind);
       // The propagation policy as a query parameter, which the apiserver reads as it reads a

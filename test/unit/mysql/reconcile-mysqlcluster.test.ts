@@ -4,6 +4,7 @@
 import t from 'tap';
 import type { V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import { FINALIZER } from '../../../src/constants.ts';
+import { ChildOwnedError } from '../../../src/operator/owner-context.ts';
 import { NAMESPACE, RESYNC_MS, condition, createCluster, everythingButTheSecret } from './memory-cluster.ts';
 import { type Json, load } from './fixture.ts';
 
@@ -259,4 +260,27 @@ t.test("a failure before the StatefulSet's turn still counts the members, from t
   await t.rejects(cluster.reconcile());
   t.notOk(cluster.log.includes('apply StatefulSet db'), 'stopped at the first failure');
   t.match(cluster.status, { phase: 'Failed', replicas: 1, readyReplicas: 1, currentVersion: '8.4' });
+});
+
+t.test('a child whose name another owner holds: the rest applied, Degraded ChildConflict, one Warning', async (t) => {
+  const cluster = await converged();
+  // A WebApp named db in the namespace: its Service db (the base context refuses to apply over it).
+  cluster.removeChild('Service', 'db');
+  cluster.fail('apply Service db', new ChildOwnedError('Service db', 'WebApp db'));
+  cluster.editSpec((spec) => ((spec.settings as Json).max_connections = '500'));
+  const result = await cluster.reconcile();
+  t.ok(cluster.log.includes('apply StatefulSet db'), 'the StatefulSet is applied all the same');
+  t.equal(
+    condition(cluster.status, 'Degraded'),
+    'True ChildConflict: Service db is controlled by WebApp db, not applied',
+  );
+  t.same(
+    cluster.events.filter((e) => e.startsWith('Warning')),
+    ['Warning ChildConflict: Service db is controlled by WebApp db, not applied'],
+  );
+  t.same(result, { requeueAfterMs: RESYNC_MS }, 'looked at again at the resync, not retried');
+  cluster.clear();
+  await cluster.reconcile();
+  t.same(cluster.events, [], 'nothing new to say: no second Warning');
+  t.same(cluster.statuses, [], 'and no status write');
 });

@@ -101,6 +101,36 @@ t.test('deleteChild: the propagation policy only when asked; false when already 
   t.equal(await context.deleteChild('StatefulSet', 'shop', 'db'), false);
 });
 
+t.test("another owner's child is neither applied over nor deleted: no request", async (t) => {
+  const { context, calls, objects } = setup();
+  const held = (kind: string, name: string) => ({
+    metadata: { name: 'db', namespace: 'shop', ownerReferences: [{ kind, name, uid: 'u1', controller: true }] },
+  });
+  const mine = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: {
+      name: 'db',
+      namespace: 'shop',
+      ownerReferences: [
+        { apiVersion: 'shipshape.dev/v1alpha1', kind: 'Database', name: 'db', uid: 'u2', controller: true },
+      ],
+    },
+  };
+  objects.set('StatefulSet/shop/db', held('WebApp', 'db'));
+  await t.rejects(context.apply(mine), {
+    name: 'ChildOwnedError',
+    message: 'StatefulSet db is controlled by WebApp db, not applied',
+  });
+  t.equal(await context.deleteChild('StatefulSet', 'shop', 'db'), false, "another kind's: not ours to delete");
+  objects.set('StatefulSet/shop/db', held('Database', 'db-members'));
+  await t.rejects(context.apply(mine), { name: 'ChildOwnedError' }, 'another owner of the same kind');
+  t.same(calls, [], 'no request');
+  objects.set('StatefulSet/shop/db', held('Database', 'db'));
+  await context.apply(mine).catch(() => {});
+  t.equal(calls.length, 1, "its own child (a predecessor's of the same name, too) is applied");
+});
+
 t.test('a kind the owner does not own is a coded error, not a request', async (t) => {
   const { context, calls } = setup();
   await t.rejects(context.deleteChild('Deployment', 'shop', 'db'), { code: 'CHILD_KIND_UNKNOWN' });
