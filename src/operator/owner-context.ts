@@ -22,7 +22,10 @@ export type DeleteOptions = { propagationPolicy?: 'Orphan' | 'Background' | 'For
 
 /** Everything a reconcile of any owner kind touches; `Status` is the kind's status type. */
 export type OwnerReconcileContext<Status> = {
-  /** The owner as the watch cache has it, or undefined when it is gone. */
+  /**
+   * The owner as the watch cache has it, or undefined when it is gone; with the status this context
+   * wrote last while the cache does not show that write yet (written-status.ts's overlay).
+   */
   get(namespace: string, name: string): Record<string, unknown> | undefined;
   /** JSON Patch on the owner (finalizers). */
   patch(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<unknown>;
@@ -125,7 +128,10 @@ export function createOwnerContext<Status>(options: OwnerContextOptions) {
   });
 
   const context: OwnerReconcileContext<Status> = {
-    get: (namespace, name) => cache.owners.get(name, namespace) as Record<string, unknown> | undefined,
+    get(namespace, name) {
+      const obj = cache.owners.get(name, namespace) as Record<string, unknown> | undefined;
+      return obj && writtenStatus.overlay(obj);
+    },
     patch: (namespace, name, body) =>
       client.request('PATCH', ownerPath(namespace, name), { body, contentType: 'application/json-patch+json' }),
     // Each owner handles its own children only, as controller-runtime's SetControllerReference

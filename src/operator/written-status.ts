@@ -25,6 +25,18 @@ export function createWrittenStatus<Status = unknown>() {
         written.set(uid, { status, resourceVersion });
       }
     },
+    /**
+     * `obj` as the cache has it, with the status we wrote in place of its own while the cache does
+     * not show our write yet (read your own writes): a reconcile woken in between compares with,
+     * and announces against, what is stored, not an older status (which would announce again what
+     * the last write said, a second Warning Event for one change).
+     */
+    overlay<T extends Observed & { status?: unknown }>(obj: T): T {
+      const uid = obj.metadata?.uid;
+      const last = uid === undefined ? undefined : written.get(uid);
+      if (!last || !isNewer(last.resourceVersion, obj.metadata?.resourceVersion ?? '')) return obj;
+      return { ...obj, status: last.status };
+    },
     /** The watch cache took in `obj` (added, updated or deleted): forget a write it now shows. */
     observe(obj: Observed): void {
       const uid = obj.metadata?.uid;

@@ -159,3 +159,22 @@ t.test('get, getChild and hasChild read the caches; patch and writeStatus the ow
   t.equal(await context.writeStatus('shop', 'db', { phase: 'Running' }, 'u1'), true, 'the cache caught up');
   t.equal(calls.length, 3);
 });
+
+t.test('get reads our own status write while the cache lags behind it', async (t) => {
+  const { context, objects, observed } = setup();
+  const db = {
+    metadata: { name: 'db', namespace: 'shop', uid: 'u1', resourceVersion: '3' },
+    status: { phase: 'Pending' },
+  };
+  objects.set('Database/shop/db', db);
+  await context.writeStatus('shop', 'db', { phase: 'Running' }, 'u1');
+  t.same(context.get('shop', 'db'), { ...db, status: { phase: 'Running' } }, 'the status written (resourceVersion 9)');
+  t.same(db.status, { phase: 'Pending' }, 'the cached object is not changed');
+  const caught = { ...db, metadata: { ...db.metadata, resourceVersion: '9' }, status: { phase: 'Running' } };
+  objects.set('Database/shop/db', caught);
+  observed(caught);
+  t.equal(context.get('shop', 'db'), caught, 'the cache shows it: read as it is');
+  const later = { ...db, metadata: { ...db.metadata, resourceVersion: '12' }, status: { phase: 'Failed' } };
+  objects.set('Database/shop/db', later);
+  t.equal(context.get('shop', 'db'), later, "a later write (someone else's) wins");
+});
