@@ -1,11 +1,11 @@
 // `shipshape review --audit-log`: Kubernetes audit events (audit.k8s.io/v1 Event, one JSON object a
-// line, as the apiserver's log backend writes them) for shipshape.dev webapps, replayed through
-// the policies with the given settings. Pure but for the offline review it awaits.
+// line, as the apiserver's log backend writes them) for shipshape.dev webapps and mysqlclusters,
+// replayed through the policies with the given settings. Pure but for the offline review it awaits.
 //
 // Only ResponseComplete (and Panic) events count, so a policy without omitStages is read once per
-// request. Each create, update and patch of a WebApp is rebuilt as the apiserver received it: a
-// create or update carries the object (requestObject, at level Request or RequestResponse); a
-// patch is applied to the WebApp as the log last showed it (the responseObject of its previous
+// request. Each create, update and patch of a WebApp or a MySQLCluster is rebuilt as the apiserver
+// received it: a create or update carries the object (requestObject, at level Request or
+// RequestResponse); a patch is applied to the object as the log last showed it (the responseObject of its previous
 // write, so RequestResponse is needed for patches). The update's oldObject is that same stored
 // object, so ratcheting applies as it did. Not replayed: dry runs (nothing was stored) and writes
 // that failed for another reason than an admission webhook (a 409 Conflict, the apiserver's own
@@ -13,24 +13,31 @@
 //
 // Requests at v1 and at v2 are replayed alike (issue #35): each at the version it was made at
 // (objectRef.apiVersion), a patch applied to the stored object converted to that version, the
-// review judging it as the webhooks judge that version's clients (src/cli/review.ts).
-import { API_GROUP, API_VERSION, WEBAPP_PLURAL } from '../constants.ts';
-import { convertWebApp } from '../api/webapp-versions.ts';
+// review judging it as the webhooks judge that version's clients (src/cli/review.ts). A
+// MySQLCluster (issue #36) has one version, v1alpha1, and goes through its own webhooks; the log
+// keeps each kind's objects apart, so a WebApp and a MySQLCluster may share a name.
+import { API_GROUP } from '../constants.ts';
 import { type JsonPatchOperation, applyJsonPatch } from '../json/json-patch.ts';
 import { type JsonObject, isPlainObject } from '../json/json.ts';
 import { applyMergePatch } from '../json/merge-patch.ts';
 import type { ManifestError } from './load-manifests.ts';
 import { type OfflineOptions, reviewOffline } from './review-offline.ts';
+import { MYSQLCLUSTER_REVIEW, type ReviewKind, WEBAPP_REVIEW } from './review-kinds.ts';
 import { toReasons } from './review.ts';
+
+/** The kinds replayed, by the resource the audit event names. */
+const REPLAYED: readonly ReviewKind[] = [WEBAPP_REVIEW, MYSQLCLUSTER_REVIEW];
 
 export type AuditEvent = {
   /** file:line, for messages. */
   at: string;
+  /** WebApp or MySQLCluster, from objectRef.resource. */
+  kind: string;
   verb: string;
   namespace: string;
   name: string;
   subresource?: string;
-  /** The version the request was made at (objectRef.apiVersion: v1, v2); its objects are at it. */
+  /** The version the request was made at (objectRef.apiVersion: v1, v2, v1alpha1); its objects are at it. */
   version: string;
   user: string;
   /** stageTimestamp (RFC 3339, microseconds), else requestReceivedTimestamp. */
@@ -42,7 +49,7 @@ export type AuditEvent = {
   responseObject?: unknown;
 };
 
-/** Parses audit log lines; events about anything but shipshape.dev webapps are left out. */
+/** Parses audit log lines; events about anything but shipshape.dev webapps and mysqlclusters are left out. */
 export function parseAuditLog(text: string, source: string): { events: AuditEvent[]; errors: ManifestError[] } {
   const events: AuditEvent[] = [];
   const errors: ManifestError[] = [];
@@ -60,7 +67,8 @@ export function parseAuditLog(text: string, source: string): { events: AuditEven
       return;
     }
     const ref = isPlainObject(event.objectRef) ? event.objectRef : {};
-    if (ref.resource !== WEBAPP_PLURAL || ref.apiGroup !== API_GROUP) return;
+    const kind = ref.apiGroup === API_GROUP ? REPLAYED.find((k) => k.plural === ref.resource) : undefined;
+    if (!kind) return;
     if (event.stage !== 'ResponseComplete' && event.stage !== 'Panic') return;
     const status = isPlainObject(event.responseStatus) ? event.responseStatus : {};
     const user = isPlainObject(event.user) && typeof event.user.username === 'string' ? event.user.username : '';
@@ -68,11 +76,12 @@ export function parseAuditLog(text: string, source: string): { events: AuditEven
     const time = [event.stageTimestamp, event.requestReceivedTimestamp].find((t) => typeof t === 'string') as string;
     events.push({
       at: `${source}:${i + 1}`,
+      kind: kind.kind,
       verb: String(event.verb),
       namespace: typeof ref.namespace === 'string' ? ref.namespace : '',
       name: typeof ref.name === 'string' ? ref.name : '',
       ...(typeof ref.subresource === 'string' && ref.subresource && { subresource: ref.subresource }),
-      version: typeof ref.apiVersion === 'string' && ref.apiVersion ? ref.apiVersion : API_VERSION,
+      version: typeof ref.apiVersion === 'string' && ref.apiVersion ? ref.apiVersion : kind.webhookVersion,
       user,
       time: time ?? '',
       dryRun: /[?&]dryRun=/.test(uri),
@@ -113,24 +122,17 @@ export function toThen(event: AuditEvent): Then {
   return { denied: false, failed: true, reasons: [message] };
 }
 
-/**
- * `stored` (the responseObject of an earlier write, at that write's version) at the version of
- * `event`, as the apiserver reads it for a patch at that version; as it is if it cannot be.
- */
-function atEventVersion(stored: JsonObject, event: AuditEvent): JsonObject {
-  const apiVersion = `${API_GROUP}/${event.version}`;
-  if (stored.apiVersion === apiVersion) return stored;
-  const converted = convertWebApp(stored, apiVersion);
-  return converted.ok ? converted.object : stored;
-}
+const kindOf = (event: AuditEvent): ReviewKind => REPLAYED.find((k) => k.kind === event.kind) ?? WEBAPP_REVIEW;
 
 function rebuild(event: AuditEvent, stored: JsonObject | undefined): JsonObject | string {
   const body = event.requestObject;
-  const old = stored && atEventVersion(stored, event);
+  // `stored` (the responseObject of an earlier write, at that write's version) at the version of
+  // the event, as the apiserver reads it for a patch at that version; as it is if it cannot be.
+  const old = stored && kindOf(event).atVersion(stored, event.version);
   if (event.verb !== 'patch')
     return isPlainObject(body) ? body : 'no object in the event (level Request or RequestResponse needed)';
   if (body === undefined) return 'no patch in the event (level Request or RequestResponse needed)';
-  if (!old) return 'a patch of a WebApp the log has not shown before (level RequestResponse needed)';
+  if (!old) return `a patch of a ${event.kind} the log has not shown before (level RequestResponse needed)`;
   try {
     const patched = Array.isArray(body)
       ? applyJsonPatch(old, body as JsonPatchOperation[])
@@ -154,7 +156,7 @@ export async function replayAuditEvents(
   const skipped: Unreplayed[] = [];
   const offline: OfflineOptions = { ...options, config: { ...options.config, enforcement: 'enforce' } };
   for (const event of ordered) {
-    const key = `${event.namespace}/${event.name}`;
+    const key = `${event.kind} ${event.namespace}/${event.name}`;
     const keep = () => {
       if (event.code < 300 && !event.dryRun && isPlainObject(event.responseObject))
         stored.set(key, event.responseObject);

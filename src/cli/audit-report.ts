@@ -1,7 +1,14 @@
 // What `shipshape review --audit-log` prints: the writes the given settings would have denied
 // (how many, every reason, the namespaces, the users, the first and last time) beside those the
 // apiserver actually denied then, and how the two differ. -o yaml and -o json: the same facts.
+//
+// One report per kind, since a reason ("spec.replicas: 6 exceeds the maximum of 5") reads the same
+// for a WebApp and a MySQLCluster: the WebApps' report as it always was, and the MySQLClusters'
+// (issue #36), of the same shape, under `mysqlClusters` and after it in the text, only when the
+// log recorded any, so a WebApp-only log gives the report it gave before.
 import { stringify } from 'yaml';
+import { MYSQLCLUSTER_KIND } from '../api/mysqlcluster.ts';
+import { WEBAPP_KIND } from '../constants.ts';
 import type { Replayed, Unreplayed } from './audit-log.ts';
 import type { OutputFormat } from './report.ts';
 
@@ -41,6 +48,9 @@ export type AuditReport = {
   first?: string;
   last?: string;
 };
+
+/** The WebApps' report, with the MySQLClusters' beside it when the log recorded any. */
+export type AuditReview = AuditReport & { mysqlClusters?: AuditReport };
 
 const bump = (counts: Counts, key: string) => {
   counts[key] = (counts[key] ?? 0) + 1;
@@ -88,6 +98,21 @@ export function toAuditReport(replayed: readonly Replayed[], skipped: readonly U
   };
 }
 
+/** Splits the replayed and skipped writes by kind into one report each. */
+export function toAuditReview(replayed: readonly Replayed[], skipped: readonly Unreplayed[]): AuditReview {
+  const of = (kind: string) =>
+    [replayed.filter((r) => r.event.kind === kind), skipped.filter((s) => s.event.kind === kind)] as const;
+  const review: AuditReview = toAuditReport(...of(WEBAPP_KIND));
+  const [mysqlReplayed, mysqlSkipped] = of(MYSQLCLUSTER_KIND);
+  if (mysqlReplayed.length || mysqlSkipped.length) review.mysqlClusters = toAuditReport(mysqlReplayed, mysqlSkipped);
+  return review;
+}
+
+/** Whether the settings would have denied any write, of either kind (exit 1). */
+export function anyWouldDeny(review: AuditReview): boolean {
+  return review.wouldDeny.count + (review.mysqlClusters?.wouldDeny.count ?? 0) > 0;
+}
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const list = (counts: Counts) =>
   Object.entries(counts)
@@ -108,14 +133,14 @@ function formatTally(title: string, t: Tally, of: number): string[] {
   return lines;
 }
 
-function formatText(report: AuditReport, logs: number): string {
+function formatText(report: AuditReport, logs: number, kind: string): string {
   const span = report.first ? `, ${report.first} to ${report.last}` : '';
   const skipped = Object.entries(report.skipped).map(([why, n]) => `${n}: ${why}`);
   const lines = [
-    `Replayed ${plural(report.replayed, 'WebApp write')} (${report.creates} creates, ${report.updates} updates) from ${plural(logs, 'audit log')}${span}.`,
+    `Replayed ${plural(report.replayed, `${kind} write`)} (${report.creates} creates, ${report.updates} updates) from ${plural(logs, 'audit log')}${span}.`,
     ...(skipped.length ? [`Not replayed: ${skipped.join('; ')}.`] : []),
     ...(report.updatesWithoutOld
-      ? [`${plural(report.updatesWithoutOld, 'update')} of a WebApp the log had not shown: judged without ratcheting.`]
+      ? [`${plural(report.updatesWithoutOld, 'update')} of a ${kind} the log had not shown: judged without ratcheting.`]
       : []),
     '',
     ...formatTally('Would be denied with these settings', report.wouldDeny, report.replayed),
@@ -127,8 +152,13 @@ function formatText(report: AuditReport, logs: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function formatAuditReport(report: AuditReport, output: OutputFormat, logs: number): string {
-  if (output === 'json') return `${JSON.stringify(report, null, 2)}\n`;
-  if (output === 'yaml') return stringify(report);
-  return formatText(report, logs);
+export function formatAuditReport(review: AuditReview, output: OutputFormat, logs: number): string {
+  if (output === 'json') return `${JSON.stringify(review, null, 2)}\n`;
+  if (output === 'yaml') return stringify(review);
+  const { mysqlClusters, ...webApps } = review;
+  if (!mysqlClusters) return formatText(webApps, logs, WEBAPP_KIND);
+  const mysql = formatText(mysqlClusters, logs, MYSQLCLUSTER_KIND);
+  // WebApps' section left out only when the log recorded MySQLClusters alone.
+  const none = !webApps.replayed && !Object.keys(webApps.skipped).length;
+  return none ? mysql : `${formatText(webApps, logs, WEBAPP_KIND)}\n${mysql}`;
 }

@@ -10,7 +10,7 @@ import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { CliError, type CliErrorCode } from './cli-error.ts';
 import { toPolicyConfigFromFile } from './config-file.ts';
 import { type AuditEvent, parseAuditLog, replayAuditEvents } from './audit-log.ts';
-import { formatAuditReport, toAuditReport } from './audit-report.ts';
+import { anyWouldDeny, formatAuditReport, toAuditReview } from './audit-report.ts';
 import { anyDenied, formatClusterReview, reviewCluster } from './cluster-review.ts';
 import { contextNamespace, loadKubeConfig, readCluster } from './cluster-source.ts';
 import { type ManifestError, loadManifests } from './load-manifests.ts';
@@ -56,7 +56,7 @@ async function reviewStored(options: ReviewOptions, cluster: NonNullable<ReviewO
   return anyDenied(result) ? EXIT_DENIED : EXIT_ALLOWED;
 }
 
-/** --audit-log: the recorded WebApp writes, replayed. */
+/** --audit-log: the recorded WebApp and MySQLCluster writes, replayed. */
 async function reviewAudit(options: ReviewOptions, audit: NonNullable<ReviewOptions['auditLog']>): Promise<number> {
   const config = await policyConfig(options);
   const events: AuditEvent[] = [];
@@ -71,11 +71,11 @@ async function reviewAudit(options: ReviewOptions, audit: NonNullable<ReviewOpti
     ...(options.namespaceAnnotations && { namespaceAnnotations: options.namespaceAnnotations }),
     ...(audit.namespace !== undefined && { namespace: audit.namespace }),
   });
-  const report = toAuditReport(replayed, skipped);
+  const report = toAuditReview(replayed, skipped);
   for (const error of errors) process.stderr.write(`${formatError(error)}\n`);
   process.stdout.write(formatAuditReport(report, options.output, audit.files.length));
   if (errors.length) return EXIT_INVALID;
-  return report.wouldDeny.count ? EXIT_DENIED : EXIT_ALLOWED;
+  return anyWouldDeny(report) ? EXIT_DENIED : EXIT_ALLOWED;
 }
 
 async function review(options: ReviewOptions): Promise<number> {
