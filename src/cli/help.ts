@@ -10,16 +10,16 @@ cluster, and prints Shipshape's manifests.
 
 Commands:
   review      Default and validate WebApps and MySQLClusters as the webhooks would
-  crd         Print the WebApp CustomResourceDefinition
+  crd         Print the CustomResourceDefinitions (WebApp's; --kind for MySQLCluster's or both)
   manifests   Print the webhook configurations (deploy/)
 
 Run "shipshape <command> --help" for a command's flags and examples.
 
-Exit codes: 0 every WebApp allowed, 1 any WebApp denied, 2 bad input or usage.
+Exit codes: 0 every WebApp and MySQLCluster allowed, 1 any denied, 2 bad input or usage.
 
 Examples:
   npx shipshape review -f k8s/
-  npx shipshape crd | kubectl apply -f -
+  npx shipshape crd --kind all | kubectl apply -f -
 `;
 
 export const REVIEW_HELP = `Usage: shipshape review -f FILE|DIR|- [flags]
@@ -31,8 +31,8 @@ then runs the validating webhook on the result: what the apiserver does for a CR
 --old, an UPDATE). Prints per WebApp ALLOWED or DENIED with every reason, the warnings, and what
 defaulting changed. WebApps of both versions are reviewed: a shipshape.dev/v2 one as the cluster
 admits it (converted to v1 for the webhooks, judged and reported at v2, with v2's paths).
-MySQLClusters (shipshape.dev/v1alpha1) go through their own webhooks the same way (manifests and
---old; not --cluster or --audit-log). Other documents are reported as SKIPPED.
+MySQLClusters (shipshape.dev/v1alpha1) go through their own webhooks the same way, here and with
+--cluster and --audit-log. Other documents are reported as SKIPPED.
 
 Input:
   -f, --filename FILE|DIR|-   YAML or JSON manifests, multi-document; a folder's .yaml, .yml and
@@ -63,19 +63,20 @@ Against a running Shipshape (a check of a deployed webhook):
                               e.g. shipshape-webhook.shipshape-system.svc through a port-forward
 
 Before changing a limit (judged under enforcement, whatever the enforcement setting says):
-      --cluster               Review the WebApps stored in the cluster of the kubeconfig, each as
-                              an UPDATE of itself, with its Namespace's override annotations. A
-                              WebApp is DENIED when the settings find a violation in it (ratcheting
-                              still admits an update that keeps the stored values). Grouped by
-                              namespace, with a summary.
+      --cluster               Review the WebApps and MySQLClusters stored in the cluster of the
+                              kubeconfig, each as an UPDATE of itself, with its Namespace's
+                              override annotations. One is DENIED when the settings find a
+                              violation in it (ratcheting still admits an update that keeps the
+                              stored values). Grouped by namespace, with a summary per kind.
   -A, --all-namespaces        With --cluster: every namespace (default: the context's namespace,
                               or -n NS)
       --kubeconfig FILE       With --cluster: the kubeconfig (default: KUBECONFIG, else
                               ~/.kube/config)
-      --audit-log FILE        Replay the creates, updates and patches of WebApps that an
-                              apiserver audit log (JSON lines, level Request or RequestResponse)
-                              recorded; report what these settings would have denied beside what
-                              was denied then. -n NS keeps one namespace. Repeatable.
+      --audit-log FILE        Replay the creates, updates and patches of WebApps and MySQLClusters
+                              that an apiserver audit log (JSON lines, level Request or
+                              RequestResponse) recorded; report per kind what these settings would
+                              have denied beside what was denied then. -n NS keeps one namespace.
+                              Repeatable.
 
 Output:
   -o, --output FORMAT         diff (default): a unified diff of each object before and after
@@ -83,8 +84,9 @@ Output:
                               report with every result and its defaulted object
   -h, --help                  Print this help
 
-Exit codes: 0 every WebApp allowed, 1 any WebApp denied, 2 bad input (bad YAML is reported with
-its file, line and column), a bad flag or configuration, or a server that could not be asked.
+Exit codes: 0 every WebApp and MySQLCluster allowed, 1 any denied, 2 bad input (bad YAML is
+reported with its file, line and column), a bad flag or configuration, or a server that could not
+be asked.
 
 Examples:
   shipshape review -f examples/webapp.yaml
@@ -101,14 +103,22 @@ Examples:
   shipshape review --audit-log /var/log/kubernetes/audit.log --config new-limits.yaml -o json
 `;
 
-export const CRD_HELP = `Usage: shipshape crd
+export const CRD_HELP = `Usage: shipshape crd [--kind webapp|mysqlcluster|all]
 
-Prints the WebApp CustomResourceDefinition (crds/webapps.shipshape.dev.yaml), rendered from the
-WebApp schema.
+Prints a CustomResourceDefinition rendered from its kind's schema, byte for byte what crds/ holds:
+the WebApp CRD (crds/webapps.shipshape.dev.yaml) by default, the MySQLCluster CRD
+(crds/mysqlclusters.shipshape.dev.yaml) with --kind mysqlcluster, or both as one multi-document
+YAML, WebApp's first, with --kind all. Shipshape reconciles both kinds by default
+(--controllers), so an install needs both.
+
+Flags:
+      --kind KIND   webapp (default), mysqlcluster or all
+  -h, --help        Print this help
 
 Examples:
   shipshape crd > crds/webapps.shipshape.dev.yaml
-  shipshape crd | kubectl apply -f -
+  shipshape crd --kind mysqlcluster > crds/mysqlclusters.shipshape.dev.yaml
+  shipshape crd --kind all | kubectl apply -f -
 `;
 
 export const MANIFESTS_HELP = `Usage: shipshape manifests

@@ -125,8 +125,11 @@ async function run(argv: readonly string[]): Promise<number> {
       process.stdout.write(parsed.text);
       return 0;
     case 'crd': {
-      const { renderCrdYaml } = await import('../api/crd.ts');
-      process.stdout.write(renderCrdYaml());
+      const webApp = async () => (await import('../api/crd.ts')).renderCrdYaml();
+      const mysql = async () => (await import('../api/mysqlcluster-crd.ts')).renderMySQLClusterCrdYaml();
+      const renders = { webapp: [webApp], mysqlcluster: [mysql], all: [webApp, mysql] }[parsed.kind];
+      // --kind all: one multi-document stream, as `kubectl apply -f crds/` reads the two files.
+      process.stdout.write((await Promise.all(renders.map((render) => render()))).join('---\n'));
       return 0;
     }
     case 'manifests': {

@@ -27,10 +27,14 @@ export type ReviewOptions = {
   auditLog?: { files: string[]; namespace?: string };
 };
 
+/** Which CRD `shipshape crd` prints: --kind, WebApp's by default (the command as it always was). */
+export const CRD_KINDS = ['webapp', 'mysqlcluster', 'all'] as const;
+export type CrdKind = (typeof CRD_KINDS)[number];
+
 export type Command =
   | { command: 'help'; text: string }
   | { command: 'review'; options: ReviewOptions }
-  | { command: 'crd' }
+  | { command: 'crd'; kind: CrdKind }
   | { command: 'manifests' };
 
 function usage(message: string, command?: string): CliError {
@@ -226,13 +230,27 @@ function parseSourceReview(source: '--cluster' | '--audit-log', values: ReviewVa
   };
 }
 
-function parsePrinter(command: 'crd' | 'manifests', args: string[], text: string): Command {
-  const { values, positionals } = parse(command, () =>
+function parseManifests(args: string[]): Command {
+  const { values, positionals } = parse('manifests', () =>
     parseArgs({ args, allowPositionals: true, options: { help: helpFlag } }),
   );
-  if (values.help) return { command: 'help', text };
-  if (positionals.length) throw usage(`unexpected argument "${positionals[0]}"`, command);
-  return { command };
+  if (values.help) return { command: 'help', text: MANIFESTS_HELP };
+  if (positionals.length) throw usage(`unexpected argument "${positionals[0]}"`, 'manifests');
+  return { command: 'manifests' };
+}
+
+/** `crd [--kind webapp|mysqlcluster|all]`; the kind's name in any case (WebApp, MySQLCluster). */
+function parseCrd(args: string[]): Command {
+  const { values, positionals } = parse('crd', () =>
+    parseArgs({ args, allowPositionals: true, options: { help: helpFlag, kind: { type: 'string' } } }),
+  );
+  if (values.help) return { command: 'help', text: CRD_HELP };
+  if (positionals.length) throw usage(`unexpected argument "${positionals[0]}"`, 'crd');
+  const kind = (values.kind ?? 'webapp').toLowerCase();
+  if (!(CRD_KINDS as readonly string[]).includes(kind)) {
+    throw usage(`--kind ${values.kind}: expected one of ${CRD_KINDS.join(', ')}`, 'crd');
+  }
+  return { command: 'crd', kind: kind as CrdKind };
 }
 
 /** Parses `shipshape <command> [flags]` (argv without node and the script). Throws CliError. */
@@ -242,9 +260,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
     case 'review':
       return parseReview(args);
     case 'crd':
-      return parsePrinter('crd', args, CRD_HELP);
+      return parseCrd(args);
     case 'manifests':
-      return parsePrinter('manifests', args, MANIFESTS_HELP);
+      return parseManifests(args);
     case 'help':
       // `shipshape help review` is `shipshape review --help`.
       return args[0] ? parseCommandLine([args[0], '--help']) : { command: 'help', text: MAIN_HELP };

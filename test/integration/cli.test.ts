@@ -242,3 +242,22 @@ t.test('crd and manifests print the committed rendered manifests', async (t) => 
   t.equal(manifests.code, 0);
   t.equal(manifests.stdout, await readFile(`${ROOT}deploy/webhook-configurations.yaml`, 'utf8'));
 });
+
+t.test('crd --kind mysqlcluster prints its CRD; --kind all both, as one stream', async (t) => {
+  const [webApps, mysqlClusters] = await Promise.all(
+    ['webapps', 'mysqlclusters'].map((plural) => readFile(`${ROOT}crds/${plural}.shipshape.dev.yaml`, 'utf8')),
+  );
+  const mysql = await shipshape(['crd', '--kind', 'mysqlcluster']);
+  t.equal(mysql.code, 0);
+  t.equal(mysql.stdout, mysqlClusters);
+  const all = await shipshape(['crd', '--kind', 'all']);
+  t.equal(all.code, 0);
+  t.equal(all.stdout, `${webApps}---\n${mysqlClusters}`);
+  t.strictSame(
+    all.stdout.split(/^---$/m).map((doc) => (parse(doc) as { metadata: { name: string } }).metadata.name),
+    ['webapps.shipshape.dev', 'mysqlclusters.shipshape.dev'],
+  );
+  const bad = await shipshape(['crd', '--kind', 'mysql']);
+  t.equal(bad.code, 2);
+  t.equal(bad.stdout, '');
+});
