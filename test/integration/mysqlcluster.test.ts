@@ -449,3 +449,15 @@ t.test('a WebApp and a MySQLCluster of the same name in one namespace: each hand
   t.equal(await owner(() => core.readNamespacedService({ namespace: ns, name: 'db' })), dbService, 'left alone');
   t.equal((await my.get(ns, 'db')).status?.phase, 'Running', 'the MySQLCluster is still Running');
 });
+
+t.test('a MySQLCluster goes away with its namespace, claims and all', async (t) => {
+  const ns = `gone-${Date.now().toString(36)}`;
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  t.equal((await my.apply(ns, 'doomed', { replicas: 2, storage: { size: '1Gi' } })).code, 0);
+  await my.ready(ns, 'doomed');
+  await core.deleteNamespace({ name: ns });
+  await t.resolves(
+    eventually('the namespace is gone', () => isGone(() => core.readNamespace({ name: ns })), 60_000),
+    'within 60 s: the namespace controller, the garbage collector and the finalizer all finished',
+  );
+});
