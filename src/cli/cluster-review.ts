@@ -1,7 +1,7 @@
 // `shipshape review --cluster`: every stored WebApp and MySQLCluster judged by the given settings
-// as an UPDATE of itself, with its Namespace's override annotations, under enforcement (a preview
-// asks what `enforce` would refuse, whatever the enforcement setting or annotation says). Pure: the
-// objects come from cluster-source.ts.
+// as an UPDATE of itself (./judge-stored.ts), with its Namespace's override annotations, under
+// enforcement (a preview asks what `enforce` would refuse, whatever the enforcement setting or
+// annotation says), grouped by namespace and reported. Pure: the objects come from cluster-source.ts.
 //
 // Ratcheting (webhooks/validate-webapp.ts, validate-mysqlcluster.ts) admits an update that keeps a
 // stored violation, so an unchanged object is never trapped; what the new settings deny is a create
@@ -15,37 +15,18 @@
 // beside it in the same shapes (`mysqlClusters`, `mysqlClustersDeleting`, `summary.mysqlClusters`),
 // present only where any are listed, so a WebApp-only cluster's report is unchanged.
 import { stringify } from 'yaml';
-import { formatViolation, nameOf } from '../../webhooks/check-webapp.ts';
-import { defaultMySQLCluster, mysqlConfigOf } from '../../webhooks/default-mysqlcluster.ts';
-import { defaultWebApp } from '../../webhooks/default-webapp.ts';
+import { nameOf } from '../../webhooks/check-webapp.ts';
+import { mysqlConfigOf } from '../../webhooks/default-mysqlcluster.ts';
 import { enforcementOf } from '../../webhooks/enforcement.ts';
 import { type PolicyConfig, applyNamespaceOverrides } from '../../webhooks/limits.ts';
 import { applyMySQLOverrides } from '../../webhooks/mysql-policy-config.ts';
-import type { Defaulter, PolicyContext, Validator, Violation } from '../../webhooks/policy.ts';
-import { toMySQLRatchetWarning, validateMySQLCluster } from '../../webhooks/validate-mysqlcluster.ts';
-import { toRatchetWarning, validateWebApp } from '../../webhooks/validate-webapp.ts';
-import { defaultWebAppV2 } from '../../webhooks/default-webapp-v2.ts';
-import { validateWebAppV2 } from '../../webhooks/validate-webapp-v2.ts';
 import { MYSQLCLUSTER_KIND } from '../api/mysqlcluster.ts';
-import { v2FieldsAnnotationOf } from '../api/v2-fields-annotation.ts';
-import { WEBAPP_V2_API_VERSION } from '../api/webapp-v2.ts';
-import { convertWebApp } from '../api/webapp-versions.ts';
 import { WEBAPP_KIND } from '../constants.ts';
 import { type JsonObject, isObject } from '../json/json.ts';
+import { type StoredObject, isMySQLCluster, judgeStored } from './judge-stored.ts';
 import type { OutputFormat } from './report.ts';
 
-/** One stored WebApp or MySQLCluster, judged. */
-export type StoredObject = {
-  name: string;
-  denied: boolean;
-  /** Every violation of the settings, as the denial of a create would list it. */
-  reasons: string[];
-  /** Even an update that changes nothing would be denied. */
-  trapped: boolean;
-  /** Ignored namespace annotations and the like, as admission would give them. */
-  warnings: string[];
-};
-
+/** The name the report type had when it held WebApps alone. */
 export type StoredWebApp = StoredObject;
 
 export type NamespaceReview = {
@@ -79,53 +60,6 @@ export type ClusterReview = {
 
 function metadataOf(object: JsonObject): JsonObject {
   return isObject(object.metadata) ? object.metadata : {};
-}
-
-const isMySQLCluster = (object: JsonObject) => object.kind === MYSQLCLUSTER_KIND;
-
-type Policies = {
-  object: JsonObject;
-  defaulter: Defaulter;
-  validator: Validator;
-  ratchetWarning: (violation: Violation) => string;
-};
-
-/**
- * The policies a stored object is judged by, and the object they judge. A MySQLCluster: its own
- * (one version). A WebApp listed at v1 that carries the v2-fields annotation holds what only v2
- * expresses, so its owner writes v2: it is judged at v2, as the webhooks judge a v2 client's update
- * (decision 19), with v2's paths.
- */
-function policiesOf(stored: JsonObject): Policies {
-  if (isMySQLCluster(stored)) {
-    const ratchetWarning = toMySQLRatchetWarning;
-    return { object: stored, defaulter: defaultMySQLCluster, validator: validateMySQLCluster, ratchetWarning };
-  }
-  if (v2FieldsAnnotationOf(stored.metadata) !== undefined) {
-    const converted = convertWebApp(stored, WEBAPP_V2_API_VERSION);
-    if (converted.ok) {
-      const [defaulter, validator] = [defaultWebAppV2, validateWebAppV2];
-      return { object: converted.object, defaulter, validator, ratchetWarning: toRatchetWarning };
-    }
-  }
-  return { object: stored, defaulter: defaultWebApp, validator: validateWebApp, ratchetWarning: toRatchetWarning };
-}
-
-function judge(listed: JsonObject, context: PolicyContext): StoredObject {
-  const name = nameOf(listed, undefined) ?? '(no name)';
-  const { object: stored, defaulter, validator, ratchetWarning } = policiesOf(listed);
-  // As the reconciler defaults it: an update of itself, so what it was stored without stays without.
-  const defaulted = defaulter(stored, { ...context, stored });
-  const found = validator(defaulted, undefined, context).violations;
-  const update = validator(defaulted, stored, context);
-  const ratchet = new Set(found.map(ratchetWarning));
-  return {
-    name,
-    denied: found.length > 0,
-    reasons: found.map(formatViolation),
-    trapped: update.violations.length > 0,
-    warnings: update.warnings.filter((w) => !ratchet.has(w)),
-  };
 }
 
 type Grouped = {
@@ -195,7 +129,9 @@ export function reviewCluster(
       (mysql ? entry.mysqlClustersDeleting! : entry.deleting).push(nameOf(object, undefined) ?? '(no name)');
       continue;
     }
-    (mysql ? entry.mysqlClusters! : entry.webApps).push(judge(object, { config: enforced, namespaceAnnotations }));
+    (mysql ? entry.mysqlClusters! : entry.webApps).push(
+      judgeStored(object, { config: enforced, namespaceAnnotations }),
+    );
   }
   for (const group of groups.values()) {
     const modeWarning = enforcementOf({ config, namespaceAnnotations: group.annotations }).warning;
