@@ -1,7 +1,8 @@
 // `shipshape review --cluster` on MySQLClusters (issue #36), against the real apiserver and a real
 // Shipshape: the MySQLClusters the cluster stores, listed at v1alpha1 beside the WebApps, previewed
 // under lower limits with the reasons kubectl gets for the same spec once the limits are the
-// namespace's; the same clusters allowed under the settings they were stored with.
+// namespace's; the same clusters allowed under the settings they were stored with. A user who may
+// list WebApps but not MySQLClusters gets the WebApps' review and a warning.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,4 +91,29 @@ t.test('--cluster judges the stored MySQLClusters under lower limits, with the r
   const update = await run(['label', 'mysqlcluster', 'orders', '-n', ns, 'tier=gold']);
   t.equal(update.code, 0, update.stderr);
   t.match(update.stderr, 'allowed because the stored object already has this value');
+});
+
+t.test('a user forbidden to list MySQLClusters gets the WebApps reviewed and a warning', async (t) => {
+  const ns = await useNamespace(t, env.kc, 'mysql-forbidden');
+  for (const manifest of [cluster('orders', big), webApp]) {
+    t.equal((await run(['apply', '-n', ns, '-f', '-'], manifest)).code, 0);
+  }
+  // Named after the namespace: ClusterRoles outlive it.
+  const role = `webapp-reviewers-${ns}`;
+  const rbac = [
+    ['create', 'clusterrole', role, '--verb=list', '--resource=webapps.shipshape.dev'],
+    ['create', 'clusterrolebinding', role, `--clusterrole=${role}`, `--group=${role}`],
+    ['create', 'role', 'read-namespace', '-n', ns, '--verb=get', '--resource=namespaces'],
+  ];
+  for (const args of rbac) t.equal((await run(args)).code, 0, args.join(' '));
+  t.teardown(async () => {
+    await run(['delete', 'clusterrolebinding', role, '--ignore-not-found']);
+    await run(['delete', 'clusterrole', role, '--ignore-not-found']);
+  });
+  const reviewer = await env.cp.issueKubeconfig(`reviewer-${ns}`, undefined, [role]);
+  const res = await shipshape(['review', '--cluster', '-n', ns, '--kubeconfig', reviewer, '--config', settings]);
+  t.equal(res.code, 0, res.stderr);
+  t.match(res.stderr, 'warning: mysqlclusters.shipshape.dev: forbidden to list them (403); MySQLClusters not reviewed');
+  t.match(res.stdout, '\n1 WebApp in 1 namespace reviewed as updates of themselves: 1 allowed, 0 denied.\n');
+  t.notMatch(res.stdout, 'MySQLCluster');
 });
