@@ -10,6 +10,7 @@ import type { DefaultedMySQLCluster } from '../api/mysqlcluster.ts';
 import type { ChildObject } from '../operator/children.ts';
 import { ChildOwnedError } from '../operator/owner-context.ts';
 import { MYSQL_CHILD_KINDS, type MySQLChildKindSpec } from './child-kinds.ts';
+import { controlledByAnother } from './names.ts';
 import type { MySQLReconcileContext } from './reconcile-context.ts';
 import { type ObservedStatefulSet, fromStatefulSet } from './status.ts';
 import { type StorageGrowth, growStorage } from './storage-growth.ts';
@@ -94,7 +95,8 @@ export async function applyMySQLChildren(
     }
     const body = spec.build(cluster);
     if (!body) {
-      if (ctx.hasChild(kind, namespace, childName) && (await ctx.deleteChild(kind, namespace, childName))) {
+      const child = ctx.getChild(kind, namespace, childName);
+      if (child && !controlledByAnother(child, owner) && (await ctx.deleteChild(kind, namespace, childName))) {
         note('Deleted', `${kind} ${childName}`);
       }
       continue;

@@ -14,6 +14,7 @@ import type { MySQLCluster } from '../api/mysqlcluster.ts';
 import type { ReconcileResult } from '../operator/reconcile-context.ts';
 import { describeKinds } from '../operator/child-kinds.ts';
 import { MYSQL_CHILD_KINDS, type MySQLChildKindSpec } from './child-kinds.ts';
+import { controlledByAnother } from './names.ts';
 import type { MySQLReconcileContext } from './reconcile-context.ts';
 
 export async function cleanupMySQLCluster(
@@ -28,6 +29,8 @@ export async function cleanupMySQLCluster(
   const kept: string[] = [];
   for (const spec of kinds.filter((k) => !k.createOnly)) {
     const childName = spec.name(cluster);
+    // Another owner's object of that name (this cluster's was never applied over it) stays.
+    if (controlledByAnother(ctx.getChild(spec.kind, namespace, childName), cluster)) continue;
     if (await ctx.deleteChild(spec.kind, namespace, childName)) deleted.push(`${spec.kind} ${childName}`);
   }
   const secrets = kinds.filter((k) => k.createOnly).map((k) => `${k.kind} ${k.name(cluster)}`);

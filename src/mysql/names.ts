@@ -92,3 +92,16 @@ export function mysqlChildMetadata(owner: Owner, name: string): V1ObjectMeta {
     ownerReferences: [toMySQLOwnerReference(owner)],
   };
 }
+
+/**
+ * Whether `child` (as the cache shows it) is controlled by another owner than `owner`: a child of
+ * another MySQLCluster whose name this one's would take (cluster `a`'s Service `a-members` and
+ * cluster `a-members`'s client Service), or another kind's. It is then not this cluster's to
+ * delete; applying over one is refused by the base context (ChildOwnedError).
+ */
+export function controlledByAnother(child: object | undefined, owner: Owner): boolean {
+  const refs = (child as { metadata?: { ownerReferences?: V1OwnerReference[] } } | undefined)?.metadata
+    ?.ownerReferences;
+  const controller = refs?.find((ref) => ref.controller);
+  return controller !== undefined && (controller.kind !== MYSQLCLUSTER_KIND || controller.name !== clusterName(owner));
+}

@@ -461,3 +461,21 @@ t.test('a MySQLCluster goes away with its namespace, claims and all', async (t) 
     'within 60 s: the namespace controller, the garbage collector and the finalizer all finished',
   );
 });
+
+t.test("two MySQLClusters whose children's names meet (a and a-members) keep their own", async (t) => {
+  const ns = await useNamespace(t, kc);
+  t.equal((await my.apply(ns, 'a', { storage: { size: '1Gi' } })).code, 0);
+  await my.ready(ns, 'a');
+  const headless = await core.readNamespacedService({ namespace: ns, name: 'a-members' });
+  t.equal((await my.apply(ns, 'a-members', { storage: { size: '1Gi' } })).code, 0);
+  const conflict = await eventually('a-members reports the Service it cannot have', async () => {
+    const cluster = await my.get(ns, 'a-members');
+    return cluster.status?.conditions?.find((c) => c.type === 'Degraded' && c.reason === 'ChildConflict');
+  });
+  t.equal(conflict.message, 'Service a-members is controlled by MySQLCluster a, not applied');
+  t.equal((await my.run(['delete', 'mysqlcluster', 'a-members', '-n', ns, '--wait=true', '--timeout=30s'])).code, 0);
+  const after = await core.readNamespacedService({ namespace: ns, name: 'a-members' });
+  t.equal(after.metadata?.uid, headless.metadata?.uid, "a's headless Service was not deleted with a-members");
+  t.equal(after.metadata?.resourceVersion, headless.metadata?.resourceVersion, 'nor changed');
+  t.equal(after.spec?.clusterIP, 'None');
+});

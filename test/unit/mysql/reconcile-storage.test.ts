@@ -161,6 +161,31 @@ t.test('deletion with claimRetention Delete: the claims, then the Secret, last',
   t.notOk(cluster.children.has('Secret db-root-password'));
 });
 
+t.test("another owner's object of a child's name is neither deleted on scale-down nor by the cleanup", async (t) => {
+  const cluster = await running();
+  // Cluster `db`'s own objects replaced by another owner's of the same names, as the cache shows them.
+  const foreign = (kind: string, name: string, owner: string) =>
+    cluster.children.set(`${kind} ${name}`, {
+      body: {
+        apiVersion: kind === 'Service' ? 'v1' : 'policy/v1',
+        kind,
+        metadata: { name, namespace: 'team-a', ownerReferences: [{ kind: owner, name: 'db', controller: true }] },
+      },
+      resourceVersion: '1',
+    });
+  foreign('PodDisruptionBudget', 'db', 'WebApp');
+  cluster.editSpec((spec) => (spec.replicas = 1));
+  await cluster.reconcile();
+  t.notOk(cluster.log.includes('delete PodDisruptionBudget db'), "the WebApp's PodDisruptionBudget stays");
+  foreign('Service', 'db', 'WebApp');
+  cluster.clear();
+  cluster.delete();
+  await cluster.reconcile();
+  t.notOk(cluster.log.includes('delete Service db'), "the WebApp's Service stays");
+  t.ok(cluster.log.includes('delete Service db-members'), 'its own are deleted');
+  t.ok(cluster.children.has('Service db') && cluster.children.has('PodDisruptionBudget db'));
+});
+
 t.test('a cluster recreated with the same name finds its retained password and claims', async (t) => {
   const first = await running();
   first.delete();
