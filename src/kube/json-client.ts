@@ -141,7 +141,13 @@ export function createJsonClient(kc: KubeConfig, clientOptions: JsonClientOption
       options.headers = {
         ...(options.headers as Record<string, string> | undefined),
         accept: 'application/json',
-        ...(body !== undefined && { 'content-type': req.contentType ?? 'application/json' }),
+        // With a length: Node frames a body neither by length nor by chunks for DELETE (nor GET), so
+        // a DELETE's options body would reach the apiserver unframed, be ignored, and spoil the next
+        // request on the connection.
+        ...(body !== undefined && {
+          'content-type': req.contentType ?? 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+        }),
       };
       if (timeouts?.abortSignal) options.signal = timeouts.abortSignal;
       const res = await exchange(url, options, body, req.timeoutMs ?? timeouts?.requestTimeoutMs);

@@ -45,6 +45,14 @@ t.test('a dry run changes nothing', async (t) => {
   t.strictSame(read.data, { A: '2' });
 });
 
+t.test("a DELETE's options body reaches the apiserver, and the connection serves the next call", async (t) => {
+  const path = `/api/v1/namespaces/${namespace}/configmaps/app-env`;
+  // A dry-run delete: were the body lost, the ConfigMap would really be deleted.
+  await client.request('DELETE', path, { body: { apiVersion: 'v1', kind: 'DeleteOptions', dryRun: ['All'] } });
+  const read = await client.request<{ data?: unknown }>('GET', path);
+  t.strictSame(read.data, { A: '2' }, 'still there, read over the same kept-alive connection');
+});
+
 t.test('refusals carry the HTTP status, the reason and the apiserver message', async (t) => {
   const missing = await client
     .request('DELETE', `/api/v1/namespaces/${namespace}/configmaps/nothing-here`)
