@@ -103,7 +103,7 @@ export type ControlPlane = {
 };
 
 // Writes only (reads are too many to keep), with the request body for Leases so a test can see
-// who acquired them, and request and response bodies for WebApps (the rule docs/operating.md,
+// who acquired them, and request and response bodies for WebApps and MySQLClusters (the rule docs/operating.md,
 // "Changing a limit safely", asks a cluster for), so `shipshape review --audit-log` can replay them.
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy
@@ -113,7 +113,7 @@ rules:
     resources: [{ group: coordination.k8s.io, resources: [leases] }]
     verbs: [create, update, patch]
   - level: RequestResponse
-    resources: [{ group: shipshape.dev, resources: [webapps] }]
+    resources: [{ group: shipshape.dev, resources: [webapps, mysqlclusters] }]
     verbs: [create, update, patch]
   - level: Metadata
     verbs: [create, update, patch, delete]
