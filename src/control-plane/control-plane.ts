@@ -103,8 +103,9 @@ export type ControlPlane = {
 };
 
 // Writes only (reads are too many to keep), with the request body for Leases so a test can see
-// who acquired them, and request and response bodies for WebApps and MySQLClusters (the rule docs/operating.md,
-// "Changing a limit safely", asks a cluster for), so `shipshape review --audit-log` can replay them.
+// who acquired them, and request and response bodies for WebApps and MySQLClusters (the rule
+// docs/operating.md, "Changing a limit safely", asks a cluster for), so `shipshape review
+// --audit-log` can replay them.
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
