@@ -2,9 +2,12 @@
 // else; a field of the wrong type is left for the validating webhook to report.
 //
 // On an UPDATE, the version, the storage size and the storage class, when missing, take the stored
-// object's values before the settings': a changed setting never rewrites what an existing cluster
-// runs or where its data lives, and a write that omits one of them is not turned into a downgrade,
-// a shrink or a class change the validating webhook would then deny. The storage class is never
+// object's values before the settings' (the version, when the stored spec has none either, the
+// stored status.currentVersion): a changed setting does not rewrite what an existing cluster runs
+// or where its data lives, and a write that omits one of them is not turned into a downgrade, a
+// shrink or a class change the validating webhook would then deny. One gap remains: a cluster
+// stored without spec.storage.size takes the current setting's, since its status does not record
+// the size its claims were made with. The storage class is never
 // filled on an UPDATE from the setting: a StatefulSet's claim templates are immutable, so a class
 // that was not set at creation stays unset. Every other missing field (replicas, claimRetention,
 // resources, settings) takes its default, as removing a field from a manifest means.
@@ -106,8 +109,26 @@ function fillResources(spec: JsonObject, config: MySQLPolicyConfig): void {
   if (limits && Object.keys(limits).length === 0) delete resources.limits;
 }
 
-function fillSpec(spec: JsonObject, storedSpec: JsonObject | undefined, config: MySQLPolicyConfig): void {
-  fill(spec, 'version', storedSpec?.version ?? config.defaultVersion);
+/**
+ * The version a spec without one takes on an UPDATE: the stored spec's, else the version the stored
+ * status says every member runs, before the setting. An object stored without spec.version (its
+ * namespace opted out of the webhooks, or created before they were installed) is judged by the
+ * reconciler as an update of itself on every reconcile: without the status, a changed
+ * --mysql-default-version would move (even downgrade) the version of a running database.
+ */
+function storedVersion(stored: JsonObject | undefined, storedSpec: JsonObject | undefined): unknown {
+  if (!isMissing(storedSpec?.version)) return storedSpec?.version;
+  const current = objectAt(stored, 'status')?.currentVersion;
+  return typeof current === 'string' && current !== '' ? current : undefined;
+}
+
+function fillSpec(
+  spec: JsonObject,
+  stored: JsonObject | undefined,
+  storedSpec: JsonObject | undefined,
+  config: MySQLPolicyConfig,
+): void {
+  fill(spec, 'version', storedVersion(stored, storedSpec) ?? config.defaultVersion);
   fillImage(spec, storedSpec, config);
   fill(spec, 'replicas', MYSQL_DEFAULT_REPLICAS);
   fillStorage(spec, storedSpec, config);
@@ -140,6 +161,6 @@ export const defaultMySQLCluster: Defaulter = (object, context) => {
   }
   const storedSpec = context.stored ? (objectAt(context.stored, 'spec') ?? {}) : undefined;
   const spec = isObject(after.spec) ? child(after, 'spec') : undefined;
-  if (spec) fillSpec(spec, storedSpec, mysqlConfigOf(context));
+  if (spec) fillSpec(spec, context.stored, storedSpec, mysqlConfigOf(context));
   return after;
 };

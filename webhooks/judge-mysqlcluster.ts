@@ -19,8 +19,12 @@ const WARN_ENFORCEMENT_NOTE =
   'admitted under warn enforcement: under enforce, a create or a change of these values is denied';
 
 /**
- * Judges `raw`, a MySQLCluster as stored: defaulted as an UPDATE of itself (so a changed setting
- * does not move its version or storage class), validated in the namespace's enforcement mode
+ * Judges `raw`, a MySQLCluster as stored: defaulted as an UPDATE of itself, so what it was stored
+ * with stays. What it was stored without (the webhooks bypassed) is filled in on every call: a
+ * missing spec.version from status.currentVersion (the version its members run) before the setting,
+ * so a changed --mysql-default-version does not move a running cluster's version; but one never
+ * reconciled to a currentVersion, and a missing storage.size (the status does not carry it), take
+ * the current settings'. A storage class is never added. Validated in the namespace's enforcement mode
  * (`context.namespaceAnnotations`), without the update rules (nothing is compared). A violation of
  * a configurable limit (max replicas, max storage per cluster) is reported in `limitExceeded` and
  * the cluster is still built, since admission ratchets it; any other violation makes it `invalid`,

@@ -125,6 +125,15 @@ t.test('the reconciler view: a stored object defaulted as an update of itself is
   t.strictSame(out, stored);
 });
 
+t.test("an update of a cluster stored without spec.version takes its status's currentVersion", async (t) => {
+  // Stored while its namespace opted out of the webhooks, reconciled at 9.0; the setting is now 8.4.
+  const stored = { ...loadMySQLFixture('minimal'), status: { currentVersion: '9.0' } };
+  const context = mysqlContext({ stored, mysql: { defaultVersion: '8.4' } });
+  t.equal(specOf(defaultMySQLCluster(stored, context)).version, '9.0', 'the reconciler view');
+  t.equal(specOf(defaultMySQLCluster(loadMySQLFixture('minimal'), context)).version, '9.0', 'an admission UPDATE');
+  t.equal(specOf(defaultMySQLCluster(loadMySQLFixture('minimal'), mysqlContext())).version, '8.4', 'a create');
+});
+
 t.test('an object being deleted, or with a spec of the wrong type, is left alone', async (t) => {
   const deleting = fullMySQL({}, { deletionTimestamp: '2026-01-01T00:00:00Z' });
   t.equal(defaultMySQLCluster(deleting, mysqlContext()), deleting);

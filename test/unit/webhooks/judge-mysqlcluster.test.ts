@@ -53,3 +53,24 @@ t.test('any other violation makes it invalid, with the webhook message', async (
   });
   t.strictSame(judgeMySQLCluster('nope', mysqlContext()), { invalid: 'MySQLCluster is invalid: not an object' });
 });
+
+t.test('a cluster stored without spec.version keeps the version its status says it runs', async (t) => {
+  // Stored without the webhooks, reconciled at 9.0; the setting then changed to 8.4.
+  const stored = { ...loadMySQLFixture('minimal'), status: { currentVersion: '9.0' } };
+  const desired = judgeMySQLCluster(stored, mysqlContext({ mysql: { defaultVersion: '8.4' } }));
+  t.equal(desired.cluster?.spec.version, '9.0');
+  t.equal(desired.cluster?.spec.image, 'mysql:9.0');
+  t.equal(desired.invalid, undefined);
+});
+
+t.test('a cluster stored without spec.version or a currentVersion takes the setting', async (t) => {
+  const stored = { ...loadMySQLFixture('minimal'), status: { phase: 'Pending' } };
+  const desired = judgeMySQLCluster(stored, mysqlContext({ mysql: { defaultVersion: '9.1' } }));
+  t.equal(desired.cluster?.spec.version, '9.1');
+});
+
+t.test("a stored spec.version wins over the status's currentVersion (an upgrade in progress)", async (t) => {
+  const stored = { ...fullMySQL({ version: '8.4', image: 'mysql:8.4' }), status: { currentVersion: '8.0' } };
+  const desired = judgeMySQLCluster(stored, mysqlContext({ mysql: { defaultVersion: '9.1' } }));
+  t.equal(desired.cluster?.spec.version, '8.4');
+});
