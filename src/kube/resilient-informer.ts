@@ -11,6 +11,7 @@
 import { type KubeConfig, type KubernetesObject, type ListPromise, ListWatch, Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { aborted } from '../runtime/aborted.ts';
+import { isNotFound } from './json-client.ts';
 import { sleep } from '../runtime/sleep.ts';
 
 /** Why a watch restarted; src/telemetry/metrics.ts counts them (watchRestartCounter). */
@@ -41,6 +42,11 @@ export type ResilientInformerOptions<T extends KubernetesObject> = {
    * return a new object. Default: the object without metadata.managedFields.
    */
   transform?: (obj: T) => T;
+  /**
+   * Said at error level, with the path, when the apiserver answers 404 (it serves no such
+   * resource: a CRD not installed), once per run of failures; default: a generic hint.
+   */
+  notFoundHint?: string;
 };
 
 /** `obj` without metadata.managedFields, in place (the object was just parsed and is ours). */
@@ -116,6 +122,7 @@ export function createResilientInformer<T extends KubernetesObject>(options: Res
     /** Lists, watches and restarts until `signal` aborts; then stops the watch. */
     async start(signal: AbortSignal): Promise<void> {
       let backoffMs = 500;
+      let saidNotFound = false;
       signal.addEventListener('abort', () => wake?.(), { once: true });
       while (!signal.aborted) {
         failure = undefined;
@@ -130,6 +137,7 @@ export function createResilientInformer<T extends KubernetesObject>(options: Res
         }
         if (failure === undefined && informer.latestResourceVersion()) {
           synced = true;
+          saidNotFound = false;
           backoffMs = 500;
           options.onSynced?.();
           // Runs until an error, the resync timer, or abort.
@@ -143,6 +151,13 @@ export function createResilientInformer<T extends KubernetesObject>(options: Res
         if (signal.aborted) break;
         restarted(options.path, failure === undefined ? 'resync' : 'error');
         if (failure !== undefined) {
+          if (isNotFound(failure) && !saidNotFound) {
+            // Every retry would warn the same; one line says what to do, and is said again only
+            // after the resource has been served in between.
+            saidNotFound = true;
+            const hint = options.notFoundHint ?? 'is its CustomResourceDefinition installed?';
+            options.logger.error({ path: options.path }, `the apiserver serves no ${options.path}: ${hint}`);
+          }
           options.logger.warn({ err: failure, path: options.path, retryInMs: backoffMs }, 'watch failed; restarting');
           await sleep(backoffMs, signal);
           backoffMs = Math.min(backoffMs * 2, 30_000);

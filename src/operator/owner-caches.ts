@@ -172,6 +172,8 @@ export function createOwnerCaches(options: OwnerCachesOptions) {
       path,
       list: lister(client, path),
       transform: toCachedOwner,
+      // Until it is served, no cache syncs and no controller of any kind starts (the election waits).
+      notFoundHint: `install the ${owner.kind} CRD (shipshape crd --kind all | kubectl apply -f -), or leave ${owner.controllerName} out of --controllers; until then no controller starts`,
       onChange: (o) => {
         if (subscriber) subscriber.owner(o);
         else if (owners.hasSynced() && unreconciled(o)) missed.note(keyOf(o));

@@ -60,3 +60,29 @@ t.test('cached objects carry no managedFields, listed or watched', async (t) => 
     'listeners get them stripped too',
   );
 });
+
+t.test('a resource the apiserver does not serve: one error line with the hint, then retries', async (t) => {
+  const path = '/apis/nothing.shipshape.dev/v1/things';
+  const lines: { level: number; msg: string; path?: string }[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const informer = createResilientInformer({
+    kc,
+    path,
+    list: () => client.request('GET', path),
+    logger,
+    notFoundHint: 'install the Thing CRD',
+  });
+  const stop = new AbortController();
+  const running = informer.start(stop.signal);
+  await eventually(
+    'two failed lists',
+    async () => lines.filter((l) => l.msg === 'watch failed; restarting').length >= 2,
+  );
+  stop.abort();
+  await running;
+  const errors = lines.filter((l) => l.level === 50);
+  t.equal(errors.length, 1, 'said once, not at every retry');
+  t.equal(errors[0]?.msg, `the apiserver serves no ${path}: install the Thing CRD`);
+  t.equal(errors[0]?.path, path);
+  t.notOk(informer.hasSynced());
+});
