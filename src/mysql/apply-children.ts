@@ -25,7 +25,10 @@ export type ChildrenOutcome = {
   templateCurrent: boolean;
   /** The change the StatefulSet could not take; it was not applied. */
   immutable?: { field: string; message: string };
-  /** The storage is growing; the StatefulSet was deleted (orphaning), not applied. */
+  /**
+   * The storage is growing; the StatefulSet was deleted (orphaning), not applied; or, when the
+   * apiserver refused a resize (`refused`), left as it stands.
+   */
   growth?: StorageGrowth & { to: string };
   /** The children not applied because another owner controls their name: why, one each. */
   conflicts?: string[];

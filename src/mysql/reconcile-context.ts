@@ -63,7 +63,8 @@ export type MySQLReconcileContext = {
   listClaims(namespace: string, cluster: string): Promise<Claim[]>;
   /**
    * Sets a claim's spec.resources.requests.storage to `size` (a JSON merge or JSON Patch); the
-   * apiserver refuses it (thrown) when the claim's StorageClass does not allow expansion.
+   * apiserver refuses it (a KubeApiError, 403 or 422) when the claim's StorageClass does not allow
+   * expansion or the claim is not Bound.
    */
   resizeClaim(namespace: string, claim: string, size: string): Promise<void>;
   /** Deletes the cluster's data claims (listClaims's selection); resolves with how many. */

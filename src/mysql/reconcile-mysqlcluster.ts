@@ -3,7 +3,8 @@
 // stored object (ctx.desired): a spec that cannot be built is reported, not retried in a loop; one
 // over a limit lowered after it was stored is built as it is and reported. A change the StatefulSet
 // cannot take in place is reported once and waits for the object to change; grown storage is
-// carried out (storage-growth.ts).
+// carried out (storage-growth.ts), and a resize the apiserver refuses is reported and retried at
+// the resync, the other children applied all the same.
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import type { MySQLCluster, MySQLClusterStatus } from '../api/mysqlcluster.ts';
 import { FINALIZER } from '../constants.ts';
@@ -26,7 +27,9 @@ import {
   REASON_CHILD_CONFLICT,
   REASON_IMMUTABLE_CHANGE,
   REASON_INVALID_SPEC,
+  REASON_STORAGE_RESIZE_REFUSED,
   REASON_STORAGE_RESIZING,
+  type DegradedReason,
   computeMySQLStatus,
   conditionOf,
   fromStatefulSet,
@@ -135,21 +138,27 @@ async function converge(
   }
   announceChanges();
   const { immutable, growth, conflicts } = outcome;
-  // What was not applied, reported in Degraded (ImmutableChange first when both) and one Warning.
-  const notApplied = [...(immutable ? [immutable.message] : []), ...(conflicts ?? [])];
-  const reason = immutable ? REASON_IMMUTABLE_CHANGE : REASON_CHILD_CONFLICT;
+  const refused = growth && growth.refused.length > 0;
+  // What was not applied, reported in Degraded (the first one's reason) and one Warning.
+  const notApplied = [
+    ...(immutable ? [{ reason: REASON_IMMUTABLE_CHANGE, message: immutable.message }] : []),
+    ...(refused ? [{ reason: REASON_STORAGE_RESIZE_REFUSED, message: growth.message }] : []),
+    ...(conflicts ?? []).map((message) => ({ reason: REASON_CHILD_CONFLICT, message })),
+  ] satisfies { reason: DegradedReason; message: string }[];
+  const reason = notApplied[0]?.reason;
+  const notAppliedMessage = notApplied.map((n) => n.message).join('; ');
   const status = computeMySQLStatus({
     ...base,
     ...wanted,
     statefulSet: outcome.statefulSet,
     templateCurrent: outcome.templateCurrent,
-    ...(notApplied.length > 0 && { degraded: { reason, message: notApplied.join('; ') } }),
-    ...(growth && { resizing: growth.message }),
+    ...(reason && { degraded: { reason, message: notAppliedMessage } }),
+    ...(growth && !refused && { resizing: growth.message }),
   });
   await writeIfChanged(ctx, subject, status, (previous) => {
     announceLimits(ctx, subject, previous, status);
-    if (notApplied.length > 0 && isNews(previous, status, CONDITION_DEGRADED)) {
-      ctx.events.record(subject, 'Warning', reason, notApplied.join('; '));
+    if (reason && isNews(previous, status, CONDITION_DEGRADED)) {
+      ctx.events.record(subject, 'Warning', reason, notAppliedMessage);
     }
     const resizing = conditionOf(status, CONDITION_PROGRESSING)?.reason === REASON_STORAGE_RESIZING;
     if (growth && resizing && isNews(previous, status, CONDITION_PROGRESSING)) {
@@ -157,8 +166,9 @@ async function converge(
     }
   });
   // A change the StatefulSet cannot take waits for the object (or a child) to change: retrying
-  // would only be refused again. A name another owner holds is looked at again at the resync (the
-  // other owner's child wakes that owner, not this one).
+  // would only be refused again. A name another owner holds, and a resize the apiserver refused (a
+  // StorageClass's allowVolumeExpansion changes no object of ours), are looked at again at the
+  // resync: not sooner, as nothing we watch says when they would succeed.
   return immutable ? {} : { requeueAfterMs: ctx.resyncMs };
 }
 

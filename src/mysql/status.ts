@@ -34,12 +34,15 @@ export const REASON_IMMUTABLE_CHANGE = 'ImmutableChange';
 export const REASON_CHILD_CONFLICT = 'ChildConflict';
 /** Progressing's reason while the data claims grow and the StatefulSet is recreated. */
 export const REASON_STORAGE_RESIZING = 'StorageResizing';
+/** The apiserver refused to resize a data claim (its StorageClass does not allow expansion). */
+export const REASON_STORAGE_RESIZE_REFUSED = 'StorageResizeRefused';
 
 export type DegradedReason =
   | typeof REASON_INVALID_SPEC
   | typeof REASON_APPLY_FAILED
   | typeof REASON_IMMUTABLE_CHANGE
-  | typeof REASON_CHILD_CONFLICT;
+  | typeof REASON_CHILD_CONFLICT
+  | typeof REASON_STORAGE_RESIZE_REFUSED;
 
 export type MySQLStatusInput = {
   /** The stored cluster: its generation and previous status. */

@@ -4,6 +4,7 @@
 // claimRetention says.
 import t from 'tap';
 import type { V1StatefulSet } from '@kubernetes/client-node';
+import { KubeApiError } from '../../../src/kube/json-client.ts';
 import { RESYNC_MS, condition, createCluster } from './memory-cluster.ts';
 import { type Json, load } from './fixture.ts';
 
@@ -201,4 +202,72 @@ t.test('a cluster recreated with the same name finds its retained password and c
     'no new password',
   );
   t.strictSame(second.children.get('Secret db-root-password'), secret);
+});
+
+t.test(
+  'a resize the apiserver refuses: Degraded StorageResizeRefused once, the StatefulSet left, the others applied, retried at the resync',
+  async (t) => {
+    const cluster = await running();
+    const refusal = 'persistentvolumeclaims "data-db-0" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize';
+    for (const claim of ['data-db-0', 'data-db-1', 'data-db-2'])
+      cluster.fail(`resize ${claim} to 2Gi`, new KubeApiError(403, 'Forbidden', refusal, {}));
+    cluster.editSpec((spec) => {
+      storage(spec).size = '2Gi';
+      (spec.settings as Json).max_connections = '300';
+    });
+    cluster.removeChild('PodDisruptionBudget', 'db');
+    t.strictSame(await cluster.reconcile(), { requeueAfterMs: RESYNC_MS }, 'no hot retry: at the resync');
+    t.notOk(cluster.log.some((line) => line.startsWith('delete StatefulSet')), 'not orphan-deleted');
+    t.notOk(cluster.log.includes('apply StatefulSet db'));
+    t.ok(cluster.log.includes('apply ConfigMap db-config'), 'the settings are applied');
+    t.ok(cluster.log.includes('apply PodDisruptionBudget db'), 'the PodDisruptionBudget after it recreated');
+    const message =
+      ['data-db-0', 'data-db-1', 'data-db-2']
+        .map((claim) => `PersistentVolumeClaim ${claim} was not resized to 2Gi: ${refusal}`)
+        .join('; ') + '; StatefulSet db is left as it is, and the resize retried at the next resync';
+    t.equal(condition(cluster.status, 'Degraded'), `True StorageResizeRefused: ${message}`);
+    t.strictSame(cluster.events, [
+      'Normal Updated: Updated ConfigMap db-config',
+      'Normal Created: Created PodDisruptionBudget db',
+      `Warning StorageResizeRefused: ${message}`,
+    ]);
+    t.equal(templateSize(cluster), '1Gi');
+
+    cluster.clear();
+    t.strictSame(await cluster.reconcile(), { requeueAfterMs: RESYNC_MS });
+    t.strictSame(cluster.events, [], 'reported once');
+    t.notOk(cluster.log.includes('status'));
+
+    // The class now allows expansion: the resync's reconcile grows the storage.
+    for (const claim of ['data-db-0', 'data-db-1', 'data-db-2']) cluster.heal(`resize ${claim} to 2Gi`);
+    cluster.clear();
+    await cluster.reconcile();
+    t.ok(cluster.log.includes('delete StatefulSet db (Orphan)'));
+    t.equal(condition(cluster.status, 'Degraded'), 'False AsExpected: The children are applied');
+    t.match(condition(cluster.status, 'Progressing'), /^True StorageResizing: /);
+  },
+);
+
+t.test('a claim not Bound is not resized, and named; a 5xx stays a retryable failure', async (t) => {
+  const cluster = await running();
+  cluster.claims.get('data-db-2')!.phase = 'Pending';
+  cluster.fail('resize data-db-1 to 2Gi', new KubeApiError(503, 'ServiceUnavailable', 'etcdserver: leader changed', {}));
+  cluster.editSpec((spec) => (storage(spec).size = '2Gi'));
+  await t.rejects(cluster.reconcile(), { status: 503 });
+  t.notOk(cluster.log.some((line) => line.startsWith('delete StatefulSet')));
+  t.match(condition(cluster.status, 'Degraded'), /^True ApplyFailed: etcdserver: leader changed/);
+
+  cluster.heal('resize data-db-1 to 2Gi');
+  cluster.clear();
+  await cluster.reconcile();
+  t.strictSame(
+    cluster.log.filter((line) => line.startsWith('resize')),
+    ['resize data-db-1 to 2Gi'],
+    'data-db-0 was resized before the failure; the Pending data-db-2 is not',
+  );
+  t.ok(cluster.log.includes('delete StatefulSet db (Orphan)'));
+  t.equal(
+    condition(cluster.status, 'Progressing'),
+    'True StorageResizing: Growing the data claims from 1Gi to 2Gi: StatefulSet db is recreated with the new volume claim template, its Pods and claims kept; not Bound, so not resized: data-db-2 (Pending)',
+  );
 });
