@@ -26,6 +26,16 @@ export const CLAIM_RETENTION = ['Retain', 'Delete'] as const;
 /** A server setting's name, as my.cnf's [mysqld] section takes it (letters, digits, '_', '-'). */
 export const SERVER_SETTING_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
+/**
+ * A server setting's value, written verbatim after `name = ` (src/mysql/server-config.ts): no
+ * control character, so no line break that would start a `[section]` or an `!include` of the
+ * value's choosing, and no `#`. MySQL's option files start a comment at a `#` anywhere on a line
+ * unless the value is quoted ("Using Option Files" in the MySQL manual), so `#` would silently cut
+ * the value short; a value the user quotes themselves would be safe, but telling a quoted `#` from
+ * an unquoted one is the option reader's rule, not ours to copy, and no server setting needs one.
+ */
+export const SERVER_SETTING_VALUE_PATTERN = /^[^\x00-\x1f\x7f#]*$/;
+
 export const mysqlClusterSpecSchema = z.strictObject({
   version: z
     .string()
@@ -63,9 +73,17 @@ export const mysqlClusterSpecSchema = z.strictObject({
     .optional()
     .describe('CPU and memory requests and limits of each member; defaulted'),
   settings: z
-    .record(z.string().regex(SERVER_SETTING_PATTERN), z.string())
+    .record(
+      z.string().regex(SERVER_SETTING_PATTERN),
+      z.string().regex(SERVER_SETTING_VALUE_PATTERN, {
+        error:
+          "must not contain '#' or a control character such as a line break: my.cnf would read '#' as a comment and a line break as a new line",
+      }),
+    )
     .optional()
-    .describe("Server settings, written to the [mysqld] section of the members' my.cnf (a ConfigMap)"),
+    .describe(
+      "Server settings, written to the [mysqld] section of the members' my.cnf (a ConfigMap); a value holds no '#' and no control character (no line break)",
+    ),
 });
 
 export const MYSQL_PHASES = ['Pending', 'Running', 'Failed'] as const;

@@ -46,3 +46,12 @@ t.test("the CRD's schema and the zod schema agree on the fixtures", async (t) =>
   t.equal(compiledMySQLClusterSchema.safeParse(bad).success, false, 'and so does zod');
   t.strictSame(unknownFields(fullMySQL({ disk: '1Gi' }), schema), ['spec.disk']);
 });
+
+t.test("the CRD's schema refuses a setting value with a line break or a '#', as zod does", async (t) => {
+  for (const value of ['x\n[client]\n!include /etc/shadow', 'x\r', '200 # comment']) {
+    const object = fullMySQL({ settings: { init_connect: value } });
+    t.match(validateCustomResource(object, schema), [/^spec\.settings\.init_connect: /], JSON.stringify(value));
+    t.equal(compiledMySQLClusterSchema.safeParse(object).success, false);
+  }
+  t.strictSame(validateCustomResource(fullMySQL({ settings: { sql_mode: 'ANSI_QUOTES,NO_ZERO_DATE' } }), schema), []);
+});

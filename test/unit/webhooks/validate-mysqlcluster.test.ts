@@ -45,6 +45,29 @@ t.test('schema violations name the field', async (t) => {
   t.strictSame(violationsOf(fullMySQL({ extra: true })), ['spec.extra: unknown field']);
 });
 
+t.test('a setting value holds no line break, other control character or #, and the denial names it', async (t) => {
+  const rule =
+    "must not contain '#' or a control character such as a line break: my.cnf would read '#' as a comment and a line break as a new line";
+  // The reviewer's injection: a value that opens a [client] section and includes a file.
+  t.strictSame(violationsOf(fullMySQL({ settings: { init_connect: 'x\n[client]\n!include /etc/shadow' } })), [
+    `spec.settings.init_connect: ${rule}`,
+  ]);
+  for (const value of ['a\rb', 'a\u0000b', 'a\tb', 'a\u007fb', '200 # two hundred', '#']) {
+    t.strictSame(
+      violationsOf(fullMySQL({ settings: { max_connections: value } })),
+      [`spec.settings.max_connections: ${rule}`],
+      JSON.stringify(value),
+    );
+  }
+  t.strictSame(
+    violationsOf(
+      fullMySQL({ settings: { sql_mode: "'STRICT_TRANS_TABLES,NO_ZERO_DATE'", init_connect: 'SET a = 1;' } }),
+    ),
+    [],
+    'quotes, commas, = and ; are fine',
+  );
+});
+
 t.test('the name is a DNS-1035 label short enough for the StatefulSet', async (t) => {
   t.strictSame(violationsOf(fullMySQL({}, { name: 'Orders_DB' })), [
     `metadata.name: "Orders_DB" must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit)`,
