@@ -140,11 +140,11 @@ async function converge(
   const { immutable, growth, conflicts } = outcome;
   const refused = growth && growth.refused.length > 0;
   // What was not applied, reported in Degraded (the first one's reason) and one Warning.
-  const notApplied = [
-    ...(immutable ? [{ reason: REASON_IMMUTABLE_CHANGE, message: immutable.message }] : []),
-    ...(refused ? [{ reason: REASON_STORAGE_RESIZE_REFUSED, message: growth.message }] : []),
-    ...(conflicts ?? []).map((message) => ({ reason: REASON_CHILD_CONFLICT, message })),
-  ] satisfies { reason: DegradedReason; message: string }[];
+  const notApplied: { reason: DegradedReason; message: string }[] = [
+    ...(immutable ? [{ reason: REASON_IMMUTABLE_CHANGE, message: immutable.message } as const] : []),
+    ...(refused ? [{ reason: REASON_STORAGE_RESIZE_REFUSED, message: growth.message } as const] : []),
+    ...(conflicts ?? []).map((message) => ({ reason: REASON_CHILD_CONFLICT, message }) as const),
+  ];
   const reason = notApplied[0]?.reason;
   const notAppliedMessage = notApplied.map((n) => n.message).join('; ');
   const status = computeMySQLStatus({
