@@ -1,6 +1,7 @@
 // Converging a MySQLCluster's children, in MYSQL_CHILD_KINDS order (issue #36): the Secret created
 // unless the cache shows one (it is not watched, so a create that finds it resolves false), a child not wanted for this spec deleted when the cache shows one,
-// every other child applied; except the StatefulSet when its volume claim templates changed
+// every other child applied; except the StatefulSet when spec.version is below the version its
+// members run (version-guard.ts: not applied, reported) or its volume claim templates changed
 // (volume-claims.ts): grown storage goes through storage-growth.ts, any other change is not applied
 // and is reported. The other children are applied all the same, as they are past a child whose
 // name another owner's object holds (a WebApp's Service of the same name): that one is left alone
@@ -14,6 +15,7 @@ import { controlledByAnother } from './names.ts';
 import type { MySQLReconcileContext } from './reconcile-context.ts';
 import { type ObservedStatefulSet, fromStatefulSet } from './status.ts';
 import { type StorageGrowth, growStorage } from './storage-growth.ts';
+import { versionDowngrade } from './version-guard.ts';
 import { compareClaimTemplates } from './volume-claims.ts';
 
 export type ChildVerb = 'Created' | 'Updated' | 'Deleted';
@@ -23,6 +25,8 @@ export type ChildrenOutcome = {
   statefulSet?: ObservedStatefulSet;
   /** The StatefulSet was applied this time, so it holds the desired template. */
   templateCurrent: boolean;
+  /** A spec.version below status.currentVersion (./version-guard.ts): the StatefulSet was not applied. */
+  downgrade?: string;
   /** The change the StatefulSet could not take; it was not applied. */
   immutable?: { field: string; message: string };
   /**
@@ -47,15 +51,26 @@ async function applyOwn<T extends ChildObject>(ctx: MySQLReconcileContext, body:
   }
 }
 
-/** The StatefulSet's turn: applied, unless its claim templates changed since the cache's copy. */
+/**
+ * The StatefulSet's turn: applied, unless the version would go down or its claim templates changed
+ * since the cache's copy.
+ */
 async function convergeStatefulSet(
   ctx: MySQLReconcileContext,
+  cluster: DefaultedMySQLCluster,
+  currentVersion: string | undefined,
   body: V1StatefulSet,
   outcome: ChildrenOutcome,
   note: Note,
 ): Promise<void> {
   const { namespace = '', name = '' } = body.metadata ?? {};
   const cached = ctx.getChild('StatefulSet', namespace, name) as V1StatefulSet | undefined;
+  const downgrade = versionDowngrade(currentVersion, cluster.spec.version);
+  if (downgrade !== undefined) {
+    outcome.statefulSet = fromStatefulSet(cached);
+    outcome.downgrade = downgrade;
+    return;
+  }
   if (cached) {
     const change = compareClaimTemplates(cached.spec?.volumeClaimTemplates, body.spec?.volumeClaimTemplates ?? []);
     if (change.kind !== 'none') outcome.statefulSet = fromStatefulSet(cached);
@@ -77,10 +92,14 @@ async function convergeStatefulSet(
   else if (change === 'updated') note('Updated', `StatefulSet ${name}`);
 }
 
-/** Converges every child; `outcome` is filled as it goes. Rejects with the first failure. */
+/**
+ * Converges every child; `outcome` is filled as it goes. Rejects with the first failure.
+ * `currentVersion` is the stored status.currentVersion: the version the members run.
+ */
 export async function applyMySQLChildren(
   ctx: MySQLReconcileContext,
   cluster: DefaultedMySQLCluster,
+  currentVersion: string | undefined,
   outcome: ChildrenOutcome,
   note: Note,
 ): Promise<void> {
@@ -105,7 +124,7 @@ export async function applyMySQLChildren(
       continue;
     }
     if (kind === 'StatefulSet') {
-      await convergeStatefulSet(ctx, body as V1StatefulSet, outcome, note);
+      await convergeStatefulSet(ctx, cluster, currentVersion, body as V1StatefulSet, outcome, note);
       continue;
     }
     const change = (await applyOwn(ctx, body, outcome))?.change;

@@ -2,9 +2,9 @@
 // woke us (level-based), as reconcileWebApp does for a WebApp. The webhook's own policies judge the
 // stored object (ctx.desired): a spec that cannot be built is reported, not retried in a loop; one
 // over a limit lowered after it was stored is built as it is and reported. A change the StatefulSet
-// cannot take in place is reported once and waits for the object to change; grown storage is
-// carried out (storage-growth.ts), and a resize the apiserver refuses is reported and retried at
-// the resync, the other children applied all the same.
+// cannot take in place, or a version below the one its members run, is reported once and waits for
+// the object to change; grown storage is carried out (storage-growth.ts), and a resize the
+// apiserver refuses is reported and retried at the resync, the other children applied all the same.
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import type { MySQLCluster, MySQLClusterStatus } from '../api/mysqlcluster.ts';
 import { FINALIZER } from '../constants.ts';
@@ -29,6 +29,7 @@ import {
   REASON_INVALID_SPEC,
   REASON_STORAGE_RESIZE_REFUSED,
   REASON_STORAGE_RESIZING,
+  REASON_VERSION_DOWNGRADE,
   type DegradedReason,
   computeMySQLStatus,
   conditionOf,
@@ -115,7 +116,7 @@ async function converge(
   };
   const outcome: ChildrenOutcome = { templateCurrent: false };
   try {
-    await applyMySQLChildren(ctx, cluster, outcome, (verb, child) =>
+    await applyMySQLChildren(ctx, cluster, subject.status?.currentVersion, outcome, (verb, child) =>
       changed.set(verb, [...(changed.get(verb) ?? []), child]),
     );
   } catch (err) {
@@ -137,11 +138,12 @@ async function converge(
     throw err;
   }
   announceChanges();
-  const { immutable, growth, conflicts } = outcome;
+  const { immutable, downgrade, growth, conflicts } = outcome;
   const refused = growth && growth.refused.length > 0;
   // What was not applied, reported in Degraded (the first one's reason) and one Warning.
   const notApplied: { reason: DegradedReason; message: string }[] = [
     ...(immutable ? [{ reason: REASON_IMMUTABLE_CHANGE, message: immutable.message } as const] : []),
+    ...(downgrade !== undefined ? [{ reason: REASON_VERSION_DOWNGRADE, message: downgrade } as const] : []),
     ...(refused ? [{ reason: REASON_STORAGE_RESIZE_REFUSED, message: growth.message } as const] : []),
     ...(conflicts ?? []).map((message) => ({ reason: REASON_CHILD_CONFLICT, message }) as const),
   ];
@@ -165,11 +167,11 @@ async function converge(
       ctx.events.record(subject, 'Normal', 'StorageResized', storageResizedMessage(growth));
     }
   });
-  // A change the StatefulSet cannot take waits for the object (or a child) to change: retrying
-  // would only be refused again. A name another owner holds, and a resize the apiserver refused (a
+  // A change the StatefulSet cannot take, or must not (a downgrade), waits for the object (or a
+  // child) to change: retrying would only be refused again. A name another owner holds, and a resize the apiserver refused (a
   // StorageClass's allowVolumeExpansion changes no object of ours), are looked at again at the
   // resync: not sooner, as nothing we watch says when they would succeed.
-  return immutable ? {} : { requeueAfterMs: ctx.resyncMs };
+  return immutable || downgrade !== undefined ? {} : { requeueAfterMs: ctx.resyncMs };
 }
 
 /** Reconciles the MySQLCluster `<namespace>/<name>`; a thrown error is retried with backoff. */

@@ -30,6 +30,8 @@ export const REASON_INVALID_SPEC = 'InvalidSpec';
 export const REASON_APPLY_FAILED = 'ApplyFailed';
 /** A change the StatefulSet cannot take in place (its volume claim templates): reported, not retried. */
 export const REASON_IMMUTABLE_CHANGE = 'ImmutableChange';
+/** spec.version below status.currentVersion (admission bypassed): the StatefulSet is not applied. */
+export const REASON_VERSION_DOWNGRADE = 'VersionDowngrade';
 /** A child's name is held by another owner's object (ChildOwnedError): that child is not applied. */
 export const REASON_CHILD_CONFLICT = 'ChildConflict';
 /** Progressing's reason while the data claims grow and the StatefulSet is recreated. */
@@ -41,6 +43,7 @@ export type DegradedReason =
   | typeof REASON_INVALID_SPEC
   | typeof REASON_APPLY_FAILED
   | typeof REASON_IMMUTABLE_CHANGE
+  | typeof REASON_VERSION_DOWNGRADE
   | typeof REASON_CHILD_CONFLICT
   | typeof REASON_STORAGE_RESIZE_REFUSED;
 

@@ -21,6 +21,8 @@ async function converged() {
 }
 
 const statefulSetOf = (applied: Json[]) => applied.find((c) => c.kind === 'StatefulSet') as V1StatefulSet | undefined;
+const statefulSetImage = (cluster: { children: Map<string, { body: Json }> }) =>
+  (cluster.children.get('StatefulSet db')!.body as V1StatefulSet).spec!.template.spec!.containers[0]!.image;
 const ROLLED_OUT = {
   replicas: 1,
   readyReplicas: 1,
@@ -194,6 +196,43 @@ t.test('a version upgrade: the image changes, currentVersion follows the rollout
   await cluster.reconcile();
   t.equal(cluster.status!.currentVersion, '8.4.3', 'the rollout completed');
 });
+
+t.test(
+  'a version below the running one (admission bypassed): Degraded VersionDowngrade once, the StatefulSet left, the others applied, no requeue',
+  async (t) => {
+    const cluster = await converged();
+    cluster.rollOut(ROLLED_OUT);
+    await cluster.reconcile();
+    t.equal(cluster.status!.currentVersion, '8.4');
+    cluster.clear();
+    cluster.editSpec((spec) => {
+      spec.version = '8.0';
+      delete spec.image;
+      spec.settings = { max_connections: '500' };
+    });
+    t.strictSame(await cluster.reconcile(), {}, 'no requeue: it waits for the spec to change');
+    t.notOk(cluster.log.includes('apply StatefulSet db'), 'not rolled out');
+    t.ok(cluster.log.includes('apply ConfigMap db-config'), 'the other children applied');
+    const message =
+      'spec.version cannot go from "8.4" to "8.0": the members run 8.4 (status.currentVersion) and MySQL cannot be downgraded in place; the StatefulSet is left as it is';
+    t.strictSame(cluster.events, [
+      'Normal Updated: Updated ConfigMap db-config',
+      `Warning VersionDowngrade: ${message}`,
+    ]);
+    t.equal(condition(cluster.status, 'Degraded'), `True VersionDowngrade: ${message}`);
+    t.match(cluster.status, { phase: 'Failed', readyReplicas: 1, currentVersion: '8.4' });
+    t.equal(statefulSetImage(cluster), 'mysql:8.4');
+
+    cluster.clear();
+    t.strictSame(await cluster.reconcile(), {});
+    t.strictSame(cluster.log, [], 'reported once: no status, no Event, no apply');
+
+    cluster.editSpec((spec) => (spec.version = '8.4.3'));
+    await cluster.reconcile();
+    t.ok(cluster.log.includes('apply StatefulSet db'), 'a version at or above the running one is applied');
+    t.equal(condition(cluster.status, 'Degraded'), 'False AsExpected: The children are applied');
+  },
+);
 
 t.test('a change of settings updates the ConfigMap and rolls the members (a new config hash)', async (t) => {
   const cluster = await converged();
