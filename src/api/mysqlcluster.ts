@@ -34,6 +34,7 @@ export const SERVER_SETTING_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
  * the value short; a value the user quotes themselves would be safe, but telling a quoted `#` from
  * an unquoted one is the option reader's rule, not ours to copy, and no server setting needs one.
  */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 export const SERVER_SETTING_VALUE_PATTERN = /^[^\x00-\x1f\x7f#]*$/;
 
 export const mysqlClusterSpecSchema = z.strictObject({
