@@ -1,7 +1,9 @@
 // Converging a MySQLCluster's children, in MYSQL_CHILD_KINDS order (issue #36): the Secret created
-// unless the cache shows one (it is not watched, so a create that finds it resolves false), a child not wanted for this spec deleted when the cache shows one,
-// every other child applied; except the StatefulSet when spec.version is below the version its
-// members run (version-guard.ts: not applied, reported) or its volume claim templates changed
+// unless ctx.hasChild knows it exists (it is not watched: the context's memo, known-secrets.ts,
+// knows it for a resync period after a create made or found it; a create that finds it resolves
+// false), a child not wanted for this spec deleted when the cache shows one, every other child
+// applied; except the StatefulSet when spec.version is below the version its members run
+// (version-guard.ts: not applied, reported) or its volume claim templates changed
 // (volume-claims.ts): grown storage goes through storage-growth.ts, any other change is not applied
 // and is reported. The other children are applied all the same, as they are past a child whose
 // name another owner's object holds (a WebApp's Service of the same name): that one is left alone

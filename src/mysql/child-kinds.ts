@@ -25,9 +25,9 @@ export type MySQLChildKindSpec = {
   name(owner: Pick<MySQLCluster, 'metadata'>): string;
   /** The body, or undefined when this cluster should have none (it is deleted). */
   build(cluster: DefaultedMySQLCluster): ChildObject | undefined;
-  /** Created once with ctx.create when the cache shows none; never applied, updated or read back. */
+  /** Created with ctx.create unless ctx.hasChild knows one; never applied, updated or read back. */
   createOnly?: true;
-  /** false: not watched (ChildResource.watched), so the cache never shows one and create finds it. */
+  /** false: not watched (ChildResource.watched): the cache never shows one, the context's memo may. */
   watched?: false;
 };
 
@@ -41,8 +41,9 @@ export const MYSQL_CHILD_KINDS = [
     // Each build generates a new password: the reconciler builds it only to create it.
     build: (cluster) => toRootPasswordSecret(cluster),
     createOnly: true,
-    // No Secret cache: read access to every Secret in the cluster is not ours to ask for. Each
-    // reconcile's create finds the Secret there (409, resolved false) and changes nothing.
+    // No Secret cache: read access to every Secret in the cluster is not ours to ask for. The
+    // context's memo (known-secrets.ts) says it exists once created or found (409), for a resync
+    // period: one create a resync, which finds it and changes nothing.
     watched: false,
   },
   {

@@ -1,7 +1,8 @@
 // The MySQLCluster controller: MySQLCluster's instantiation of the generic controller
 // (src/operator/owner-controller.ts), with its owner descriptor (./mysql-kind.ts), its children
 // (./child-kinds.ts), reconcileMySQLCluster, and the context it reads (./reconcile-context.ts): the
-// base plus the admission's own judgement of the stored object and its members' data claims.
+// base plus the admission's own judgement of the stored object and its members' data claims, and
+// the memo of the Secrets known to exist (./known-secrets.ts), which hasChild('Secret') consults.
 // The claims are read and changed through the API, not a cache: they are touched only when storage
 // grows or a cluster is deleted with claimRetention Delete, and a cache would hold every member's
 // claim on every replica for those two moments.
@@ -13,6 +14,7 @@ import { type OwnerControllerCommon, createOwnerController } from '../operator/o
 import { judgeMySQLCluster } from '../../webhooks/judge-mysqlcluster.ts';
 import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { MYSQL_CHILD_KINDS } from './child-kinds.ts';
+import { withKnownSecrets } from './known-secrets.ts';
 import { MYSQLCLUSTER_OWNER } from './mysql-kind.ts';
 import { MYSQL_OWNER_LABEL } from './names.ts';
 import type { Claim, MySQLReconcileContext } from './reconcile-context.ts';
@@ -46,9 +48,17 @@ export function toMySQLContext(
   deps: OwnerContextDeps,
   policyConfig: PolicyConfig,
 ): MySQLReconcileContext {
-  const { client } = deps;
+  const { client, logger } = deps;
+  // The root password Secret is not watched: the memo says whether it exists (./known-secrets.ts).
+  const secrets = withKnownSecrets(base, {
+    ttlMs: base.resyncMs,
+    now: base.now,
+    assumed: (secret, err) =>
+      logger.warn({ err, secret }, 'A create of a Secret that existed a resync ago was refused: taken as existing'),
+  });
   return {
     ...base,
+    ...secrets,
     desired: (raw, namespace, name) =>
       judgeMySQLCluster(raw, {
         config: policyConfig,

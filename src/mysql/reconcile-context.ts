@@ -28,7 +28,10 @@ export type MySQLReconcileContext = {
   apply<T extends ChildObject>(obj: T): Promise<{ object: T; change: ChildChange }>;
   /** POST: resolves false when the object already exists, which it never updates. */
   create<T extends ChildObject>(obj: T): Promise<boolean>;
-  /** Whether the watch cache holds the child. */
+  /**
+   * Whether the watch cache holds the child; for the unwatched Secret, whether a create made or
+   * found it within the last resync period (known-secrets.ts).
+   */
   hasChild(kind: string, namespace: string, name: string): boolean;
   /** The child as the watch cache keeps it (its view, ./cache-views.ts), or undefined. */
   getChild(kind: string, namespace: string, name: string): Record<string, unknown> | undefined;

@@ -2,7 +2,8 @@
 // test/unit/operator/reconcile-webapp.test.ts has one for WebApp): a stored MySQLCluster, stored
 // children with resourceVersions (an apply of an unchanged body keeps the version), a watch cache
 // that holds each child through its kind's view, applies made through the applied cache over it,
-// the data claims, and a log of every call the reconciler makes. Like the apiserver, it refuses an
+// the data claims, and a log of every call the reconciler makes. The Secret is not watched: as in
+// the wiring, only the memo of ../../../src/mysql/known-secrets.ts says it exists. Like the apiserver, it refuses an
 // apply that changes a StatefulSet's volume claim templates.
 import {
   type DefaultedMySQLCluster,
@@ -15,6 +16,7 @@ import { applyJsonPatch } from '../../../src/json/json-patch.ts';
 import { createAppliedCache } from '../../../src/operator/applied-cache.ts';
 import { toChildView } from '../../../src/operator/cache-transforms.ts';
 import { MYSQL_CHILD_KINDS } from '../../../src/mysql/child-kinds.ts';
+import { withKnownSecrets } from '../../../src/mysql/known-secrets.ts';
 import type { Claim, MySQLReconcileContext } from '../../../src/mysql/reconcile-context.ts';
 import { reconcileMySQLCluster } from '../../../src/mysql/reconcile-mysqlcluster.ts';
 import type { Json } from './fixture.ts';
@@ -127,6 +129,33 @@ export function createCluster(cluster: Json | undefined, options: { finalized?: 
     return toObject(child) as T;
   }
 
+  const apiserver: Pick<MySQLReconcileContext, 'create' | 'hasChild' | 'deleteChild'> = {
+    async create(obj) {
+      const { kind, metadata: meta } = obj as Json & { metadata: { name: string } };
+      call(`create ${kind} ${meta.name}`);
+      created.push(structuredClone(obj) as Json);
+      if (children.has(keyOf(kind as string, meta.name))) return false;
+      children.set(keyOf(kind as string, meta.name), {
+        body: structuredClone(obj) as Json,
+        resourceVersion: nextVersion(),
+      });
+      return true;
+    },
+    hasChild: (kind, _namespace, name) => cached(kind, name) !== undefined,
+    async deleteChild(kind, _namespace, name, deleteOptions) {
+      const policy = deleteOptions?.propagationPolicy;
+      call(`delete ${kind} ${name}${policy ? ` (${policy})` : ''}`);
+      appliedCache.forget(kind, NAMESPACE, name);
+      const key = keyOf(kind, name);
+      if (!children.has(key)) return false;
+      if (policy === 'Orphan' && lagOrphans) terminating.add(key);
+      else children.delete(key);
+      return true;
+    },
+  };
+  // As the wiring does (mysql-controller.ts): the Secret is not watched, the memo says it exists.
+  const secrets = withKnownSecrets(apiserver, { ttlMs: RESYNC_MS, now: () => now });
+
   const ctx: MySQLReconcileContext = {
     get(namespace, name) {
       if (!stored || namespace !== NAMESPACE || metadata().name !== name) return undefined;
@@ -140,29 +169,8 @@ export function createCluster(cluster: Json | undefined, options: { finalized?: 
       return stored;
     },
     apply: (obj) => appliedCache.apply(obj, serverSideApply),
-    async create(obj) {
-      const { kind, metadata: meta } = obj as Json & { metadata: { name: string } };
-      call(`create ${kind} ${meta.name}`);
-      created.push(structuredClone(obj) as Json);
-      if (children.has(keyOf(kind as string, meta.name))) return false;
-      children.set(keyOf(kind as string, meta.name), {
-        body: structuredClone(obj) as Json,
-        resourceVersion: nextVersion(),
-      });
-      return true;
-    },
-    hasChild: (kind, _namespace, name) => cached(kind, name) !== undefined,
+    ...secrets,
     getChild: (kind, _namespace, name) => cached(kind, name),
-    async deleteChild(kind, _namespace, name, deleteOptions) {
-      const policy = deleteOptions?.propagationPolicy;
-      call(`delete ${kind} ${name}${policy ? ` (${policy})` : ''}`);
-      appliedCache.forget(kind, NAMESPACE, name);
-      const key = keyOf(kind, name);
-      if (!children.has(key)) return false;
-      if (policy === 'Orphan' && lagOrphans) terminating.add(key);
-      else children.delete(key);
-      return true;
-    },
     async writeStatus(_namespace, _name, status) {
       call('status');
       statuses.push(structuredClone(status));

@@ -4,6 +4,7 @@
 import t from 'tap';
 import type { V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import { FINALIZER } from '../../../src/constants.ts';
+import { KubeApiError } from '../../../src/kube/json-client.ts';
 import { ChildOwnedError } from '../../../src/operator/owner-context.ts';
 import { NAMESPACE, RESYNC_MS, condition, createCluster, everythingButTheSecret } from './memory-cluster.ts';
 import { type Json, load } from './fixture.ts';
@@ -90,29 +91,86 @@ t.test(
 
 t.test('an unchanged world: no create, no apply, no status, no Event', async (t) => {
   const cluster = await converged();
+  // A resync period after the Secret was created: the memo has expired, so one create finds it.
+  t.strictSame(await cluster.reconcile(), { requeueAfterMs: RESYNC_MS });
+  t.strictSame(cluster.log, ['create Secret db-root-password'], 'the Secret looked for once a resync');
+  cluster.clear();
   for (let i = 0; i < 3; i++) t.strictSame(await cluster.reconcile(), { requeueAfterMs: RESYNC_MS });
   t.strictSame(cluster.log, []);
 });
 
-t.test('the Secret is never re-created, applied or updated', async (t) => {
-  const cluster = await converged();
+t.test('the Secret is created once, then POSTed once a resync period, never applied or updated', async (t) => {
+  const cluster = createCluster(load('db.yaml'), { finalized: true });
+  await cluster.reconcile();
   const before = structuredClone(cluster.children.get('Secret db-root-password')!);
+  cluster.clear();
   cluster.editSpec((spec) => (spec.settings = { max_connections: '500' }));
+  cluster.later(RESYNC_MS - 1);
   await cluster.reconcile();
   t.notOk(
     cluster.log.some((line) => line.includes('Secret')),
-    'the cache shows it: not even a create',
+    'created within the resync period: known to exist, not even a create',
   );
-  cluster.hide('Secret', 'db-root-password');
+  cluster.later(1);
   cluster.clear();
   cluster.editSpec((spec) => (spec.replicas = 1));
   await cluster.reconcile();
-  t.strictSame(cluster.log.slice(0, 1), ['create Secret db-root-password'], 'the cache lags: a create, never an apply');
+  t.strictSame(cluster.log.slice(0, 1), ['create Secret db-root-password'], 'a resync later: a create, never an apply');
   t.notOk(
     cluster.events.some((e) => e.includes('Secret')),
     'it already existed: nothing to announce',
   );
   t.strictSame(cluster.children.get('Secret db-root-password'), before, 'the stored Secret is untouched');
+  cluster.clear();
+  await cluster.reconcile();
+  t.notOk(
+    cluster.log.some((line) => line.includes('Secret')),
+    'found (409): known again for a resync period',
+  );
+
+  // Deleted by hand: created again within one resync period, with a new password.
+  cluster.removeChild('Secret', 'db-root-password');
+  cluster.later(RESYNC_MS);
+  cluster.clear();
+  await cluster.reconcile();
+  t.strictSame(cluster.log.slice(0, 1), ['create Secret db-root-password']);
+  t.ok(cluster.events.includes('Normal Created: Created Secret db-root-password'));
+});
+
+t.test('a namespace at its Secret quota: the other children are applied all the same', async (t) => {
+  const quota = new KubeApiError(
+    403,
+    'Forbidden',
+    'secrets "db-root-password" is forbidden: exceeded quota: count, requested: count/secrets=1, used: count/secrets=10, limited: count/secrets=10',
+    {},
+  );
+  const cluster = createCluster(load('db.yaml'), { finalized: true });
+  await cluster.reconcile();
+  cluster.fail('create Secret db-root-password', quota);
+  cluster.clear();
+  cluster.editSpec((spec) => (spec.settings = { max_connections: '500' }));
+  await cluster.reconcile();
+  t.notOk(cluster.log.includes('create Secret db-root-password'), 'known to exist: no create to refuse');
+  t.ok(cluster.log.includes('apply ConfigMap db-config'));
+
+  // A resync later, quota admission refuses the create before it can find the Secret.
+  cluster.later(RESYNC_MS);
+  cluster.clear();
+  cluster.editSpec((spec) => (spec.settings = { max_connections: '600' }));
+  t.strictSame(await cluster.reconcile(), { requeueAfterMs: RESYNC_MS });
+  t.ok(cluster.log.includes('create Secret db-root-password'));
+  t.ok(cluster.log.includes('apply ConfigMap db-config'), 'existed a resync ago: taken as found');
+  t.equal(condition(cluster.status, 'Degraded'), 'False AsExpected: The children are applied');
+
+  // A new cluster at the quota: its Secret cannot be made, reported as any failed create.
+  const fresh = createCluster(load('db.yaml'), { finalized: true });
+  fresh.fail('create Secret db-root-password', quota);
+  await t.rejects(fresh.reconcile(), { message: quota.message });
+  t.match(
+    condition(fresh.status, 'Degraded'),
+    /^True ApplyFailed: secrets "db-root-password" is forbidden: exceeded quota/,
+  );
+  t.notOk(fresh.log.includes('apply StatefulSet db'));
 });
 
 t.test('status follows the StatefulSet: Running once every member is ready, with the version', async (t) => {
