@@ -7,6 +7,7 @@
 // grows or a cluster is deleted with claimRetention Delete, and a cache would hold every member's
 // claim on every replica for those two moments.
 import type { MySQLClusterStatus } from '../api/mysqlcluster.ts';
+import { LABEL_MANAGED_BY, MANAGED_BY } from '../constants.ts';
 import { collectionPath, objectPath } from '../kube/apply.ts';
 import { type JsonClient, isNotFound } from '../kube/json-client.ts';
 import type { OwnerContextDeps, OwnerReconcileContext } from '../operator/owner-context.ts';
@@ -16,7 +17,7 @@ import type { PolicyConfig } from '../../webhooks/limits.ts';
 import { MYSQL_CHILD_KINDS } from './child-kinds.ts';
 import { withKnownSecrets } from './known-secrets.ts';
 import { MYSQLCLUSTER_OWNER } from './mysql-kind.ts';
-import { MYSQL_OWNER_LABEL } from './names.ts';
+import { MYSQL_OWNER_LABEL, isClaimOf } from './names.ts';
 import type { Claim, MySQLReconcileContext } from './reconcile-context.ts';
 import { reconcileMySQLCluster } from './reconcile-mysqlcluster.ts';
 
@@ -30,11 +31,17 @@ type StoredClaim = {
 
 const claimsPath = (namespace: string) => collectionPath('v1', 'persistentvolumeclaims', namespace);
 
-/** The data claims of `cluster`'s members: the claims labelled with its name (the template's labels). */
+/**
+ * The data claims of `cluster`'s members: the claims labelled with its name and as managed by
+ * Shipshape (the template's labels), named `data-<cluster>-<ordinal>` as the StatefulSet names
+ * them. Either alone could select a user's claim: a label copied onto another claim, or a claim of
+ * that name made by hand; and deleteClaims deletes what this returns.
+ */
 async function listClaims(client: JsonClient, namespace: string, cluster: string): Promise<Claim[]> {
-  const query = { labelSelector: `${MYSQL_OWNER_LABEL}=${cluster}` };
+  const query = { labelSelector: `${MYSQL_OWNER_LABEL}=${cluster},${LABEL_MANAGED_BY}=${MANAGED_BY}` };
   const list = await client.request<{ items?: StoredClaim[] }>('GET', claimsPath(namespace), { query });
-  return (list.items ?? []).map((c) => ({
+  const items = (list.items ?? []).filter((c) => isClaimOf(cluster, c.metadata?.name ?? ''));
+  return items.map((c) => ({
     name: c.metadata?.name ?? '',
     size: String(c.spec?.resources?.requests?.storage ?? ''),
     ...(c.spec?.storageClassName !== undefined && { storageClassName: c.spec.storageClassName }),

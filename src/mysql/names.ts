@@ -43,6 +43,11 @@ export const configMapName = (owner: Owner) => `${clusterName(owner)}-config`;
 export const membersServiceName = (owner: Owner) => `${clusterName(owner)}-members`;
 /** The data claim of member `ordinal`, as the StatefulSet controller names it. */
 export const claimName = (owner: Owner, ordinal: number) => `${DATA_VOLUME}-${clusterName(owner)}-${ordinal}`;
+/** Whether `claim` is named as cluster `cluster`'s member's data claim: `data-<cluster>-<ordinal>`. */
+export function isClaimOf(cluster: string, claim: string): boolean {
+  const prefix = `${DATA_VOLUME}-${cluster}-`;
+  return claim.startsWith(prefix) && /^(0|[1-9]\d*)$/.test(claim.slice(prefix.length));
+}
 
 /** Labels of every child, of the Pods and of the claims. Cluster names are DNS labels: valid values. */
 export function mysqlLabels(owner: Owner): Record<string, string> {

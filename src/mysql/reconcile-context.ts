@@ -60,8 +60,9 @@ export type MySQLReconcileContext = {
   desired(raw: Record<string, unknown>, namespace: string, name: string): MySQLDesired;
   /**
    * The data claims of the cluster's members: the PersistentVolumeClaims in `namespace` labelled
-   * MYSQL_OWNER_LABEL=`cluster` (the volume claim template's labels), including those of members
-   * scaled away and of an earlier cluster of the same name whose claims were retained.
+   * MYSQL_OWNER_LABEL=`cluster` and app.kubernetes.io/managed-by=shipshape (the volume claim
+   * template's labels) and named `data-<cluster>-<ordinal>`, including those of members scaled away
+   * and of an earlier cluster of the same name whose claims were retained.
    */
   listClaims(namespace: string, cluster: string): Promise<Claim[]>;
   /**

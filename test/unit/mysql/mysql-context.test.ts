@@ -96,3 +96,38 @@ t.test('quota admission refuses the create: taken as found only for a Secret kno
   later(3 * RESYNC_MS);
   await t.rejects(ctx.create(secret), quota, 'not known for two periods: reported');
 });
+
+const claim = (name: string, labels: Record<string, string> = {}) => ({
+  metadata: { name, labels },
+  spec: { resources: { requests: { storage: '1Gi' } } },
+  status: { phase: 'Bound' },
+});
+
+t.test("the data claims: selected by the cluster's and Shipshape's labels, and by the member's name", async (t) => {
+  // What the apiserver's label selection returns; one a user labelled by hand, names of the wrong form.
+  const items = [claim('data-db-0'), claim('data-db-12'), claim('notes'), claim('data-db-1-0'), claim('data-db-01')];
+  const { ctx, calls } = setup((call) => (call.method === 'GET' ? { items } : {}));
+  t.strictSame(
+    (await ctx.listClaims('shop', 'db')).map((c) => c.name),
+    ['data-db-0', 'data-db-12'],
+  );
+  t.strictSame(calls[0], {
+    method: 'GET',
+    path: '/api/v1/namespaces/shop/persistentvolumeclaims',
+    query: { labelSelector: 'shipshape.dev/mysqlcluster=db,app.kubernetes.io/managed-by=shipshape' },
+  });
+  calls.length = 0;
+  t.equal(await ctx.deleteClaims('shop', 'db'), 2);
+  t.strictSame(
+    calls.filter((c) => c.method === 'DELETE').map((c) => c.path),
+    [
+      '/api/v1/namespaces/shop/persistentvolumeclaims/data-db-0',
+      '/api/v1/namespaces/shop/persistentvolumeclaims/data-db-12',
+    ],
+    "a claim named otherwise (another cluster's data-db-1-0, a hand-made notes) is never deleted",
+  );
+  t.strictSame(
+    calls.filter((c) => c.method === 'GET').map((c) => (c.query as { labelSelector: string }).labelSelector),
+    ['shipshape.dev/mysqlcluster=db,app.kubernetes.io/managed-by=shipshape'],
+  );
+});
