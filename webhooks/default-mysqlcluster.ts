@@ -11,11 +11,11 @@
 // filled on an UPDATE from the setting: a StatefulSet's claim templates are immutable, so a class
 // that was not set at creation stays unset. Every other missing field (replicas, claimRetention,
 // resources, settings) takes its default, as removing a field from a manifest means.
-import { FINALIZER, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../src/constants.ts';
+import { LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../src/constants.ts';
 import { RESOURCE_NAMES } from '../src/api/defaults.ts';
 import { type JsonObject, isObject } from '../src/json/json.ts';
 import { nameOf } from './check-webapp.ts';
-import { child, fill } from './default-webapp.ts';
+import { child, fill, fillFinalizer } from './default-webapp.ts';
 import { DEFAULT_MYSQL_POLICY_CONFIG, type MySQLPolicyConfig } from './mysql-policy-config.ts';
 import type { Defaulter, PolicyContext } from './policy.ts';
 import { parseImageReference } from './image-reference.ts';
@@ -138,8 +138,9 @@ function fillSpec(
 
 /**
  * Defaults a MySQLCluster: spec.version, image, replicas, storage (size, class, claimRetention),
- * resources and settings, plus the name and managed-by labels and the controller's finalizer (set
- * with the create, as for WebApp, so the reconciler needs no write of its own to add it).
+ * resources and settings, plus the name and managed-by labels and, when this process reconciles
+ * MySQLClusters (`--controllers`), the controller's finalizer (set with the create, as for WebApp,
+ * so the reconciler needs no write of its own to add it).
  * Idempotent; never changes its argument (copy-on-write along the paths it fills). An object with
  * a deletionTimestamp is returned as it is.
  */
@@ -154,10 +155,7 @@ export const defaultMySQLCluster: Defaulter = (object, context) => {
       if (name !== undefined && LABEL_VALUE.test(name)) fill(labels, LABEL_NAME, name);
       fill(labels, LABEL_MANAGED_BY, MANAGED_BY);
     }
-    const finalizers = metadata.finalizers;
-    if (isMissing(finalizers)) metadata.finalizers = [FINALIZER];
-    else if (Array.isArray(finalizers) && !finalizers.includes(FINALIZER))
-      metadata.finalizers = [...finalizers, FINALIZER];
+    fillFinalizer(metadata, context.config, 'mysqlcluster');
   }
   const storedSpec = context.stored ? (objectAt(context.stored, 'spec') ?? {}) : undefined;
   const spec = isObject(after.spec) ? child(after, 'spec') : undefined;

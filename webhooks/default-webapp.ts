@@ -4,7 +4,7 @@ import { FINALIZER, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../src/cons
 import { DEFAULTS, RESOURCE_NAMES } from '../src/api/defaults.ts';
 import { type JsonObject, isObject } from '../src/json/json.ts';
 import { nameOf } from './check-webapp.ts';
-import type { PolicyConfig } from './limits.ts';
+import { type PolicyConfig, type ReconciledKind, reconciles } from './limits.ts';
 import type { Defaulter, PolicyContext } from './policy.ts';
 import { compareQuantities } from './quantity.ts';
 
@@ -48,8 +48,11 @@ function fillLabels(metadata: JsonObject, name: string | undefined): void {
  * write for every new WebApp, which shows in bench/convergence.ts). On every update too, as
  * the labels: a server-side apply that leaves it out would otherwise drop it, since the fields a
  * webhook sets belong to the request's field manager. The reconciler still adds it when missing.
+ * Only when this process reconciles `kind` (--controllers): a finalizer no controller removes
+ * would hang the object's deletion. MySQLCluster's defaulter calls it too.
  */
-function fillFinalizer(metadata: JsonObject): void {
+export function fillFinalizer(metadata: JsonObject, config: PolicyConfig, kind: ReconciledKind): void {
+  if (!reconciles(config, kind)) return;
   const finalizers = metadata.finalizers;
   if (isMissing(finalizers)) metadata.finalizers = [FINALIZER];
   else if (Array.isArray(finalizers) && !finalizers.includes(FINALIZER))
@@ -157,7 +160,7 @@ function defaulted(
   const metadata = child(after, 'metadata');
   if (metadata) {
     fillLabels(metadata, name);
-    fillFinalizer(metadata);
+    fillFinalizer(metadata, context.config, 'webapp');
   }
   const spec = isObject(after.spec) ? child(after, 'spec') : undefined;
   const storedSpec = context.stored && isObject(context.stored.spec) ? context.stored.spec : undefined;

@@ -34,7 +34,21 @@ export type PolicyConfig = {
   enforcement?: 'warn' | 'enforce';
   /** MySQLCluster's defaults and limits (issue #36); absent: DEFAULT_MYSQL_POLICY_CONFIG. WebApp's policies ignore it. */
   mysql?: MySQLPolicyConfig;
+  /**
+   * The kinds this process reconciles (--controllers). Only their defaulters add the controller's
+   * finalizer: on a kind no replica of this server reconciles, nothing would remove it and deleting
+   * the object (or its Namespace) would hang. Absent: every kind, as the default server.
+   */
+  reconciledKinds?: readonly ReconciledKind[];
 };
+
+/** A kind a replica can reconcile, as --controllers names it. */
+export type ReconciledKind = 'webapp' | 'mysqlcluster';
+
+/** Whether `config`'s process reconciles `kind`, so its defaulter adds the finalizer. */
+export function reconciles(config: PolicyConfig, kind: ReconciledKind): boolean {
+  return config.reconciledKinds === undefined || config.reconciledKinds.includes(kind);
+}
 
 /** Namespace annotations and the limit each overrides. */
 export const OVERRIDE_ANNOTATIONS = {

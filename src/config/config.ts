@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { QUANTITY_PATTERN } from '../api/webapp.ts';
 import { CodedError } from '../errors/coded-error.ts';
-import type { PolicyConfig } from '../../webhooks/limits.ts';
+import type { PolicyConfig, ReconciledKind } from '../../webhooks/limits.ts';
 import { MYSQL_VERSION_PATTERN } from '../api/mysqlcluster.ts';
 import type { MySQLPolicyConfig } from '../../webhooks/mysql-policy-config.ts';
 import { parseImageReference } from '../../webhooks/image-reference.ts';
@@ -17,7 +17,7 @@ import { SETTINGS } from './settings.ts';
 
 // Settings arrive as text; zod's own message for "lots" would be "expected number, received NaN".
 /** The kinds a replica can reconcile (--controllers); '' names none: admission only. */
-export const CONTROLLERS = ['webapp', 'mysqlcluster'] as const;
+export const CONTROLLERS = ['webapp', 'mysqlcluster'] as const satisfies readonly ReconciledKind[];
 
 const number = () => z.coerce.number({ error: 'must be a number' });
 const integer = () => number().int({ error: 'must be a whole number' });
@@ -196,6 +196,8 @@ export function toPolicyConfig(config: Config): PolicyConfig {
     ...((requests || limits) && { defaultResources: { ...(requests && { requests }), ...(limits && { limits }) } }),
     ...(config.enforcement === 'warn' && { enforcement: 'warn' as const }),
     mysql: toMySQLPolicyConfig(config),
+    // Absent when every kind is reconciled (the default): the policies read that as every kind.
+    ...(config.controllers.length < CONTROLLERS.length && { reconciledKinds: config.controllers }),
   };
 }
 

@@ -228,7 +228,7 @@ export const SETTINGS: readonly Setting[] = [
     'controllers',
     'SHIPSHAPE_CONTROLLERS',
     'webapp,mysqlcluster',
-    'The kinds this replica reconciles and caches, comma-separated (webapp, mysqlcluster); a kind left out needs no CRD in the cluster, and its admission is still served',
+    'The kinds this replica reconciles and caches, comma-separated (webapp, mysqlcluster); a kind left out needs no CRD in the cluster, its admission is still served, and its objects get no finalizer from this server',
   ),
   setting('workers', 'SHIPSHAPE_WORKERS', 4, 'Concurrent reconciles per kind (never two on the same object)'),
   setting('resyncSeconds', 'SHIPSHAPE_RESYNC_SECONDS', 600, 'Period of the full resync of every WebApp'),

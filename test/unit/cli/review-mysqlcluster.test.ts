@@ -4,6 +4,8 @@ import t from 'tap';
 import { reviewOffline } from '../../../src/cli/review-offline.ts';
 import { planReviews } from '../../../src/cli/targets.ts';
 import { formatReport } from '../../../src/cli/report.ts';
+import { toPolicyConfigFromFile } from '../../../src/cli/config-file.ts';
+import { defaultPolicyConfig } from '../../../src/config/config.ts';
 import type { JsonObject } from '../../../src/json/json.ts';
 import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
 import { DEFAULT_MYSQL_POLICY_CONFIG } from '../../../webhooks/mysql-policy-config.ts';
@@ -75,3 +77,20 @@ t.test('planning: MySQLClusters are reviewed and matched with --old by kind, nam
     /1 MySQLCluster reviewed: 1 allowed, 0 denied; 1 document skipped\./,
   );
 });
+
+t.test(
+  "the finalizer comes as from the default server; a config's --controllers without mysqlcluster drops it",
+  async (t) => {
+    const finalized = (review: { patch: { path: string }[] }) =>
+      review.patch.some((op) => op.path === '/metadata/finalizers');
+    const asDefault = await reviewOffline(
+      { object: cluster({}), namespace: 'shop' },
+      { config: defaultPolicyConfig() },
+    );
+    t.ok(finalized(asDefault), 'no settings: the default server, which reconciles MySQLClusters');
+    const file = toPolicyConfigFromFile('controllers: webapp\n', 'webapp-only.yaml');
+    const webappOnly = await reviewOffline({ object: cluster({}), namespace: 'shop' }, { config: file });
+    t.equal(webappOnly.allowed, true);
+    t.notOk(finalized(webappOnly), 'a server with --controllers=webapp adds none');
+  },
+);

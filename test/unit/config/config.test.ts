@@ -92,6 +92,13 @@ t.test('the entry point: --help exits 0, a bad setting exits 2 with the reason',
   t.match(bad?.stderr, /shipshape: invalid configuration:\n {2}SHIPSHAPE_MAX_REPLICAS \(--max-replicas\) = "many"/);
 });
 
+t.test("the policies learn --controllers' kinds: absent (every kind) by default, else those named", async (t) => {
+  t.equal(toPolicyConfig(configOf([])).reconciledKinds, undefined);
+  t.equal(toPolicyConfig(configOf(['--controllers', 'mysqlcluster,webapp'])).reconciledKinds, undefined);
+  t.strictSame(toPolicyConfig(configOf(['--controllers', 'webapp'])).reconciledKinds, ['webapp']);
+  t.strictSame(toPolicyConfig(configOf(['--controllers='])).reconciledKinds, [], 'admission only: no finalizer');
+});
+
 t.test('--controllers names the kinds reconciled here: both by default, one, or none', async (t) => {
   const controllersOf = (args: string[], env: Record<string, string> = {}) => {
     const parsed = parseConfig(args, env);

@@ -3,6 +3,7 @@
 import t from 'tap';
 import { defaultMySQLCluster } from '../../../webhooks/default-mysqlcluster.ts';
 import type { JsonObject } from '../../../src/json/json.ts';
+import type { ReconciledKind } from '../../../webhooks/limits.ts';
 import { fullMySQL, loadMySQLFixture, mysqlContext } from './mysqlcluster-context.ts';
 
 const specOf = (object: JsonObject) => object.spec as JsonObject;
@@ -25,6 +26,25 @@ t.test('a create with an empty spec gets every default', async (t) => {
     'app.kubernetes.io/managed-by': 'shipshape',
   });
   t.strictSame((out.metadata as JsonObject).finalizers, ['shipshape.dev/finalizer']);
+});
+
+t.test('a server that does not reconcile MySQLClusters (--controllers) adds no finalizer', async (t) => {
+  const context = (reconciledKinds: ReconciledKind[]) => {
+    const base = mysqlContext();
+    return { ...base, config: { ...base.config, reconciledKinds } };
+  };
+  const finalizersOf = (object: JsonObject) => (object.metadata as JsonObject).finalizers;
+  t.equal(finalizersOf(defaultMySQLCluster(loadMySQLFixture('minimal'), context(['webapp']))), undefined);
+  t.equal(finalizersOf(defaultMySQLCluster(loadMySQLFixture('minimal'), context([]))), undefined);
+  t.strictSame(finalizersOf(defaultMySQLCluster(loadMySQLFixture('minimal'), context(['mysqlcluster']))), [
+    'shipshape.dev/finalizer',
+  ]);
+  const kept = fullMySQL({}, { finalizers: ['example.com/keep', 'shipshape.dev/finalizer'] });
+  t.strictSame(
+    finalizersOf(defaultMySQLCluster(kept, context(['webapp']))),
+    ['example.com/keep', 'shipshape.dev/finalizer'],
+    'finalizers already there are left alone',
+  );
 });
 
 t.test('the settings choose the version, repository, size, class and resources', async (t) => {

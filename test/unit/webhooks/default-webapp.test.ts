@@ -6,6 +6,7 @@ import { DEFAULTS } from '../../../src/api/defaults.ts';
 import { defaultWebApp } from '../../../webhooks/default-webapp.ts';
 import { type ContextOptions, loadFixture, loadFixtures, toContext, toRequest } from './request.ts';
 import type { JsonObject } from '../../../src/json/json.ts';
+import type { ReconciledKind } from '../../../webhooks/limits.ts';
 
 /** The mutating policy as the webhook serves it (withDefaulter), on an AdmissionRequest. */
 const mutateReview = withDefaulter(defaultWebApp);
@@ -62,6 +63,30 @@ t.test('existing labels are kept; missing ones are added by escaped path', async
 t.test('a fully specified WebApp is allowed without a patch', async (t) => {
   const decision = mutateReview(toRequest(loadFixture('full')), toContext());
   t.strictSame(decision, { allowed: true, warnings: [] });
+});
+
+t.test('a server that does not reconcile WebApps (--controllers) adds no finalizer', async (t) => {
+  const context = (reconciledKinds: ReconciledKind[]) => {
+    const base = toContext();
+    return { ...base, config: { ...base.config, reconciledKinds } };
+  };
+  const object = loadFixture('minimal');
+  for (const kinds of [['mysqlcluster'], []] as ReconciledKind[][]) {
+    const patch = mutateReview(toRequest(object), context(kinds)).patch ?? [];
+    t.notOk(
+      patch.some((op) => op.path.startsWith('/metadata/finalizers')),
+      `--controllers=${kinds.join(',')}`,
+    );
+  }
+  const patch = mutateReview(toRequest(object), context(['webapp'])).patch ?? [];
+  t.ok(
+    patch.some((op) => op.path === '/metadata/finalizers'),
+    '--controllers=webapp',
+  );
+  const kept = loadFixture('minimal');
+  (kept.metadata as JsonObject).finalizers = [FINALIZER];
+  const after = applyJsonPatch(kept, mutateReview(toRequest(kept), context([])).patch) as JsonObject;
+  t.strictSame((after.metadata as JsonObject).finalizers, [FINALIZER], 'one already there stays');
 });
 
 t.test("the controller's finalizer is added to a live WebApp's others, and only there", async (t) => {
