@@ -36,13 +36,17 @@ export const CHILD_RULES: V1PolicyRule[] = [
 
 /**
  * What a MySQLCluster's reconciler needs beyond WebApp's child rules (its ConfigMap, Services and
- * PodDisruptionBudget are kinds WebApp owns too): its StatefulSets; its root password Secrets,
+ * PodDisruptionBudget are kinds WebApp owns too): its StatefulSets, listed and watched by the child
+ * cache, server-side applied (patch; create too, since the apiserver authorizes an apply that
+ * creates the object as a create: the first reconcile, and the recreation after a storage growth)
+ * and deleted (orphaning the Pods when the storage grows, src/mysql/storage-growth.ts), never read
+ * outside the cache nor updated (src/operator/owner-context.ts); its root password Secrets,
  * created and (under claimRetention Delete) deleted by name, never read: the reconciler holds no
  * Secret cache, so no rule lets Shipshape read a Secret (src/mysql/child-kinds.ts); and its members'
  * data claims, listed by label, resized and deleted through the API (src/mysql/mysql-controller.ts).
  */
 export const MYSQL_CHILD_RULES: V1PolicyRule[] = [
-  { apiGroups: ['apps'], resources: ['statefulsets'], verbs: CHILD_VERBS },
+  { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
   { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['list', 'patch', 'delete'] },
 ];
