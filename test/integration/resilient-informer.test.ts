@@ -1,5 +1,6 @@
 // The list-watch cache against a real kube-apiserver: objects reach the cache and its listeners
 // without metadata.managedFields, whether they came from the first list or from the watch.
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import t from 'tap';
 import { serverSideApply } from '../../src/kube/apply.ts';
@@ -68,7 +69,7 @@ t.test('a resource the apiserver does not serve: one error line with the hint, t
   const informer = createResilientInformer({
     kc,
     path,
-    list: () => client.request('GET', path),
+    list: () => client.request<KubernetesListObject<KubernetesObject>>('GET', path),
     logger,
     notFoundHint: 'install the Thing CRD',
   });
