@@ -94,3 +94,10 @@ t.test(
     t.notOk(finalized(webappOnly), 'a server with --controllers=webapp adds none');
   },
 );
+
+t.test("review -f denies a setting value that would open a my.cnf section (the reviewer's injection)", async (t) => {
+  const object = cluster({ settings: { init_connect: 'x\n[client]\n!include /etc/shadow' } });
+  const review = await reviewOffline({ object, namespace: 'shop' }, { config });
+  t.equal(review.allowed, false);
+  t.match(review.reasons, [/^spec\.settings\.init_connect/]);
+});
