@@ -35,7 +35,7 @@ export async function cleanupMySQLCluster(
   }
   const secrets = kinds.filter((k) => k.createOnly).map((k) => `${k.kind} ${k.name(cluster)}`);
   if (retention === 'Delete') {
-    const claims = await ctx.deleteClaims(namespace, name);
+    const claims = (await ctx.deleteClaims(namespace, name)).length;
     if (claims > 0) deleted.push(`${claims} PersistentVolumeClaim${claims === 1 ? '' : 's'}`);
     for (const spec of kinds.filter((k) => k.createOnly)) {
       const childName = spec.name(cluster);

@@ -26,7 +26,11 @@ export type MySQLControllerOptions = OwnerControllerCommon<MySQLReconcileContext
 type StoredClaim = {
   metadata?: { name?: string };
   spec?: { storageClassName?: string; resources?: { requests?: { storage?: string | number } } };
-  status?: { phase?: string };
+  status?: {
+    phase?: string;
+    capacity?: { storage?: string | number };
+    conditions?: { type?: string; status?: string; message?: string }[];
+  };
 };
 
 const claimsPath = (namespace: string) => collectionPath('v1', 'persistentvolumeclaims', namespace);
@@ -46,6 +50,14 @@ async function listClaims(client: JsonClient, namespace: string, cluster: string
     size: String(c.spec?.resources?.requests?.storage ?? ''),
     ...(c.spec?.storageClassName !== undefined && { storageClassName: c.spec.storageClassName }),
     ...(c.status?.phase !== undefined && { phase: c.status.phase }),
+    ...(c.status?.capacity?.storage !== undefined && { capacity: String(c.status.capacity.storage) }),
+    ...(c.status?.conditions?.length && {
+      conditions: c.status.conditions.map(({ type = '', status, message }) => ({
+        type,
+        ...(status !== undefined && { status }),
+        ...(message !== undefined && { message }),
+      })),
+    }),
   }));
 }
 
@@ -80,11 +92,11 @@ export function toMySQLContext(
       });
     },
     async deleteClaims(namespace, cluster) {
-      let deleted = 0;
+      const deleted: string[] = [];
       for (const claim of await listClaims(client, namespace, cluster)) {
         try {
           await client.request('DELETE', objectPath('v1', 'persistentvolumeclaims', namespace, claim.name));
-          deleted++;
+          deleted.push(claim.name);
         } catch (err) {
           if (!isNotFound(err)) throw err;
         }

@@ -17,6 +17,10 @@ export type Claim = {
   storageClassName?: string;
   /** status.phase: Pending, Bound or Lost. */
   phase?: string;
+  /** status.capacity.storage: the volume's size, which lags the request while it is resized. */
+  capacity?: string;
+  /** status.conditions: Resizing, FileSystemResizePending, ControllerResizeError, NodeResizeError. */
+  conditions?: { type: string; status?: string; message?: string }[];
 };
 
 export type MySQLReconcileContext = {
@@ -71,6 +75,6 @@ export type MySQLReconcileContext = {
    * expansion or the claim is not Bound.
    */
   resizeClaim(namespace: string, claim: string, size: string): Promise<void>;
-  /** Deletes the cluster's data claims (listClaims's selection); resolves with how many. */
-  deleteClaims(namespace: string, cluster: string): Promise<number>;
+  /** Deletes the cluster's data claims (listClaims's selection); resolves with the names deleted. */
+  deleteClaims(namespace: string, cluster: string): Promise<string[]>;
 };

@@ -21,12 +21,14 @@ import {
 import { type ChildVerb, type ChildrenOutcome, applyMySQLChildren } from './apply-children.ts';
 import { cleanupMySQLCluster } from './cleanup.ts';
 import type { MySQLReconcileContext } from './reconcile-context.ts';
+import { type ResizeProgress, resizeProgress } from './resize-progress.ts';
 import {
   type MySQLStatusInput,
   REASON_APPLY_FAILED,
   REASON_CHILD_CONFLICT,
   REASON_IMMUTABLE_CHANGE,
   REASON_INVALID_SPEC,
+  REASON_STORAGE_RESIZE_FAILED,
   REASON_STORAGE_RESIZE_REFUSED,
   REASON_STORAGE_RESIZING,
   REASON_VERSION_DOWNGRADE,
@@ -75,6 +77,14 @@ function announceLimits(
   }
 }
 
+/** Whether the last status said the storage was growing, or failed to: the claims are looked at. */
+function watchingResize(status: MySQLClusterStatus | undefined): boolean {
+  return (
+    conditionOf(status, CONDITION_PROGRESSING)?.reason === REASON_STORAGE_RESIZING ||
+    conditionOf(status, CONDITION_DEGRADED)?.reason === REASON_STORAGE_RESIZE_FAILED
+  );
+}
+
 /** The Event of a storage growth: which claims this reconcile resized, and what happens next. */
 function storageResizedMessage(outcome: NonNullable<ChildrenOutcome['growth']>): string {
   const claims = outcome.resized.length
@@ -115,10 +125,15 @@ async function converge(
       ctx.events.record(subject, 'Normal', verb, `${verb} ${describeKinds(children)}`);
   };
   const outcome: ChildrenOutcome = { templateCurrent: false };
+  let resize: ResizeProgress = {};
   try {
     await applyMySQLChildren(ctx, cluster, subject.status?.currentVersion, outcome, (verb, child) =>
       changed.set(verb, [...(changed.get(verb) ?? []), child]),
     );
+    // After a growth, until the volumes have caught up with the claims (resize-progress.ts).
+    if (!outcome.growth && outcome.templateCurrent && watchingResize(subject.status)) {
+      resize = await resizeProgress(ctx, namespace, name);
+    }
   } catch (err) {
     announceChanges();
     const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
@@ -145,6 +160,7 @@ async function converge(
     ...(immutable ? [{ reason: REASON_IMMUTABLE_CHANGE, message: immutable.message } as const] : []),
     ...(downgrade !== undefined ? [{ reason: REASON_VERSION_DOWNGRADE, message: downgrade } as const] : []),
     ...(refused ? [{ reason: REASON_STORAGE_RESIZE_REFUSED, message: growth.message } as const] : []),
+    ...(resize.failed !== undefined ? [{ reason: REASON_STORAGE_RESIZE_FAILED, message: resize.failed } as const] : []),
     ...(conflicts ?? []).map((message) => ({ reason: REASON_CHILD_CONFLICT, message }) as const),
   ];
   const reason = notApplied[0]?.reason;
@@ -156,6 +172,7 @@ async function converge(
     templateCurrent: outcome.templateCurrent,
     ...(reason && { degraded: { reason, message: notAppliedMessage } }),
     ...(growth && !refused && { resizing: growth.message }),
+    ...(resize.waiting !== undefined && { resizing: resize.waiting }),
   });
   await writeIfChanged(ctx, subject, status, (previous) => {
     announceLimits(ctx, subject, previous, status);

@@ -34,10 +34,15 @@ export const REASON_IMMUTABLE_CHANGE = 'ImmutableChange';
 export const REASON_VERSION_DOWNGRADE = 'VersionDowngrade';
 /** A child's name is held by another owner's object (ChildOwnedError): that child is not applied. */
 export const REASON_CHILD_CONFLICT = 'ChildConflict';
-/** Progressing's reason while the data claims grow and the StatefulSet is recreated. */
+/**
+ * Progressing's reason while the data claims grow and the StatefulSet is recreated, and then until
+ * the volumes have grown to the claims' request (Ready stays about the members meanwhile).
+ */
 export const REASON_STORAGE_RESIZING = 'StorageResizing';
 /** The apiserver refused to resize a data claim (its StorageClass does not allow expansion). */
 export const REASON_STORAGE_RESIZE_REFUSED = 'StorageResizeRefused';
+/** A claim's volume failed to grow (its ControllerResizeError or NodeResizeError condition). */
+export const REASON_STORAGE_RESIZE_FAILED = 'StorageResizeFailed';
 
 export type DegradedReason =
   | typeof REASON_INVALID_SPEC
@@ -45,7 +50,8 @@ export type DegradedReason =
   | typeof REASON_IMMUTABLE_CHANGE
   | typeof REASON_VERSION_DOWNGRADE
   | typeof REASON_CHILD_CONFLICT
-  | typeof REASON_STORAGE_RESIZE_REFUSED;
+  | typeof REASON_STORAGE_RESIZE_REFUSED
+  | typeof REASON_STORAGE_RESIZE_FAILED;
 
 export type MySQLStatusInput = {
   /** The stored cluster: its generation and previous status. */

@@ -199,7 +199,7 @@ export function createCluster(cluster: Json | undefined, options: { finalized?: 
       call('delete claims');
       const mine = [...claims.keys()].filter((claim) => memberClaim(name).test(claim));
       for (const claim of mine) claims.delete(claim);
-      return mine.length;
+      return mine;
     },
   };
 
@@ -238,7 +238,8 @@ export function createCluster(cluster: Json | undefined, options: { finalized?: 
     },
     /**
      * The StatefulSet controller: writes its status (observed at the current generation unless said
-     * otherwise) and creates the claim of every member up to spec.replicas at the template's size.
+     * otherwise) and creates the claim of every member up to spec.replicas at the template's size
+     * (its volume's capacity too; a resize changes only the request, until growVolumes()).
      */
     rollOut(status: Json) {
       const set = statefulSet()!;
@@ -246,11 +247,16 @@ export function createCluster(cluster: Json | undefined, options: { finalized?: 
       const template = spec.volumeClaimTemplates[0]!.spec as { resources: { requests: { storage: string } } };
       for (let i = 0; i < spec.replicas; i++) {
         const name = `data-db-${i}`;
-        if (!claims.has(name)) claims.set(name, { name, size: template.resources.requests.storage, phase: 'Bound' });
+        const size = template.resources.requests.storage;
+        if (!claims.has(name)) claims.set(name, { name, size, phase: 'Bound', capacity: size });
       }
       const generation = (set.body.metadata as Json).generation;
       const next = { ...set, status: { observedGeneration: generation, ...status }, resourceVersion: nextVersion() };
       children.set(keyOf('StatefulSet', 'db'), next);
+    },
+    /** The storage driver's resizer: every claim's volume grows to its request. */
+    growVolumes() {
+      for (const claim of claims.values()) claim.capacity = claim.size;
     },
     /** Orphan deletions stay until finishOrphans(), as while the garbage collector releases the Pods. */
     lagOrphans() {

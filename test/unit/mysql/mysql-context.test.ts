@@ -117,7 +117,7 @@ t.test("the data claims: selected by the cluster's and Shipshape's labels, and b
     query: { labelSelector: 'shipshape.dev/mysqlcluster=db,app.kubernetes.io/managed-by=shipshape' },
   });
   calls.length = 0;
-  t.equal(await ctx.deleteClaims('shop', 'db'), 2);
+  t.strictSame(await ctx.deleteClaims('shop', 'db'), ['data-db-0', 'data-db-12']);
   t.strictSame(
     calls.filter((c) => c.method === 'DELETE').map((c) => c.path),
     [
@@ -130,4 +130,27 @@ t.test("the data claims: selected by the cluster's and Shipshape's labels, and b
     calls.filter((c) => c.method === 'GET').map((c) => (c.query as { labelSelector: string }).labelSelector),
     ['shipshape.dev/mysqlcluster=db,app.kubernetes.io/managed-by=shipshape'],
   );
+});
+
+t.test("a claim's capacity and conditions are read with its request", async (t) => {
+  const grown = {
+    metadata: { name: 'data-db-0' },
+    spec: { storageClassName: 'standard', resources: { requests: { storage: '2Gi' } } },
+    status: {
+      phase: 'Bound',
+      capacity: { storage: '1Gi' },
+      conditions: [{ type: 'ControllerResizeError', status: 'True', message: 'resizer failed' }],
+    },
+  };
+  const { ctx } = setup(() => ({ items: [grown] }));
+  t.strictSame(await ctx.listClaims('shop', 'db'), [
+    {
+      name: 'data-db-0',
+      size: '2Gi',
+      storageClassName: 'standard',
+      phase: 'Bound',
+      capacity: '1Gi',
+      conditions: [{ type: 'ControllerResizeError', status: 'True', message: 'resizer failed' }],
+    },
+  ]);
 });

@@ -71,6 +71,7 @@ t.test('grown storage: the claims are resized, the StatefulSet orphan-deleted, t
   t.strictSame(cluster.events, [], 'nothing new to announce');
   t.notOk(cluster.log.includes('status'), 'the same status');
 
+  cluster.growVolumes(); // the driver grew them meanwhile: the volumes' own wait is tested below
   cluster.finishOrphans();
   cluster.clear();
   await cluster.reconcile();
@@ -283,3 +284,58 @@ t.test('a claim not Bound is not resized, and named; a 5xx stays a retryable fai
     'True StorageResizing: Growing the data claims from 1Gi to 2Gi: StatefulSet db is recreated with the new volume claim template, its Pods and claims kept; not Bound, so not resized: data-db-2 (Pending)',
   );
 });
+
+t.test(
+  'the volumes not grown yet: Ready about the members, Progressing StorageResizing naming the claims; a resize error is Degraded',
+  async (t) => {
+    const cluster = await running();
+    cluster.editSpec((spec) => (storage(spec).size = '2Gi'));
+    await cluster.reconcile();
+    cluster.clear();
+    t.strictSame(await cluster.reconcile(), { requeueAfterMs: RESYNC_MS }, 'looked at again at the resync');
+    t.ok(cluster.log.includes('apply StatefulSet db'), 'recreated with the new template');
+    cluster.rollOut({
+      replicas: 3,
+      readyReplicas: 3,
+      updatedReplicas: 3,
+      currentRevision: 'db-1',
+      updateRevision: 'db-1',
+    });
+    cluster.clear();
+    await cluster.reconcile();
+    t.ok(cluster.log.includes('list claims'));
+    const waiting =
+      'Waiting for the volumes of PersistentVolumeClaims data-db-0, data-db-1, data-db-2 to grow: data-db-0 has 1Gi of 2Gi, data-db-1 has 1Gi of 2Gi, data-db-2 has 1Gi of 2Gi';
+    t.equal(condition(cluster.status, 'Progressing'), `True StorageResizing: ${waiting}`);
+    t.equal(condition(cluster.status, 'Ready'), 'True MembersReady: 3 of 3 members ready');
+    t.equal(condition(cluster.status, 'Degraded'), 'False AsExpected: The children are applied');
+    t.strictSame(cluster.events, [], 'no Event for the wait');
+
+    cluster.claims.get('data-db-1')!.conditions = [
+      {
+        type: 'ControllerResizeError',
+        status: 'True',
+        message: 'resize volume "pvc-1" by resizer failed: quota exceeded',
+      },
+    ];
+    cluster.clear();
+    await cluster.reconcile();
+    const failed =
+      'PersistentVolumeClaim data-db-1 could not be resized (ControllerResizeError): resize volume "pvc-1" by resizer failed: quota exceeded';
+    t.equal(condition(cluster.status, 'Degraded'), `True StorageResizeFailed: ${failed}`);
+    t.strictSame(cluster.events, [`Warning StorageResizeFailed: ${failed}`]);
+    cluster.clear();
+    await cluster.reconcile();
+    t.strictSame(cluster.events, [], 'reported once');
+
+    delete cluster.claims.get('data-db-1')!.conditions;
+    cluster.growVolumes();
+    cluster.clear();
+    await cluster.reconcile();
+    t.equal(condition(cluster.status, 'Progressing'), 'False Complete: 3 of 3 members updated and ready');
+    t.equal(condition(cluster.status, 'Degraded'), 'False AsExpected: The children are applied');
+    cluster.clear();
+    await cluster.reconcile();
+    t.notOk(cluster.log.includes('list claims'), 'caught up: the claims are no longer read');
+  },
+);
