@@ -1,6 +1,7 @@
 // Telemetry of reconciles, for any owner kind: one root span per reconcile (controller.ts), a
 // CLIENT child span per Kubernetes API call made through the reconcile context (the generic base,
-// src/operator/owner-context.ts, or WebApp's, src/operator/reconcile-context.ts), span events and
+// src/operator/owner-context.ts, WebApp's, src/operator/reconcile-context.ts, or MySQLCluster's
+// data claims' calls, src/mysql/reconcile-context.ts), span events and
 // counts for children created, updated and deleted, and the reconcile metrics. The owner's
 // attributes are named after its controller: shipshape.webapp.*, shipshape.mysqlcluster.*. Tracers of @opentelemetry/api are
 // proxies, so the module-level tracer works whenever the SDK starts; no SDK, no-op spans.
@@ -115,10 +116,23 @@ const target = (kind: string, namespace: string | undefined, name: string | unde
   ...(name && { 'shipshape.object.name': name }),
 });
 
-/** The members traceReconcileContext wraps, of the generic base context or of WebApp's. */
+/**
+ * The data claims' calls of a context that has them (MySQLCluster's, src/mysql/reconcile-context.ts),
+ * made through the API rather than a cache; declared here so that telemetry needs no owner kind's
+ * module.
+ */
+type ClaimCalls = {
+  listClaims(namespace: string, cluster: string): Promise<unknown[]>;
+  resizeClaim(namespace: string, claim: string, size: string): Promise<void>;
+  /** Resolves with the names of the claims deleted. */
+  deleteClaims(namespace: string, cluster: string): Promise<string[]>;
+};
+
+/** The members traceReconcileContext wraps, of the generic base context, WebApp's or MySQLCluster's. */
 type Traceable = Partial<
   Pick<OwnerReconcileContext<unknown>, 'get' | 'patch' | 'create' | 'getChild' | 'deleteChild' | 'writeStatus'> &
-    Pick<ReconcileContext, 'getWebApp' | 'patchWebApp'>
+    Pick<ReconcileContext, 'getWebApp' | 'patchWebApp'> &
+    ClaimCalls
 > &
   Pick<OwnerReconcileContext<unknown>, 'apply'>;
 
@@ -184,6 +198,25 @@ export function traceReconcileContext<C extends Traceable>(ctx: C, owner: Named 
       apiCall(`patch ${owner.kind}/status`, target(owner.kind, namespace, name), () =>
         writeStatus(namespace, name, status, uid),
       );
+  }
+  const { listClaims, resizeClaim, deleteClaims } = ctx;
+  const claims = (namespace: string, name?: string) => target('PersistentVolumeClaim', namespace, name);
+  if (listClaims) {
+    traced.listClaims = (namespace, cluster) =>
+      apiCall('list PersistentVolumeClaim', claims(namespace), () => listClaims(namespace, cluster));
+  }
+  if (resizeClaim) {
+    traced.resizeClaim = (namespace, claim, size) =>
+      apiCall('patch PersistentVolumeClaim', claims(namespace, claim), () => resizeClaim(namespace, claim, size));
+  }
+  if (deleteClaims) {
+    traced.deleteClaims = async (namespace, cluster) => {
+      const deleted = await apiCall('delete PersistentVolumeClaim', claims(namespace), () =>
+        deleteClaims(namespace, cluster),
+      );
+      for (const name of deleted) changed('deleted', 'PersistentVolumeClaim', name);
+      return deleted;
+    };
   }
   return traced as C;
 }

@@ -1,7 +1,8 @@
 // Reconcile telemetry of an owner kind other than WebApp: the owner's attributes are named after its
 // controller, and traceReconcileContext traces the generic base's members (get, patch, create,
-// deleteChild with its options, writeStatus) under the owner's kind.
+// deleteChild with its options, writeStatus) under the owner's kind, and MySQLCluster's claims' calls.
 import t from 'tap';
+import { SpanKind } from '@opentelemetry/api';
 import type { OwnerReconcileContext } from '../../../src/operator/owner-context.ts';
 import type { OwnerKind } from '../../../src/operator/owner-kind.ts';
 import { createReconcileTelemetry, traceReconcileContext } from '../../../src/telemetry/reconcile-telemetry.ts';
@@ -92,4 +93,63 @@ t.test('spans named after the owner kind, a created event for a create', async (
   const samples = await telemetry.scrape();
   t.equal(sample(samples, 'shipshape_reconcile_child_changes_total', { kind: 'Secret', action: 'created' }), 1);
   t.equal(sample(samples, 'shipshape_reconciles_total', { controller: 'mysqlcluster', result: 'success' }), 1);
+});
+
+t.test("a MySQLCluster's data claims: a CLIENT span per call, each claim deleted a child change", async (t) => {
+  const received: string[][] = [];
+  const ctx = {
+    apply: async <T>(obj: T) => ({ object: obj, change: 'unchanged' as const }),
+    async listClaims(...args: [string, string]) {
+      received.push(args);
+      return [{ name: 'data-main-0', size: '1Gi' }];
+    },
+    async resizeClaim(...args: [string, string, string]) {
+      received.push(args);
+    },
+    async deleteClaims(...args: [string, string]) {
+      received.push(args);
+      return ['data-main-0', 'data-main-1'];
+    },
+  };
+  const span = createReconcileTelemetry(MYSQL).start('db/claims');
+  await span.within(async () => {
+    const traced = traceReconcileContext(ctx, MYSQL);
+    t.strictSame(await traced.listClaims('db', 'claims'), [{ name: 'data-main-0', size: '1Gi' }]);
+    await traced.resizeClaim('db', 'data-main-0', '2Gi');
+    t.strictSame(await traced.deleteClaims('db', 'claims'), ['data-main-0', 'data-main-1']);
+  });
+  span.end('success', { requeue: false });
+  t.same(
+    received,
+    [
+      ['db', 'claims'],
+      ['db', 'data-main-0', '2Gi'],
+      ['db', 'claims'],
+    ],
+    'arguments passed on',
+  );
+
+  const spans = await telemetry.spans();
+  const root = spans.findLast((s) => s.name === 'reconcile mysqlcluster')!;
+  t.equal(root.attributes['shipshape.mysqlcluster.name'], 'claims');
+  const calls = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId);
+  t.same(
+    calls.map((s) => [s.name, s.kind, s.attributes['shipshape.object.name']]),
+    [
+      ['list PersistentVolumeClaim', SpanKind.CLIENT, undefined],
+      ['patch PersistentVolumeClaim', SpanKind.CLIENT, 'data-main-0'],
+      ['delete PersistentVolumeClaim', SpanKind.CLIENT, undefined],
+    ],
+  );
+  t.ok(calls.every((s) => s.attributes['shipshape.object.kind'] === 'PersistentVolumeClaim'));
+  t.same(
+    root.events.map((e) => `${e.name} ${e.attributes?.['shipshape.object.name']}`),
+    ['child deleted data-main-0', 'child deleted data-main-1'],
+  );
+  const samples = await telemetry.scrape();
+  t.equal(
+    sample(samples, 'shipshape_reconcile_child_changes_total', { kind: 'PersistentVolumeClaim', action: 'deleted' }),
+    3,
+    "the first test's deleteChild and these two",
+  );
 });
