@@ -1,7 +1,8 @@
 // Converging a MySQLCluster's children, in MYSQL_CHILD_KINDS order (issue #36): the Secret created
 // unless ctx.hasChild knows it exists (it is not watched: the context's memo, known-secrets.ts,
 // knows it for a resync period after a create made or found it; a create that finds it resolves
-// false), a child not wanted for this spec deleted when the cache shows one, every other child
+// false), a child not wanted for this spec deleted when the cache shows it controlled by this
+// cluster, every other child
 // applied; except the StatefulSet when spec.version is below the version its members run
 // (version-guard.ts: not applied, reported) or its volume claim templates changed
 // (volume-claims.ts): grown storage goes through storage-growth.ts, any other change is not applied
@@ -13,7 +14,7 @@ import type { DefaultedMySQLCluster } from '../api/mysqlcluster.ts';
 import type { ChildObject } from '../operator/children.ts';
 import { ChildOwnedError } from '../operator/owner-context.ts';
 import { MYSQL_CHILD_KINDS, type MySQLChildKindSpec } from './child-kinds.ts';
-import { controlledByAnother } from './names.ts';
+import { controlledBy } from './names.ts';
 import type { MySQLReconcileContext } from './reconcile-context.ts';
 import { type ObservedStatefulSet, fromStatefulSet } from './status.ts';
 import { type StorageGrowth, growStorage } from './storage-growth.ts';
@@ -120,7 +121,7 @@ export async function applyMySQLChildren(
     const body = spec.build(cluster);
     if (!body) {
       const child = ctx.getChild(kind, namespace, childName);
-      if (child && !controlledByAnother(child, owner) && (await ctx.deleteChild(kind, namespace, childName))) {
+      if (controlledBy(child, owner) && (await ctx.deleteChild(kind, namespace, childName))) {
         note('Deleted', `${kind} ${childName}`);
       }
       continue;

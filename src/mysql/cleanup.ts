@@ -7,14 +7,18 @@
 //   Argo CD prune). A cluster recreated with the same name re-adopts the claims, and finds the
 //   password its data was initialised with (root-password.ts).
 // - Delete: the claims are deleted, then the Secret, last, so that a failure part-way (the
-//   reconcile retries the cleanup) never leaves data without its password.
+//   reconcile retries the cleanup) never leaves data without its password. The Secret is deleted
+//   by name: it is not watched and has no ownerReference (root-password.ts), and reading it would
+//   need read access to Secrets, so nothing here can tell ours from a user's Secret of that name
+//   (a 409 on its create proves only that one exists). A cluster asking for its data's deletion
+//   has its name-derived `<name>-root-password` deleted with it, as before.
 // The StatefulSet is deleted with the default propagation: its Pods go, and its claim retention
 // policy (Retain, statefulset.ts) leaves the claims to this function.
 import type { MySQLCluster } from '../api/mysqlcluster.ts';
 import type { ReconcileResult } from '../operator/reconcile-context.ts';
 import { describeKinds } from '../operator/child-kinds.ts';
 import { MYSQL_CHILD_KINDS, type MySQLChildKindSpec } from './child-kinds.ts';
-import { controlledByAnother } from './names.ts';
+import { controlledBy } from './names.ts';
 import type { MySQLReconcileContext } from './reconcile-context.ts';
 
 export async function cleanupMySQLCluster(
@@ -29,8 +33,11 @@ export async function cleanupMySQLCluster(
   const kept: string[] = [];
   for (const spec of kinds.filter((k) => !k.createOnly)) {
     const childName = spec.name(cluster);
-    // Another owner's object of that name (this cluster's was never applied over it) stays.
-    if (controlledByAnother(ctx.getChild(spec.kind, namespace, childName), cluster)) continue;
+    // Only a child the cache shows controlled by this cluster: another owner's object of that name
+    // (this cluster's was never applied over it), or a user's without our ownerReference (the
+    // cluster was never valid, or the name was taken first), stays. One the cache does not show
+    // yet carries our ownerReference: the garbage collector deletes it once the cluster is gone.
+    if (!controlledBy(ctx.getChild(spec.kind, namespace, childName), cluster)) continue;
     if (await ctx.deleteChild(spec.kind, namespace, childName)) deleted.push(`${spec.kind} ${childName}`);
   }
   const secrets = kinds.filter((k) => k.createOnly).map((k) => `${k.kind} ${k.name(cluster)}`);

@@ -99,14 +99,17 @@ export function mysqlChildMetadata(owner: Owner, name: string): V1ObjectMeta {
 }
 
 /**
- * Whether `child` (as the cache shows it) is controlled by another owner than `owner`: a child of
- * another MySQLCluster whose name this one's would take (cluster `a`'s Service `a-members` and
- * cluster `a-members`'s client Service), or another kind's. It is then not this cluster's to
- * delete; applying over one is refused by the base context (ChildOwnedError).
+ * Whether `child` (as the cache shows it) is controlled by `owner`: its controller ownerReference
+ * names this MySQLCluster (by kind and name, as the base context's apply guard does: a cluster
+ * recreated with the same name takes its predecessor's children back). Only such a child is
+ * deleted; another owner's child whose name this one's would take (cluster `a`'s Service
+ * `a-members` and cluster `a-members`'s client Service, a WebApp's), or an object of the name
+ * without that reference (a user's), is not ours. Applying over another owner's is refused by the
+ * base context (ChildOwnedError).
  */
-export function controlledByAnother(child: object | undefined, owner: Owner): boolean {
+export function controlledBy(child: object | undefined, owner: Owner): boolean {
   const refs = (child as { metadata?: { ownerReferences?: V1OwnerReference[] } } | undefined)?.metadata
     ?.ownerReferences;
   const controller = refs?.find((ref) => ref.controller);
-  return controller !== undefined && (controller.kind !== MYSQLCLUSTER_KIND || controller.name !== clusterName(owner));
+  return controller?.kind === MYSQLCLUSTER_KIND && controller.name === clusterName(owner);
 }

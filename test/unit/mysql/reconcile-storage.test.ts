@@ -339,3 +339,47 @@ t.test(
     t.notOk(cluster.log.includes('list claims'), 'caught up: the claims are no longer read');
   },
 );
+
+t.test('the cleanup deletes only children the cache shows controlled by this cluster', async (t) => {
+  // Invalid from the start: nothing of db's was ever applied; a user's objects hold its names.
+  const cluster = createCluster(load('db.yaml'), { finalized: true });
+  cluster.editSpec((spec) => (spec.replicas = 0));
+  await cluster.reconcile();
+  t.match(condition(cluster.status, 'Degraded'), /^True InvalidSpec/);
+  const user = (kind: string, name: string) =>
+    cluster.children.set(`${kind} ${name}`, {
+      body: { apiVersion: kind === 'StatefulSet' ? 'apps/v1' : 'v1', kind, metadata: { name, namespace: 'team-a' } },
+      resourceVersion: '1',
+    });
+  user('StatefulSet', 'db');
+  user('Service', 'db');
+  user('Service', 'db-members');
+  user('ConfigMap', 'db-config');
+  cluster.clear();
+  cluster.delete();
+  t.strictSame(await cluster.reconcile(), {});
+  t.notOk(
+    cluster.log.some((line) => line.startsWith('delete')),
+    'no ownerReference of db: none deleted',
+  );
+  t.ok(
+    cluster.events.includes(
+      'Normal Deleted: Nothing of db was left to delete; kept its data PersistentVolumeClaims and Secret db-root-password (claimRetention Retain)',
+    ),
+  );
+  t.equal(cluster.children.size, 4, "the user's objects stay");
+});
+
+t.test('a child the cache does not show is left to the garbage collector', async (t) => {
+  const cluster = await running();
+  cluster.hide('ConfigMap', 'db-config');
+  cluster.delete();
+  await cluster.reconcile();
+  t.notOk(cluster.log.includes('delete ConfigMap db-config'));
+  t.ok(cluster.log.includes('delete StatefulSet db'), 'the ones it shows are deleted');
+  t.match(
+    (cluster.children.get('ConfigMap db-config')!.body.metadata as Json).ownerReferences,
+    [{ kind: 'MySQLCluster', name: 'db', controller: true }],
+    'it carries the ownerReference the garbage collector follows',
+  );
+});
