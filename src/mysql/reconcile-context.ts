@@ -4,10 +4,7 @@
 // Events, the clock), which the wiring provides for every owner kind, plus what only a MySQLCluster
 // needs: its judged spec and its data claims. The unit tests implement it in memory.
 import type { MySQLClusterStatus, MySQLDesired } from '../api/mysqlcluster.ts';
-import type { JsonPatchOperation } from '../json/json-patch.ts';
-import type { ChildChange } from '../operator/applied-cache.ts';
-import type { ChildObject } from '../operator/children.ts';
-import type { EventRecorder } from '../operator/event-recorder.ts';
+import type { OwnerReconcileContext } from '../operator/owner-context.ts';
 
 /** A data PersistentVolumeClaim of a member, as listClaims reports it. */
 export type Claim = {
@@ -23,40 +20,12 @@ export type Claim = {
   conditions?: { type: string; status?: string; message?: string }[];
 };
 
-export type MySQLReconcileContext = {
-  /** The MySQLCluster as the watch cache has it, or undefined when it is gone. */
-  get(namespace: string, name: string): Record<string, unknown> | undefined;
-  /** JSON Patch on the MySQLCluster (the finalizer). */
-  patch(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<unknown>;
-  /** Server-side apply, forcing conflicts; resolves with the object as stored and what changed. */
-  apply<T extends ChildObject>(obj: T): Promise<{ object: T; change: ChildChange }>;
-  /** POST: resolves false when the object already exists, which it never updates. */
-  create<T extends ChildObject>(obj: T): Promise<boolean>;
-  /**
-   * Whether the watch cache holds the child; for the unwatched Secret, whether a create made or
-   * found it within the last resync period (known-secrets.ts).
-   */
-  hasChild(kind: string, namespace: string, name: string): boolean;
-  /** The child as the watch cache keeps it (its view, ./cache-views.ts), or undefined. */
-  getChild(kind: string, namespace: string, name: string): Record<string, unknown> | undefined;
-  /** Deletes a child; resolves false when it was already gone (not an error). */
-  deleteChild(
-    kind: string,
-    namespace: string,
-    name: string,
-    options?: { propagationPolicy?: 'Orphan' | 'Background' | 'Foreground' },
-  ): Promise<boolean>;
-  /**
-   * Replaces the status through the status subresource. May resolve false when this very status
-   * was already written for the object with this `uid` and the cache lags: nothing was written.
-   */
-  writeStatus(namespace: string, name: string, status: MySQLClusterStatus, uid?: string): Promise<boolean | void>;
-  events: Pick<EventRecorder, 'record'>;
-  namespaceAnnotations(namespace: string): Record<string, string> | undefined;
-  now(): Date;
-  /** Periodic resync of a converged MySQLCluster. */
-  resyncMs: number;
-
+/**
+ * The generic base (src/operator/owner-context.ts: the owner and its children through the watch
+ * caches, applies, creates, deletes, the status write, Events, the clock), plus MySQLCluster's own.
+ * hasChild('Secret', ...) is the memo of known-secrets.ts: the Secret is not watched.
+ */
+export type MySQLReconcileContext = OwnerReconcileContext<MySQLClusterStatus> & {
   /**
    * The webhook's own policies on the stored object (judgeMySQLCluster, webhooks/): its defaulted
    * spec, or why it cannot be built; and the limits it exceeds (built all the same).
