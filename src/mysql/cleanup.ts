@@ -11,11 +11,13 @@
 //   by name: it is not watched and has no ownerReference (root-password.ts), and reading it would
 //   need read access to Secrets, so nothing here can tell ours from a user's Secret of that name
 //   (a 409 on its create proves only that one exists). A cluster asking for its data's deletion
-//   has its name-derived `<name>-root-password` deleted with it, as before.
+//   has its name-derived `<name>-root-password` deleted with it, as before; where Shipshape may not
+//   delete Secrets (a 403), the Secret is kept and the Event says so.
 // The StatefulSet is deleted with the default propagation: its Pods go, and its claim retention
 // policy (Retain, statefulset.ts) leaves the claims to this function.
 import type { MySQLCluster } from '../api/mysqlcluster.ts';
 import type { ReconcileResult } from '../operator/reconcile-context.ts';
+import { KubeApiError } from '../kube/json-client.ts';
 import { describeKinds } from '../operator/child-kinds.ts';
 import { MYSQL_CHILD_KINDS, type MySQLChildKindSpec } from './child-kinds.ts';
 import { controlledBy } from './names.ts';
@@ -46,7 +48,14 @@ export async function cleanupMySQLCluster(
     if (claims > 0) deleted.push(`${claims} PersistentVolumeClaim${claims === 1 ? '' : 's'}`);
     for (const spec of kinds.filter((k) => k.createOnly)) {
       const childName = spec.name(cluster);
-      if (await ctx.deleteChild(spec.kind, namespace, childName)) deleted.push(`${spec.kind} ${childName}`);
+      try {
+        if (await ctx.deleteChild(spec.kind, namespace, childName)) deleted.push(`${spec.kind} ${childName}`);
+      } catch (err) {
+        // Not permitted (403: an install whose RBAC grants no delete on Secrets): kept and said so,
+        // rather than holding the finalizer, and so the cluster's deletion, for ever.
+        if (!(err instanceof KubeApiError && err.status === 403)) throw err;
+        kept.push(`${spec.kind} ${childName} (not permitted to delete it)`);
+      }
     }
   } else {
     kept.push('its data PersistentVolumeClaims', ...secrets);

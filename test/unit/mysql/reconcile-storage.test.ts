@@ -383,3 +383,19 @@ t.test('a child the cache does not show is left to the garbage collector', async
     'it carries the ownerReference the garbage collector follows',
   );
 });
+
+t.test('claimRetention Delete where deleting Secrets is not permitted: kept, said so, the finalizer off', async (t) => {
+  const cluster = await running((spec) => (storage(spec).claimRetention = 'Delete'));
+  cluster.fail(
+    'delete Secret db-root-password',
+    new KubeApiError(403, 'Forbidden', 'secrets "db-root-password" is forbidden: cannot delete resource "secrets"', {}),
+  );
+  cluster.delete();
+  t.strictSame(await cluster.reconcile(), {});
+  t.equal(cluster.claims.size, 0, 'the claims deleted');
+  t.ok(cluster.children.has('Secret db-root-password'));
+  t.strictSame(cluster.events, [
+    'Normal Deleted: Deleted PodDisruptionBudget db, StatefulSet db, Service db, Service db-members, ConfigMap db-config and 3 PersistentVolumeClaims of db; kept Secret db-root-password (not permitted to delete it) (claimRetention Delete)',
+  ]);
+  t.equal(cluster.stored, undefined, 'the finalizer is off: gone');
+});
