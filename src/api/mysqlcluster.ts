@@ -61,7 +61,7 @@ export const mysqlClusterSpecSchema = z.strictObject({
         .enum(CLAIM_RETENTION)
         .optional()
         .describe(
-          'Retain (the default) keeps the data claims and the root password Secret when the MySQLCluster is deleted; Delete removes them',
+          'Retain (the default) keeps the data claims and the root password Secret when the MySQLCluster is deleted; Delete removes the claims (the Secret stays: Shipshape deletes no Secret)',
         ),
     })
     .optional()

@@ -41,13 +41,15 @@ export const CHILD_RULES: V1PolicyRule[] = [
  * creates the object as a create: the first reconcile, and the recreation after a storage growth)
  * and deleted (orphaning the Pods when the storage grows, src/mysql/storage-growth.ts), never read
  * outside the cache nor updated (src/operator/owner-context.ts); its root password Secrets,
- * created and (under claimRetention Delete) deleted by name, never read: the reconciler holds no
- * Secret cache, so no rule lets Shipshape read a Secret (src/mysql/child-kinds.ts); and its members'
+ * created and nothing else: the reconciler holds no Secret cache, so no rule lets Shipshape read a
+ * Secret (src/mysql/child-kinds.ts), and it deletes none, not even under claimRetention Delete (a
+ * delete on Secrets cannot be limited to its own: src/mysql/cleanup.ts keeps the Secret and says
+ * so); and its members'
  * data claims, listed by label, resized and deleted through the API (src/mysql/mysql-controller.ts).
  */
 export const MYSQL_CHILD_RULES: V1PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
-  { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
   { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['list', 'patch', 'delete'] },
 ];
 

@@ -6,18 +6,15 @@
 //   that describes the servers (`kubectl delete -f` of a directory, a namespace-wide cleanup, an
 //   Argo CD prune). A cluster recreated with the same name re-adopts the claims, and finds the
 //   password its data was initialised with (root-password.ts).
-// - Delete: the claims are deleted, then the Secret, last, so that a failure part-way (the
-//   reconcile retries the cleanup) never leaves data without its password. The Secret is deleted
-//   by name: it is not watched and has no ownerReference (root-password.ts), and reading it would
-//   need read access to Secrets, so nothing here can tell ours from a user's Secret of that name
-//   (a 409 on its create proves only that one exists). A cluster asking for its data's deletion
-//   has its name-derived `<name>-root-password` deleted with it, as before; where Shipshape may not
-//   delete Secrets (a 403), the Secret is kept and the Event says so.
+// - Delete: the claims are deleted; the root password Secret is kept all the same, and the Event
+//   says so. Shipshape may create Secrets but not delete them (src/manifests/rbac.ts: a delete on
+//   Secrets cannot be limited to its own), and nothing here could tell ours from a user's Secret of
+//   that name anyway (it is not watched and has no ownerReference; a 409 on its create proves only
+//   that one exists). A cluster recreated with the same name starts on new data with that password.
 // The StatefulSet is deleted with the default propagation: its Pods go, and its claim retention
 // policy (Retain, statefulset.ts) leaves the claims to this function.
 import type { MySQLCluster } from '../api/mysqlcluster.ts';
 import type { ReconcileResult } from '../operator/reconcile-context.ts';
-import { KubeApiError } from '../kube/json-client.ts';
 import { describeKinds } from '../operator/child-kinds.ts';
 import { MYSQL_CHILD_KINDS, type MySQLChildKindSpec } from './child-kinds.ts';
 import { controlledBy } from './names.ts';
@@ -46,17 +43,7 @@ export async function cleanupMySQLCluster(
   if (retention === 'Delete') {
     const claims = (await ctx.deleteClaims(namespace, name)).length;
     if (claims > 0) deleted.push(`${claims} PersistentVolumeClaim${claims === 1 ? '' : 's'}`);
-    for (const spec of kinds.filter((k) => k.createOnly)) {
-      const childName = spec.name(cluster);
-      try {
-        if (await ctx.deleteChild(spec.kind, namespace, childName)) deleted.push(`${spec.kind} ${childName}`);
-      } catch (err) {
-        // Not permitted (403: an install whose RBAC grants no delete on Secrets): kept and said so,
-        // rather than holding the finalizer, and so the cluster's deletion, for ever.
-        if (!(err instanceof KubeApiError && err.status === 403)) throw err;
-        kept.push(`${spec.kind} ${childName} (not permitted to delete it)`);
-      }
-    }
+    kept.push(...secrets.map((secret) => `${secret} (Shipshape deletes no Secret)`));
   } else {
     kept.push('its data PersistentVolumeClaims', ...secrets);
   }

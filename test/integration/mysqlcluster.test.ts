@@ -375,10 +375,10 @@ t.test(
       await eventually('the claims are gone', async () => (await my.claims(ns, 'keep')).length === 0),
       'claimRetention Delete: the claims are deleted',
     );
-    t.ok(
-      await isGone(() => core.readNamespacedSecret({ namespace: ns, name: 'keep-root-password' })),
-      'and the Secret',
-    );
+    const stays = await core.readNamespacedSecret({ namespace: ns, name: 'keep-root-password' });
+    t.equal(stays.metadata?.uid, secret.metadata?.uid, 'the Secret kept (Shipshape deletes no Secret)');
+    const said = (await my.events(ns, 'keep')).filter((e) => e.reason === 'Deleted').map((e) => e.message);
+    t.match(said.at(-1), /kept Secret keep-root-password \(Shipshape deletes no Secret\)/, 'and said so');
   },
 );
 

@@ -19,8 +19,8 @@ t.test(
   },
 );
 
-t.test('Secrets are created and deleted, never read; claims listed, resized and deleted', async (t) => {
-  t.strictSame(verbsOn('', 'secrets'), ['create', 'delete']);
+t.test('Secrets are created, never read or deleted; claims listed, resized and deleted', async (t) => {
+  t.strictSame(verbsOn('', 'secrets'), ['create']);
   t.strictSame(verbsOn('', 'persistentvolumeclaims'), ['delete', 'list', 'patch']);
   t.notOk(
     MYSQL_CHILD_RULES.some((r) => r.resourceNames),
