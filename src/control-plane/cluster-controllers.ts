@@ -73,6 +73,11 @@ export async function startClusterControllers(
           `--kubeconfig=${kubeconfigs.kwok}`,
           `--config=${assets.kwokStages}`,
           `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=fake`,
+          // A Lease per Node, renewed (the heartbeat-with-lease stage counts on it): without one the
+          // node lifecycle controller hears nothing for its grace period (50 s), marks the Node
+          // unreachable and every Pod on it NotReady, and kwok's stages never make them Ready
+          // again, so a Deployment older than that read as unavailable.
+          '--node-lease-duration-seconds=40',
           '--cidr=10.244.0.0/16',
           '--node-ip=127.0.0.1',
           `--server-address=127.0.0.1:${await findFreePort()}`,

@@ -139,19 +139,34 @@ async function children(): Promise<Record<string, string>> {
 
 /** Whether every WebApp has been reconciled at its generation and every Deployment has rolled out. */
 async function reconciledAndRolledOut(): Promise<boolean> {
+  return (await notConverged()) === undefined;
+}
+
+/** What is not reconciled or rolled out yet, for a failure to name; undefined when all is. */
+async function notConverged(): Promise<string | undefined> {
   for (const namespace of namespaces) {
     const webApps = await list('v1', namespace);
-    if (webApps.some((w) => w.status?.observedGeneration !== w.metadata.generation)) return false;
+    const behind = webApps.find((w) => w.status?.observedGeneration !== w.metadata.generation);
+    if (behind) {
+      const { name, generation } = behind.metadata;
+      return `WebApp ${namespace}/${name}: generation ${generation}, observed ${behind.status?.observedGeneration}`;
+    }
     const { items } = await client.request<{
-      items: { metadata: { generation: number }; spec: { replicas: number }; status?: Record<string, number> }[];
+      items: {
+        metadata: { name: string; generation: number };
+        spec: { replicas: number };
+        status?: Record<string, number>;
+      }[];
     }>('GET', `/apis/apps/v1/namespaces/${namespace}/deployments`);
-    if (items.length !== webApps.length) return false;
+    if (items.length !== webApps.length)
+      return `${namespace}: ${items.length} Deployments for ${webApps.length} WebApps`;
     const done = (d: (typeof items)[number]) =>
       d.status?.observedGeneration === d.metadata.generation &&
       ['updatedReplicas', 'readyReplicas', 'availableReplicas'].every((k) => d.status?.[k] === d.spec.replicas);
-    if (!items.every(done)) return false;
+    const rolling = items.find((d) => !done(d));
+    if (rolling) return `Deployment ${namespace}/${rolling.metadata.name}: ${JSON.stringify(rolling.status)}`;
   }
-  return true;
+  return undefined;
 }
 
 let before: Record<string, string> = {};
@@ -347,7 +362,7 @@ t.test('no child of any WebApp changed through the flip, the migration and the t
     async () => (await reconciledAndRolledOut()) || undefined,
     30_000,
   ).catch(() => false);
-  t.ok(converged, 'reconciled, rolled out');
+  t.ok(converged, 'reconciled, rolled out', { diagnostic: true, notConverged: await notConverged() });
   t.strictSame(await children(), before, 'every child, ReplicaSet and Pod as it was (no spec change, no rollout)');
 });
 
