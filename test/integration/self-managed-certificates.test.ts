@@ -139,7 +139,12 @@ t.test('kubectl apply -k of the variant: ready replicas admitting through the Se
   const s = await stored();
   t.equal(s.secret.type, 'kubernetes.io/tls');
   t.strictSame(s.bundle, [s.ca], 'the bundle is the one CA');
-  t.strictSame(await injected(), [[s.ca], [s.ca], [s.ca]], 'all three caBundles carry it, the CRD’s among them');
+  // One per webhook (WebApp's and MySQLCluster's, in each of the two configurations), and the CRD's.
+  t.strictSame(
+    await injected(),
+    [[s.ca], [s.ca], [s.ca], [s.ca], [s.ca]],
+    'all five caBundles carry it, the CRD’s among them',
+  );
   for (const [name, cert] of await servedByReplicas()) {
     t.equal(cert.fingerprint256, s.serving, `${name} serves the Secret's pair`);
     t.strictSame(cert.subjectAltName?.split(', ').sort(), DNS_NAMES.map((n) => `DNS:${n}`).sort());
