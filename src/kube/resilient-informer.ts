@@ -7,12 +7,15 @@
 // ignores them), and they are a large part of a cached child's JSON (commit 6e14063 has the
 // figures). The WebApp caches pass transforms that keep only what is read
 // (src/operator/cache-transforms.ts). Dropped on arrival, the rest dies young instead of being
-// copied out of the young generation and marked in the old one.
+// copied out of the young generation and marked in the old one. Lists are streamed where the
+// apiserver serves it (src/kube/streaming-list.ts), so each object is transformed as it arrives and
+// a relist never holds the whole collection untransformed.
 import { type KubeConfig, type KubernetesObject, type ListPromise, ListWatch, Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { aborted } from '../runtime/aborted.ts';
 import { isNotFound } from './json-client.ts';
 import { sleep } from '../runtime/sleep.ts';
+import { createStreamingList } from './streaming-list.ts';
 
 /** Why a watch restarted; src/telemetry/metrics.ts counts them (watchRestartCounter). */
 export type WatchRestartReason = 'error' | 'resync' | 'gone';
@@ -22,6 +25,10 @@ export type ResilientInformerOptions<T extends KubernetesObject> = {
   kc: KubeConfig;
   /** API path to watch, e.g. /api/v1/namespaces. */
   path: string;
+  /**
+   * The plain LIST: for an apiserver that refuses streaming lists (src/kube/streaming-list.ts), and
+   * for a stream answered with an HTTP error (404, 403), so the error is the LIST's.
+   */
   list: ListPromise<T>;
   labelSelector?: string;
   /** e.g. metadata.name=x, to watch one object with RBAC limited to its name. */
@@ -83,13 +90,19 @@ export function createResilientInformer<T extends KubernetesObject>(options: Res
   // and afterwards only after a 410 (a restart resumes from the last one).
   const restarted = options.onRestart ?? (() => {});
   const transform = options.transform ?? stripManagedFields;
+  const streamingList = createStreamingList<T>({
+    watch: new Watch(options.kc),
+    path: options.path,
+    ...(options.labelSelector !== undefined && { labelSelector: options.labelSelector }),
+    ...(options.fieldSelector !== undefined && { fieldSelector: options.fieldSelector }),
+    transform,
+    list: options.list,
+    logger: options.logger,
+  });
   let lists = 0;
   const list: ListPromise<T> = () => {
     if (lists++ > 0) restarted(options.path, 'gone');
-    return options.list().then((result) => {
-      result.items = result.items.map(transform);
-      return result;
-    });
+    return streamingList();
   };
   const informer = new ListWatch<T>(
     options.path,

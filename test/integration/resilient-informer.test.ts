@@ -87,3 +87,50 @@ t.test('a resource the apiserver does not serve: one error line with the hint, t
   t.equal(errors[0]?.path, path);
   t.notOk(informer.hasSynced());
 });
+
+t.test('the list is streamed: no LIST, each object transformed as it arrives, the watch goes on after', async (t) => {
+  const label = 'streamed=yes';
+  const count = 30;
+  for (let i = 0; i < count; i++) {
+    const cm = configMap(`streamed-${i}`, { I: String(i) });
+    await apply({ ...cm, metadata: { ...cm.metadata, labels: { streamed: 'yes' } } } as ConfigMap);
+  }
+  await apply(configMap('not-selected', { X: '1' }));
+  const path = `/api/v1/namespaces/${namespace}/configmaps`;
+  let listCalls = 0;
+  let transformed = 0;
+  const informer = createResilientInformer<ConfigMap>({
+    kc,
+    path,
+    labelSelector: label,
+    list: () => {
+      listCalls++;
+      return client.request('GET', path, { query: { labelSelector: label } });
+    },
+    transform: (o) => {
+      transformed++;
+      return { ...o, metadata: { name: o.metadata.name, namespace: o.metadata.namespace } };
+    },
+    logger: pino({ level: 'silent' }),
+  });
+  const stop = new AbortController();
+  const running = informer.start(stop.signal);
+  t.teardown(async () => {
+    stop.abort();
+    await running;
+  });
+  await eventually('the streamed list', async () => informer.hasSynced());
+  t.equal(listCalls, 0, 'the plain LIST was not used');
+  t.equal(informer.list(namespace).length, count, 'every selected object, and only those');
+  t.equal(transformed, count, 'each transformed once');
+  t.equal(informer.get('streamed-7', namespace)?.data.I, '7');
+  t.same(Object.keys(informer.get('streamed-7', namespace)?.metadata ?? {}), ['name', 'namespace'], 'as transformed');
+
+  const cm = configMap('streamed-7', { I: 'changed' });
+  await apply({ ...cm, metadata: { ...cm.metadata, labels: { streamed: 'yes' } } } as ConfigMap);
+  await client.request('DELETE', `${path}/streamed-8`);
+  await eventually('the watch after the list', async () => {
+    return informer.get('streamed-7', namespace)?.data.I === 'changed' && !informer.get('streamed-8', namespace);
+  });
+  t.equal(listCalls, 0, 'still no LIST');
+});
