@@ -46,7 +46,14 @@ export async function startScaleCluster(options: {
   replicas: number;
   env: NodeJS.ProcessEnv;
 }): Promise<ScaleCluster> {
-  const cp = await startControlPlane({ nodes: 3 });
+  // The controller manager's client is limited to 20 requests/s (burst 30) by default: after a step
+  // of 5,000 WebApps it needed about 750 s to create and report the ReplicaSets of their
+  // Deployments (three writes each), longer than waitForQuiet allows, and the step's memory would be
+  // measured while their status events still arrived. Large clusters raise it; so does this one.
+  const cp = await startControlPlane({
+    nodes: 3,
+    controllerManagerArgs: ['--kube-api-qps=200', '--kube-api-burst=400'],
+  });
   const replicas: Replica[] = [];
   let balancer: TcpProxy | undefined;
   const stop = async () => {

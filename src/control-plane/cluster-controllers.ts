@@ -23,6 +23,8 @@ export type ClusterControllersInput = {
   kubeconfigs: { controllerManager: string; scheduler: string; kwok: string; admin: string };
   /** Fake Nodes; 0 starts no kwok. */
   nodes: number;
+  /** Extra kube-controller-manager flags, appended last so they override the defaults. */
+  controllerManagerArgs?: string[];
 };
 
 /**
@@ -61,6 +63,7 @@ export async function startClusterControllers(
     // race with its own kubernetes.io/pv-controller finalizer, which it removes and adds again).
     // Cheap with the few volumes a test makes.
     '--pvclaimbinder-sync-period=2s',
+    ...(input.controllerManagerArgs ?? []),
   ]);
   const scheduler = await start('kube-scheduler', assets.kubeScheduler, [
     `--kubeconfig=${kubeconfigs.scheduler}`,

@@ -32,6 +32,8 @@ export type ControlPlaneOptions = {
   startTimeoutMs?: number;
   /** Extra kube-apiserver flags, appended last so they override the defaults. */
   apiserverArgs?: string[];
+  /** Extra kube-controller-manager flags (with Nodes), appended last so they override the defaults. */
+  controllerManagerArgs?: string[];
   /** Write an audit log (JSON lines) of every mutating request with its user; see auditLogPath. */
   audit?: boolean;
   /**
@@ -259,6 +261,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           assets,
           dir,
           nodes,
+          ...(options.controllerManagerArgs && { controllerManagerArgs: options.controllerManagerArgs }),
           kubeconfigs: {
             controllerManager: await issueKubeconfig('system:kube-controller-manager'),
             scheduler: await issueKubeconfig('system:kube-scheduler'),
