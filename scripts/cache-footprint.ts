@@ -32,9 +32,14 @@ const transforms: Record<string, (kind: string, obj: KubernetesObject) => Kubern
     kind === 'WebApp' ? toCachedWebApp(obj) : toCachedChild(kind as (typeof CHILD_KINDS)[number]['kind'], obj),
 };
 
-/** Object `i` of `kind`'s text: names, uids and resourceVersions made unique, as in a cluster. */
+/**
+ * Object `i` of `kind`'s text: names, uids and resourceVersions made unique, and its times one
+ * second later every 30 objects (a cluster converging 30 WebApps a second), as in a cluster.
+ */
 function variant(text: string, i: number): string {
+  const time = new Date(Date.UTC(2026, 11, 7, 4, 0, Math.floor(i / 30))).toISOString().replace('.000Z', 'Z');
   return text
+    .replace(/"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ"/g, `"${time}"`)
     .replaceAll('"web', `"web-${i}`)
     .replace(/"uid": "[0-9a-f]{8}/g, (m) => `${m.slice(0, -8)}${i.toString(16).padStart(8, '0')}`)
     .replace(/"resourceVersion": "\d+"/, `"resourceVersion": "${1000 + i}"`);

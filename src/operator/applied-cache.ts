@@ -6,12 +6,9 @@
 // A hand edit of spec, labels, annotations or data changes the signature, so the next reconcile
 // applies again and restores our fields.
 //
-// Own code, not a library: the signature must ignore how objects arrive. List items lack
-// apiVersion and kind (measured against Kubernetes 1.37.2); and should a typed object of
-// @kubernetes/client-node reach it, its `Date`s are written as the apiserver writes metav1.Time.
-// The controller reads and writes JSON (src/kube/json-client.ts), so no field a typed model does
-// not know is dropped from one side only.
-import { createHash } from 'node:crypto';
+// The signature and content are ./view-digest.ts's. A watch cache entry may carry them
+// (VIEW_DIGEST) instead of its view's fields; it is then compared through them.
+import { type ViewDigest, carriedDigest, digestOf, sha256 } from './view-digest.ts';
 
 /** What an apply did to the stored child: decided here once, for Events, spans and metrics. */
 export type ChildChange = 'created' | 'updated' | 'unchanged';
@@ -22,31 +19,6 @@ type Obj = {
 };
 
 type Stored = { resourceVersion: string; signature: string; hash: string };
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('base64');
-
-/** JSON with sorted keys; a `Date` as the apiserver writes metav1.Time (RFC 3339, seconds). */
-function canonical(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString().replace(/\.000Z$/, 'Z');
-  if (Array.isArray(value)) return value.map(canonical);
-  if (typeof value !== 'object' || value === null) return value;
-  const record = value as Record<string, unknown>;
-  return Object.fromEntries(
-    Object.keys(record)
-      .filter((key) => record[key] !== undefined)
-      .sort()
-      .map((key) => [key, canonical(record[key])]),
-  );
-}
-
-/** The object as far as anything but status goes (apiVersion and kind are in the cache key). */
-function signOf(obj: Obj): string {
-  const content: Record<string, unknown> = { ...obj, metadata: { ...obj.metadata } };
-  const metadata = content.metadata as Record<string, unknown>;
-  for (const field of ['apiVersion', 'kind', 'status']) delete content[field];
-  for (const field of ['resourceVersion', 'managedFields']) delete metadata[field];
-  return sha256(JSON.stringify(canonical(content)));
-}
 
 /**
  * Whether resourceVersion `a` is newer than `b`. The API conventions call resourceVersions opaque,
@@ -68,15 +40,10 @@ export function createAppliedCache(
   view: (obj: Obj) => Obj = (obj) => obj,
 ) {
   const applied = new Map<string, Stored>();
-  const signatureOf = (obj: Obj) => signOf(view(obj));
-  /** What the view keeps of `obj` that an apply sets: not what the server keeps (status, versions). */
-  const contentOf = (obj: Obj) => {
-    const content: Record<string, unknown> = { ...view(obj) };
-    const metadata: Record<string, unknown> = { ...(content.metadata as object) };
-    for (const field of ['apiVersion', 'kind', 'status']) delete content[field];
-    for (const field of ['resourceVersion', 'generation', 'managedFields']) delete metadata[field];
-    return JSON.stringify(canonical({ ...content, metadata }));
-  };
+  /** A body or an apply's answer, through the view. */
+  const digest = (obj: Obj): ViewDigest => digestOf(view(obj));
+  /** A watch cache entry: its carried digest, or its view's. */
+  const cachedDigest = (obj: Obj): ViewDigest => carriedDigest(obj) ?? digest(obj);
   const keyOf = (o: Obj) => `${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`;
 
   return {
@@ -93,23 +60,28 @@ export function createAppliedCache(
       const cached = lookup(obj.kind ?? '', obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
       const last = applied.get(key);
       const cachedVersion = cached?.metadata?.resourceVersion;
-      const cachedSignature = cached && cachedVersion !== last?.resourceVersion ? signatureOf(cached) : undefined;
+      const cachedSignature =
+        cached && cachedVersion !== last?.resourceVersion ? cachedDigest(cached).signature : undefined;
       if (cached && last?.hash === hash && (cachedSignature === undefined || cachedSignature === last.signature)) {
         return { object: cached as T, change: 'unchanged' };
       }
       // Nothing applied this term (a new leader's sweep), and the watch cache already holds the body
       // field for field, with no field the view keeps beyond it (one a past body set and this one
       // releases): an apply would change nothing, so it is not made, and counts as our last.
-      if (cached && last === undefined && cachedVersion && contentOf(cached) === contentOf(obj)) {
-        applied.set(key, { resourceVersion: cachedVersion, signature: cachedSignature ?? signatureOf(cached), hash });
+      if (cached && last === undefined && cachedVersion && cachedDigest(cached).content === digest(obj).content) {
+        applied.set(key, {
+          resourceVersion: cachedVersion,
+          signature: cachedSignature ?? cachedDigest(cached).signature,
+          hash,
+        });
         return { object: cached as T, change: 'unchanged' };
       }
       const before =
         last && !isNewer(cachedVersion, last.resourceVersion)
           ? last.signature
-          : cached && (cachedSignature ?? signatureOf(cached));
+          : cached && (cachedSignature ?? cachedDigest(cached).signature);
       const stored = await apply(obj);
-      const signature = signatureOf(stored);
+      const signature = digest(stored).signature;
       const resourceVersion = stored.metadata?.resourceVersion;
       if (resourceVersion) applied.set(key, { resourceVersion, signature, hash });
       const change = before === undefined ? 'created' : before === signature ? 'unchanged' : 'updated';

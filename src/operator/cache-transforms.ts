@@ -30,6 +30,8 @@
 // view per resource, so an owner kind whose children share a resource with WebApp's (a Service)
 // uses the same view, extended here if it applies more fields.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { createStringPool } from '../runtime/string-pool.ts';
+import { VIEW_DIGEST, carriedDigest, digestOf } from './view-digest.ts';
 
 /** kubectl apply's copy of the whole object it applied (a second spec, as a string). */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -47,7 +49,33 @@ function keptAnnotations(annotations: Record<string, string> | undefined): Recor
   return Object.keys(rest).length ? rest : undefined;
 }
 
-/** An owner as the cache keeps it: without metadata.managedFields and the last-applied annotation. */
+// The strings every owner repeats (its apiVersion, finalizer, and its status: condition reasons,
+// messages and transition times, the phase), one copy each for the whole cache. Process-wide like
+// V8's own string table; bounded (src/runtime/string-pool.ts).
+const ownerStrings = createStringPool();
+
+/** Every string in `value` (a parsed status: plain objects and arrays) swapped for its pooled copy, in place. */
+function internStrings(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (typeof value[i] === 'string') value[i] = ownerStrings.intern(value[i]);
+      else internStrings(value[i]);
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    const record = value as Json;
+    for (const key of Object.keys(record)) {
+      const v = record[key];
+      if (typeof v === 'string') record[key] = ownerStrings.intern(v);
+      else internStrings(v);
+    }
+  }
+}
+
+/**
+ * An owner as the cache keeps it: without metadata.managedFields and the last-applied annotation,
+ * its recurring strings pooled (the values are the same; the status's objects are the parsed ones,
+ * changed in place, which is why only a freshly parsed object is passed here).
+ */
 export function toCachedOwner<T extends KubernetesObject>(obj: T): T {
   const metadata = obj.metadata;
   if (!metadata) return obj;
@@ -55,8 +83,14 @@ export function toCachedOwner<T extends KubernetesObject>(obj: T): T {
   for (const [key, value] of Object.entries(metadata)) {
     if (key !== 'managedFields' && key !== 'annotations') (rest as Record<string, unknown>)[key] = value;
   }
+  if (rest.finalizers) rest.finalizers = rest.finalizers.map((f) => ownerStrings.intern(f));
   const kept = keptAnnotations(metadata.annotations);
-  return { ...obj, metadata: { ...rest, ...(kept && { annotations: kept }) } };
+  internStrings((obj as { status?: unknown }).status);
+  return {
+    ...obj,
+    ...(obj.apiVersion !== undefined && { apiVersion: ownerStrings.intern(obj.apiVersion) }),
+    metadata: { ...rest, ...(kept && { annotations: kept }) },
+  };
 }
 
 /** A WebApp as the cache keeps it (the owners' view). */
@@ -181,7 +215,42 @@ export function toChildView<T extends KubernetesObject>(view: Projection | undef
   } as T;
 }
 
-/** A WebApp child of `kind` as the cache keeps it (toChildView through its CHILD_VIEWS entry). */
+/**
+ * What a cache entry keeps beside the digest of its view, for a resource whose readers read less
+ * than the view holds. A Deployment's: the replicas (handOverReplicas reads them) and the status
+ * counts; its spec's other fields (the pod template: the largest part of its view) are read by
+ * nothing but the applied cache, which compares their digest.
+ */
+export const CHILD_KEPT = {
+  Deployment: (o) => {
+    const spec = record(o.spec);
+    return { ...(spec && { spec: { replicas: spec.replicas } }), status: deploymentStatus(record(o.status)) };
+  },
+} as const satisfies Partial<Record<keyof typeof CHILD_VIEWS, Projection>>;
+
+/**
+ * A child as a cache keeps it: through `view` (toChildView); or, with `kept`, its identity, what
+ * `kept` returns, and under VIEW_DIGEST the digest of its view (./view-digest.ts), which the
+ * applied cache compares instead of the view's fields. Idempotent for a view; an entry that
+ * already carries a digest is returned as it is.
+ */
+export function toCacheEntry<T extends KubernetesObject>(
+  view: Projection | undefined,
+  kept: Projection | undefined,
+  obj: T,
+): T {
+  if (!kept || !view || !obj?.metadata) return toChildView(view, obj);
+  if (carriedDigest(obj)) return obj;
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: childMetadata(obj.metadata),
+    ...kept(obj as unknown as Json),
+    [VIEW_DIGEST]: digestOf(toChildView(view, obj)),
+  } as unknown as T;
+}
+
+/** A WebApp child of `kind` as the cache keeps it (toCacheEntry through its CHILD_VIEWS and CHILD_KEPT entries). */
 export function toCachedChild<T extends KubernetesObject>(kind: keyof typeof CHILD_VIEWS, obj: T): T {
-  return toChildView(CHILD_VIEWS[kind], obj);
+  return toCacheEntry(CHILD_VIEWS[kind], (CHILD_KEPT as Partial<Record<string, Projection>>)[kind], obj);
 }

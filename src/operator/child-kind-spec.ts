@@ -18,6 +18,12 @@ export type ChildResource = {
    */
   view?: Projection;
   /**
+   * With a view: the cache keeps the child's identity, what this returns, and the digest of its view
+   * instead of the view's fields (src/operator/cache-transforms.ts, toCacheEntry); for a resource
+   * whose view holds much that only the applied cache compares. Like the view, one per resource.
+   */
+  kept?: Projection;
+  /**
    * false: no informer, so hasChild is false and getChild undefined for it; the reconciler creates
    * (never updates) or deletes it by name. For a Secret the operator generates: a watch of Secrets,
    * even one selecting by label, needs list and watch on every Secret in the cluster, which an

@@ -10,7 +10,7 @@
 //   tests), and docs/api.md's "What a WebApp runs as" (and the README's picture of the process).
 import type { WebApp } from '../api/webapp.ts';
 import { toHorizontalPodAutoscaler } from './autoscaler.ts';
-import { CHILD_VIEWS } from './cache-transforms.ts';
+import { CHILD_KEPT, CHILD_VIEWS } from './cache-transforms.ts';
 import type { ChildKindSpec } from './child-kind-spec.ts';
 import { configHash, configMapName, toConfigMap, toDeployment, toPodDisruptionBudget, toService } from './children.ts';
 import type { ChildSource } from './desired-webapp.ts';
@@ -33,6 +33,7 @@ export const CHILD_KINDS = [
     name: ownName,
     build: (webApp) => toDeployment(webApp, configHash(toConfigMap(webApp))),
     view: CHILD_VIEWS.Deployment,
+    kept: CHILD_KEPT.Deployment,
   },
   { kind: 'Service', apiVersion: 'v1', plural: 'services', name: ownName, build: toService, view: CHILD_VIEWS.Service },
   {

@@ -26,7 +26,7 @@ import {
   createResilientInformer,
 } from '../kube/resilient-informer.ts';
 import { whenTrue } from '../runtime/poll.ts';
-import { toCachedOwner, toChildView } from './cache-transforms.ts';
+import { toCacheEntry, toCachedOwner } from './cache-transforms.ts';
 import type { ChildResource } from './child-kind-spec.ts';
 import { type OwnerKind, ownerKeyOf } from './owner-kind.ts';
 import { createRecentChanges } from './recent-changes.ts';
@@ -85,7 +85,7 @@ const lister =
     client.request<KubernetesListObject<T>>('GET', path, { query: { labelSelector } });
 
 type Route = (obj: KubernetesObject, verb: 'add' | 'update' | 'delete') => void;
-type Resource = { informer: Informer; view: ChildResource['view']; routes: Route[] };
+type Resource = { informer: Informer; view: ChildResource['view']; kept: ChildResource['kept']; routes: Route[] };
 
 const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
 
@@ -112,17 +112,21 @@ export function createOwnerCaches(options: OwnerCachesOptions) {
   namespaces.onChange((ns) => namespaceListeners.forEach((listener) => listener(ns)));
 
   const resourceKey = (spec: ChildResource) => `${spec.apiVersion}/${spec.plural}`;
-  /** Refuses a second view of a resource (one informer keeps one), from another kind or this one. */
+  /**
+   * Refuses a second view of a resource (one informer keeps one), from another kind or this one; a
+   * view is its `view` and its `kept` together.
+   */
   function checkViews(children: readonly ChildResource[]): void {
-    const views = new Map([...resources].map(([key, { view }]) => [key, view]));
+    const views = new Map([...resources].map(([key, { view, kept }]) => [key, { view, kept }]));
     for (const spec of children) {
       if (spec.watched === false) continue;
       const key = resourceKey(spec);
-      if (views.has(key) && views.get(key) !== spec.view) {
+      const known = views.get(key);
+      if (known && (known.view !== spec.view || known.kept !== spec.kept)) {
         const message = `${key} is registered with two different views; one informer keeps one view of a resource, so every owner kind of it must name the same`;
         throw new OwnerCacheError('CACHE_VIEW_CONFLICT', message);
       }
-      views.set(key, spec.view);
+      views.set(key, { view: spec.view, kept: spec.kept });
     }
   }
 
@@ -131,17 +135,17 @@ export function createOwnerCaches(options: OwnerCachesOptions) {
     const existing = resources.get(resourceKey(spec));
     if (existing) return existing;
     const path = collectionPath(spec.apiVersion, spec.plural);
-    const { view } = spec;
+    const { view, kept } = spec;
     const routes: Route[] = [];
     const informer = createInformer({
       ...common,
       path,
       list: lister(client, path, selector),
       labelSelector: selector,
-      ...(view && { transform: (o: KubernetesObject) => toChildView(view, o) }),
+      ...(view && { transform: (o: KubernetesObject) => toCacheEntry(view, kept, o) }),
       onChange: (o, verb) => routes.forEach((route) => route(o, verb)),
     });
-    const resource = { informer, view, routes };
+    const resource = { informer, view, kept, routes };
     resources.set(resourceKey(spec), resource);
     informers.push(informer);
     return resource;

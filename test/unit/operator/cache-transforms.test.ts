@@ -10,10 +10,17 @@ import { parse } from 'yaml';
 import { toDefaultedWebApp } from '../../../src/api/defaults.ts';
 import { webAppSchema } from '../../../src/api/webapp.ts';
 import { createAppliedCache } from '../../../src/operator/applied-cache.ts';
-import { LAST_APPLIED_ANNOTATION, toCachedChild, toCachedWebApp } from '../../../src/operator/cache-transforms.ts';
+import {
+  CHILD_VIEWS,
+  LAST_APPLIED_ANNOTATION,
+  toCachedChild,
+  toCachedWebApp,
+  toChildView,
+} from '../../../src/operator/cache-transforms.ts';
 import { CHILD_KINDS, type ChildKind } from '../../../src/operator/child-kinds.ts';
 import { toDesiredWebApp } from '../../../src/operator/desired-webapp.ts';
 import { fromDeployment } from '../../../src/operator/status.ts';
+import { carriedDigest, digestOf } from '../../../src/operator/view-digest.ts';
 import { defaultWebApp } from '../../../webhooks/default-webapp.ts';
 import { DEFAULT_LIMITS } from '../../../webhooks/limits.ts';
 
@@ -25,6 +32,8 @@ const stored = (kind: string): Obj => JSON.parse(readFileSync(new URL(`${kind}.j
 /** As JSON would carry it: undefined fields gone. */
 const plain = (o: unknown): Obj => JSON.parse(JSON.stringify(o));
 const kinds = CHILD_KINDS.map((c) => c.kind);
+/** What the applied cache compares of a child (toChildView through its kind's view). */
+const viewOf = (kind: ChildKind, o: Obj): Obj => toChildView(CHILD_VIEWS[kind], o as never);
 
 t.test('a WebApp keeps everything but managedFields and the last-applied annotation', async (t) => {
   const raw = stored('WebApp');
@@ -50,7 +59,7 @@ t.test('every field the reconciler applies survives, for each kind and fixture',
     for (const { kind, build } of CHILD_KINDS) {
       const body = build({ ...webApp, spec: { ...webApp.spec, replicas: 3 } });
       if (!body) continue;
-      t.same(plain(toCachedChild(kind, structuredClone(body))), plain(body), `${name}: ${kind}`);
+      t.same(plain(viewOf(kind, structuredClone(body))), plain(body), `${name}: ${kind}`);
     }
   }
   // v2: several ports, env references (the container's env), autoscaling (the HorizontalPodAutoscaler).
@@ -60,17 +69,18 @@ t.test('every field the reconciler applies survives, for each kind and fixture',
   t.same(built, kinds, 'autoscaled.yaml has a child of every kind');
   for (const { kind, build } of CHILD_KINDS) {
     const body = build(desired.webApp)!;
-    t.same(plain(toCachedChild(kind, structuredClone(body))), plain(body), `autoscaled: ${kind}`);
+    t.same(plain(viewOf(kind, structuredClone(body))), plain(body), `autoscaled: ${kind}`);
   }
 });
 
 t.test('children lose what nobody reads and keep what is read', async (t) => {
-  const views = Object.fromEntries(kinds.map((k) => [k, plain(toCachedChild(k, stored(k)))])) as Record<ChildKind, Obj>;
+  const entries = Object.fromEntries(kinds.map((k) => [k, toCachedChild(k, stored(k))])) as Record<ChildKind, Obj>;
+  const views = Object.fromEntries(kinds.map((k) => [k, plain(viewOf(k, stored(k)))])) as Record<ChildKind, Obj>;
   for (const kind of kinds) {
     const raw = stored(kind);
-    const view = views[kind];
+    const entry = entries[kind];
     t.same(
-      Object.keys(view.metadata).sort(),
+      Object.keys(plain(entry.metadata)).sort(),
       [
         'name',
         'namespace',
@@ -81,12 +91,18 @@ t.test('children lose what nobody reads and keep what is read', async (t) => {
       ].sort(),
       `${kind}: identity, labels, owner and (when it has one) generation`,
     );
-    t.same(view.metadata.labels, raw.metadata.labels, `${kind}: the owner label maps events to the WebApp`);
-    t.same(plain(toCachedChild(kind, view)), view, `${kind}: idempotent`);
+    t.same(entry.metadata.labels, raw.metadata.labels, `${kind}: the owner label maps events to the WebApp`);
+    t.same(toCachedChild(kind, entry), entry, `${kind}: idempotent`);
+    if (kind !== 'Deployment') t.same(plain(entry), views[kind], `${kind}: the cache keeps its view`);
   }
+  // A Deployment's entry: what is read, and the digest of its view in place of the pod template.
+  const entry = entries.Deployment;
+  t.same(Object.keys(entry).sort(), ['apiVersion', 'kind', 'metadata', 'spec', 'status'].sort());
+  t.same(entry.spec, { replicas: stored('Deployment').spec.replicas }, 'of its spec, the replicas only');
+  t.same(carriedDigest(entry), digestOf(viewOf('Deployment', stored('Deployment'))), 'the digest of its view');
+  t.same(fromDeployment(entry as never), fromDeployment(stored('Deployment') as never), 'status reads the same');
+  t.notOk(entry.status.conditions, 'no Deployment conditions');
   const d = views.Deployment;
-  t.same(fromDeployment(d as never), fromDeployment(stored('Deployment') as never), 'status reads the same');
-  t.notOk(d.status.conditions, 'no Deployment conditions');
   t.notOk(d.metadata.annotations, 'no revision annotation');
   t.same(Object.keys(d.spec).sort(), ['replicas', 'selector', 'template']);
   t.same(Object.keys(d.spec.template.spec), ['containers'], 'no pod defaults (dnsPolicy, schedulerName, ...)');
@@ -113,7 +129,7 @@ t.test('the applied cache, signing through the view, skips an unchanged child an
   let cached: Obj | undefined;
   const cache = createAppliedCache(
     () => cached,
-    (o) => toCachedChild('Deployment', o as never),
+    (o) => viewOf('Deployment', o as never),
   );
   let applies = 0;
   const apply = async () => {
@@ -124,8 +140,9 @@ t.test('the applied cache, signing through the view, skips an unchanged child an
   cached = toCachedChild('Deployment', structuredClone(raw));
   t.equal((await cache.apply(body, apply)).change, 'unchanged', 'a first apply over an equal child');
   // The deployment controller writes status: a new resourceVersion, the same view but its status.
-  cached = toCachedChild('Deployment', { ...structuredClone(raw), metadata: { ...metadata, resourceVersion: '999' } });
-  cached.status.readyReplicas = 1;
+  const statusWritten: Obj = { ...structuredClone(raw), metadata: { ...metadata, resourceVersion: '999' } };
+  statusWritten.status.readyReplicas = 1;
+  cached = toCachedChild('Deployment', statusWritten);
   t.equal((await cache.apply(body, apply)).change, 'unchanged');
   t.equal(applies, 1, 'skipped: only status moved on');
   // Without the view, every field the cache dropped would read as a change.
@@ -133,10 +150,10 @@ t.test('the applied cache, signing through the view, skips an unchanged child an
   await blind.apply(body, apply);
   await blind.apply(body, apply);
   t.equal(applies, 3, 'without it the same cache applies every time');
-  const edited = structuredClone(cached);
+  const edited = structuredClone(statusWritten);
   edited.metadata.resourceVersion = '1000';
   edited.spec.template.spec.containers[0].image = 'nginx:hand-edited';
-  cached = edited;
+  cached = toCachedChild('Deployment', edited);
   t.equal((await cache.apply(body, apply)).change, 'updated', 'a hand edit of an applied field is applied over');
   t.equal(applies, 4);
 });
@@ -152,7 +169,7 @@ t.test("a new leader's sweep applies nothing where the stored children already h
   const sweep = async (spec: Partial<typeof webApp.spec>) => {
     const cache = createAppliedCache(
       (kind) => toCachedChild(kind as ChildKind, stored(kind)),
-      (o) => (o.kind ? toCachedChild(o.kind as ChildKind, o as never) : o),
+      (o) => (o.kind ? viewOf(o.kind as ChildKind, o as never) : o),
     );
     const applied: string[] = [];
     const changes: string[] = [];
@@ -181,10 +198,10 @@ t.test("a new leader's sweep applies nothing where the stored children already h
 t.test('a container stored with resources: {} holds a body without resources', async (t) => {
   const raw = stored('Deployment');
   raw.spec.template.spec.containers[0].resources = {};
-  const view = plain(toCachedChild('Deployment', raw));
+  const view = plain(viewOf('Deployment', raw));
   t.notOk('resources' in view.spec.template.spec.containers[0], 'as none');
   raw.spec.template.spec.containers[0].resources = { requests: { cpu: '1' } };
-  t.same(plain(toCachedChild('Deployment', raw)).spec.template.spec.containers[0].resources, {
+  t.same(plain(viewOf('Deployment', raw)).spec.template.spec.containers[0].resources, {
     requests: { cpu: '1' },
   });
 });
