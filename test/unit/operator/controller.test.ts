@@ -454,3 +454,31 @@ t.test('a failed reconcile is logged with its key, retry count and error', async
     },
   ]);
 });
+
+t.test('a sweep of reconciles that make no request lets the event loop turn between them', async (t) => {
+  // Sockets are read, timers fire and admission requests are answered only between turns of the
+  // event loop; reconciles that resolve at once must not keep it in one turn for a whole sweep.
+  const queue = createWorkQueue();
+  for (let i = 0; i < 2_000; i++) queue.add(`ns/web-${i}`, 'low');
+  let reconciled = 0;
+  const reconcile: Reconcile = async () => {
+    reconciled++;
+    return {};
+  };
+  const stop = new AbortController();
+  const controller = createController({
+    name: 'sweep',
+    queue,
+    sources: [createSource()],
+    reconcile,
+    workers: 4,
+    logger: silent,
+  });
+  const running = controller.start(stop.signal);
+  // A macrotask queued now, as a socket's data would be: it runs after a handful of reconciles.
+  const seenAt = await new Promise<number>((resolve) => setTimeout(() => resolve(reconciled), 0));
+  t.ok(seenAt < 2_000, `a timer ran after ${seenAt} of 2,000 reconciles, not after the sweep`);
+  await until(() => reconciled === 2_000, 'the whole sweep');
+  stop.abort();
+  await running;
+});
