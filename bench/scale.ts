@@ -295,7 +295,9 @@ function report(partial: boolean): void {
 }
 
 // Ctrl-C (or SIGTERM) between or during steps: the steps done are reported, then everything stops.
+let interrupted = false;
 const interrupt = () => {
+  interrupted = true;
   console.log('interrupted: the steps done so far');
   report(true);
   void cluster
@@ -394,7 +396,12 @@ try {
     from = to;
   }
   report(false);
+} catch (err) {
+  // The step in flight fails once the interrupt stops the cluster under it: that is no news.
+  if (!interrupted) throw err;
 } finally {
-  await cluster.stop();
-  build?.remove();
+  if (!interrupted) {
+    await cluster.stop();
+    build?.remove();
+  }
 }

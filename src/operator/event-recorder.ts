@@ -19,6 +19,9 @@ export type EventSubject = {
 
 type Seen = { name: string; namespace: string; count: number; lastMs: number };
 
+/** The distinct Events remembered for aggregation, most recent first out last. */
+export const MAX_SEEN = 4096;
+
 export function createEventRecorder(
   client: JsonClient,
   options: { component: string; host: string; logger: Logger; windowMs?: number; maxPending?: number },
@@ -89,7 +92,9 @@ export function createEventRecorder(
         },
       });
       seen.set(key, { name, namespace, count: 1, lastMs: now.getTime() });
-      if (seen.size > 10_000) seen.delete(seen.keys().next().value!);
+      // client-go's EventCorrelator keeps 4,096 (maxLruCacheEntries): an Event older than the last
+      // 4,096 distinct ones is created anew instead of counted, and the leader's memory stays flat.
+      if (seen.size > MAX_SEEN) seen.delete(seen.keys().next().value!);
     } catch (err) {
       if (previous) seen.delete(key);
       options.logger.warn({ err, reason, object: `${namespace}/${meta.name}` }, 'could not record an Event');

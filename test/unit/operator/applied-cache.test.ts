@@ -175,3 +175,40 @@ t.test('forget() drops what we knew, as after a delete: the next apply creates',
   t.match(await s.apply(body('a')), { change: 'created', object: { metadata: { resourceVersion: '12' } } });
   t.equal(s.applies.length, 2);
 });
+
+t.test('only the most recent applies are remembered; one dropped is judged by content, as in a new term', async (t) => {
+  // Three ConfigMaps on a server that keeps them; the applied cache remembers two.
+  const server = new Map<string, Obj>();
+  const watchCache = new Map<string, Obj>();
+  let version = 100;
+  const cache = createAppliedCache(
+    (kind, namespace, name) => watchCache.get(`${kind}/${namespace}/${name}`),
+    undefined,
+    2,
+  );
+  const applies: string[] = [];
+  const apply = async (obj: Obj) => {
+    applies.push(obj.metadata.name);
+    const stored = { ...structuredClone(obj), metadata: { ...obj.metadata, resourceVersion: String(++version) } };
+    server.set(obj.metadata.name, stored);
+    return structuredClone(stored);
+  };
+  const named = (name: string, data: string): Obj => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'ns' },
+    data,
+  });
+  const sync = () => {
+    for (const [name, obj] of server) watchCache.set(`ConfigMap/ns/${name}`, structuredClone(obj));
+  };
+  for (const name of ['a', 'b', 'c']) await cache.apply(named(name, '1'), apply);
+  t.equal(cache.size, 2, 'two remembered: a was dropped');
+  sync();
+  t.match(await cache.apply(named('a', '1'), apply), { change: 'unchanged' }, 'a: the cache holds the body');
+  t.strictSame(applies, ['a', 'b', 'c'], 'not applied again');
+  t.match(await cache.apply(named('b', '2'), apply), { change: 'updated' }, 'a changed body is applied');
+  t.match(await cache.apply(named('c', '1'), apply), { change: 'unchanged' });
+  t.strictSame(applies, ['a', 'b', 'c', 'b']);
+  t.equal(cache.size, 2, 'never more than two');
+});
