@@ -24,7 +24,7 @@ export const REPLICAS = 3;
 export const RUN_AS = 65532;
 /** The CPU limit in whole cores: also the V8 worker pool's size (NODE_OPTIONS below). */
 const CPU_LIMIT_CORES = 1;
-/** The default install's memory in MiB: sized for up to about 7,900 WebApps (docs/sizing.md). */
+/** The default install's memory in MiB: sized for up to about 7,400 WebApps (docs/sizing.md). */
 export const MEMORY = { requestMiB: 256, limitMiB: 512, heapBoundMiB: 320 } as const;
 export const RESOURCES = {
   requests: { cpu: '100m', memory: `${MEMORY.requestMiB}Mi` },

@@ -4,30 +4,31 @@
 // Gone after an apiserver restart or upgrade), when all three relist at once: a limit that only fits
 // the steady state would kill them all together, and admission (failurePolicy: Fail) with them.
 //
-// The figures are bench:scale's at 5afe306 (bench/results/2026-12-07-scale.md), measured on a loaded
-// machine at 0, 1,000 and 5,000 WebApps only: a straight line through them, extrapolated, with a
-// margin of a quarter on top. Later commits hold less per WebApp (88b7f68's cache views halve the
-// caches' heap in a direct measurement) but no bench:scale step has measured that yet, so the
-// formula keeps the larger figures.
+// The figures are bench:scale's at 731ca91 (bench/results/2026-12-07-scale.md), measured on a quiet
+// machine at 0 and 10,000 WebApps: a straight line through them, extrapolated, with a margin of a
+// quarter on top. Since streaming lists (decision 22) a relist's peak is a little over the steady
+// heap, not 1.7 times it.
 
-/** MiB, from bench:scale at 5afe306 (the leader, unless named). */
+/** MiB, from bench:scale at 731ca91 (the leader, unless named). */
 export const MEASURED = {
   /** Heap used and RSS with no WebApp. */
-  idleHeapMiB: 54,
-  idleRssMiB: 143,
-  /** Per 1,000 WebApps, 0 to 5,000, steady. */
-  heapPer1000MiB: 10.6,
-  rssPer1000MiB: 15.7,
-  standbyHeapPer1000MiB: 7.7,
-  standbyRssPer1000MiB: 8.5,
-  /** The heap's peak during a full relist at 5,000 WebApps (107 MiB before it). */
-  relistPeakHeapAt5000MiB: 181,
+  idleHeapMiB: 56.9,
+  idleRssMiB: 144,
+  /** Per 1,000 WebApps, 0 to 10,000, steady. */
+  heapPer1000MiB: 3.79,
+  rssPer1000MiB: 12.77,
+  standbyHeapPer1000MiB: 3.21,
+  standbyRssPer1000MiB: 4.21,
+  /** The heap's peak during a full relist at RELIST_AT WebApps. */
+  relistPeakHeapMiB: 152.1,
+  relistAtWebApps: 10_000,
 } as const;
 
 /** Headroom over the extrapolated figures: a quarter. */
 export const MARGIN = 1.25;
-/** The heap's relist peak per 1,000 WebApps: (181 - 54) / 5. */
-export const RELIST_HEAP_PER_1000_MIB = (MEASURED.relistPeakHeapAt5000MiB - MEASURED.idleHeapMiB) / 5;
+/** The heap's relist peak per 1,000 WebApps, through the idle heap. */
+export const RELIST_HEAP_PER_1000_MIB =
+  (MEASURED.relistPeakHeapMiB - MEASURED.idleHeapMiB) / (MEASURED.relistAtWebApps / 1000);
 /** What the RSS holds beside the heap (code, buffers, the young space, the allocator), idle and per 1,000. */
 export const NON_HEAP_IDLE_MIB = MEASURED.idleRssMiB - MEASURED.idleHeapMiB;
 export const NON_HEAP_PER_1000_MIB = MEASURED.rssPer1000MiB - MEASURED.heapPer1000MiB;
@@ -40,11 +41,11 @@ const roundUp = (value: number, step: number) => Math.ceil(value / step) * step;
 
 /**
  * The sizing for `webApps` WebApps, in MiB, never below the default install's (`floor`):
- * - heap bound: the relist peak of the heap (54 + 25.4 MiB per 1,000), plus the margin, in steps
- *   of 64 MiB;
- * - limit: the heap bound plus the room beside the heap (89 + 5.1 MiB per 1,000, plus the margin;
- *   at least 192), in steps of 128 MiB;
- * - request: the leader's steady RSS (143 + 15.7 MiB per 1,000), plus the margin, in steps of
+ * - heap bound: the relist peak of the heap (56.9 + 9.52 MiB per 1,000), plus the margin, in
+ *   steps of 64 MiB;
+ * - limit: the heap bound plus the room beside the heap (87.1 + 8.98 MiB per 1,000, plus the
+ *   margin; at least 192), in steps of 128 MiB;
+ * - request: the leader's steady RSS (144 + 12.77 MiB per 1,000), plus the margin, in steps of
  *   128 MiB.
  */
 export function toSizing(webApps: number, floor: Sizing): Sizing {
@@ -58,11 +59,15 @@ export function toSizing(webApps: number, floor: Sizing): Sizing {
   return { requestMiB, limitMiB, heapBoundMiB };
 }
 
-/** The most WebApps `sizing` covers by the formula, in steps of 100. */
+/**
+ * The most WebApps `sizing` covers by the formula, in steps of 100: those for which the formula,
+ * starting from `sizing`, asks for no larger heap bound or limit (the limit holds the bound and the
+ * room beside it).
+ */
 export function webAppsCovered(sizing: Sizing): number {
   let webApps = 0;
   const fits = (n: number) => {
-    const needed = toSizing(n, { requestMiB: 0, limitMiB: 0, heapBoundMiB: 0 });
+    const needed = toSizing(n, sizing);
     return needed.heapBoundMiB <= sizing.heapBoundMiB && needed.limitMiB <= sizing.limitMiB;
   };
   while (fits(webApps + 100)) webApps += 100;

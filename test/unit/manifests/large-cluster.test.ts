@@ -35,7 +35,7 @@ const flags = (options: string) => new Map(options.split(/\s+/).map((f) => f.spl
 
 t.test('the sizing is the formula’s for 50,000 WebApps', async (t) => {
   t.equal(LARGE_CLUSTER_WEBAPPS, 50_000);
-  t.strictSame(toLargeClusterSizing(), { requestMiB: 1280, limitMiB: 2176, heapBoundMiB: 1664 });
+  t.strictSame(toLargeClusterSizing(), { requestMiB: 1024, limitMiB: 1408, heapBoundMiB: 704 });
   t.strictSame(toLargeClusterSizing(), toSizing(50_000, { requestMiB: 256, limitMiB: 512, heapBoundMiB: 320 }));
 });
 
@@ -45,7 +45,7 @@ t.test('the patch sets the request, the limit and the heap bound together, nothi
   const [container, ...others] = patch.spec.template.spec.containers;
   t.equal(others.length, 0);
   t.equal(container!.name, base.name, 'the container of the base');
-  t.strictSame(container!.resources, { requests: { memory: '1280Mi' }, limits: { memory: '2176Mi' } });
+  t.strictSame(container!.resources, { requests: { memory: '1024Mi' }, limits: { memory: '1408Mi' } });
   t.strictSame(Object.keys(patch.spec.template.spec), ['containers']);
   t.strictSame(Object.keys(container!).sort(), ['env', 'name', 'resources']);
   t.equal(container!.env.length, 1);
@@ -54,7 +54,7 @@ t.test('the patch sets the request, the limit and the heap bound together, nothi
   const patched = flags(env!.value);
   const original = flags(baseNodeOptions);
   t.equal(original.get('--max-old-space-size'), '320', 'the base’s bound (the check has teeth)');
-  t.equal(patched.get('--max-old-space-size'), '1664');
+  t.equal(patched.get('--max-old-space-size'), '704');
   patched.delete('--max-old-space-size');
   original.delete('--max-old-space-size');
   t.strictSame(patched, original, 'the semi-space and the V8 pool as in the base');
