@@ -8,7 +8,7 @@
 //
 // The signature and content are ./view-digest.ts's. A watch cache entry may carry them
 // (VIEW_DIGEST) instead of its view's fields; it is then compared through them.
-import { type ViewDigest, carriedDigest, digestOf, sha256 } from './view-digest.ts';
+import { carriedDigest, contentOf, sha256, signatureOf } from './view-digest.ts';
 
 /** What an apply did to the stored child: decided here once, for Events, spans and metrics. */
 export type ChildChange = 'created' | 'updated' | 'unchanged';
@@ -54,10 +54,9 @@ export function createAppliedCache(
     applied.set(key, stored);
     if (applied.size > maxEntries) applied.delete(applied.keys().next().value!);
   };
-  /** A body or an apply's answer, through the view. */
-  const digest = (obj: Obj): ViewDigest => digestOf(view(obj));
-  /** A watch cache entry: its carried digest, or its view's. */
-  const cachedDigest = (obj: Obj): ViewDigest => carriedDigest(obj) ?? digest(obj);
+  // A watch cache entry's hashes: those it carries, or its view's, each taken only when asked for.
+  const cachedSignatureOf = (obj: Obj) => carriedDigest(obj)?.signature ?? signatureOf(view(obj));
+  const cachedContentOf = (obj: Obj) => carriedDigest(obj)?.content ?? contentOf(view(obj));
   const keyOf = (o: Obj) => `${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`;
 
   return {
@@ -74,18 +73,18 @@ export function createAppliedCache(
       const cached = lookup(obj.kind ?? '', obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
       const last = applied.get(key);
       const cachedVersion = cached?.metadata?.resourceVersion;
-      const cachedSignature =
-        cached && cachedVersion !== last?.resourceVersion ? cachedDigest(cached).signature : undefined;
+      const cachedSignature = cached && cachedVersion !== last?.resourceVersion ? cachedSignatureOf(cached) : undefined;
       if (cached && last?.hash === hash && (cachedSignature === undefined || cachedSignature === last.signature)) {
         return { object: cached as T, change: 'unchanged' };
       }
-      // Nothing applied this term (a new leader's sweep), or not recently (dropped), and the watch cache already holds the body
-      // field for field, with no field the view keeps beyond it (one a past body set and this one
-      // releases): an apply would change nothing, so it is not made, and counts as our last.
-      if (cached && last === undefined && cachedVersion && cachedDigest(cached).content === digest(obj).content) {
+      // Nothing applied this term (a new leader's sweep), or not recently (dropped), and the watch
+      // cache already holds the body field for field, with no field the view keeps beyond it (one a
+      // past body set and this one releases): an apply would change nothing, so it is not made, and
+      // counts as our last.
+      if (cached && last === undefined && cachedVersion && cachedContentOf(cached) === contentOf(view(obj))) {
         remember(key, {
           resourceVersion: cachedVersion,
-          signature: cachedSignature ?? cachedDigest(cached).signature,
+          signature: cachedSignature ?? cachedSignatureOf(cached),
           hash,
         });
         return { object: cached as T, change: 'unchanged' };
@@ -93,9 +92,9 @@ export function createAppliedCache(
       const before =
         last && !isNewer(cachedVersion, last.resourceVersion)
           ? last.signature
-          : cached && (cachedSignature ?? cachedDigest(cached).signature);
+          : cached && (cachedSignature ?? cachedSignatureOf(cached));
       const stored = await apply(obj);
-      const signature = digest(stored).signature;
+      const signature = signatureOf(view(stored));
       const resourceVersion = stored.metadata?.resourceVersion;
       if (resourceVersion) remember(key, { resourceVersion, signature, hash });
       const change = before === undefined ? 'created' : before === signature ? 'unchanged' : 'updated';
