@@ -231,7 +231,12 @@ export const SETTINGS: readonly Setting[] = [
     'The kinds this replica reconciles and caches, comma-separated (webapp, mysqlcluster); a kind left out needs no CRD in the cluster, its admission is still served, and its objects get no finalizer from this server',
   ),
   setting('workers', 'SHIPSHAPE_WORKERS', 4, 'Concurrent reconciles per kind (never two on the same object)'),
-  setting('resyncSeconds', 'SHIPSHAPE_RESYNC_SECONDS', 600, 'Period of the full resync of every WebApp'),
+  setting(
+    'resyncSeconds',
+    'SHIPSHAPE_RESYNC_SECONDS',
+    600,
+    'Period of the resync of every owner (WebApp, MySQLCluster), each spread by ±10%',
+  ),
   setting(
     'apiTimeoutSeconds',
     'SHIPSHAPE_API_TIMEOUT_SECONDS',

@@ -14,6 +14,7 @@ import { type KubeConfig, type KubernetesObject, type ListPromise, ListWatch, Wa
 import type { Logger } from 'pino';
 import { aborted } from '../runtime/aborted.ts';
 import { isNotFound } from './json-client.ts';
+import { jitter } from '../runtime/jitter.ts';
 import { sleep } from '../runtime/sleep.ts';
 import { createStreamingList } from './streaming-list.ts';
 
@@ -34,7 +35,7 @@ export type ResilientInformerOptions<T extends KubernetesObject> = {
   /** e.g. metadata.name=x, to watch one object with RBAC limited to its name. */
   fieldSelector?: string;
   logger: Logger;
-  /** Full relist period; default 10 minutes. */
+  /** Full relist period, spread by ±10% each time (../runtime/jitter.ts); default 10 minutes. */
   resyncMs?: number;
   onChange?: (obj: T, verb: 'add' | 'update' | 'delete') => void;
   /**
@@ -156,7 +157,7 @@ export function createResilientInformer<T extends KubernetesObject>(options: Res
           // Runs until an error, the resync timer, or abort.
           await new Promise<void>((resolve) => {
             wake = resolve;
-            sleep(options.resyncMs ?? 600_000, signal).then(resolve);
+            sleep(jitter(options.resyncMs ?? 600_000), signal).then(resolve);
           });
           wake = undefined;
         }

@@ -1,13 +1,15 @@
 // The controller loop (controller-runtime's Controller): watch sources feed keys into a work queue;
 // `workers` workers reconcile them. A thrown error retries with per-key backoff; a TerminalError
 // waits for the next change; `requeueAfterMs` schedules a resync, at the queue's low priority (a
-// sweep: a change a watch reports goes first). On abort the queue drains:
+// sweep: a change a watch reports goes first), spread by ±10% (../runtime/jitter.ts) so the owners
+// one sweep reconciled are not all resynced in one burst. On abort the queue drains:
 // in-flight reconciles finish, no new one starts. Each reconcile is shown to the `observer`, which
 // src/main.ts makes trace and measure it (src/telemetry/reconcile-telemetry.ts).
 import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { CodedError } from '../errors/coded-error.ts';
 import { aborted } from '../runtime/aborted.ts';
+import { jitter } from '../runtime/jitter.ts';
 import { sleep } from '../runtime/sleep.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -46,10 +48,13 @@ export type ControllerOptions = {
   workers: number;
   logger: Logger;
   observer?: ReconcileObserver;
+  /** The delay of a requeue after `requeueAfterMs`; default jitter(ms), ±10%. */
+  spread?(ms: number): number;
 };
 
 export function createController(options: ControllerOptions) {
   const { queue, logger } = options;
+  const spread = options.spread ?? ((ms: number) => jitter(ms));
   const observer = options.observer ?? NO_OBSERVER;
 
   async function worker(signal: AbortSignal): Promise<void> {
@@ -66,8 +71,9 @@ export function createController(options: ControllerOptions) {
         const result = await traced.within(() => options.reconcile(key));
         queue.forget(key);
         const requeue = result.requeueAfterMs !== undefined && !signal.aborted;
-        if (requeue) queue.addAfter(key, result.requeueAfterMs!, 'low');
-        traced.end('success', { requeue, ...(requeue && { requeueAfterMs: result.requeueAfterMs! }) });
+        const delayMs = requeue ? spread(result.requeueAfterMs!) : undefined;
+        if (delayMs !== undefined) queue.addAfter(key, delayMs, 'low');
+        traced.end('success', { requeue, ...(delayMs !== undefined && { requeueAfterMs: delayMs }) });
       } catch (err) {
         const terminal = err instanceof TerminalError;
         if (terminal) queue.forget(key);

@@ -59,7 +59,7 @@ function createSource(synced = true) {
   return source;
 }
 
-type Outcome = { key: string; outcome: string; durationMs: number; err?: unknown };
+type Outcome = { key: string; outcome: string; durationMs: number; err?: unknown; requeueAfterMs?: number };
 
 /** A running controller over `reconcile`; `stop()` aborts it and waits for start() to resolve. */
 function run(options: {
@@ -68,6 +68,7 @@ function run(options: {
   sources?: Source[];
   workers?: number;
   logger?: typeof silent;
+  spread?: (ms: number) => number;
 }) {
   const queue = options.queue ?? createWorkQueue();
   const outcomes: Outcome[] = [];
@@ -78,12 +79,14 @@ function run(options: {
     reconcile: options.reconcile,
     workers: options.workers ?? 1,
     logger: options.logger ?? silent,
+    ...(options.spread && { spread: options.spread }),
     observer: {
       start(key) {
         const started = performance.now();
         return {
           within: (fn) => fn(),
-          end: (outcome, { err }) => outcomes.push({ key, outcome, durationMs: performance.now() - started, err }),
+          end: (outcome, { err, requeueAfterMs }) =>
+            outcomes.push({ key, outcome, durationMs: performance.now() - started, err, requeueAfterMs }),
         };
       },
     },
@@ -236,7 +239,7 @@ t.test('{ requeueAfterMs } reconciles the key again after the delay', async (t) 
   const queue = createWorkQueue({ clock });
   const { calls, reconcile } = recorder(async () => ({ requeueAfterMs: 30_000 }));
   queue.add('team-a/web');
-  const c = run({ reconcile, queue });
+  const c = run({ reconcile, queue, spread: (ms) => ms });
   await until(() => calls.length === 1, 'first reconcile');
   await settle();
   clock.advance(29_999);
@@ -251,6 +254,24 @@ t.test('{ requeueAfterMs } reconciles the key again after the delay', async (t) 
   t.equal(clock.pendingTimers(), 0, 'stopping cancels the pending resync');
 });
 
+t.test('by default a resync is spread within ±10% of requeueAfterMs, and the span says when', async (t) => {
+  const clock = createFakeClock();
+  const queue = createWorkQueue({ clock });
+  const { calls, reconcile } = recorder(async () => ({ requeueAfterMs: 30_000 }));
+  queue.add('team-a/web');
+  const c = run({ reconcile, queue });
+  await until(() => calls.length === 1, 'first reconcile');
+  await settle();
+  const delay = c.outcomes[0]!.requeueAfterMs!;
+  t.ok(delay >= 27_000 && delay <= 33_000, `${delay} ms, within [27,000, 33,000]`);
+  clock.advance(delay - 1);
+  await settle();
+  t.equal(calls.length, 1, 'not before its delay');
+  clock.advance(1);
+  await until(() => calls.length === 2, 'resynced at its delay');
+  await c.stop();
+});
+
 t.test('a resync goes behind a change: the requeue is at low priority', async (t) => {
   const clock = createFakeClock();
   const queue = createWorkQueue({ clock });
@@ -261,7 +282,7 @@ t.test('a resync goes behind a change: the requeue is at low priority', async (t
   });
   queue.add('swept/a');
   queue.add('swept/b');
-  const c = run({ reconcile, queue, workers: 1 });
+  const c = run({ reconcile, queue, workers: 1, spread: (ms) => ms });
   await until(() => calls.length === 2, 'both reconciled once');
   await settle();
   queue.add('busy/one');
