@@ -9,7 +9,8 @@
 // first; the cost is that each replica holds them (what that costs per 1,000 WebApps:
 // bench/footprint.ts).
 // Each owner kind registers (register(), before start) and gets its own subscription: a child's
-// event goes to the owner kind whose label (OwnerKind.ownerLabel) it carries. Changes reach a
+// event goes to the owner kind whose label (OwnerKind.ownerLabel) it carries (and, as `anyChild`,
+// to every kind owning its resource, for the owners waiting on a name another owner held). Changes reach a
 // controller only while one is subscribed (a leadership term); between terms the caches just stay
 // current, and note what the next term must not miss.
 // Adding a kind: see ./owner-kind.ts.
@@ -36,6 +37,11 @@ export type OwnerCacheEvents = {
   owner(obj: KubernetesObject): void;
   /** A child carrying this owner kind's label; `kind` as the owner's child spec names it. */
   child(kind: string, obj: KubernetesObject, verb: 'add' | 'update' | 'delete'): void;
+  /**
+   * Any object of a child resource this kind owns, whichever owner's label it carries (before
+   * `child` when it is this kind's): a name another owner held may be free now.
+   */
+  anyChild?(kind: string, obj: KubernetesObject, verb: 'add' | 'update' | 'delete'): void;
   namespace(ns: V1Namespace): void;
   /** The owner watch (re)synced: after its first list, a recovery, or the periodic resync. */
   ownersSynced(): void;
@@ -192,6 +198,7 @@ export function createOwnerCaches(options: OwnerCachesOptions) {
       const { informer, routes } = resourceOf(spec);
       byKind[spec.kind] = informer;
       routes.push((o, verb) => {
+        subscriber?.anyChild?.(spec.kind, o, verb);
         const key = ownerKeyOf(owner, o);
         if (!key) return;
         if (subscriber) return subscriber.child(spec.kind, o, verb);

@@ -16,6 +16,7 @@ import { TerminalError } from './controller.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import type { OwnerCache } from './owner-caches.ts';
 import type { OwnerKind } from './owner-kind.ts';
+import { createNameWaits } from './name-waits.ts';
 import { createWrittenStatus } from './written-status.ts';
 
 export type DeleteOptions = { propagationPolicy?: 'Orphan' | 'Background' | 'Foreground' };
@@ -79,7 +80,8 @@ export class ChildKindError extends CodedError<'CHILD_KIND_UNKNOWN'> {}
 /**
  * The child's name is held by an object another owner controls (a WebApp's Service `shop` and a
  * MySQLCluster's client Service `shop` in one namespace): not applied over. Terminal: retrying
- * cannot free the name; the owner's next change or resync looks again.
+ * cannot free the name; the owner is woken when the holder lets go of it (./name-waits.ts), or
+ * looks again at its next change or resync.
  */
 export class ChildOwnedError extends TerminalError {
   readonly child: string;
@@ -104,8 +106,10 @@ export type OwnerContextOptions = OwnerContextDeps & {
 };
 
 /**
- * The base context over the cluster, with the two hooks the term's subscription calls: `observed`
- * for every owner event (the written-status dedupe), `childDeleted` for a child's delete event.
+ * The base context over the cluster, with the hooks the term's subscription calls: `observed` for
+ * every owner event (the written-status dedupe), `childDeleted` for a delete event of a child of
+ * ours, `childChanged` for any event of a child resource we own, whoever's it is (the owners that
+ * waited on its name, to wake).
  */
 export function createOwnerContext<Status>(options: OwnerContextOptions) {
   const { owner, client, cache, fieldManager } = options;
@@ -120,6 +124,8 @@ export function createOwnerContext<Status>(options: OwnerContextOptions) {
   // Our status writes the watch cache does not show yet: a reconcile woken before it does must not
   // write (and announce) the same status again.
   const writtenStatus = createWrittenStatus<Status>();
+  // Our owners that found a child's name held by another owner: woken when it lets go of it.
+  const nameWaits = createNameWaits();
   // Signs what an apply returns as the child caches keep it (their view), so a field the caches
   // drop cannot read as a difference.
   const appliedCache = createAppliedCache(cached, (obj) => {
@@ -143,7 +149,9 @@ export function createOwnerContext<Status>(options: OwnerContextOptions) {
       const holder = controllerOf(cached(kind, namespace, name));
       const ours = controllerOf(obj);
       if (holder && ours && (holder.kind !== ours.kind || holder.name !== ours.name)) {
-        throw new ChildOwnedError(`${kind} ${name}`, `${holder.kind} ${holder.name}`);
+        const holderName = `${holder.kind} ${holder.name}`;
+        nameWaits.wait(kind, namespace, name, holderName, `${namespace}/${ours.name}`);
+        throw new ChildOwnedError(`${kind} ${name}`, holderName);
       }
       return appliedCache.apply(obj, (body) =>
         serverSideApply(client, body, { plural: specOf(body.kind).plural, fieldManager }),
@@ -207,5 +215,12 @@ export function createOwnerContext<Status>(options: OwnerContextOptions) {
     observed: (obj: { metadata?: { uid?: string; resourceVersion?: string } }) => writtenStatus.observe(obj),
     /** A child deleted by someone else: what we last applied is no longer in place. */
     childDeleted: (kind: string, namespace: string, name: string) => appliedCache.forget(kind, namespace, name),
+    /** Any owner's child of a kind we own changed: our owners (namespace/name) to wake for it. */
+    childChanged(kind: string, obj: ChildObject, verb: 'add' | 'update' | 'delete'): string[] {
+      const { namespace = '', name = '' } = obj.metadata ?? {};
+      const controller = controllerOf(obj);
+      const current = controller && `${controller.kind} ${controller.name}`;
+      return nameWaits.changed(kind, namespace, name, current, verb === 'delete');
+    },
   };
 }

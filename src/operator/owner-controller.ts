@@ -100,6 +100,10 @@ function buildTerm<Status, Ctx>(
       if (verb === 'delete') base.childDeleted(kind, o.metadata?.namespace ?? '', o.metadata?.name ?? '');
       queue.add(`${o.metadata?.namespace}/${o.metadata?.labels?.[owner.ownerLabel]}`);
     },
+    // A name one of ours waited on (another owner held it) may be free: wake the waiting owners.
+    anyChild(kind, o, verb) {
+      for (const key of base.childChanged(kind, o, verb)) queue.add(key);
+    },
     // A Namespace's annotations change the limits its owners are judged by: requeue them.
     namespace(ns) {
       const name = ns.metadata?.name;

@@ -458,6 +458,26 @@ t.test('a WebApp and a MySQLCluster of the same name in one namespace: each hand
   t.match(refused.message, /Service db is controlled by MySQLCluster db, not applied/);
   t.equal(await owner(() => core.readNamespacedService({ namespace: ns, name: 'db' })), dbService, 'left alone');
   t.equal((await my.get(ns, 'db')).status?.phase, 'Running', 'the MySQLCluster is still Running');
+
+  // The name freed (the MySQLCluster deleted, its Service with it), the waiting WebApp takes it at
+  // once: woken by the Service's delete event, not its resync (600 s here).
+  t.equal((await my.run(['delete', 'mysqlcluster', 'db', '-n', ns, '--wait=true', '--timeout=30s'])).code, 0);
+  const freedAt = Date.now();
+  const taken = await eventually(
+    'the WebApp takes the freed Service',
+    async () => {
+      const service = await core.readNamespacedService({ namespace: ns, name: 'db' }).catch(() => undefined);
+      return service?.metadata?.ownerReferences?.[0]?.kind === 'WebApp' && service;
+    },
+    30_000,
+  );
+  t.ok(Date.now() - freedAt < 30_000, `within ${Date.now() - freedAt} ms of the delete`);
+  t.same(taken.spec?.selector, { 'app.kubernetes.io/name': 'db', 'app.kubernetes.io/instance': 'db' });
+  const recovered = await eventually('the WebApp no longer Degraded', async () => {
+    const w = await getWebApp(ns, 'db');
+    return w.status?.conditions?.find((c) => c.type === 'Degraded' && c.status === 'False') && w;
+  });
+  t.equal(recovered.status?.phase, 'Running');
 });
 
 t.test('a MySQLCluster goes away with its namespace, claims and all', async (t) => {
@@ -488,4 +508,25 @@ t.test("two MySQLClusters whose children's names meet (a and a-members) keep the
   t.equal(after.metadata?.uid, headless.metadata?.uid, "a's headless Service was not deleted with a-members");
   t.equal(after.metadata?.resourceVersion, headless.metadata?.resourceVersion, 'nor changed');
   t.equal(after.spec?.clusterIP, 'None');
+
+  // The other way round: a-members waits, and takes its name when `a` goes.
+  t.equal((await my.apply(ns, 'a-members', { storage: { size: '1Gi' } })).code, 0);
+  await eventually('a-members reports the conflict again', async () => {
+    const cluster = await my.get(ns, 'a-members');
+    return cluster.status?.conditions?.find((c) => c.type === 'Degraded' && c.reason === 'ChildConflict');
+  });
+  t.equal((await my.run(['delete', 'mysqlcluster', 'a', '-n', ns, '--wait=true', '--timeout=60s'])).code, 0);
+  const mine = await eventually(
+    "a-members takes its client Service once a's headless one is gone",
+    async () => {
+      const service = await core.readNamespacedService({ namespace: ns, name: 'a-members' }).catch(() => undefined);
+      return service?.metadata?.ownerReferences?.[0]?.name === 'a-members' && service;
+    },
+    30_000,
+  );
+  t.not(mine.spec?.clusterIP, 'None', 'a client Service now');
+  await eventually('a-members no longer reports the conflict', async () => {
+    const cluster = await my.get(ns, 'a-members');
+    return !cluster.status?.conditions?.some((c) => c.type === 'Degraded' && c.reason === 'ChildConflict');
+  });
 });

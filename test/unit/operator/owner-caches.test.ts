@@ -98,6 +98,22 @@ t.test("a child's event goes to the owner kind whose label it carries", async (t
   t.same(d.seen, ['add Service db-members', 'delete StatefulSet db', 'namespace shop'], 'one event per child');
 });
 
+t.test('every kind owning a resource sees each of its objects as anyChild, first', async (t) => {
+  const { caches, byPath } = setup();
+  const webApps = caches.register(WEBAPP_OWNER, CHILD_KINDS);
+  const databases = caches.register(DATABASE, DATABASE_CHILDREN);
+  const [w, d] = [recorder(), recorder()];
+  const any = (seen: string[]) => (kind: string, o: { metadata?: { name?: string } }, verb: string) =>
+    seen.push(`any ${verb} ${kind} ${o.metadata?.name}`);
+  webApps.subscribe({ ...w.events, anyChild: any(w.seen) });
+  databases.subscribe({ ...d.events, anyChild: any(d.seen) });
+  const services = byPath('/api/v1/services')[0]!;
+  services.emit(child('Service', 'db', { 'shipshape.dev/database': 'db' }), 'delete');
+  byPath('/apis/apps/v1/statefulsets')[0]!.emit(child('StatefulSet', 'db', { 'shipshape.dev/database': 'db' }));
+  t.same(w.seen, ['any delete Service db'], "a database's Service: the WebApps' anyChild only");
+  t.same(d.seen, ['any delete Service db', 'delete Service db', 'any add StatefulSet db', 'add StatefulSet db']);
+});
+
 t.test('the Service view keeps a headless Service and publishNotReadyAddresses, not an allocated IP', async (t) => {
   const { caches, byPath } = setup();
   const webApps = caches.register(WEBAPP_OWNER, CHILD_KINDS);

@@ -131,6 +131,24 @@ t.test("another owner's child is neither applied over nor deleted: no request", 
   t.equal(calls.length, 1, "its own child (a predecessor's of the same name, too) is applied");
 });
 
+t.test('an owner refused a name is woken when the holder lets go of it, not before', async (t) => {
+  const { context, childChanged, objects } = setup();
+  const controlled = (kind: string, name: string) => ({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'db', namespace: 'shop', ownerReferences: [{ kind, name, uid: 'u', controller: true }] },
+  });
+  const mine = controlled('Database', 'db');
+  const theirs = controlled('WebApp', 'db');
+  t.same(childChanged('StatefulSet', theirs, 'delete'), [], 'nobody waits yet');
+  objects.set('StatefulSet/shop/db', theirs);
+  await t.rejects(context.apply(mine), { name: 'ChildOwnedError' });
+  t.same(childChanged('StatefulSet', theirs, 'update'), [], 'still held');
+  t.same(childChanged('Secret', { ...theirs, kind: 'Secret' }, 'delete'), [], 'another kind of child, same name: no');
+  t.same(childChanged('StatefulSet', theirs, 'delete'), ['shop/db'], 'deleted: the waiting owner');
+  t.same(childChanged('StatefulSet', theirs, 'delete'), [], 'once');
+});
+
 t.test('a kind the owner does not own is a coded error, not a request', async (t) => {
   const { context, calls } = setup();
   await t.rejects(context.deleteChild('Deployment', 'shop', 'db'), { code: 'CHILD_KIND_UNKNOWN' });
