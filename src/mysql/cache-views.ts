@@ -6,31 +6,12 @@
 // ConfigMap, Service and PodDisruptionBudget are shared with WebApp, one cache per resource, so
 // MYSQL_CHILD_KINDS names WebApp's views for them (CHILD_VIEWS); test/unit/mysql/cache-views.test.ts
 // proves every field applied survives each view.
-import type { Projection } from '../operator/cache-transforms.ts';
+import { type Projection, containerView, record, records } from '../operator/cache-transforms.ts';
 
 type Json = Record<string, unknown>;
 
-const record = (value: unknown): Json | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-const list = (value: unknown): Json[] | undefined =>
-  Array.isArray(value) ? value.map((item) => record(item) ?? {}) : undefined;
-
-/**
- * The container fields toStatefulSet applies. The apiserver stores `resources: {}` for a container
- * applied without any: kept as none, to match a body without resources.
- */
-function container(c: Json): Json {
-  const resources = record(c.resources) && Object.keys(c.resources as Json).length > 0 ? c.resources : undefined;
-  return {
-    name: c.name,
-    image: c.image,
-    ports: c.ports,
-    env: c.env,
-    readinessProbe: c.readinessProbe,
-    resources,
-    volumeMounts: c.volumeMounts,
-  };
-}
+/** The container fields toStatefulSet applies. */
+const STATEFULSET_CONTAINER = ['name', 'image', 'ports', 'env', 'readinessProbe', 'resources', 'volumeMounts'] as const;
 
 /**
  * A volume claim template as applied: not the apiVersion, kind and empty status the apiserver adds
@@ -64,9 +45,12 @@ function statefulSetSpec(spec: Json | undefined): Json | undefined {
     persistentVolumeClaimRetentionPolicy: spec.persistentVolumeClaimRetentionPolicy,
     template: template && {
       metadata: templateMeta && { labels: templateMeta.labels, annotations: templateMeta.annotations },
-      spec: podSpec && { containers: list(podSpec.containers)?.map(container), volumes: podSpec.volumes },
+      spec: podSpec && {
+        containers: records(podSpec.containers)?.map((c) => containerView(c, STATEFULSET_CONTAINER)),
+        volumes: podSpec.volumes,
+      },
     },
-    volumeClaimTemplates: list(spec.volumeClaimTemplates)?.map(claimTemplate),
+    volumeClaimTemplates: records(spec.volumeClaimTemplates)?.map(claimTemplate),
   };
 }
 

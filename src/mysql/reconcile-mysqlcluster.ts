@@ -17,7 +17,7 @@ import {
   CONDITION_PROGRESSING,
   CONDITION_WITHIN_LIMITS,
   REASON_LIMIT_EXCEEDED,
-} from '../operator/status.ts';
+} from '../operator/conditions.ts';
 import { type ChildVerb, type ChildrenOutcome, applyMySQLChildren } from './apply-children.ts';
 import { cleanupMySQLCluster } from './cleanup.ts';
 import type { MySQLReconcileContext } from './reconcile-context.ts';

@@ -12,8 +12,12 @@ import {
   CONDITION_PROGRESSING,
   CONDITION_READY,
   CONDITION_WITHIN_LIMITS,
-  REASON_LIMIT_EXCEEDED,
-} from '../operator/status.ts';
+  type ConditionDraft,
+  type ConditionSubject,
+  phaseOf,
+  toCondition,
+  withinLimits,
+} from '../operator/conditions.ts';
 
 /** What the status reads of the StatefulSet; undefined when it does not exist. */
 export type ObservedStatefulSet = {
@@ -72,7 +76,7 @@ export type MySQLStatusInput = {
   now: Date;
 };
 
-type Draft = { status: Condition['status']; reason: string; message: string };
+type Draft = ConditionDraft;
 
 /** What ObservedStatefulSet needs from a StatefulSet (as applied, or the cache's view). */
 export function fromStatefulSet(statefulSet: V1StatefulSet | undefined): ObservedStatefulSet | undefined {
@@ -147,45 +151,26 @@ function currentVersion(input: MySQLStatusInput): string | undefined {
   return done ? input.desired.version : previous;
 }
 
-function withinLimits(input: MySQLStatusInput): Draft {
-  if (input.limitExceeded !== undefined)
-    return { status: 'False', reason: REASON_LIMIT_EXCEEDED, message: input.limitExceeded };
-  return { status: 'True', reason: 'WithinLimits', message: 'The spec is within the admission limits' };
-}
-
-/** RFC 3339 at second precision, as the apiserver writes metav1.Time. */
-const toTime = (now: Date) => now.toISOString().replace(/\.\d+Z$/, 'Z');
-
-/** The condition, keeping the previous lastTransitionTime while its status stays the same. */
-function toCondition(type: string, draft: Draft, input: MySQLStatusInput): Condition {
-  const previous = input.cluster.status?.conditions?.find((c) => c.type === type);
-  const kept = previous?.status === draft.status ? previous.lastTransitionTime : undefined;
-  return {
-    type,
-    status: draft.status,
-    reason: draft.reason,
-    message: draft.message,
-    lastTransitionTime: kept ?? toTime(input.now),
-    observedGeneration: input.cluster.metadata.generation,
-  };
-}
-
 export function computeMySQLStatus(input: MySQLStatusInput): MySQLClusterStatus {
   const degradedDraft = degraded(input);
   const readyDraft = ready(input, degradedDraft);
-  const phase = degradedDraft.status === 'True' ? 'Failed' : readyDraft.status === 'True' ? 'Running' : 'Pending';
   const version = currentVersion(input);
+  const subject: ConditionSubject = {
+    generation: input.cluster.metadata.generation,
+    previous: input.cluster.status?.conditions,
+    now: input.now,
+  };
   return {
-    phase,
+    phase: phaseOf(degradedDraft, readyDraft),
     replicas: input.statefulSet?.replicas ?? 0,
     readyReplicas: input.statefulSet?.readyReplicas ?? 0,
     ...(version !== undefined && { currentVersion: version }),
     observedGeneration: input.cluster.metadata.generation,
     conditions: [
-      toCondition(CONDITION_READY, readyDraft, input),
-      toCondition(CONDITION_PROGRESSING, progressing(input), input),
-      toCondition(CONDITION_DEGRADED, degradedDraft, input),
-      toCondition(CONDITION_WITHIN_LIMITS, withinLimits(input), input),
+      toCondition(CONDITION_READY, readyDraft, subject),
+      toCondition(CONDITION_PROGRESSING, progressing(input), subject),
+      toCondition(CONDITION_DEGRADED, degradedDraft, subject),
+      toCondition(CONDITION_WITHIN_LIMITS, withinLimits(input.limitExceeded), subject),
     ],
     message: degradedDraft.status === 'True' ? degradedDraft.message : readyDraft.message,
   };

@@ -30,6 +30,7 @@
 // view per resource, so an owner kind whose children share a resource with WebApp's (a Service)
 // uses the same view, extended here if it applies more fields.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { isObject } from '../json/json.ts';
 import { createStringPool } from '../runtime/string-pool.ts';
 import { VIEW_DIGEST, carriedDigest, digestOf } from './view-digest.ts';
 
@@ -39,8 +40,11 @@ export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-confi
 type Json = Record<string, unknown>;
 type Meta = NonNullable<KubernetesObject['metadata']>;
 
-const record = (value: unknown): Json | undefined =>
-  typeof value === 'object' && value !== null ? (value as Json) : undefined;
+/** The value when it is a JSON object (not an array), else undefined: a view reads only those. */
+export const record = (value: unknown): Json | undefined => (isObject(value) ? value : undefined);
+/** The value's items when it is an array (an item that is not an object read as {}), else undefined. */
+export const records = (value: unknown): Json[] | undefined =>
+  Array.isArray(value) ? value.map((item) => record(item) ?? {}) : undefined;
 
 /** Annotations without the last-applied copy; undefined when nothing else is left. */
 function keptAnnotations(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
@@ -110,35 +114,31 @@ function childMetadata(m: Meta | undefined): Meta | undefined {
 }
 
 /**
- * The container fields toDeployment applies (the container Shipshape names and any other). The
- * apiserver stores `resources: {}` for a container applied without any: the same as none, and kept
- * as none, so that it matches a body without resources.
+ * A container as a builder applies it: the `fields` it sets. The apiserver stores `resources: {}`
+ * for a container applied without any: the same as none, and kept as none, so that it matches a
+ * body without resources.
  */
-function container(c: Json): Json {
-  const resources = record(c.resources) && Object.keys(c.resources as Json).length > 0 ? c.resources : undefined;
-  return {
-    name: c.name,
-    image: c.image,
-    ports: c.ports,
-    envFrom: c.envFrom,
-    env: c.env,
-    readinessProbe: c.readinessProbe,
-    resources,
-  };
+export function containerView(c: Json, fields: readonly string[]): Json {
+  const view = Object.fromEntries(fields.map((field) => [field, c[field]]));
+  const resources = record(c.resources);
+  if (resources && Object.keys(resources).length === 0) view.resources = undefined;
+  return view;
 }
+
+/** The container fields toDeployment applies (the container Shipshape names and any other). */
+const DEPLOYMENT_CONTAINER = ['name', 'image', 'ports', 'envFrom', 'env', 'readinessProbe', 'resources'] as const;
 
 function deploymentSpec(spec: Json | undefined): Json | undefined {
   if (!spec) return spec;
   const template = record(spec.template);
   const templateMeta = record(template?.metadata);
   const podSpec = record(template?.spec);
-  const containers = podSpec?.containers;
   return {
     replicas: spec.replicas,
     selector: spec.selector,
     template: template && {
       metadata: templateMeta && { labels: templateMeta.labels, annotations: templateMeta.annotations },
-      spec: podSpec && { containers: Array.isArray(containers) ? containers.map(container) : containers },
+      spec: podSpec && { containers: records(podSpec.containers)?.map((c) => containerView(c, DEPLOYMENT_CONTAINER)) },
     },
   };
 }

@@ -17,13 +17,8 @@ import { CHILD_KINDS, describeKinds } from './child-kinds.ts';
 import { type DesiredWebApp, toDesiredWebApp } from './desired-webapp.ts';
 import { finalizer } from './finalizer.ts';
 import type { ReconcileContext, ReconcileResult } from './reconcile-context.ts';
-import {
-  CONDITION_WITHIN_LIMITS,
-  REASON_LIMIT_EXCEEDED,
-  computeStatus,
-  fromDeployment,
-  statusEqual,
-} from './status.ts';
+import { CONDITION_WITHIN_LIMITS, REASON_LIMIT_EXCEEDED } from './conditions.ts';
+import { computeStatus, fromDeployment, statusEqual } from './status.ts';
 
 /** The end of a LimitExceeded message in a namespace in `warn` enforcement. */
 const WARN_ENFORCEMENT_NOTE =

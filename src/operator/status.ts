@@ -3,8 +3,19 @@
 // condition's status changes. The reconciler writes status only when statusEqual() says it
 // differs, so an unchanged world causes no write and no watch event that would requeue it.
 import type { V1Deployment } from '@kubernetes/client-node';
-import type { Condition, WebApp, WebAppStatus } from '../api/webapp.ts';
+import type { WebApp, WebAppStatus } from '../api/webapp.ts';
 import { jsonEqual } from '../json/json.ts';
+import {
+  CONDITION_DEGRADED,
+  CONDITION_PROGRESSING,
+  CONDITION_READY,
+  CONDITION_WITHIN_LIMITS,
+  type ConditionDraft,
+  type ConditionSubject,
+  phaseOf,
+  toCondition,
+  withinLimits,
+} from './conditions.ts';
 
 /** The observed Deployment: its metadata.generation and its status; absent when it does not exist. */
 export type ObservedChildren = {
@@ -17,17 +28,6 @@ export type ObservedChildren = {
     generation?: number;
   };
 };
-
-export const CONDITION_READY = 'Ready';
-export const CONDITION_PROGRESSING = 'Progressing';
-export const CONDITION_DEGRADED = 'Degraded';
-/**
- * Whether the spec is within the limits admission enforces now. False (LimitExceeded) for a
- * WebApp stored before a limit was lowered: it keeps running and is reconciled as it is, and
- * admission ratchets it (an unchanged value is allowed, a new or larger one denied).
- */
-export const CONDITION_WITHIN_LIMITS = 'WithinLimits';
-export const REASON_LIMIT_EXCEEDED = 'LimitExceeded';
 
 /**
  * What the status is computed from, of a WebApp that is built: its metadata, its previous status,
@@ -48,8 +48,7 @@ export type StatusInput = {
   | { webApp: WebApp; invalid: string }
 );
 
-type Status = Condition['status'];
-type Draft = { status: Status; reason: string; message: string };
+type Draft = ConditionDraft;
 
 /** What ObservedChildren needs from a Deployment read from the API server (or undefined: not found). */
 export function fromDeployment(deployment: V1Deployment | undefined): ObservedChildren {
@@ -71,13 +70,6 @@ function degraded(input: StatusInput): Draft {
   if (input.invalid !== undefined) return { status: 'True', reason: 'InvalidSpec', message: input.invalid };
   if (input.applyError !== undefined) return { status: 'True', reason: 'ApplyFailed', message: input.applyError };
   return { status: 'False', reason: 'AsExpected', message: 'The children are applied' };
-}
-
-function withinLimits(input: StatusInput): Draft {
-  if (input.limitExceeded !== undefined) {
-    return { status: 'False', reason: REASON_LIMIT_EXCEEDED, message: input.limitExceeded };
-  }
-  return { status: 'True', reason: 'WithinLimits', message: 'The spec is within the admission limits' };
 }
 
 /**
@@ -118,31 +110,6 @@ function progressing(desired: number | undefined, observed: ObservedChildren, in
 }
 
 /**
- * RFC 3339 at second precision, as the API server writes metav1.Time: a condition's
- * lastTransitionTime reads the same here as on a built-in object.
- */
-function toTime(now: Date): string {
-  return now.toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
-/**
- * The condition, keeping the previous lastTransitionTime of the same type when its status did not
- * change: it records when the status last changed, not when it was last computed.
- */
-function toCondition(type: string, draft: Draft, input: StatusInput): Condition {
-  const previous = input.webApp.status?.conditions?.find((c) => c.type === type);
-  const kept = previous?.status === draft.status ? previous.lastTransitionTime : undefined;
-  return {
-    type,
-    status: draft.status,
-    reason: draft.reason,
-    message: draft.message,
-    lastTransitionTime: kept ?? toTime(input.now),
-    observedGeneration: input.webApp.metadata.generation,
-  };
-}
-
-/**
  * The whole status of a WebApp: phase Failed when Degraded, Running when Ready, else Pending;
  * message is Degraded's message when degraded, else Ready's. Desired replicas are the defaulted
  * spec.replicas; an invalid spec has none.
@@ -154,17 +121,21 @@ export function computeStatus(input: StatusInput): WebAppStatus {
   const degradedDraft = degraded(input);
   const readyDraft = ready(desired, available, degradedDraft);
   const progressingDraft = progressing(desired, input.observed, input.invalid);
-  const phase = degradedDraft.status === 'True' ? 'Failed' : readyDraft.status === 'True' ? 'Running' : 'Pending';
+  const subject: ConditionSubject = {
+    generation: input.webApp.metadata.generation,
+    previous: input.webApp.status?.conditions,
+    now: input.now,
+  };
   return {
-    phase,
+    phase: phaseOf(degradedDraft, readyDraft),
     readyReplicas,
     availableReplicas: available,
     observedGeneration: input.webApp.metadata.generation,
     conditions: [
-      toCondition(CONDITION_READY, readyDraft, input),
-      toCondition(CONDITION_PROGRESSING, progressingDraft, input),
-      toCondition(CONDITION_DEGRADED, degradedDraft, input),
-      toCondition(CONDITION_WITHIN_LIMITS, withinLimits(input), input),
+      toCondition(CONDITION_READY, readyDraft, subject),
+      toCondition(CONDITION_PROGRESSING, progressingDraft, subject),
+      toCondition(CONDITION_DEGRADED, degradedDraft, subject),
+      toCondition(CONDITION_WITHIN_LIMITS, withinLimits(input.limitExceeded), subject),
     ],
     message: degradedDraft.status === 'True' ? degradedDraft.message : readyDraft.message,
   };
