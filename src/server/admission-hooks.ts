@@ -8,6 +8,8 @@ import { PLAIN_REVIEW_HOOKS, type ReviewHooks } from './review-hooks.ts';
 export type AdmissionOutcome = {
   /** 'unknown' for a request that failed before reaching a route's handler. */
   webhook: Webhook | 'unknown';
+  /** The route's kind (WebApp, MySQLCluster); 'unknown' as for `webhook`. */
+  kind: string;
   /** Absent when the body could not be read as an AdmissionReview for a WebApp. */
   request?: AdmissionRequest;
   decision: AdmissionDecision;

@@ -28,7 +28,7 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
 
   const telemetry = options.hooks ?? PLAIN_ADMISSION_HOOKS;
   telemetry.register(app);
-  const webhookOf = new Map(options.routes.map((r) => [r.path, r.webhook]));
+  const routeOf = new Map(options.routes.map((r) => [r.path, r]));
   const reply = (req: FastifyRequest, res: FastifyReply, uid: string, outcome: AdmissionOutcome) => {
     telemetry.record(req, res, outcome);
     return res.code(200).header('content-type', 'application/json').send(toAdmissionReview(uid, outcome.decision));
@@ -45,13 +45,14 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
           cause: err,
         })
       : new AdmissionError('ADM_DECODE', err.message, { cause: err });
-    const webhook = webhookOf.get(req.routeOptions.url ?? '') ?? 'unknown';
+    const route = routeOf.get(req.routeOptions.url ?? '');
+    const [webhook, kind] = route ? [route.webhook, route.kind] : (['unknown', 'unknown'] as const);
     telemetry.log(req, 'warn', { err: error }, 'admission request rejected before review');
-    return reply(req, res, '', { webhook, decision: errored(statusCode, error) });
+    return reply(req, res, '', { webhook, kind, decision: errored(statusCode, error) });
   });
 
   for (const route of options.routes) {
-    const { webhook } = route;
+    const { webhook, kind } = route;
     const routeOptions = {
       onRequest: (req: FastifyRequest, _res: FastifyReply, done: () => void) => {
         telemetry.start(req, webhook);
@@ -66,7 +67,7 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
       const decoded = decodeAdmissionReview(req.body as Buffer | undefined, route.kind);
       if (!decoded.ok) {
         telemetry.log(req, 'warn', { err: decoded.error, uid: decoded.uid, webhook }, 'malformed AdmissionReview');
-        return reply(req, res, decoded.uid, { webhook, decision: errored(400, decoded.error) });
+        return reply(req, res, decoded.uid, { webhook, kind, decision: errored(400, decoded.error) });
       }
       const { request } = decoded;
       const decision = runPolicy(route.policy, request, () => options.context(request));
@@ -87,7 +88,7 @@ export async function admissionPlugin(app: FastifyInstance, options: AdmissionPl
         },
         'admission reviewed',
       );
-      return reply(req, res, request.uid, { webhook, request, decision });
+      return reply(req, res, request.uid, { webhook, kind, request, decision });
     });
   }
 }

@@ -4,8 +4,8 @@
 // Why not SDK instruments: every Histogram.record() hashes its attributes (sort + JSON.stringify)
 // once per metric reader, and with OTLP push and the Prometheus scrape that is twice per
 // AdmissionReview; the profile of bench/webhook-telemetry.ts put it at a large share of what
-// telemetry cost the webhook. Here one record() is three small Map lookups and a bucket search.
-// The attribute sets are bounded: webhooks x operations x the few answers (allowed with 200;
+// telemetry cost the webhook. Here one record() is four small Map lookups and a bucket search.
+// The attribute sets are bounded: webhooks x kinds x operations x the few answers (allowed with 200;
 // denied with 403 or 422; errored with 400 or 500). `admission_code` is the AdmissionReview's
 // status code (the HTTP status is always 200), as controller-runtime's
 // webhook_admission_responses_total carries it.
@@ -64,8 +64,11 @@ const CUMULATIVE: Temporality = {
 };
 
 export type AdmissionMetrics = {
-  /** One answered AdmissionReview, its status code (200 when allowed) and the seconds it took. */
-  record(webhook: string, operation: string, allowed: boolean, code: number, seconds: number): void;
+  /**
+   * One answered AdmissionReview of a `kind` (the route's: WebApp, MySQLCluster; `unknown` before
+   * a route), its status code (200 when allowed) and the seconds it took.
+   */
+  record(webhook: string, kind: string, operation: string, allowed: boolean, code: number, seconds: number): void;
   /**
    * A producer for one metric reader, of shipshape.admission.requests and
    * shipshape.admission.duration. Delta points cover the time since that producer's previous
@@ -85,8 +88,8 @@ const zero = (): Totals => ({ counts: new Array<number>(ADMISSION_BUCKETS.length
 /** `now` is injectable for tests; it returns epoch milliseconds. */
 export function createAdmissionMetrics(now: () => number = Date.now): AdmissionMetrics {
   const processStart: HrTime = millisToHrTime(now());
-  // webhook -> operation -> code * 2 + allowed; `all` keeps them in order of first use.
-  const index = new Map<string, Map<string, Map<number, Series>>>();
+  // webhook -> kind -> operation -> code * 2 + allowed; `all` keeps them in order of first use.
+  const index = new Map<string, Map<string, Map<string, Map<number, Series>>>>();
   const all: Series[] = [];
 
   function producer(temporality: Temporality = CUMULATIVE): MetricProducer {
@@ -164,15 +167,17 @@ export function createAdmissionMetrics(now: () => number = Date.now): AdmissionM
   }
 
   return {
-    record(webhook, operation, allowed, code, seconds) {
-      let byOperation = index.get(webhook);
-      if (!byOperation) index.set(webhook, (byOperation = new Map()));
+    record(webhook, kind, operation, allowed, code, seconds) {
+      let byKind = index.get(webhook);
+      if (!byKind) index.set(webhook, (byKind = new Map()));
+      let byOperation = byKind.get(kind);
+      if (!byOperation) byKind.set(kind, (byOperation = new Map()));
       let byAnswer = byOperation.get(operation);
       if (!byAnswer) byOperation.set(operation, (byAnswer = new Map()));
       const answer = code * 2 + (allowed ? 1 : 0);
       let s = byAnswer.get(answer);
       if (!s) {
-        const attributes = { webhook, operation, allowed, admission_code: code };
+        const attributes = { webhook, kind, operation, allowed, admission_code: code };
         s = { attributes, ...zero(), min: Infinity, max: -Infinity };
         byAnswer.set(answer, s);
         all.push(s);

@@ -96,9 +96,10 @@ export function createAdmissionTelemetry(): AdmissionHooks {
     },
     /** Just before the AdmissionReview is sent: counts and times it, annotates and ends the span. */
     record(req: FastifyRequest, reply: FastifyReply, outcome: AdmissionOutcome): void {
-      const { webhook, request, decision } = outcome;
+      const { webhook, kind, request, decision } = outcome;
       const code = decision.status?.code ?? 200;
-      metrics?.record(webhook, request?.operation ?? 'UNKNOWN', decision.allowed, code, reply.elapsedTime / 1000);
+      const seconds = reply.elapsedTime / 1000;
+      metrics?.record(webhook, kind, request?.operation ?? 'UNKNOWN', decision.allowed, code, seconds);
       if (decision.wouldDeny) wouldDeny(request?.namespace ?? '', decision.wouldDeny);
       const span = takeSpan(req);
       if (!span) return;

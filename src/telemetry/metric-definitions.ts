@@ -52,13 +52,13 @@ const CONVERSION_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0
 const RECONCILE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const QUEUE_BUCKETS = [0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60, 300, 600];
 
-const ADMISSION_LABELS = ['webhook', 'operation', 'allowed', 'admission_code'] as const;
+const ADMISSION_LABELS = ['webhook', 'kind', 'operation', 'allowed', 'admission_code'] as const;
 
 export const ADMISSION_REQUESTS = define({
   name: 'shipshape.admission.requests',
   kind: 'counter',
   description:
-    "AdmissionReviews answered; admission_code is the review's status code (200 allowed, 403 or 422 denied, 400 a bad request, 500 Shipshape's fault)",
+    "AdmissionReviews answered, by webhook (mutate, validate), kind (WebApp, MySQLCluster) and operation; admission_code is the review's status code (200 allowed, 403 or 422 denied, 400 a bad request, 500 Shipshape's fault)",
   labels: ADMISSION_LABELS,
 });
 export const ADMISSION_DURATION = define({

@@ -131,7 +131,11 @@ t.test('kubectl apply: admission spans, a reconcile span tree, resource and metr
 
   await eventually('the metrics, over OTLP', async () => {
     const p = receiver.points;
-    const admitted = latestPoint(p, 'shipshape.admission.requests', { webhook: 'mutate', allowed: true });
+    const admitted = latestPoint(p, 'shipshape.admission.requests', {
+      webhook: 'mutate',
+      kind: 'WebApp',
+      allowed: true,
+    });
     const latency = latestPoint(p, 'shipshape.admission.duration', { webhook: 'validate' });
     const reconciles = latestPoint(p, 'shipshape.reconciles', { controller: 'webapp', result: 'success' });
     const createdDeployments = latestPoint(p, 'shipshape.reconcile.child_changes', {

@@ -37,7 +37,7 @@ t.teardown(() => {
 
 // Every metric once, through the code that records it in production.
 const m = shipshapeMetrics();
-admissionMetrics()!.record('validate', 'CREATE', false, 403, 0.0002);
+admissionMetrics()!.record('validate', 'WebApp', 'CREATE', false, 403, 0.0002);
 createWouldDenyCounter()('team-a', [
   { setting: 'max-replicas', reason: 'spec.replicas: 50 exceeds the maximum of 10' },
 ]);

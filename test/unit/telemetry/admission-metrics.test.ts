@@ -13,15 +13,15 @@ t.test('nothing recorded: nothing collected', async (t) => {
   t.same(await collected(createAdmissionMetrics().producer()), []);
 });
 
-t.test('a cumulative counter and histogram per webhook, operation, allowed and code', async (t) => {
+t.test('a cumulative counter and histogram per webhook, kind, operation, allowed and code', async (t) => {
   let now = 1_700_000_000_000;
   const metrics = createAdmissionMetrics(() => now);
   const producer = metrics.producer();
-  metrics.record('mutate', 'CREATE', true, 200, 0.00004);
-  metrics.record('mutate', 'CREATE', true, 200, 0.0003);
-  metrics.record('mutate', 'CREATE', true, 200, 7);
-  metrics.record('validate', 'UPDATE', false, 422, 0.0001);
-  metrics.record('validate', 'UPDATE', false, 500, 0.0002);
+  metrics.record('mutate', 'WebApp', 'CREATE', true, 200, 0.00004);
+  metrics.record('mutate', 'WebApp', 'CREATE', true, 200, 0.0003);
+  metrics.record('mutate', 'WebApp', 'CREATE', true, 200, 7);
+  metrics.record('validate', 'WebApp', 'UPDATE', false, 422, 0.0001);
+  metrics.record('validate', 'WebApp', 'UPDATE', false, 500, 0.0002);
   now += 5_000;
   const [requests, duration] = await collected(producer);
   t.match(requests, {
@@ -33,9 +33,9 @@ t.test('a cumulative counter and histogram per webhook, operation, allowed and c
   t.same(
     requests?.dataPoints.map((p) => [p.attributes, p.value]),
     [
-      [{ webhook: 'mutate', operation: 'CREATE', allowed: true, admission_code: 200 }, 3],
-      [{ webhook: 'validate', operation: 'UPDATE', allowed: false, admission_code: 422 }, 1],
-      [{ webhook: 'validate', operation: 'UPDATE', allowed: false, admission_code: 500 }, 1],
+      [{ webhook: 'mutate', kind: 'WebApp', operation: 'CREATE', allowed: true, admission_code: 200 }, 3],
+      [{ webhook: 'validate', kind: 'WebApp', operation: 'UPDATE', allowed: false, admission_code: 422 }, 1],
+      [{ webhook: 'validate', kind: 'WebApp', operation: 'UPDATE', allowed: false, admission_code: 500 }, 1],
     ],
     'a denial (422) and an error (500) are told apart',
   );
@@ -56,7 +56,7 @@ t.test('a cumulative counter and histogram per webhook, operation, allowed and c
   const validate = duration?.dataPoints[1]?.value as Histogram;
   t.equal(validate.buckets.counts[1], 1, 'a value on a bound counts in that bound (le="0.0001")');
 
-  metrics.record('mutate', 'CREATE', true, 200, 0.001);
+  metrics.record('mutate', 'WebApp', 'CREATE', true, 200, 0.001);
   const [again] = await collected(producer);
   t.equal(again?.dataPoints[0]?.value, 4, 'cumulative: the next collection counts on');
 });
@@ -67,8 +67,8 @@ t.test('delta, when the exporter asks for it: what happened since that producer 
   const DELTA = AggregationTemporality.DELTA;
   const delta = metrics.producer({ sum: DELTA, histogram: DELTA });
   const cumulative = metrics.producer();
-  metrics.record('mutate', 'CREATE', true, 200, 0.0003);
-  metrics.record('validate', 'CREATE', true, 200, 0.0003);
+  metrics.record('mutate', 'WebApp', 'CREATE', true, 200, 0.0003);
+  metrics.record('validate', 'WebApp', 'CREATE', true, 200, 0.0003);
   now += 10_000;
   const [first] = await collected(delta);
   t.equal(first?.aggregationTemporality, DELTA);
@@ -76,8 +76,8 @@ t.test('delta, when the exporter asks for it: what happened since that producer 
     first?.dataPoints.map((p) => p.value),
     [1, 1],
   );
-  metrics.record('mutate', 'CREATE', true, 200, 0.002);
-  metrics.record('mutate', 'CREATE', true, 200, 0.003);
+  metrics.record('mutate', 'WebApp', 'CREATE', true, 200, 0.002);
+  metrics.record('mutate', 'WebApp', 'CREATE', true, 200, 0.003);
   now += 10_000;
   const [requests, duration] = await collected(delta);
   t.same(
@@ -100,5 +100,22 @@ t.test('delta, when the exporter asks for it: what happened since that producer 
     total?.dataPoints.map((p) => p.value),
     [3, 1],
     'another reader’s cumulative points are not disturbed',
+  );
+});
+
+t.test('each kind its own series: a WebApp and a MySQLCluster review apart', async (t) => {
+  const metrics = createAdmissionMetrics(() => 1_700_000_000_000);
+  metrics.record('validate', 'WebApp', 'CREATE', false, 422, 0.0001);
+  metrics.record('validate', 'MySQLCluster', 'CREATE', false, 422, 0.0001);
+  metrics.record('validate', 'MySQLCluster', 'CREATE', false, 422, 0.0001);
+  metrics.record('unknown', 'unknown', 'UNKNOWN', false, 400, 0.0001);
+  const [requests] = await collected(metrics.producer());
+  t.same(
+    requests?.dataPoints.map((p) => [p.attributes.kind, p.value]),
+    [
+      ['WebApp', 1],
+      ['MySQLCluster', 2],
+      ['unknown', 1],
+    ],
   );
 });

@@ -94,29 +94,35 @@ t.test('probes get no span', async (t) => {
   t.equal((await telemetry.spans()).length, before);
 });
 
-t.test('metrics: requests by webhook, operation, allowed and code; latency with sub-millisecond buckets', async (t) => {
-  const samples = await telemetry.scrape();
-  const requests = (labels: Record<string, string>) => sample(samples, 'shipshape_admission_requests_total', labels);
-  t.equal(requests({ webhook: 'mutate', operation: 'CREATE', allowed: 'true', admission_code: '200' }), 1);
-  t.equal(
-    requests({ webhook: 'validate', operation: 'CREATE', allowed: 'false', admission_code: '422' }),
-    1,
-    'the denial, with its 422',
-  );
-  t.equal(
-    requests({ webhook: 'mutate', operation: 'UNKNOWN', allowed: 'false', admission_code: '400' }),
-    1,
-    'the malformed one, with its 400',
-  );
-  t.equal(requests({}), 3, 'no other series');
-  t.equal(sample(samples, 'shipshape_admission_duration_count'), 3);
-  t.equal(sample(samples, 'shipshape_admission_duration_bucket', { le: '+Inf' }), 3);
-  t.ok(
-    [...samples.keys()].some((k) => k.startsWith('shipshape_admission_duration_bucket') && k.includes('le="0.0001"')),
-    'a bucket at 100 µs',
-  );
-  t.equal(sample(samples, 'shipshape_leader'), 0, 'not leading until told');
-});
+t.test(
+  'metrics: requests by webhook, kind, operation, allowed and code; latency with sub-millisecond buckets',
+  async (t) => {
+    const samples = await telemetry.scrape();
+    const requests = (labels: Record<string, string>) => sample(samples, 'shipshape_admission_requests_total', labels);
+    t.equal(
+      requests({ webhook: 'mutate', kind: 'WebApp', operation: 'CREATE', allowed: 'true', admission_code: '200' }),
+      1,
+    );
+    t.equal(
+      requests({ webhook: 'validate', kind: 'WebApp', operation: 'CREATE', allowed: 'false', admission_code: '422' }),
+      1,
+      'the denial, with its 422',
+    );
+    t.equal(
+      requests({ webhook: 'mutate', kind: 'WebApp', operation: 'UNKNOWN', allowed: 'false', admission_code: '400' }),
+      1,
+      'the malformed one, with its 400',
+    );
+    t.equal(requests({}), 3, 'no other series');
+    t.equal(sample(samples, 'shipshape_admission_duration_count'), 3);
+    t.equal(sample(samples, 'shipshape_admission_duration_bucket', { le: '+Inf' }), 3);
+    t.ok(
+      [...samples.keys()].some((k) => k.startsWith('shipshape_admission_duration_bucket') && k.includes('le="0.0001"')),
+      'a bucket at 100 µs',
+    );
+    t.equal(sample(samples, 'shipshape_leader'), 0, 'not leading until told');
+  },
+);
 
 t.test('a client that goes away mid-body: the span still ends, with why', async (t) => {
   const before = (await telemetry.spans()).length;
