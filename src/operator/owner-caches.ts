@@ -14,12 +14,11 @@
 // controller only while one is subscribed (a leadership term); between terms the caches just stay
 // current, and note what the next term must not miss.
 // Adding a kind: see ./owner-kind.ts.
-import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Namespace } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1Namespace } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { LABEL_MANAGED_BY, MANAGED_BY } from '../constants.ts';
 import { CodedError } from '../errors/coded-error.ts';
 import { collectionPath } from '../kube/apply.ts';
-import { type JsonClient, createJsonClient } from '../kube/json-client.ts';
+import { createJsonClient } from '../kube/json-client.ts';
 import type { NamespaceCache } from '../kube/namespace-cache.ts';
 import {
   type ResilientInformerOptions,
@@ -27,8 +26,10 @@ import {
   createResilientInformer,
 } from '../kube/resilient-informer.ts';
 import { whenTrue } from '../runtime/poll.ts';
-import { toCacheEntry, toCachedOwner } from './cache-transforms.ts';
+import { toCachedOwner } from './cache-transforms.ts';
 import type { ChildResource } from './child-kind-spec.ts';
+import { createChildInformers } from './child-informers.ts';
+import { type Informer, lister } from './informer.ts';
 import { type OwnerKind, ownerKeyOf } from './owner-kind.ts';
 import { createRecentChanges } from './recent-changes.ts';
 
@@ -61,14 +62,6 @@ export type OwnerCacheErrorCode = 'CACHE_VIEW_CONFLICT' | 'CACHE_ALREADY_STARTED
 /** A registration the shared caches cannot honour; thrown at construction, in src/main.ts. */
 export class OwnerCacheError extends CodedError<OwnerCacheErrorCode> {}
 
-/** What the caches need of an informer (createResilientInformer's); tests hand in their own. */
-export type Informer = {
-  hasSynced(): boolean;
-  get(name: string, namespace?: string): KubernetesObject | undefined;
-  list(namespace?: string): readonly KubernetesObject[];
-  start(signal: AbortSignal): Promise<void>;
-};
-
 export type OwnerCachesOptions = {
   kc: KubeConfig;
   logger: Logger;
@@ -83,15 +76,6 @@ export type OwnerCachesOptions = {
   /** Builds each informer; default createResilientInformer. */
   createInformer?(options: ResilientInformerOptions<KubernetesObject>): Informer;
 };
-
-/** A list as the informers take it, read as JSON (see src/kube/json-client.ts for why). */
-const lister =
-  <T extends KubernetesObject>(client: JsonClient, path: string, labelSelector?: string) =>
-  () =>
-    client.request<KubernetesListObject<T>>('GET', path, { query: { labelSelector } });
-
-type Route = (obj: KubernetesObject, verb: 'add' | 'update' | 'delete') => void;
-type Resource = { informer: Informer; view: ChildResource['view']; kept: ChildResource['kept']; routes: Route[] };
 
 const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
 
@@ -109,24 +93,27 @@ export function createOwnerCaches(options: OwnerCachesOptions) {
   const logger = options.logger.child({ component: 'owner-caches' });
   const createInformer = options.createInformer ?? createResilientInformer<KubernetesObject>;
   const common = { kc, logger, ...(options.onWatchRestart && { onRestart: options.onWatchRestart }) };
-  const selector = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
-  const resources = new Map<string, Resource>();
   const informers: Informer[] = [];
   const namespaceListeners: ((ns: V1Namespace) => void)[] = [];
   const registered: OwnerKind[] = [];
   let started = false;
   namespaces.onChange((ns) => namespaceListeners.forEach((listener) => listener(ns)));
+  const childInformers = createChildInformers({
+    client,
+    common,
+    createInformer,
+    made: (informer) => informers.push(informer),
+  });
 
-  const resourceKey = (spec: ChildResource) => `${spec.apiVersion}/${spec.plural}`;
   /**
    * Refuses a second view of a resource (one informer keeps one), from another kind or this one; a
    * view is its `view` and its `kept` together.
    */
   function checkViews(children: readonly ChildResource[]): void {
-    const views = new Map([...resources].map(([key, { view, kept }]) => [key, { view, kept }]));
+    const views = childInformers.views();
     for (const spec of children) {
       if (spec.watched === false) continue;
-      const key = resourceKey(spec);
+      const key = childInformers.resourceKey(spec);
       const known = views.get(key);
       if (known && (known.view !== spec.view || known.kept !== spec.kept)) {
         const message = `${key} is registered with two different views; one informer keeps one view of a resource, so every owner kind of it must name the same`;
@@ -134,27 +121,6 @@ export function createOwnerCaches(options: OwnerCachesOptions) {
       }
       views.set(key, { view: spec.view, kept: spec.kept });
     }
-  }
-
-  /** The one informer of `spec`'s resource, made at its first registration. */
-  function resourceOf(spec: ChildResource): Resource {
-    const existing = resources.get(resourceKey(spec));
-    if (existing) return existing;
-    const path = collectionPath(spec.apiVersion, spec.plural);
-    const { view, kept } = spec;
-    const routes: Route[] = [];
-    const informer = createInformer({
-      ...common,
-      path,
-      list: lister(client, path, selector),
-      labelSelector: selector,
-      ...(view && { transform: (o: KubernetesObject) => toCacheEntry(view, kept, o) }),
-      onChange: (o, verb) => routes.forEach((route) => route(o, verb)),
-    });
-    const resource = { informer, view, kept, routes };
-    resources.set(resourceKey(spec), resource);
-    informers.push(informer);
-    return resource;
   }
 
   /**
@@ -195,7 +161,7 @@ export function createOwnerCaches(options: OwnerCachesOptions) {
     for (const spec of children) {
       // Two specs of one resource (a headless and a client Service): one route, one event each.
       if (byKind[spec.kind] || spec.watched === false) continue;
-      const { informer, routes } = resourceOf(spec);
+      const { informer, routes } = childInformers.resourceOf(spec);
       byKind[spec.kind] = informer;
       routes.push((o, verb) => {
         subscriber?.anyChild?.(spec.kind, o, verb);

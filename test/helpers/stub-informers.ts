@@ -2,7 +2,7 @@
 // emits (through the cache's transform, as a real one would) and reports it to the caches.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ResilientInformerOptions } from '../../src/kube/resilient-informer.ts';
-import type { Informer } from '../../src/operator/owner-caches.ts';
+import type { Informer } from '../../src/operator/informer.ts';
 
 export type StubInformer = Informer & {
   options: ResilientInformerOptions<KubernetesObject>;
