@@ -23,7 +23,7 @@ const PROBE = [
   "import{appendFileSync}from'node:fs';",
   'const f=process.env.SHIPSHAPE_BENCH_MEMORY_FILE;',
   'if(f)setInterval(()=>{const m=process.memoryUsage();',
-  "appendFileSync(f,JSON.stringify({t:Date.now(),rss:m.rss,heapUsed:m.heapUsed,heapTotal:m.heapTotal})+'\\n')",
+  "appendFileSync(f,JSON.stringify({t:Date.now(),rss:m.rss,heapUsed:m.heapUsed,heapTotal:m.heapTotal,external:m.external})+'\\n')",
   '},1000).unref();',
 ].join('');
 const PROBE_IMPORT = `--import=data:text/javascript,${encodeURIComponent(PROBE)}`;
@@ -106,7 +106,7 @@ export function rssMiB(pid: number): number {
   return Number(kb) / 1024;
 }
 
-type MemorySample = { t: number; rss: number; heapUsed: number; heapTotal: number };
+type MemorySample = { t: number; rss: number; heapUsed: number; heapTotal: number; external?: number };
 
 /** The probe's samples of the last `seconds`, newest last. */
 function samples(replica: Replica, seconds: number): MemorySample[] {
@@ -121,14 +121,17 @@ function samples(replica: Replica, seconds: number): MemorySample[] {
 
 /**
  * Heap used in MiB: the least of the last `seconds` of samples, the closest a 1 s sample comes to
- * what a collection leaves live (heapUsed counts garbage not yet collected); and the heap's size.
+ * what a collection leaves live (heapUsed counts garbage not yet collected); the heap's size (what
+ * V8 holds committed, used or not); and `external` (Buffers and other memory V8 objects hold
+ * outside the heap), the last samples'.
  */
-export function heapMiB(replica: Replica, seconds = 10): { used: number; total: number } {
+export function heapMiB(replica: Replica, seconds = 10): { used: number; total: number; external: number } {
   const recent = samples(replica, seconds);
-  if (recent.length === 0) return { used: NaN, total: NaN };
+  if (recent.length === 0) return { used: NaN, total: NaN, external: NaN };
   return {
     used: Math.min(...recent.map((s) => s.heapUsed)) / 2 ** 20,
     total: recent.at(-1)!.heapTotal / 2 ** 20,
+    external: (recent.at(-1)!.external ?? NaN) / 2 ** 20,
   };
 }
 

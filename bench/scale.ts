@@ -71,6 +71,11 @@ type Memory = {
   standbyRss: number;
   leaderHeap: number;
   standbyHeap: number;
+  /** V8's committed heap and the memory held outside it (external), MiB: where RSS beside the used heap goes. */
+  leaderHeapTotal: number;
+  standbyHeapTotal: number;
+  leaderExternal: number;
+  standbyExternal: number;
 };
 
 /** Leader and the longest-running standby, measured now. */
@@ -85,6 +90,10 @@ async function memory(cluster: ScaleCluster): Promise<Memory> {
     standbyRss: rssMiB(standby.pid),
     leaderHeap: heapMiB(leader).used,
     standbyHeap: heapMiB(standby).used,
+    leaderHeapTotal: heapMiB(leader).total,
+    standbyHeapTotal: heapMiB(standby).total,
+    leaderExternal: heapMiB(leader).external,
+    standbyExternal: heapMiB(standby).external,
   };
 }
 
@@ -316,7 +325,9 @@ try {
   idle = await memory(cluster);
   console.log(
     `0 WebApps: RSS leader ${idle.leaderRss.toFixed(0)} MiB, standby ${idle.standbyRss.toFixed(0)} MiB;` +
-      ` heap used ${idle.leaderHeap.toFixed(0)} / ${idle.standbyHeap.toFixed(0)} MiB`,
+      ` heap used ${idle.leaderHeap.toFixed(0)} / ${idle.standbyHeap.toFixed(0)} MiB` +
+      ` (committed ${idle.leaderHeapTotal.toFixed(0)} / ${idle.standbyHeapTotal.toFixed(0)},` +
+      ` external ${idle.leaderExternal.toFixed(0)} / ${idle.standbyExternal.toFixed(0)})`,
   );
   let from = 0;
   for (const to of steps) {
@@ -348,7 +359,9 @@ try {
     const mem = await memory(cluster);
     console.log(
       `  RSS leader ${mem.leaderRss.toFixed(0)} MiB (${mem.leader}), standby ${mem.standbyRss.toFixed(0)} MiB (${mem.standby});` +
-        ` heap used ${mem.leaderHeap.toFixed(0)} / ${mem.standbyHeap.toFixed(0)} MiB`,
+        ` heap used ${mem.leaderHeap.toFixed(0)} / ${mem.standbyHeap.toFixed(0)} MiB` +
+        ` (committed ${mem.leaderHeapTotal.toFixed(0)} / ${mem.standbyHeapTotal.toFixed(0)},` +
+        ` external ${mem.leaderExternal.toFixed(0)} / ${mem.standbyExternal.toFixed(0)})`,
     );
     const re = await relist(cluster, mem);
     console.log(
@@ -369,6 +382,10 @@ try {
       standbyRssMiB: r1(mem.standbyRss),
       leaderHeapMiB: r1(mem.leaderHeap),
       standbyHeapMiB: r1(mem.standbyHeap),
+      leaderHeapCommittedMiB: r1(mem.leaderHeapTotal),
+      standbyHeapCommittedMiB: r1(mem.standbyHeapTotal),
+      leaderExternalMiB: r1(mem.leaderExternal),
+      standbyExternalMiB: r1(mem.standbyExternal),
       leaderOverStandby: r3(mem.leaderRss / mem.standbyRss),
       added: to - from,
       convergedSeconds: r1(convergedSeconds),
