@@ -25,7 +25,8 @@ import { createWebAppController } from './operator/webapp-controller.ts';
 import { createMySQLController } from './mysql/mysql-controller.ts';
 import { MYSQLCLUSTER_OWNER } from './mysql/mysql-kind.ts';
 import { WEBAPP_OWNER } from './operator/webapp-kind.ts';
-import { DEFAULT_HEAP_WATCH, createHeapWatch, readHeap } from './runtime/heap-watch.ts';
+import { readContainerMemoryLimit } from './runtime/container-memory-limit.ts';
+import { DEFAULT_MEMORY_WATCH, createMemoryWatch, readHeap } from './runtime/memory-watch.ts';
 import { createManager } from './runtime/manager.ts';
 import { buildServer } from './server/build-server.ts';
 import { toServerRunnable } from './server/server-runnable.ts';
@@ -243,17 +244,22 @@ const controllers = [
     : []),
 ];
 const metricsServer = createMetricsServer({ host: config.host, port: config.metricsPort, logger });
-// Every replica: the heap figures for sizing, and a warning before the heap bound is reached.
-const processMetrics = createProcessMetrics(readHeap);
-const heapWatch = createHeapWatch({
+// Every replica: the memory figures for sizing, and warnings before the heap bound and the
+// container's memory limit are reached. The limit is read once: it holds for the container's life.
+const memoryLimitBytes = readContainerMemoryLimit();
+const processMetrics = createProcessMetrics(readHeap, memoryLimitBytes);
+const memoryWatch = createMemoryWatch({
   settings: {
-    ratio: config.heapWarningRatio,
-    window: DEFAULT_HEAP_WATCH.window,
-    rearmMargin: DEFAULT_HEAP_WATCH.rearmMargin,
+    heapRatio: config.heapWarningRatio,
+    memoryRatio: config.memoryWarningRatio,
+    window: DEFAULT_MEMORY_WATCH.window,
+    rearmMargin: DEFAULT_MEMORY_WATCH.rearmMargin,
   },
-  intervalMs: DEFAULT_HEAP_WATCH.intervalMs,
+  intervalMs: DEFAULT_MEMORY_WATCH.intervalMs,
+  memoryLimitBytes,
   logger,
-  onNearLimit: processMetrics.setNearLimit,
+  onHeapNearLimit: processMetrics.setHeapNearLimit,
+  onMemoryNearLimit: processMetrics.setMemoryNearLimit,
   sizingPage: 'docs/sizing.md',
 });
 
@@ -269,7 +275,7 @@ const manager = createManager({
     certificateHealth,
     caBundleCheck,
     metricsServer,
-    heapWatch,
+    memoryWatch,
     caches,
     ...controllers,
     ...(certificates ? [certificates] : []),

@@ -109,6 +109,7 @@ export const configSchema = z
     shutdownDelaySeconds: number().min(0),
     shutdownTimeoutSeconds: number().positive(),
     heapWarningRatio: number().min(0).max(1),
+    memoryWarningRatio: number().min(0).max(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
   })
   .refine((c) => c.minReplicas <= c.maxReplicas, { path: ['maxReplicas'], message: 'must be >= min replicas' })

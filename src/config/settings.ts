@@ -286,5 +286,14 @@ export const SETTINGS: readonly Setting[] = [
     0.5,
     'Warn (log, shipshape_process_heap_near_limit) when the V8 heap in use stays over this share of its bound; 0: off (docs/sizing.md)',
   ),
+  setting(
+    'memoryWarningRatio',
+    'SHIPSHAPE_MEMORY_WARNING_RATIO',
+    // By the leader's measured slope (12.77 MiB per 1,000 WebApps, docs/sizing.md), 0.8 of the
+    // default 512Mi is crossed about 8,000 WebApps before the limit, and a relist's peak (1.05
+    // times the steady RSS at 10,000) from just under the line still fits.
+    0.8,
+    "Warn (log, shipshape_process_memory_near_limit) when the process's RSS stays over this share of the container's memory limit (cgroup); 0: off (docs/sizing.md)",
+  ),
   setting('logLevel', 'SHIPSHAPE_LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or trace'),
 ];

@@ -210,11 +210,26 @@ export const PROCESS_MEMORY_RSS = define({
   description: "Resident set size of the process in bytes, what the container's memory limit is held against",
   labels: [],
 });
+export const PROCESS_MEMORY_LIMIT = define({
+  name: 'shipshape.process.memory.limit',
+  kind: 'observable-gauge',
+  unit: 'By',
+  description:
+    "The container's memory limit in bytes (cgroup memory.max, or v1's memory.limit_in_bytes), read at start; absent when there is none",
+  labels: [],
+});
 export const PROCESS_HEAP_NEAR_LIMIT = define({
   name: 'shipshape.process.heap.near_limit',
   kind: 'observable-gauge',
   description:
     '1 while the V8 heap in use (lowest sample of the last minute) is over --heap-warning-ratio of its bound, else 0; see docs/sizing.md',
+  labels: [],
+});
+export const PROCESS_MEMORY_NEAR_LIMIT = define({
+  name: 'shipshape.process.memory.near_limit',
+  kind: 'observable-gauge',
+  description:
+    "1 while the resident set size (lowest sample of the last minute) is over --memory-warning-ratio of the container's memory limit, else 0 (and 0 with no limit); see docs/sizing.md",
   labels: [],
 });
 
@@ -243,7 +258,9 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   PROCESS_HEAP_USED,
   PROCESS_HEAP_LIMIT,
   PROCESS_MEMORY_RSS,
+  PROCESS_MEMORY_LIMIT,
   PROCESS_HEAP_NEAR_LIMIT,
+  PROCESS_MEMORY_NEAR_LIMIT,
 ];
 
 type Of<Kind extends InstrumentKind> = MetricDefinition<string, Kind>;

@@ -73,6 +73,16 @@ t.test('the heap warning ratio is a share of the bound: 0.5 by default, 0 to 1',
   );
 });
 
+t.test("the memory warning ratio is a share of the container's limit: 0.8 by default, 0 to 1", async (t) => {
+  t.equal(configOf([]).memoryWarningRatio, 0.8);
+  t.equal(configOf(['--memory-warning-ratio', '0.9']).memoryWarningRatio, 0.9);
+  t.equal(configOf([], { SHIPSHAPE_MEMORY_WARNING_RATIO: '0' }).memoryWarningRatio, 0, '0 turns the warning off');
+  t.throws(
+    () => parseConfig([], { SHIPSHAPE_MEMORY_WARNING_RATIO: '1.2' }),
+    /SHIPSHAPE_MEMORY_WARNING_RATIO \(--memory-warning-ratio\) = "1.2"/,
+  );
+});
+
 t.test('usage lists every setting', async (t) => {
   const text = usage();
   for (const s of SETTINGS) {

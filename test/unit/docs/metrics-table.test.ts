@@ -22,7 +22,7 @@ import { createWouldDenyCounter } from '../../../src/telemetry/would-deny.ts';
 import { createConversionTelemetry } from '../../../src/telemetry/conversion-telemetry.ts';
 import { reviewConversion } from '../../../src/conversion/review-conversion.ts';
 import { createProcessMetrics } from '../../../src/telemetry/process-metrics.ts';
-import { readHeap } from '../../../src/runtime/heap-watch.ts';
+import { readHeap } from '../../../src/runtime/memory-watch.ts';
 
 startTelemetry({}, { spanProcessors: [] });
 const port = await findFreePort();
@@ -65,7 +65,9 @@ countFailedTerm();
 m.setCertificateExpiry({ certificate: 'serving' }, 2_000_000_000);
 m.setRenewalOverdue({ certificate: 'serving' }, 0);
 m.setCaBundleVerified({ configuration: 'shipshape', kind: 'validating' }, 1);
-createProcessMetrics(readHeap).setNearLimit(false);
+const processMetrics = createProcessMetrics(readHeap, 512 * 1024 * 1024);
+processMetrics.setHeapNearLimit(false);
+processMetrics.setMemoryNearLimit(false);
 
 type Family = { help?: string; type?: string; labels: Set<string> };
 
