@@ -26,6 +26,7 @@ import t from 'tap';
 import { parse } from 'yaml';
 import {
   ANNOTATION_PREFIX,
+  METRICS_PORT,
   MUTATING_CONFIGURATION_NAME,
   SHIPSHAPE_NAMESPACE,
   VALIDATING_CONFIGURATION_NAME,
@@ -161,6 +162,20 @@ t.test('kubectl apply -k: three Pods of our image Running and Ready by their pro
   });
   const ready = slices.items.flatMap((s) => s.endpoints).filter((e) => e?.conditions?.ready);
   t.equal(ready.length, 3, 'the webhook Service has three ready endpoints');
+});
+
+t.test("each Pod reads its container's memory limit from its cgroup and serves it", async (t) => {
+  const pods = await threeReady();
+  t.ok(pods, 'three Pods Ready');
+  for (const pod of pods ?? []) {
+    const name = pod.metadata!.name!;
+    const limit = pod.spec?.containers[0]?.resources?.limits?.memory ?? '';
+    const mebibytes = /^(\d+)Mi$/.exec(limit)?.[1];
+    t.ok(mebibytes, `${name}: its limit is in Mi (${limit})`);
+    const res = await fetch(`http://${pod.status!.podIP}:${METRICS_PORT}/metrics`);
+    const served = /^shipshape_process_memory_limit(?:\{[^}]*\})? (\S+)$/m.exec(await res.text())?.[1];
+    t.equal(Number(served), Number(mebibytes) * 2 ** 20, `${name} serves its ${limit} limit, in bytes`);
+  }
 });
 
 t.test('the webhooks admit through the Service: a WebApp defaulted, the too-big one denied', async (t) => {
