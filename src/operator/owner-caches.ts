@@ -10,9 +10,9 @@
 // bench/footprint.ts).
 // Each owner kind registers (register(), before start) and gets its own subscription: a child's
 // event goes to the owner kind whose label (OwnerKind.ownerLabel) it carries (and, as `anyChild`,
-// to every kind owning its resource, for the owners waiting on a name another owner held). Changes reach a
-// controller only while one is subscribed (a leadership term); between terms the caches just stay
-// current, and note what the next term must not miss.
+// to every kind owning its resource, for the owners waiting on a name another owner held). Changes
+// reach a controller only while one is subscribed (a leadership term); between terms the caches
+// just stay current, and note what the next term must not miss.
 // Adding a kind: see ./owner-kind.ts.
 import type { KubeConfig, KubernetesObject, V1Namespace } from '@kubernetes/client-node';
 import type { Logger } from 'pino';

@@ -217,6 +217,9 @@ export function createOwnerContext<Status>(options: OwnerContextOptions) {
     childDeleted: (kind: string, namespace: string, name: string) => appliedCache.forget(kind, namespace, name),
     /** Any owner's child of a kind we own changed: our owners (namespace/name) to wake for it. */
     childChanged(kind: string, obj: ChildObject, verb: 'add' | 'update' | 'delete'): string[] {
+      // Every event of every child resource comes here: with nobody waiting (the usual case) it
+      // costs one comparison, no string built.
+      if (nameWaits.size === 0) return [];
       const { namespace = '', name = '' } = obj.metadata ?? {};
       const controller = controllerOf(obj);
       const current = controller && `${controller.kind} ${controller.name}`;
