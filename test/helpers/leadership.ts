@@ -95,14 +95,18 @@ export function checkSingleWriter(events: AuditEvent[]) {
 }
 
 /**
- * Open WATCH requests on `resource`, all clients together, from the apiserver's own metrics
- * (apiserver_longrunning_requests): watches are not audited.
+ * Open WATCH requests on `resource` at `version`, all clients together, from the apiserver's own
+ * metrics (apiserver_longrunning_requests): watches are not audited, and the metric has no client.
+ * The version tells Shipshape's watches (the version it reads) from the controller manager's: its
+ * garbage collector watches every resource at the preferred version, from its first discovery
+ * after the CRD exists (every 30 s), so counting every version flaked once a slow start took the
+ * count past 30 s.
  */
-export async function openWatches(kc: KubeConfig, resource: string): Promise<number> {
+export async function openWatches(kc: KubeConfig, resource: string, version: string): Promise<number> {
   const text = await createJsonClient(kc).request('GET', '/metrics', { timeoutMs: 10_000 });
   return String(text)
     .split('\n')
     .filter((l) => l.startsWith('apiserver_longrunning_requests{') && l.includes(`resource="${resource}"`))
-    .filter((l) => l.includes('verb="WATCH"'))
+    .filter((l) => l.includes('verb="WATCH"') && l.includes(`version="${version}"`))
     .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }

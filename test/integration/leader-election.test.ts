@@ -56,11 +56,13 @@ t.test('exactly one replica holds the Lease and reconciles; every replica admits
   );
   t.same([...writers], [leader.name], 'only the leader wrote the Deployment');
   // Warm standbys: every replica keeps the reconciler's caches, so a new leader starts synced.
+  // Shipshape reads WebApps at v1; the controller manager's garbage collector watches v2 (the
+  // preferred version) once it has discovered the CRD.
   const watching = await eventually('a WebApp watch per replica', async () => {
-    const n = await openWatches(env.kc, 'webapps');
+    const n = await openWatches(env.kc, 'webapps', 'v1');
     return n >= env.replicas.length ? n : undefined;
   });
-  t.equal(watching, env.replicas.length, 'one WATCH on webapps per replica, standbys included');
+  t.equal(watching, env.replicas.length, 'one WATCH on webapps (v1) per replica, standbys included');
 });
 
 t.test(
