@@ -24,7 +24,7 @@
 import type { Logger } from 'pino';
 import { sleep } from '../runtime/sleep.ts';
 import type { LeaseClient } from './lease-client.ts';
-import { type LeaseSpec, canAcquire, nextLeaseSpec, releasedLeaseSpec } from './lease-record.ts';
+import { type LeaseSpec, canAcquire, msUntilAcquirable, nextLeaseSpec, releasedLeaseSpec } from './lease-record.ts';
 
 export type LeaseElectorOptions = {
   client: LeaseClient;
@@ -82,7 +82,12 @@ export function createLeaseElector(options: LeaseElectorOptions) {
     return 'acquired';
   }
 
-  /** Retries every retryPeriod (+0–20 % jitter) until acquired; false when `signal` aborts. */
+  /**
+   * Retries every retryPeriod (+0–20 % jitter) until acquired; false when `signal` aborts. The
+   * next try comes sooner when the lease as last seen would expire before it: a standby takes a
+   * dead holder's Lease the moment it may (client-go waits for the next retry after that, up to
+   * 1.2 retry periods more); while the holder renews, the expiry moves on and nothing changes.
+   */
   async function campaign(signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
       try {
@@ -90,7 +95,9 @@ export function createLeaseElector(options: LeaseElectorOptions) {
       } catch (err) {
         logger.warn({ err }, 'could not reach the Lease; retrying');
       }
-      await sleep(options.retryPeriodMs * (1 + Math.random() * 0.2), signal);
+      const retryMs = options.retryPeriodMs * (1 + Math.random() * 0.2);
+      const expiresMs = observed && msUntilAcquirable(observed.spec, identity, observed.atMs, Date.now());
+      await sleep(expiresMs === undefined ? retryMs : Math.min(retryMs, expiresMs), signal);
     }
     return false;
   }

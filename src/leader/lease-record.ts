@@ -24,6 +24,20 @@ export function canAcquire(current: LeaseSpec, identity: string, observedAtMs: n
   return observedAtMs + (current.leaseDurationSeconds ?? 0) * 1000 <= nowMs;
 }
 
+/**
+ * How long until `identity` may acquire a lease another replica holds, judged as canAcquire judges
+ * it; undefined when it may already (or the lease is its own, or nobody holds it).
+ */
+export function msUntilAcquirable(
+  current: LeaseSpec,
+  identity: string,
+  observedAtMs: number,
+  nowMs: number,
+): number | undefined {
+  if (canAcquire(current, identity, observedAtMs, nowMs)) return undefined;
+  return observedAtMs + (current.leaseDurationSeconds ?? 0) * 1000 - nowMs;
+}
+
 /** The spec to write when `identity` acquires (a new term) or renews (same term) the lease. */
 export function nextLeaseSpec(
   current: LeaseSpec | undefined,
