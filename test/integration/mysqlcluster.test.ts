@@ -393,9 +393,15 @@ const getWebApp = async (namespace: string, name: string) =>
 
 t.test('a WebApp and a MySQLCluster of the same name in one namespace: each handles its own children', async (t) => {
   const ns = await useNamespace(t, kc);
-  const owner = async (read: () => Promise<{ metadata?: V1ObjectMeta }>) => {
-    const { metadata } = await read();
-    return `${metadata?.ownerReferences?.[0]?.kind} ${metadata?.resourceVersion}`;
+  // What an owner's write would change, its managedFields entry among them: not the
+  // resourceVersion, which the controller manager's status writes move (the Deployment's and the
+  // PodDisruptionBudget's status, catching up with the Pods after the WebApp is Running).
+  const owner = async (read: () => Promise<{ metadata?: V1ObjectMeta; spec?: unknown }>) => {
+    const { metadata, spec } = await read();
+    const { labels, annotations, ownerReferences, generation } = metadata ?? {};
+    const writes = metadata?.managedFields?.filter((f) => f.subresource !== 'status');
+    const kept = { generation, labels, annotations, ownerReferences, writes, spec };
+    return `${ownerReferences?.[0]?.kind} ${JSON.stringify(kept)}`;
   };
   // Both kinds name a Service and a PodDisruptionBudget after themselves: `shop`.
   const held = () =>
