@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import t from 'tap';
+import { eventually } from '../../helpers/eventually.ts';
 import { caBundleProblem } from '../../../src/kube/ca-bundle-check.ts';
 import { createCertificateAuthority } from '../../../src/pki/certificates.ts';
 import { createCertificateHealth } from '../../../src/tls/certificate-health.ts';
@@ -100,7 +101,9 @@ t.test('expiry series for the served certificate and its CA; a warning once rene
   health.observe(leaf.certPem);
   const stop = new AbortController();
   const running = health.start(stop.signal);
-  await new Promise((r) => setTimeout(r, 30));
+  // The checks run every 10 ms; each wait below is for the state a check leaves, not a fixed time.
+  const checked = () => series.has('{"certificate":"ca"}') && overdue.has('{"certificate":"serving"}');
+  await eventually('the first check', async () => checked(), 5000);
 
   const servingNotAfter = toValidity(parseCertificates(leaf.certPem)[0]!).notAfter.getTime() / 1000;
   const caNotAfter = toValidity(parseCertificates(ca.certPem)[0]!).notAfter.getTime() / 1000;
@@ -109,7 +112,8 @@ t.test('expiry series for the served certificate and its CA; a warning once rene
   t.equal(overdue.get('{"certificate":"serving"}'), 0, 'not overdue');
 
   now = new Date(Date.now() + 25 * DAY); // 5 of 30 days left: past the third
-  await new Promise((r) => setTimeout(r, 50));
+  await eventually('overdue', async () => overdue.get('{"certificate":"serving"}') === 1, 5000);
+  await new Promise((r) => setTimeout(r, 50)); // more checks: still one warning
   t.equal(overdue.get('{"certificate":"serving"}'), 1, 'overdue');
   t.equal(overdue.get('{"certificate":"ca"}'), 0, 'the CA (90 days) is not');
   const warnings = lines.filter((l) => l.level === 40);
@@ -122,7 +126,7 @@ t.test('expiry series for the served certificate and its CA; a warning once rene
   });
 
   now = new Date(Date.now() + 31 * DAY);
-  await new Promise((r) => setTimeout(r, 50));
+  await eventually('expired', async () => lines.some((l) => l.level === 50), 5000);
   t.match(
     lines.find((l) => l.level === 50),
     { msg: /the serving certificate has expired/ },
@@ -139,9 +143,11 @@ t.test('a missing CA file gives no CA series and one log line', async (t) => {
   const health = createCertificateHealth({ logger, metrics, caFile: '/nonexistent/ca.crt', intervalMs: 5 });
   const stop = new AbortController();
   const running = health.start(stop.signal);
-  await new Promise((r) => setTimeout(r, 40));
+  const read = () => lines.filter((l) => /CA certificate not read/.test(l.msg)).length;
+  await eventually('the CA read', async () => read() > 0, 5000);
+  await new Promise((r) => setTimeout(r, 40)); // more checks: still one line
   stop.abort();
   await running;
   t.equal(series.get('{"certificate":"ca"}'), undefined);
-  t.equal(lines.filter((l) => /CA certificate not read/.test(l.msg)).length, 1);
+  t.equal(read(), 1);
 });
