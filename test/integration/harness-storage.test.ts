@@ -14,7 +14,7 @@ import {
 } from '@kubernetes/client-node';
 import t, { type Test } from 'tap';
 import { HOSTPATH_STORAGE_CLASS, HOSTPATH_VOLUMES_DIR } from '../../src/control-plane/host-path-storage.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, settled } from '../helpers/eventually.ts';
 import { useControlPlane, useNamespace } from '../helpers/control-plane.ts';
 
 const { cp, kc } = await useControlPlane(t);
@@ -64,10 +64,11 @@ async function assertLeftNothing(t: Test, folders: string[]): Promise<void> {
     [],
     'no folder the provisioner made is left',
   );
-  const settledParent = () => !existsSync(HOSTPATH_VOLUMES_DIR) || readdirSync(HOSTPATH_VOLUMES_DIR).length > 0;
-  const deadline = Date.now() + 2000;
-  while (!settledParent() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  t.ok(settledParent(), `${HOSTPATH_VOLUMES_DIR} is gone, or holds only another control plane's folders`);
+  const parentSettled = async () => !existsSync(HOSTPATH_VOLUMES_DIR) || readdirSync(HOSTPATH_VOLUMES_DIR).length > 0;
+  t.ok(
+    await settled(parentSettled, true, 2000),
+    `${HOSTPATH_VOLUMES_DIR} is gone, or holds only another control plane's folders`,
+  );
 }
 
 const folders: string[] = [];
